@@ -1,0 +1,77 @@
+"""Command line: ``python -m codegen [--check] [--specs DIR] [--out DIR]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from codegen import OUT_DIR, ROOT, SPECS_DIR
+from codegen.render import check, render_all, write
+from codegen.spec import SpecErrors, load_specs
+
+
+def package_of(directory: Path) -> str:
+    """The dotted package name of ``directory``: its name, and its parents' while they are packages."""
+    directory = directory.resolve()
+    parts = [directory.name]
+    parent = directory.parent
+    while (parent / "__init__.py").exists():
+        parts.insert(0, parent.name)
+        parent = parent.parent
+    return ".".join(parts)
+
+
+def generate(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m codegen",
+        description="Render AMI action specs (YAML) into attrs classes, one module per action.",
+    )
+    parser.add_argument(
+        "--specs", type=Path, default=SPECS_DIR, help="folder of *.yaml specs (default: the SDK's)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=OUT_DIR, help="package folder to write (default: sdk/actions)"
+    )
+    parser.add_argument(
+        "--package", help="dotted name of the --out package (default: derived from its path)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 with a diff if the code differs"
+    )
+    args = parser.parse_args(argv)
+
+    try:
+        inside = args.specs.resolve().is_relative_to(ROOT)
+        specs = load_specs(args.specs, cite_from=ROOT if inside else None)
+    except SpecErrors as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    package = args.package or package_of(args.out)
+    files = render_all(specs, package=package)
+    outcome = check(files, args.out)
+    if args.check:
+        if outcome.clean:
+            print(f"{args.out}: up to date with {len(specs)} specs")
+            return 0
+        sys.stdout.write(outcome.diff)
+        print(
+            f"\n{args.out} differs from what {args.specs} produce"
+            f" ({len(outcome.changed)} to write, {len(outcome.stale)} to delete): run `python -m codegen`",
+            file=sys.stderr,
+        )
+        return 1
+    write(outcome, args.out)
+    print(
+        f"{args.out}: {len(specs)} specs, {len(outcome.changed)} files written, {len(outcome.stale)} deleted"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    return generate(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,444 @@
+"""Loading action specs: YAML in, checked models out, every problem reported at once.
+
+The format is documented in ``specs/README.md``. Loading walks PyYAML's node tree rather than
+the plain data so that each problem carries its file and line, and so that duplicate keys
+(which PyYAML would silently merge) are caught.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+
+from codegen.naming import attribute_name, module_name
+
+__all__ = ["ActionSpec", "FieldSpec", "SpecError", "SpecErrors", "load_specs"]
+
+KINDS = ("string", "integer", "boolean", "enum", "variables", "headers")
+NAME_RULES = ("variable", "sip-token")
+# Attributes every action already has; a field may not take one of these names.
+RESERVED = frozenset(
+    {
+        "action_id",
+        "describe",
+        "fields",
+        "from_message",
+        "to_bytes",
+        "ACTION",
+        "SUMMARY",
+        "SPEC",
+        "MODULE",
+        "PRIVILEGE",
+        "SUCCESS_MESSAGE",
+        "LIST_EVENTS",
+        "LIST_COMPLETE",
+    }
+)
+
+
+@attrs.frozen
+class SpecError:
+    """One problem in one spec file."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class SpecErrors(Exception):
+    """Every problem found while loading specs (``.errors``)."""
+
+    def __init__(self, errors: list[SpecError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.path, e.line, e.message))
+        count = len(self.errors)
+        lines = "\n".join(str(e) for e in self.errors)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the specs:\n{lines}")
+
+
+@attrs.frozen
+class FieldSpec:
+    header: str
+    name: str
+    kind: str = "string"
+    required: bool = False
+    doc: str = ""
+    choices: tuple[str, ...] = ()
+    min_items: int = 0
+    secret: bool = False
+    default: str | None = None
+    name_rule: str = "variable"
+    line: int = 0
+
+    @property
+    def python_type(self) -> str:
+        return {
+            "string": "str | None",
+            "integer": "int | None",
+            "boolean": "bool | None",
+            "enum": "str | None",
+            "variables": "Variables",
+            "headers": "ExtraHeaders",
+        }[self.kind]
+
+
+@attrs.frozen
+class ActionSpec:
+    action: str
+    summary: str
+    source: str  # the spec's path as generated files cite it
+    description: str = ""
+    module: str = ""
+    since: str = ""
+    removed_in: str = ""
+    privilege: str = ""
+    available_in: tuple[str, ...] = ()
+    fields: tuple[FieldSpec, ...] = ()
+    success_message: str | None = None
+    list_events: tuple[str, ...] = ()
+    list_complete: str | None = None
+
+    @property
+    def module_name(self) -> str:
+        return module_name(self.action)
+
+    @property
+    def field_imports(self) -> list[str]:
+        """Names the generated module imports from ``sdk.fields``."""
+        names = {"ami_field"} if self.fields else set()
+        kinds = {f.kind for f in self.fields}
+        if "variables" in kinds:
+            names.add("Variables")
+        if "headers" in kinds:
+            names.add("ExtraHeaders")
+        return sorted(names, key=lambda n: (n[0].islower(), n))
+
+
+# --- node checking -----------------------------------------------------------------------
+
+_constructor = yaml.constructor.SafeConstructor()
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+class _Checker:
+    """Reads one spec file's node tree, collecting problems instead of stopping at the first."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.errors: list[SpecError] = []
+
+    def error(self, node: yaml.Node | int, message: str) -> None:
+        line = node if isinstance(node, int) else _line(node)
+        self.errors.append(SpecError(self.source, line, message))
+
+    def mapping(
+        self, node: yaml.Node, where: str, schema: dict[str, tuple[Callable, bool]]
+    ) -> dict[str, Any]:
+        """Check a mapping against ``schema`` ({key: (reader, required)}); return what reads."""
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{where} must be a mapping")
+            return {}
+        out: dict[str, Any] = {}
+        lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = _constructor.construct_object(key_node)
+            if not isinstance(key, str):
+                self.error(key_node, f"{where}: key {key!r} must be a string")
+                continue
+            if key in lines:
+                self.error(key_node, f"{where}: duplicate key {key!r} (first on line {lines[key]})")
+                continue
+            lines[key] = _line(key_node)
+            if key not in schema:
+                known = ", ".join(sorted(schema))
+                self.error(key_node, f"{where}: unknown key {key!r} (known: {known})")
+                continue
+            reader, _required = schema[key]
+            value = reader(self, value_node, f"{where}.{key}")
+            if value is not _INVALID:
+                out[key] = value
+        for key, (_reader, required) in schema.items():
+            if required and key not in lines:
+                self.error(node, f"{where}: missing key {key!r}")
+        out["__lines__"] = lines
+        return out
+
+
+_INVALID = object()
+
+
+def _scalar(expected: tuple[type, ...], label: str, *, coerce: bool = False) -> Callable:
+    """A reader of one scalar of the ``expected`` types; numbers (and booleans, when
+    ``expected`` admits them) become strings where ``coerce`` is set (``since: 12``)."""
+
+    def read(checker: _Checker, node: yaml.Node, where: str) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            checker.error(node, f"{where} must be {label}")
+            return _INVALID
+        value = _constructor.construct_object(node)
+        if isinstance(value, bool):
+            if bool not in expected:
+                checker.error(node, f"{where} must be {label}, not {value!r}")
+                return _INVALID
+            return ("true" if value else "false") if coerce else value
+        if coerce and isinstance(value, (int, float)):
+            value = str(value)
+        if not isinstance(value, expected):
+            checker.error(node, f"{where} must be {label}, not {value!r}")
+            return _INVALID
+        return value
+
+    return read
+
+
+_str = _scalar((str,), "a string")
+_version = _scalar((str,), "a version string", coerce=True)
+_bool = _scalar((bool,), "true or false")
+_int = _scalar((int,), "an integer")
+_default = _scalar((str, bool), "a string, number or boolean", coerce=True)
+
+
+def _list_of(item: Callable) -> Callable:
+    def read(checker: _Checker, node: yaml.Node, where: str) -> Any:
+        if not isinstance(node, yaml.SequenceNode):
+            checker.error(node, f"{where} must be a list")
+            return _INVALID
+        out = []
+        for index, child in enumerate(node.value):
+            value = item(checker, child, f"{where}[{index}]")
+            if value is not _INVALID:
+                out.append(value)
+        return tuple(out)
+
+    return read
+
+
+def _node(checker: _Checker, node: yaml.Node, where: str) -> Any:
+    return node
+
+
+RESPONSE_SCHEMA = {
+    "success_message": (_str, False),
+    "list_events": (_list_of(_str), False),
+    "list_complete": (_str, False),
+}
+FIELD_SCHEMA = {
+    "header": (_str, True),
+    "name": (_str, False),
+    "kind": (_str, False),
+    "required": (_bool, False),
+    "doc": (_str, False),
+    "choices": (_list_of(_str), False),
+    "min_items": (_int, False),
+    "secret": (_bool, False),
+    "default": (_default, False),
+    "name_rule": (_str, False),
+}
+TOP_SCHEMA = {
+    "action": (_str, True),
+    "summary": (_str, True),
+    "description": (_str, False),
+    "module": (_str, False),
+    "since": (_version, False),
+    "removed_in": (_version, False),
+    "privilege": (_str, False),
+    "available_in": (_list_of(_version), False),
+    "fields": (_list_of(_node), True),
+    "response": (_node, False),
+}
+
+
+def _read_field(checker: _Checker, node: yaml.Node, index: int) -> FieldSpec | None:
+    where = f"fields[{index}]"
+    data = checker.mapping(node, where, FIELD_SCHEMA)
+    lines = data.pop("__lines__", {})
+    if "header" not in data:
+        return None
+    header = data["header"]
+    where = f"field {header!r}"
+    line = _line(node)
+    kind = data.get("kind", "string")
+    if kind not in KINDS:
+        checker.error(
+            lines.get("kind", line), f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}"
+        )
+        return None
+    if "name" in data:
+        name = data["name"]
+        if not name.isidentifier() or keyword.iskeyword(name):
+            checker.error(lines["name"], f"{where}: name {name!r} is not a Python identifier")
+            return None
+    else:
+        name = attribute_name(header)
+        if not name.isidentifier():
+            checker.error(
+                lines.get("header", line),
+                f"{where}: header maps to {name!r}, which is no Python identifier; give a 'name:'",
+            )
+            return None
+    if name in RESERVED or name.startswith("_"):
+        checker.error(
+            lines.get("name", line), f"{where}: name {name!r} is reserved by the Action base class"
+        )
+        return None
+    choices = data.get("choices", ())
+    if kind == "enum" and not choices:
+        checker.error(line, f"{where}: kind enum needs 'choices'")
+    if choices and kind != "enum":
+        checker.error(lines["choices"], f"{where}: 'choices' only fits kind enum")
+    if "min_items" in data and kind not in ("variables", "headers"):
+        checker.error(
+            lines["min_items"], f"{where}: 'min_items' only fits kinds variables and headers"
+        )
+    name_rule = data.get("name_rule", "variable")
+    if "name_rule" in data and kind != "variables":
+        checker.error(lines["name_rule"], f"{where}: 'name_rule' only fits kind variables")
+    if name_rule not in NAME_RULES:
+        checker.error(
+            lines.get("name_rule", line),
+            f"{where}: name_rule must be one of {', '.join(NAME_RULES)}",
+        )
+    return FieldSpec(
+        header=header,
+        name=name,
+        kind=kind,
+        required=data.get("required", False),
+        doc=data.get("doc", ""),
+        choices=tuple(choices),
+        min_items=data.get("min_items", 0),
+        secret=data.get("secret", False),
+        default=data.get("default"),
+        name_rule=name_rule,
+        line=line,
+    )
+
+
+def _read_spec(checker: _Checker, root: yaml.Node) -> ActionSpec | None:
+    data = checker.mapping(root, "spec", TOP_SCHEMA)
+    lines = data.pop("__lines__", {})
+    response: dict[str, Any] = {}
+    if "response" in data:
+        response = checker.mapping(data["response"], "response", RESPONSE_SCHEMA)
+        response.pop("__lines__", None)
+    fields: list[FieldSpec] = []
+    for index, node in enumerate(data.get("fields", ())):
+        field = _read_field(checker, node, index)
+        if field is not None:
+            fields.append(field)
+    headers: dict[str, FieldSpec] = {}
+    names: dict[str, FieldSpec] = {}
+    for field in fields:
+        folded = field.header.lower()
+        if folded in headers:
+            first = headers[folded]
+            checker.error(
+                field.line, f"duplicate field: header {field.header!r} (first on line {first.line})"
+            )
+        else:
+            headers[folded] = field
+        if field.name in names:
+            first = names[field.name]
+            checker.error(
+                field.line,
+                f"name collision: {field.header!r} and {first.header!r} (line {first.line})"
+                f" both map to {field.name!r}; give one a 'name:'",
+            )
+        else:
+            names[field.name] = field
+    if "actionid" in headers:
+        checker.error(headers["actionid"].line, "ActionID belongs to the base class: leave it out")
+    action = data.get("action")
+    if action is not None and (not action.isidentifier() or keyword.iskeyword(action)):
+        checker.error(lines["action"], f"action {action!r} is not usable as a Python class name")
+        action = None
+    if action is None or "summary" not in data:
+        return None
+    return ActionSpec(
+        action=action,
+        summary=data["summary"],
+        source=checker.source,
+        description=data.get("description", ""),
+        module=data.get("module", ""),
+        since=data.get("since", ""),
+        removed_in=data.get("removed_in", ""),
+        privilege=data.get("privilege", ""),
+        available_in=tuple(data.get("available_in", ())),
+        fields=tuple(fields),
+        success_message=response.get("success_message"),
+        list_events=tuple(response.get("list_events", ())),
+        list_complete=response.get("list_complete"),
+    )
+
+
+def load_spec_text(text: str, source: str) -> tuple[ActionSpec | None, list[SpecError]]:
+    """Read one spec's text; ``source`` names it in errors and in the generated code."""
+    checker = _Checker(source)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        return None, [SpecError(source, line, f"YAML syntax: {problem}")]
+    if root is None:
+        return None, [SpecError(source, 1, "empty spec")]
+    spec = _read_spec(checker, root)
+    return spec, checker.errors
+
+
+def load_specs(directory: Path, *, cite_from: Path | None = None) -> list[ActionSpec]:
+    """Load every ``*.yaml`` in ``directory``, sorted by action; raise ``SpecErrors`` on problems.
+
+    Paths in errors and generated files are relative to ``cite_from`` (default: the parent of
+    ``directory``), so the output does not depend on the working directory.
+    """
+    base = cite_from if cite_from is not None else directory.parent
+    errors: list[SpecError] = []
+    specs: list[ActionSpec] = []
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise SpecErrors([SpecError(str(directory), 0, "no *.yaml spec files here")])
+    for path in files:
+        source = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix()
+        spec, problems = load_spec_text(path.read_text(encoding="utf-8"), source)
+        errors.extend(problems)
+        if spec is None:
+            continue
+        if path.stem != spec.action:
+            errors.append(
+                SpecError(source, 1, f"file name must be the action name: {spec.action}.yaml")
+            )
+        specs.append(spec)
+    errors.extend(_cross_check(specs))
+    if errors:
+        raise SpecErrors(errors)
+    return sorted(specs, key=lambda s: s.action)
+
+
+def _cross_check(specs: Iterable[ActionSpec]) -> list[SpecError]:
+    errors = []
+    seen: dict[str, ActionSpec] = {}
+    for spec in specs:
+        key = spec.module_name
+        if key in seen:
+            first = seen[key]
+            errors.append(
+                SpecError(
+                    spec.source,
+                    1,
+                    f"action {spec.action!r} collides with {first.action!r} ({first.source}): same module {key}.py",
+                )
+            )
+        else:
+            seen[key] = spec
+    return errors

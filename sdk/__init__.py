@@ -1,0 +1,53 @@
+"""A Python SDK for the Asterisk Manager Interface (AMI).
+
+::
+
+    from sdk import Session
+    from sdk.actions import SIPnotify
+
+    with Session("pbx.example.net", username="admin", secret="...") as ami:
+        ami.send(SIPnotify(channel="phone1", variables={"Event": "check-sync"}), check=True)
+
+Actions are generated from YAML specs (``specs/``) into ``sdk.actions``; each validates
+itself on construction and serializes to the exact bytes AMI expects. ``sdk.testing``
+holds an embedded AMI server for demos and tests.
+"""
+
+from sdk.action import Action
+from sdk.errors import (
+    ActionError,
+    AMIError,
+    AuthenticationError,
+    ConnectionError,
+    FieldProblem,
+    OutcomeUnknown,
+    ProtocolError,
+    TimeoutError,
+    ValidationError,
+)
+from sdk.fields import ExtraHeaders, FieldInfo, Variables
+from sdk.message import Event, Headers, Message, Response
+from sdk.session import PendingResponse, Session, connect
+
+__all__ = [
+    "AMIError",
+    "Action",
+    "ActionError",
+    "AuthenticationError",
+    "ConnectionError",
+    "Event",
+    "ExtraHeaders",
+    "FieldInfo",
+    "FieldProblem",
+    "Headers",
+    "Message",
+    "OutcomeUnknown",
+    "PendingResponse",
+    "ProtocolError",
+    "Response",
+    "Session",
+    "TimeoutError",
+    "ValidationError",
+    "Variables",
+    "connect",
+]

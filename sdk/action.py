@@ -1,0 +1,352 @@
+"""The base class of every action: validation on construction, exact bytes on the wire.
+
+A generated action is a frozen, keyword-only attrs class whose fields carry ``FieldInfo``
+metadata (``sdk.fields``). Construction checks every field against the wire rules and raises
+one ``ValidationError`` listing all problems; a valid action keeps its encoded header lines,
+so ``to_bytes`` only adds ``Action`` and ``ActionID``.
+
+``from_message`` builds an action back from a received message without validating it, as
+the embedded server must: Asterisk accepts messages the client classes refuse.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+from sdk.errors import FieldProblem, ValidationError
+from sdk.fields import (
+    HEADER_NAME,
+    MAX_LINE_BYTES,
+    MAX_LINES,
+    METADATA_KEY,
+    SIP_TOKEN,
+    ExtraHeaders,
+    FieldInfo,
+    Pairs,
+    Variables,
+    ami_field,
+    check_value,
+    escape_variable_value,
+    split_variables,
+)
+from sdk.message import Message
+
+__all__ = ["Action", "action_fields"]
+
+A = TypeVar("A", bound="Action")
+
+_ACTION_ID_DOC = "Echoed in the response and its events, so the answer can be matched."
+
+
+@functools.cache
+def action_fields(cls: type[Action]) -> tuple[tuple[str, FieldInfo], ...]:
+    """``(attribute, FieldInfo)`` of every header field of ``cls`` in wire order, ActionID excluded."""
+    out = []
+    for field in attrs.fields(cls):
+        info = field.metadata.get(METADATA_KEY)
+        if info is not None and field.name != "action_id":
+            out.append((field.name, info))
+    return tuple(out)
+
+
+def _plain_problem(info: FieldInfo, text: str) -> str | None:
+    problem = check_value(text)
+    if problem:
+        return problem
+    if text[:1] in (" ", "\t"):
+        return "must not start with a blank: Asterisk strips leading blanks from header values"
+    return None
+
+
+def _encode_line(header: str, text: str) -> tuple[bytes | None, str | None]:
+    """The line ``header: text`` with its CRLF, or the reason it cannot be sent."""
+    try:
+        line = f"{header}: {text}\r\n".encode()
+    except UnicodeEncodeError as exc:
+        return (
+            None,
+            f"is not valid Unicode text (unpaired surrogate at position {exc.start - len(header) - 2})",
+        )
+    if len(line) > MAX_LINE_BYTES:
+        return None, (
+            f"makes a line of {len(line)} bytes with its CRLF"
+            f"{' after escaping' if header == 'Variable' else ''}; Asterisk reads at most {MAX_LINE_BYTES}"
+        )
+    return line, None
+
+
+def _scalar_text(value: Any, info: FieldInfo) -> tuple[str | None, str | None]:
+    """The wire text of a non-list value, or the reason the value has the wrong type."""
+    kind = info.kind
+    if kind == "string":
+        if isinstance(value, str):
+            return value, None
+        return None, f"must be a string, not {type(value).__name__}"
+    if kind == "integer":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value), None
+        return None, f"must be an integer, not {value!r}"
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return ("true" if value else "false"), None
+        return None, f"must be true or false, not {value!r}"
+    if kind == "enum":
+        if isinstance(value, str):
+            for choice in info.choices:
+                if value.lower() == choice.lower():
+                    return choice, None
+        return None, f"must be one of {', '.join(info.choices)}, not {value!r}"
+    return None, f"has an unknown kind {kind!r}"  # pragma: no cover - codegen forbids it
+
+
+def _encode(action: Action, *, check: bool) -> tuple[bytes, list[FieldProblem]]:
+    """Encode the header lines after ActionID; with ``check``, collect every problem."""
+    problems: list[FieldProblem] = []
+    lines: list[bytes] = []
+    if check and action.action_id is not None:
+        problems.extend(_action_id_problems(action.action_id))
+    for name, info in action_fields(type(action)):
+        value = getattr(action, name)
+        if info.kind == "variables":
+            _encode_variables(name, info, value, lines, problems if check else None)
+            continue
+        if info.kind == "headers":
+            _encode_headers(action, name, info, value, lines, problems if check else None)
+            continue
+        if value is None or value == "":
+            if check and info.required:
+                problems.append(FieldProblem(name, info.header, "is required"))
+            continue
+        if check:
+            text, problem = _scalar_text(value, info)
+            if problem is None:
+                problem = _plain_problem(info, text)  # type: ignore[arg-type]
+            if problem is None:
+                line, problem = _encode_line(info.header, text)  # type: ignore[arg-type]
+            if problem is not None:
+                problems.append(FieldProblem(name, info.header, problem))
+                continue
+        else:
+            text = _scalar_text(value, info)[0] or str(value)
+            line = f"{info.header}: {text}\r\n".encode(errors="surrogateescape")
+        lines.append(line)  # type: ignore[arg-type]
+    if check and len(lines) + 2 > MAX_LINES:
+        problems.append(
+            FieldProblem(
+                None,
+                None,
+                f"makes a message of {len(lines) + 2} lines with Action and ActionID;"
+                f" Asterisk reads at most {MAX_LINES}",
+            )
+        )
+    return b"".join(lines), problems
+
+
+def _encode_variables(
+    name: str,
+    info: FieldInfo,
+    value: Any,
+    lines: list[bytes],
+    problems: list[FieldProblem] | None,
+) -> None:
+    if not isinstance(value, Variables):
+        value = Variables.of(value)
+    if problems is None:
+        for var, text in value:
+            lines.append(
+                f"Variable: {var}={escape_variable_value(text)}\r\n".encode(
+                    errors="surrogateescape"
+                )
+            )
+        return
+    header = info.header
+    for index, problem in value.problems:
+        problems.append(FieldProblem(name, header, problem, index))
+    count = len(value) + len(value.problems)
+    if count < info.min_items:
+        if info.min_items == 1:
+            problems.append(FieldProblem(name, header, f"needs at least one {header} (name=value)"))
+        else:
+            problems.append(
+                FieldProblem(name, header, f"needs at least {info.min_items} items, not {count}")
+            )
+    sip = info.name_rule == "sip-token"
+    for index, (var, text) in enumerate(value):
+        problem = None
+        if not var:
+            problem = "has an empty name"
+        elif sip and not SIP_TOKEN.fullmatch(var):
+            problem = f"name {var!r} is not a SIP token (letters, digits and -.!%*_+`'~ only)"
+        elif not sip and "=" in var:
+            problem = f"name {var!r} must not contain '='"
+        elif check_value(var):
+            problem = f"name {check_value(var)}"
+        elif check_value(text):
+            problem = f"value of {var!r} {check_value(text)}"
+        if problem is None:
+            if not sip:
+                var = escape_variable_value(var)
+            line, problem = _encode_line(header, f"{var}={escape_variable_value(text)}")
+            if line is not None:
+                lines.append(line)
+                continue
+        problems.append(FieldProblem(name, header, problem, value.origin(index)))
+
+
+def _encode_headers(
+    action: Action,
+    name: str,
+    info: FieldInfo,
+    value: Any,
+    lines: list[bytes],
+    problems: list[FieldProblem] | None,
+) -> None:
+    if not isinstance(value, Pairs):
+        value = ExtraHeaders.of(value)
+    if problems is None:
+        for header, text in value:
+            lines.append(f"{header}: {text}\r\n".encode(errors="surrogateescape"))
+        return
+    for index, problem in value.problems:
+        problems.append(FieldProblem(name, info.header, problem, index))
+    own = {"action", "actionid"} | {
+        i.header.lower() for _, i in action_fields(type(action)) if i.kind != "headers"
+    }
+    for index, (header, text) in enumerate(value):
+        if not HEADER_NAME.fullmatch(header):
+            problem = f"header name {header!r} must be printable ASCII without blanks or ':'"
+        elif header.lower() in own:
+            problem = f"header name {header!r} clashes with a header the action already has"
+        else:
+            problem = _plain_problem(info, text)
+            if problem is not None:
+                problem = f"value of {header!r} {problem}"
+        if problem is None:
+            line, problem = _encode_line(header, text)
+            if line is not None:
+                lines.append(line)
+                continue
+        problems.append(FieldProblem(name, info.header, problem, value.origin(index)))
+
+
+def _action_id_problems(action_id: Any) -> list[FieldProblem]:
+    if not isinstance(action_id, str):
+        return [
+            FieldProblem(
+                "action_id", "ActionID", f"must be a string, not {type(action_id).__name__}"
+            )
+        ]
+    if action_id == "":
+        return [
+            FieldProblem("action_id", "ActionID", "must not be empty: Asterisk would not echo it")
+        ]
+    problem = _plain_problem(FieldInfo("ActionID"), action_id)
+    if problem is None:
+        problem = _encode_line("ActionID", action_id)[1]
+    return [FieldProblem("action_id", "ActionID", problem)] if problem else []
+
+
+@attrs.frozen(kw_only=True)
+class Action:
+    """Base of every AMI action. Subclasses are generated from ``specs/``."""
+
+    ACTION: ClassVar[str] = ""
+    SUMMARY: ClassVar[str] = ""
+    SPEC: ClassVar[str] = ""
+    MODULE: ClassVar[str] = ""
+    PRIVILEGE: ClassVar[str] = ""
+    SUCCESS_MESSAGE: ClassVar[str | None] = None
+    LIST_EVENTS: ClassVar[tuple[str, ...]] = ()
+    LIST_COMPLETE: ClassVar[str | None] = None
+
+    action_id: str | None = ami_field("ActionID", doc=_ACTION_ID_DOC)
+    _wire: bytes | None = attrs.field(init=False, default=None, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        wire, problems = _encode(self, check=True)
+        if problems:
+            raise ValidationError(self.ACTION, problems)
+        object.__setattr__(self, "_wire", wire)
+
+    @classmethod
+    def fields(cls) -> tuple[tuple[str, FieldInfo], ...]:
+        """``(attribute, FieldInfo)`` of each header field in wire order, ActionID excluded."""
+        return action_fields(cls)
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write; with neither, no ActionID
+        line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+        wire = self._wire
+        if wire is None:  # built by from_message: encode as it is, unchecked
+            wire = _encode(self, check=False)[0]
+        if action_id is None:
+            return b"Action: " + self.ACTION.encode() + b"\r\n" + wire + b"\r\n"
+        if action_id is not self.action_id:
+            problems = _action_id_problems(action_id)
+            if problems:
+                raise ValidationError(self.ACTION, problems)
+        return (
+            b"Action: "
+            + self.ACTION.encode()
+            + b"\r\nActionID: "
+            + action_id.encode()
+            + b"\r\n"
+            + wire
+            + b"\r\n"
+        )
+
+    def describe(self, action_id: str | None = None) -> str:
+        """The message as it goes on the wire, for people and logs: secrets show as ``***``."""
+        lines = [f"Action: {self.ACTION}"]
+        action_id = self.action_id if action_id is None else action_id
+        if action_id is not None:
+            lines.append(f"ActionID: {action_id}")
+        wire = self._wire if self._wire is not None else _encode(self, check=False)[0]
+        secrets = {info.header.lower() for _, info in self.fields() if info.secret}
+        for line in wire.decode("utf-8", "replace").split("\r\n")[:-1]:
+            name, _, _value = line.partition(": ")
+            lines.append(f"{name}: ***" if name.lower() in secrets else line)
+        return "\n".join(lines)
+
+    @classmethod
+    def from_message(cls: type[A], message: Message) -> A:
+        """Build the action a received message asks for, without validating it.
+
+        Headers are matched without regard to case, the first one winning; ``Variable``
+        values are split the way Asterisk splits them.
+        """
+        values: dict[str, Any] = {"action_id": message.get("ActionID")}
+        for name, info in action_fields(cls):
+            if info.kind == "headers":
+                own = {"action", "actionid"} | {i.header.lower() for _, i in action_fields(cls)}
+                values[name] = ExtraHeaders(
+                    [(n, v) for n, v in message.headers if n.lower() not in own]
+                )
+                continue
+            if info.kind == "variables":
+                pairs: list[tuple[str, str]] = []
+                for text in message.getall(info.header):
+                    pairs.extend(split_variables(text.lstrip(" \t")))
+                values[name] = Variables(pairs)
+            else:
+                raw = message.get(info.header)
+                if raw is not None and info.kind == "integer":
+                    try:
+                        values[name] = int(raw)
+                        continue
+                    except ValueError:
+                        pass
+                values[name] = raw
+        obj = object.__new__(cls)
+        for name, value in values.items():
+            object.__setattr__(obj, name, value)
+        object.__setattr__(obj, "_wire", None)
+        return obj

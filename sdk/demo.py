@@ -1,0 +1,64 @@
+"""``make demo``: re-provision a phone with SIPnotify check-sync, end to end.
+
+Without ``AMI_URL`` it starts the embedded AMI server with one phone and shows the SIP NOTIFY
+the server would send. With ``AMI_URL=ami://user@host:port`` and ``AMI_SECRET`` it talks to
+that server instead (``AMI_DEMO_CHANNEL`` names the peer, default ``phone1``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+from sdk import AMIError, Session
+from sdk.actions import SIPnotify
+from sdk.testing import AMIServer
+
+
+def _section(title: str, body: str) -> None:
+    print(f"--- {title} " + "-" * max(0, 60 - len(title)))
+    print(body.rstrip("\r\n").replace("\r\n", "\n"))
+    print()
+
+
+def main() -> int:
+    url = os.environ.get("AMI_URL")
+    channel = os.environ.get("AMI_DEMO_CHANNEL", "phone1")
+    with contextlib.ExitStack() as stack:
+        pbx: AMIServer | None = None
+        try:
+            if url:
+                print(f"Connecting to {url} (secret from AMI_SECRET)\n")
+                session = stack.enter_context(Session.from_url(url))
+            else:
+                pbx = stack.enter_context(AMIServer())
+                pbx.add_user("admin", "s3cret")
+                pbx.add_sip_peer(channel, "127.0.0.1", 5070)
+                print(
+                    f"Embedded AMI server (as Asterisk {pbx.asterisk_version}) on {pbx.host}:{pbx.port}"
+                )
+                print(f"with user admin and SIP peer {channel} at 127.0.0.1:5070\n")
+                session = stack.enter_context(
+                    Session(pbx.host, pbx.port, username="admin", secret="s3cret", auth="md5")
+                )
+            print(f"Logged in with an MD5 challenge; server speaks AMI {session.ami_version}\n")
+
+            action = SIPnotify(
+                channel=channel, variables={"Event": "check-sync"}, action_id="demo-1"
+            )
+            _section("action as sent", action.describe())
+            response = session.send(action)
+            _section("response", str(response))
+            if pbx is not None and pbx.notifies:
+                _section("SIP NOTIFY the server would send to the phone", pbx.notifies[-1].text)
+            session.close()
+            print("Logged off.")
+            return 0 if response.ok else 1
+        except AMIError as exc:
+            print(f"demo failed: {exc}", file=sys.stderr)
+            return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

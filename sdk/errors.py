@@ -1,0 +1,122 @@
+"""The SDK's exceptions: one tree, so callers can catch as broadly or narrowly as they need.
+
+::
+
+    AMIError
+    ├── ValidationError        bad input, found before anything is sent (.errors)
+    ├── AuthenticationError    login refused
+    ├── ActionError            the server answered Error (.response)
+    ├── ProtocolError          the server broke the protocol (bad banner, over-long line)
+    ├── ConnectionError        also a builtins.ConnectionError: could not connect, or lost
+    │   └── OutcomeUnknown     lost while an action was in flight: it may or may not have run
+    └── TimeoutError           also a builtins.TimeoutError; carries what arrived (.events)
+
+``ValidationError`` is also a ``ValueError``. No exception ever carries a secret.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from sdk.message import Event, Response
+
+__all__ = [
+    "AMIError",
+    "ActionError",
+    "AuthenticationError",
+    "ConnectionError",
+    "FieldProblem",
+    "OutcomeUnknown",
+    "ProtocolError",
+    "TimeoutError",
+    "ValidationError",
+]
+
+
+class AMIError(Exception):
+    """Base of every error the SDK raises on purpose."""
+
+
+@attrs.frozen
+class FieldProblem:
+    """One problem with one field of an action, as a form would show it next to the field.
+
+    ``field`` is the Python attribute (``call_id``), ``header`` the wire name (``Call-ID``);
+    both are ``None`` for a problem of the action as a whole. ``index`` is the position of the
+    offending item in a list-like field (a variable), when there is one.
+    """
+
+    field: str | None
+    header: str | None
+    message: str
+    index: int | None = None
+
+    def __str__(self) -> str:
+        if self.field is None:
+            where = "action"
+        else:
+            where = f"{self.field} ({self.header})"
+        if self.index is not None:
+            where += f" item {self.index}"
+        return f"{where}: {self.message}"
+
+
+class ValidationError(AMIError, ValueError):
+    """Bad input, found before anything was sent. ``.errors`` lists every problem found."""
+
+    def __init__(self, action: str, errors: list[FieldProblem]) -> None:
+        self.action = action
+        self.errors = list(errors)
+        lines = "\n".join(f"  - {problem}" for problem in self.errors)
+        count = len(self.errors)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"{action}: {count} {noun}\n{lines}")
+
+
+class AuthenticationError(AMIError):
+    """The server refused the login (wrong user, secret or key)."""
+
+
+class ActionError(AMIError):
+    """The server answered ``Response: Error``; ``.response`` holds the whole answer."""
+
+    def __init__(self, response: Response, action: str | None = None) -> None:
+        self.response = response
+        self.action = action
+        what = f"{action}: " if action else ""
+        super().__init__(f"{what}{response.message or 'Error'}")
+
+
+class ProtocolError(AMIError):
+    """The server broke the AMI protocol (a banner that is not AMI's, a line too long)."""
+
+
+class ConnectionError(AMIError, builtins.ConnectionError):  # noqa: A001 - the tree's name
+    """Could not connect, or the connection was lost."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class OutcomeUnknown(ConnectionError):
+    """The connection was lost while an action was in flight: it may or may not have run.
+
+    The SDK never sends such an action again by itself.
+    """
+
+    def __init__(self, message: str, action_id: str | None = None) -> None:
+        super().__init__(message)
+        self.action_id = action_id
+
+
+class TimeoutError(AMIError, builtins.TimeoutError):  # noqa: A001 - the tree's name
+    """A wait ran out. ``.events`` holds the list items that had arrived, if any."""
+
+    def __init__(self, message: str, events: list[Event] | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.events = list(events or [])
+        self.response = extra.get("response")

@@ -1,0 +1,348 @@
+"""Field metadata, value kinds, and the rules that keep every value intact on the wire.
+
+Each attribute of a generated action carries a ``FieldInfo`` under ``METADATA_KEY`` in its
+attrs metadata: the wire header, the kind of value, whether it is required, its doc. Forms,
+the CLI and the validator read only this metadata, never an action by name.
+
+The wire rules (``shared/ami/PROTOCOL.md``, checked against Asterisk 20 and 22):
+
+- a line is ``Name: value`` + CRLF, at most 1024 bytes; a message at most 128 lines;
+- CR, LF or NUL inside a value would end the line early, so they are refused;
+- Asterisk strips leading blanks from a plain header's value, so those are refused too;
+- ``Variable`` values are split by Asterisk on ``,`` (outside ``()``, ``[]``, ``"..."``),
+  with ``"`` removed and ``\\`` escaping the next character; so one pair is written a line,
+  and ``\\ " , ( ) [ ]`` in a value get a backslash. ``split_variables`` is the reverse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, overload
+
+import attrs
+
+__all__ = [
+    "KINDS",
+    "MAX_LINE_BYTES",
+    "MAX_LINES",
+    "METADATA_KEY",
+    "ExtraHeaders",
+    "FieldInfo",
+    "Pairs",
+    "Variables",
+    "ami_field",
+    "check_value",
+    "escape_variable_value",
+    "split_variables",
+]
+
+METADATA_KEY = "ami"
+MAX_LINE_BYTES = 1024  # one line with its CRLF, as Asterisk's manager.c reads it
+MAX_LINES = 128  # lines of one message, Action and ActionID included
+
+KINDS = ("string", "integer", "boolean", "enum", "variables", "headers")
+
+# A SIP token (RFC 3261): what a SIP header name may be.
+SIP_TOKEN = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+")
+# What an AMI header name of a "headers" field may be: visible ASCII but the colon.
+HEADER_NAME = re.compile(r"[!-9;-~]+")
+_FORBIDDEN = re.compile(r"[\r\n\x00]")
+_ESCAPE = re.compile(r'([\\",()\[\]])')
+_TRUE = frozenset({"true", "yes", "y", "t", "1", "on"})
+_FALSE = frozenset({"false", "no", "n", "f", "0", "off"})
+
+
+@attrs.frozen
+class FieldInfo:
+    """What the SDK knows of one header of an action (metadata of an attrs field)."""
+
+    header: str
+    kind: str = "string"
+    required: bool = False
+    doc: str = ""
+    choices: tuple[str, ...] = ()
+    min_items: int = 0
+    secret: bool = False
+    default: str | None = None  # the server's default when the header is left out (doc only)
+    name_rule: str = "variable"  # for kind "variables": "sip-token" or "variable"
+
+
+def check_value(text: str) -> str | None:
+    """The problem with ``text`` as a header value on the wire, or None."""
+    match = _FORBIDDEN.search(text)
+    if match:
+        char = {"\r": "CR", "\n": "LF", "\x00": "NUL"}[match.group()]
+        return f"must not contain CR, LF or NUL (found {char} at position {match.start()})"
+    return None
+
+
+def escape_variable_value(value: str) -> str:
+    """Put a backslash before each of ``\\ " , ( ) [ ]`` so Asterisk reads ``value`` as given."""
+    return _ESCAPE.sub(r"\\\1", value)
+
+
+def split_variables(text: str, max_items: int = 64) -> list[tuple[str, str]]:
+    """Read one ``Variable:`` value the way Asterisk does (``astman_get_variables``).
+
+    Split on ``,`` outside ``()``, ``[]`` and ``"..."``; remove ``"``; a backslash makes the
+    next character literal; at most ``max_items`` items (the last takes the rest). Each item
+    is cut at its first ``=``; items with no ``=`` or an empty name are dropped.
+    """
+    items: list[str] = []
+    current: list[str] = []
+    paren = bracket = 0
+    quote = False
+    i = 0
+    n = len(text)
+    while i < n:
+        char = text[i]
+        if len(items) >= max_items - 1:
+            current.append(char)  # the last item keeps the rest, unsplit
+            i += 1
+            continue
+        if char == "(":
+            paren += 1
+        elif char == ")":
+            paren = max(0, paren - 1)
+        elif char == "[":
+            bracket += 1
+        elif char == "]":
+            bracket = max(0, bracket - 1)
+        elif char == '"':
+            quote = not quote
+            i += 1
+            continue
+        elif char == "\\":
+            if i + 1 < n:
+                current.append(text[i + 1])
+            i += 2
+            continue
+        elif char == "," and not paren and not quote and not bracket:
+            items.append("".join(current))
+            current = []
+            i += 1
+            continue
+        current.append(char)
+        i += 1
+    if current or text.endswith(","):
+        items.append("".join(current))
+    pairs = []
+    for item in items:
+        name, eq, value = item.partition("=")
+        if eq and name:
+            pairs.append((name, value))
+    return pairs
+
+
+class Pairs(Sequence[tuple[str, str]]):
+    """Ordered ``(name, value)`` pairs for a repeated header; a name may repeat.
+
+    Built from a dict, a list of ``(name, value)`` pairs, ``"name=value"`` strings, or one
+    such string. Conversion never raises: items it cannot read are kept in ``problems`` and
+    reported by the action's validation together with every other problem.
+    """
+
+    __slots__ = ("_pairs", "origins", "problems")
+    _SEPARATORS = "="
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        self._pairs: tuple[tuple[str, str], ...] = tuple(pairs)
+        self.problems: tuple[tuple[int, str], ...] = ()
+        self.origins: tuple[int, ...] | None = (
+            None  # input position of each pair, if any was dropped
+        )
+
+    def origin(self, position: int) -> int:
+        """Where the pair at ``position`` stood in what the user passed."""
+        return position if self.origins is None else self.origins[position]
+
+    @classmethod
+    def _split(cls, item: str) -> tuple[str, str] | None:
+        cut = min((i for i in (item.find(sep) for sep in cls._SEPARATORS) if i >= 0), default=-1)
+        if cut < 0:
+            return None
+        value = item[cut + 1 :]
+        if item[cut] == ":" and value[:1] == " ":
+            value = value[1:]
+        return item[:cut], value
+
+    @classmethod
+    def of(cls, value: Any) -> Any:
+        """Convert what a user passes (attrs converter; never raises)."""
+        if isinstance(value, cls):
+            return value
+        out = cls()
+        if value is None:
+            return out
+        pairs: list[tuple[str, str]] = []
+        origins: list[int] = []
+        problems: list[tuple[int, str]] = []
+        if isinstance(value, Mapping):
+            items: Iterable[Any] = value.items()
+        elif isinstance(value, str):
+            items = [value]
+        elif isinstance(value, Iterable) and not isinstance(value, bytes):
+            items = value
+        else:
+            kind = type(value).__name__
+            out.problems = (
+                (0, f"must be a dict, a list of pairs or name=value strings, not {kind}"),
+            )
+            return out
+        for index, item in enumerate(items):
+            if isinstance(item, str):
+                pair = cls._split(item)
+                if pair is None:
+                    problems.append((index, f"{item!r} is not of the form name=value"))
+                    continue
+                name, text = pair
+            elif isinstance(item, (tuple, list)) and len(item) == 2:
+                name, text = item
+            else:
+                problems.append(
+                    (index, f"must be a (name, value) pair or a name=value string, not {item!r}")
+                )
+                continue
+            if not isinstance(name, str):
+                problems.append((index, f"name must be a string, not {type(name).__name__}"))
+                continue
+            if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+                problems.append(
+                    (index, f"value of {name!r} must be a string, not {type(text).__name__}")
+                )
+                continue
+            pairs.append((name, text if isinstance(text, str) else str(text)))
+            origins.append(index)
+        out._pairs = tuple(pairs)
+        if problems:
+            out.problems = tuple(problems)
+            out.origins = tuple(origins)
+        return out
+
+    @overload
+    def __getitem__(self, key: int) -> tuple[str, str]: ...
+    @overload
+    def __getitem__(self, key: slice) -> Sequence[tuple[str, str]]: ...
+    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+        return self._pairs[key]
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._pairs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Pairs):
+            return self._pairs == other._pairs and self.problems == other.problems
+        if isinstance(other, (list, tuple)):
+            return list(self._pairs) == [tuple(p) for p in other]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._pairs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self._pairs)!r})"
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """The value of the first pair called ``name`` (exact case), else ``default``."""
+        for n, value in self._pairs:
+            if n == name:
+                return value
+        return default
+
+    def to_dict(self) -> dict[str, str]:
+        """First value of each name."""
+        out: dict[str, str] = {}
+        for name, value in self._pairs:
+            out.setdefault(name, value)
+        return out
+
+
+class Variables(Pairs):
+    """Pairs written as one ``Variable: name=value`` line each (kind ``variables``)."""
+
+    __slots__ = ()
+
+
+class ExtraHeaders(Pairs):
+    """Pairs written as headers of their own, ``Name: value`` (kind ``headers``: UserEvent's).
+
+    A string item may be ``"Name: value"`` or ``"Name=value"``.
+    """
+
+    __slots__ = ()
+    _SEPARATORS = ":="
+
+
+def _convert_integer(value: Any) -> Any:
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+        return int(value)
+    return value
+
+
+def _convert_boolean(value: Any) -> Any:
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+    return value
+
+
+def _mask(value: Any) -> str:
+    return "None" if value is None else "'***'"
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any] | None] = {
+    "string": None,
+    "integer": _convert_integer,
+    "boolean": _convert_boolean,
+    "enum": None,
+    "variables": Variables.of,
+    "headers": ExtraHeaders.of,
+}
+
+
+def ami_field(
+    header: str,
+    *,
+    kind: str = "string",
+    required: bool = False,
+    doc: str = "",
+    choices: Sequence[str] = (),
+    min_items: int = 0,
+    secret: bool = False,
+    default: str | None = None,
+    name_rule: str = "variable",
+) -> Any:
+    """An attrs field for one header. Every field has a default, so that a missing required
+    field is reported by validation (with the others), not by attrs' ``TypeError``."""
+    if kind not in _CONVERTERS:
+        raise ValueError(f"unknown field kind {kind!r}; known: {', '.join(KINDS)}")
+    info = FieldInfo(
+        header=header,
+        kind=kind,
+        required=required,
+        doc=doc,
+        choices=tuple(choices),
+        min_items=min_items,
+        secret=secret,
+        default=default,
+        name_rule=name_rule,
+    )
+    metadata = {METADATA_KEY: info}
+    repr_: Any = _mask if secret else True
+    if kind == "variables":
+        return attrs.field(factory=Variables, converter=Variables.of, metadata=metadata, repr=repr_)
+    if kind == "headers":
+        return attrs.field(
+            factory=ExtraHeaders, converter=ExtraHeaders.of, metadata=metadata, repr=repr_
+        )
+    converter = _CONVERTERS[kind]
+    if converter is None:
+        return attrs.field(default=None, metadata=metadata, repr=repr_)
+    return attrs.field(default=None, converter=converter, metadata=metadata, repr=repr_)

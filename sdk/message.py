@@ -1,0 +1,233 @@
+"""What the server sends, once parsed: responses, events and their headers.
+
+AMI headers are ordered, may repeat (``Output``, ``Variable``), and their names are matched
+without regard to case. ``Headers`` keeps every pair as it arrived and answers lookups the
+way Asterisk does: the first match wins.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, overload
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["Event", "Headers", "Message", "Response", "message_from_pairs"]
+
+
+class Headers(Sequence[tuple[str, str]]):
+    """Ordered ``(name, value)`` pairs; repeated names are kept; lookups ignore case."""
+
+    __slots__ = ("_index", "_pairs")
+
+    def __init__(self, pairs: Sequence[tuple[str, str]] = ()) -> None:
+        self._pairs = tuple(pairs)
+        self._index: dict[str, str] | None = None
+
+    def _lookup(self) -> dict[str, str]:
+        index = self._index
+        if index is None:
+            index = {}
+            for name, value in self._pairs:
+                index.setdefault(name.lower(), value)
+            self._index = index
+        return index
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """The value of the first header called ``name`` (any case), else ``default``."""
+        return self._lookup().get(name.lower(), default)
+
+    def getall(self, name: str) -> list[str]:
+        """Every value of the headers called ``name`` (any case), in order."""
+        key = name.lower()
+        return [value for n, value in self._pairs if n.lower() == key]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._lookup()
+
+    @overload
+    def __getitem__(self, key: int) -> tuple[str, str]: ...
+    @overload
+    def __getitem__(self, key: slice) -> Sequence[tuple[str, str]]: ...
+    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+        return self._pairs[key]
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._pairs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Headers):
+            return self._pairs == other._pairs
+        if isinstance(other, (list, tuple)):
+            return list(self._pairs) == [tuple(p) for p in other]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._pairs)
+
+    def __repr__(self) -> str:
+        return f"Headers({list(self._pairs)!r})"
+
+    def as_dict(self) -> dict[str, str]:
+        """First value of each name, names as first spelled; for tables and JSON."""
+        out: dict[str, str] = {}
+        for name, value in self._pairs:
+            out.setdefault(name, value)
+        return out
+
+
+class Message:
+    """One message from the server: its headers, and any lines that had no colon."""
+
+    __slots__ = ("headers", "unparsed")
+
+    def __init__(self, headers: Headers, unparsed: tuple[str, ...] = ()) -> None:
+        self.headers = headers
+        self.unparsed = unparsed
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self.headers.get(name, default)
+
+    def getall(self, name: str) -> list[str]:
+        return self.headers.getall(name)
+
+    def __getitem__(self, name: str) -> str:
+        value = self.headers.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.headers
+
+    @property
+    def action_id(self) -> str | None:
+        return self.headers.get("ActionID")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.headers == other.headers and self.unparsed == other.unparsed  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.headers, self.unparsed))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self.headers)!r})"
+
+    def __str__(self) -> str:
+        lines = [f"{name}: {value}" for name, value in self.headers]
+        lines.extend(self.unparsed)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(name)}</th>"
+            f"<td style='text-align:left'>{html.escape(value)}</td></tr>"
+            for name, value in self.headers
+        )
+        rows += "".join(
+            f"<tr><td colspan='2' style='text-align:left'>{html.escape(line)}</td></tr>"
+            for line in self.unparsed
+        )
+        return f"<table>{rows}</table>"
+
+
+class Event(Message):
+    """An ``Event:`` message: broadcast by the server, or an item of an action's list."""
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        return self.headers.get("Event") or ""
+
+
+class Response(Message):
+    """The answer to one action. ``events`` holds the items of its event list, if it has one."""
+
+    __slots__ = ("complete", "events")
+
+    def __init__(self, headers: Headers, unparsed: tuple[str, ...] = ()) -> None:
+        super().__init__(headers, unparsed)
+        self.events: list[Event] = []
+        self.complete: Event | None = None
+
+    @property
+    def status(self) -> str:
+        """``Success``, ``Error``, ``Goodbye`` or ``Follows``, as the server spelled it."""
+        return self.headers.get("Response") or ""
+
+    @property
+    def ok(self) -> bool:
+        """True unless the server answered Error."""
+        return self.status.lower() != "error"
+
+    @property
+    def message(self) -> str | None:
+        return self.headers.get("Message")
+
+    @property
+    def is_list(self) -> bool:
+        """True when the server announced an event list (``EventList: start``)."""
+        return (self.headers.get("EventList") or "").lower() == "start"
+
+    def raise_for_error(self) -> Response:
+        """Raise ``sdk.ActionError`` when the server answered Error; else return self."""
+        if not self.ok:
+            from sdk.errors import ActionError
+
+            raise ActionError(self)
+        return self
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """The list items as a pandas DataFrame, one row an event (needs pandas)."""
+        try:
+            import pandas
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "Response.to_dataframe needs pandas: pip install 'asterisk-ami-sdk[pandas]'"
+            ) from exc
+        return pandas.DataFrame([event.headers.as_dict() for event in self.events])
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        for event in self.events:
+            text += "\n\n" + str(event)
+        return text
+
+    def _repr_html_(self) -> str:
+        out = super()._repr_html_()
+        if self.events:
+            out += events_table_html(self.events)
+        return out
+
+
+def events_table_html(events: Sequence[Message]) -> str:
+    """Events as one HTML table: a row an event, a column a header name."""
+    columns: dict[str, None] = {}
+    for event in events:
+        for name, _ in event.headers:
+            columns.setdefault(name, None)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = ""
+    for event in events:
+        cells = "".join(f"<td>{html.escape(event.get(c) or '')}</td>" for c in columns)
+        body += f"<tr>{cells}</tr>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def message_from_pairs(pairs: Sequence[tuple[str, str]], unparsed: tuple[str, ...] = ()) -> Message:
+    """Build the right kind of message from its first header (Response, Event, or neither)."""
+    headers = Headers(pairs)
+    first = pairs[0][0].lower() if pairs else ""
+    if first == "response":
+        return Response(headers, unparsed)
+    if first == "event":
+        return Event(headers, unparsed)
+    return Message(headers, unparsed)

@@ -1,0 +1,22 @@
+"""An embedded AMI server for demos and tests: ``AMIServer``.
+
+::
+
+    from sdk import Session
+    from sdk.actions import SIPnotify
+    from sdk.testing import AMIServer
+
+    with AMIServer() as pbx:
+        pbx.add_user("admin", "s3cret")
+        pbx.add_sip_peer("phone1", "127.0.0.1", 5070)
+        with Session(pbx.host, pbx.port, username="admin", secret="s3cret") as ami:
+            ami.send(SIPnotify(channel="phone1", variables={"Event": "check-sync"}))
+        print(pbx.notifies[0].text)
+
+It is part of the product: test your own scripts against it.
+"""
+
+from sdk.testing.server import AMIServer, Connection, ReceivedMessage, SipPeer, User
+from sdk.testing.sip import Notify
+
+__all__ = ["AMIServer", "Connection", "Notify", "ReceivedMessage", "SipPeer", "User"]

@@ -1,0 +1,458 @@
+"""An embedded AMI server that answers the way the recorded Asterisk answered.
+
+It reads requests as Asterisk's ``manager.c`` does: lines end at LF (a CR before it is
+dropped), a line longer than 1024 bytes with its line end spoils its message ("line too
+long"), at most 128 lines a message, header names matched without regard to case with the
+first one winning, leading blanks of values skipped, every lone blank line a message with
+no action. What each action does lives in ``sdk.testing.handlers``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import attrs
+
+from sdk.message import Headers, Message
+from sdk.testing.sip import Notify
+
+__all__ = ["AMIServer", "Connection", "ReceivedMessage", "SipPeer", "User"]
+
+log = logging.getLogger("sdk.testing.server")
+
+MAX_LINE = 1024
+MAX_HEADERS = 128
+BANNERS = {"20": "Asterisk Call Manager/9.0.0", "22": "Asterisk Call Manager/11.0.0"}
+ASTERISK_VERSIONS = {"20": "20.20.1", "22": "22.10.1"}
+EVENT_CLASSES = (
+    "system",
+    "call",
+    "log",
+    "verbose",
+    "command",
+    "agent",
+    "user",
+    "config",
+    "dtmf",
+    "reporting",
+    "cdr",
+    "dialplan",
+    "originate",
+    "agi",
+    "cc",
+    "aoc",
+    "test",
+    "security",
+    "message",
+)
+
+
+def parse_classes(text: str) -> frozenset[str]:
+    """A class list as manager.conf and the Events header write it: ``all``, ``system,call``."""
+    names = {part.strip().lower() for part in text.split(",") if part.strip()}
+    if "all" in names:
+        return frozenset(EVENT_CLASSES)
+    return frozenset(names & set(EVENT_CLASSES))
+
+
+def event_mask(text: str, readable: frozenset[str]) -> frozenset[str]:
+    """What an ``Events:`` header selects: on/off, or a class list (limited to ``readable``)."""
+    low = text.strip().lower()
+    if low in ("on", "yes", "true", "y", "t", "1"):
+        return readable
+    if low in ("off", "no", "false", "n", "f", "0", ""):
+        return frozenset()
+    return parse_classes(text) & readable
+
+
+@attrs.define
+class User:
+    """A manager user as manager.conf declares it."""
+
+    name: str
+    secret: str = attrs.field(repr=False)
+    read: frozenset[str] = frozenset(EVENT_CLASSES)
+    write: frozenset[str] = frozenset(EVENT_CLASSES)
+
+
+@attrs.define
+class SipPeer:
+    """A chan_sip peer: static (``host`` given) or dynamic and not registered (``host`` None)."""
+
+    name: str
+    host: str | None = None
+    port: int = 5060
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        return None if self.host is None else (self.host, self.port)
+
+
+class ReceivedMessage(Message):
+    """A message the server read, with its raw lines, headers read the way Asterisk reads them."""
+
+    __slots__ = ("lines", "peer")
+
+    def __init__(self, lines: list[str], peer: tuple[str, int] | None = None) -> None:
+        pairs = []
+        unparsed = []
+        for line in lines:
+            name, colon, value = line.partition(":")
+            if colon:
+                pairs.append((name, value.lstrip("".join(map(chr, range(33))))))
+            else:
+                unparsed.append(line)
+        super().__init__(Headers(pairs), tuple(unparsed))
+        self.lines = tuple(lines)
+        self.peer = peer
+
+    @property
+    def action(self) -> str | None:
+        return self.get("Action")
+
+    def __repr__(self) -> str:
+        return f"ReceivedMessage({list(self.lines)!r})"
+
+
+class Connection:
+    """One client connection: reads its requests and writes answers and events."""
+
+    def __init__(self, server: AMIServer, sock: socket.socket, peer: tuple[str, int]) -> None:
+        self.server = server
+        self.sock = sock
+        self.peer = peer
+        self.authenticated = False
+        self.user: User | None = None
+        self.challenge = ""
+        self.event_mask: frozenset[str] = frozenset()
+        self.closed = False
+        self.session_id = f"0x{secrets.token_hex(6)}"
+        self._write_lock = threading.Lock()
+
+    # --- writing ---
+
+    def write(self, data: bytes | str) -> None:
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")
+        with self._write_lock:
+            if self.closed:
+                return
+            try:
+                self.sock.sendall(data)
+            except OSError:
+                self.closed = True
+
+    def respond(
+        self,
+        request: Message,
+        status: str,
+        message: str | None = None,
+        headers: Iterable[tuple[str, str]] = (),
+        *,
+        list_start: bool = False,
+        trailer: str = "",
+    ) -> None:
+        """Write a response as ``astman_send_response_full`` does: Response, ActionID (when the
+        request had a non-empty one), EventList, Message, further headers, blank line."""
+        out = [f"Response: {status}\r\n"]
+        action_id = request.get("ActionID")
+        if action_id:
+            out.append(f"ActionID: {action_id}\r\n")
+        if list_start:
+            out.append("EventList: start\r\n")
+        if message is not None:
+            out.append(f"Message: {message}\r\n")
+        out.extend(f"{name}: {value}\r\n" for name, value in headers)
+        out.append("\r\n")
+        out.append(trailer)
+        self.write("".join(out))
+
+    def error(self, request: Message, message: str) -> None:
+        self.respond(request, "Error", message)
+
+    def ack(self, request: Message, message: str | None = None) -> None:
+        self.respond(request, "Success", message)
+
+    def event(
+        self, name: str, headers: Iterable[tuple[str, str]], *, privilege: str | None = None
+    ) -> None:
+        """Write one event to this connection only (a list item, say)."""
+        out = [f"Event: {name}\r\n"]
+        if privilege:
+            out.append(f"Privilege: {privilege}\r\n")
+        out.extend(f"{key}: {value}\r\n" for key, value in headers)
+        out.append("\r\n")
+        self.write("".join(out))
+
+    def close(self) -> None:
+        with self._write_lock:
+            self.closed = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    # --- reading ---
+
+    def run(self) -> None:
+        try:
+            self.write(self.server.banner + "\r\n")
+            self._read_requests()
+        except OSError:
+            pass
+        finally:
+            self.closed = True
+            self.sock.close()
+            self.server._forget(self)
+
+    def _read_requests(self) -> None:
+        buf = b""
+        lines: list[str] = []
+        too_long = False
+        lost_lines = False
+        while not self.closed:
+            data = self.sock.recv(65536)
+            if not data:
+                return
+            buf += data
+            while True:
+                end = buf.find(b"\n", 0, MAX_LINE)
+                if end < 0:
+                    if len(buf) >= MAX_LINE:
+                        buf = buf[MAX_LINE - 1 :]  # manager.c keeps the last byte, drops the rest
+                        too_long = True
+                        continue
+                    break
+                raw = buf[: end - 1] if end and buf[end - 1 : end] == b"\r" else buf[:end]
+                buf = buf[end + 1 :]
+                line = raw.decode("utf-8", "surrogateescape")
+                if line:
+                    if len(lines) < MAX_HEADERS:
+                        lines.append(line)
+                    else:
+                        lost_lines = True
+                    continue
+                request = ReceivedMessage(lines, self.peer)
+                lines = []
+                self.server._record(request)
+                if lost_lines:
+                    self.error(request, "Too many lines in message or allocation failure")
+                elif too_long:
+                    self.error(request, "Failed to parse message: line too long")
+                else:
+                    self.server.handlers.process(self, request)
+                too_long = lost_lines = False
+                if self.closed:
+                    return
+
+
+class AMIServer:
+    """A threaded AMI server on 127.0.0.1 for demos and tests; a context manager.
+
+    ``version`` "20" answers as Asterisk 20.20.1 with chan_sip. ``challenge`` fixes the MD5
+    challenge (replaying a recorded login needs it). ``.received`` lists every message read,
+    ``.notifies`` every SIP NOTIFY it would have sent; with ``send_sip=True`` it also sends
+    each one over UDP to the peer. ``inject(raw)`` writes bytes to every client as they are.
+    """
+
+    def __init__(
+        self,
+        version: str = "20",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        challenge: str | None = None,
+        send_sip: bool = False,
+        auth_fail_delay: float = 1.0,
+    ) -> None:
+        if version not in BANNERS:
+            raise ValueError(f"version must be one of {', '.join(BANNERS)}, not {version!r}")
+        from sdk.testing.handlers import handlers_for
+
+        self.version = version
+        self.asterisk_version = ASTERISK_VERSIONS[version]
+        self.banner = BANNERS[version]
+        self.challenge = challenge
+        self.send_sip = send_sip
+        self.auth_fail_delay = auth_fail_delay
+        self.users: dict[str, User] = {}
+        self.sip_peers: dict[str, SipPeer] = {}
+        self.dialogs: set[str] = set()
+        self.received: list[ReceivedMessage] = []
+        self.notifies: list[Notify] = []
+        self.handlers = handlers_for(version)
+        self._requested = (host, port)
+        self._listener: socket.socket | None = None
+        self._accepter: threading.Thread | None = None
+        self._connections: list[Connection] = []
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._received_cond = threading.Condition(self._lock)
+        self._stopping = False
+        self.started_at = time.monotonic()
+
+    @classmethod
+    def as_recorded(cls, version: str = "20", **kwargs: Any) -> AMIServer:
+        """A server set up like the Asterisk the fixtures were recorded from: users ``admin``
+        (secret ``s3cret``, all classes) and ``readonly`` (``r3ad``, no write class), peers
+        ``phone1`` (static, 127.0.0.1:5070) and ``phone2`` (dynamic, never registered)."""
+        server = cls(version, **kwargs)
+        server.add_user("admin", "s3cret")
+        server.add_user("readonly", "r3ad", write="")
+        server.add_sip_peer("phone1", "127.0.0.1", 5070)
+        server.add_sip_peer("phone2")
+        return server
+
+    # --- configuration ---
+
+    def add_user(self, name: str, secret: str, *, read: str = "all", write: str = "all") -> User:
+        user = User(name, secret, parse_classes(read), parse_classes(write))
+        self.users[name] = user
+        return user
+
+    def add_sip_peer(self, name: str, host: str | None = None, port: int = 5060) -> SipPeer:
+        peer = SipPeer(name, host, port)
+        self.sip_peers[name.lower()] = peer
+        return peer
+
+    def add_dialog(self, call_id: str) -> None:
+        """Make ``call_id`` an existing dialog, so an in-dialog SIPnotify finds it."""
+        self.dialogs.add(call_id)
+
+    # --- running ---
+
+    @property
+    def host(self) -> str:
+        assert self._listener is not None, "the server is not started"
+        return self._listener.getsockname()[0]
+
+    @property
+    def port(self) -> int:
+        assert self._listener is not None, "the server is not started"
+        return self._listener.getsockname()[1]
+
+    def url(self, username: str = "admin") -> str:
+        return f"ami://{username}@{self.host}:{self.port}"
+
+    def start(self) -> AMIServer:
+        if self._listener is not None:
+            return self
+        listener = socket.create_server(self._requested)
+        self._listener = listener
+        self._accepter = threading.Thread(
+            target=self._accept_loop, name="ami-server-accept", daemon=True
+        )
+        self._accepter.start()
+        log.debug(
+            "embedded AMI server (Asterisk %s) on %s:%s",
+            self.asterisk_version,
+            self.host,
+            self.port,
+        )
+        return self
+
+    def stop(self) -> None:
+        """Close every connection and the listener; wait for every thread to end."""
+        self._stopping = True
+        if self._listener is not None:
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self._listener.close()
+        with self._lock:
+            connections = list(self._connections)
+        for conn in connections:
+            conn.close()
+        threads = list(self._threads)
+        if self._accepter is not None:
+            threads.append(self._accepter)
+        for thread in threads:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> AMIServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _accept_loop(self) -> None:
+        assert self._listener is not None
+        while not self._stopping:
+            try:
+                sock, peer = self._listener.accept()
+            except OSError:
+                return
+            conn = Connection(self, sock, peer[:2])
+            thread = threading.Thread(
+                target=conn.run, name=f"ami-server-conn-{peer[1]}", daemon=True
+            )
+            with self._lock:
+                self._connections.append(conn)
+                self._threads = [t for t in self._threads if t.is_alive()]
+                self._threads.append(thread)
+            thread.start()
+
+    def _forget(self, conn: Connection) -> None:
+        with self._lock:
+            if conn in self._connections:
+                self._connections.remove(conn)
+
+    def _record(self, message: ReceivedMessage) -> None:
+        with self._received_cond:
+            self.received.append(message)
+            self._received_cond.notify_all()
+
+    def wait_received(
+        self, predicate: Callable[[ReceivedMessage], bool], timeout: float = 5.0
+    ) -> ReceivedMessage:
+        """Wait until a received message satisfies ``predicate``; raise TimeoutError if none."""
+        with self._received_cond:
+            found: list[ReceivedMessage] = []
+
+            def check() -> bool:
+                found[:] = [m for m in self.received if predicate(m)][:1]
+                return bool(found)
+
+            if not self._received_cond.wait_for(check, timeout):
+                raise TimeoutError(f"no matching message received within {timeout} s")
+            return found[0]
+
+    # --- what handlers call ---
+
+    @property
+    def connections(self) -> list[Connection]:
+        with self._lock:
+            return list(self._connections)
+
+    def broadcast(self, name: str, category: str, headers: Iterable[tuple[str, str]] | str) -> None:
+        """Send an event to every logged-in connection that reads ``category`` and asked for it."""
+        body = headers if isinstance(headers, str) else "".join(f"{k}: {v}\r\n" for k, v in headers)
+        text = f"Event: {name}\r\nPrivilege: {category},all\r\n{body}\r\n"
+        for conn in self.connections:
+            if (
+                conn.authenticated
+                and conn.user is not None
+                and category in conn.user.read
+                and category in conn.event_mask
+            ):
+                conn.write(text)
+
+    def inject(self, raw: bytes) -> None:
+        """Write ``raw`` to every connected client as it is (garbage, answers without ActionID)."""
+        for conn in self.connections:
+            conn.write(raw)
+
+    def record_notify(self, notify: Notify) -> None:
+        self.notifies.append(notify)
+        if self.send_sip:
+            try:
+                notify.send_udp()
+            except OSError as exc:
+                log.warning("could not send the NOTIFY to %s:%s: %s", *notify.address, exc)
