@@ -267,6 +267,9 @@ def _read_field(checker: _Checker, node: yaml.Node, index: int) -> FieldSpec | N
     header = data["header"]
     where = f"field {header!r}"
     line = _line(node)
+    if header.lower() == "actionid":
+        checker.error(line, "ActionID belongs to the base class: leave it out")
+        return None
     kind = data.get("kind", "string")
     if kind not in KINDS:
         checker.error(
@@ -344,8 +347,8 @@ def _read_spec(checker: _Checker, root: yaml.Node) -> ActionSpec | None:
             checker.error(
                 field.line, f"duplicate field: header {field.header!r} (first on line {first.line})"
             )
-        else:
-            headers[folded] = field
+            continue
+        headers[folded] = field
         if field.name in names:
             first = names[field.name]
             checker.error(
@@ -355,8 +358,6 @@ def _read_spec(checker: _Checker, root: yaml.Node) -> ActionSpec | None:
             )
         else:
             names[field.name] = field
-    if "actionid" in headers:
-        checker.error(headers["actionid"].line, "ActionID belongs to the base class: leave it out")
     action = data.get("action")
     if action is not None and (not action.isidentifier() or keyword.iskeyword(action)):
         checker.error(lines["action"], f"action {action!r} is not usable as a Python class name")

@@ -1,0 +1,57 @@
+"""Shared test helpers: the recorded fixtures and an embedded server set up like the recording."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sdk import Session
+from sdk.testing import AMIServer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture_path(name: str, version: str = "20.20.1") -> Path:
+    return FIXTURES / f"asterisk-{version}" / f"{name}.json"
+
+
+def load_fixture(name: str, version: str = "20.20.1") -> dict[str, Any]:
+    return json.loads(fixture_path(name, version).read_text(encoding="utf-8"))
+
+
+def all_fixtures() -> list[tuple[str, str]]:
+    """(version, name) of every recorded session."""
+    out = []
+    for directory in sorted(FIXTURES.glob("asterisk-*")):
+        version = directory.name.removeprefix("asterisk-")
+        out.extend((version, path.stem) for path in sorted(directory.glob("*.json")))
+    return out
+
+
+@pytest.fixture
+def server() -> Iterator[AMIServer]:
+    with AMIServer.as_recorded() as pbx:
+        yield pbx
+
+
+@pytest.fixture
+def session(server: AMIServer) -> Iterator[Session]:
+    with Session(server.host, server.port, username="admin", secret="s3cret", timeout=5) as ami:
+        yield ami
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_behind() -> Iterator[None]:
+    """Every test must join the threads it started (readers, server connections)."""
+    before = set(threading.enumerate())
+    yield
+    deadline_threads = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    for thread in deadline_threads:
+        thread.join(timeout=5)
+    left = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert not left, f"threads left running: {left}"

@@ -1,0 +1,175 @@
+"""The parser reads every recorded stream into the right messages, however it is split."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from conftest import all_fixtures, load_fixture
+
+from sdk import Event, Response
+from sdk.errors import ProtocolError
+from sdk.message import Message
+from sdk.wire import Parser
+
+
+def recorded_stream(name: str, version: str) -> bytes:
+    data = load_fixture(name, version)
+    return "".join(e["recv"] for e in data["exchanges"] if "recv" in e).encode("utf-8")
+
+
+def reference_messages(stream: bytes) -> tuple[str, list[list[tuple[str, str]]]]:
+    """An independent, non-incremental reading of a whole stream: split into lines at LF,
+    a blank line ends a message, empty messages vanish, one space after the colon removed."""
+    lines = stream.decode("utf-8").split("\n")
+    assert lines[-1] == ""
+    lines = [line.removesuffix("\r") for line in lines[:-1]]
+    banner, rest = lines[0], lines[1:]
+    messages: list[list[tuple[str, str]]] = [[]]
+    for line in rest:
+        if line == "":
+            messages.append([])
+        else:
+            name, _, value = line.partition(":")
+            messages[-1].append((name, value[1:] if value.startswith(" ") else value))
+    return banner, [m for m in messages if m]
+
+
+def parse(stream: bytes, sizes: list[int] | None = None) -> tuple[Parser, list[Message]]:
+    parser = Parser()
+    out: list[Message] = []
+    if sizes is None:
+        out.extend(parser.feed(stream))
+        return parser, out
+    pos = 0
+    for size in sizes:
+        out.extend(parser.feed(stream[pos : pos + size]))
+        pos += size
+    out.extend(parser.feed(stream[pos:]))
+    return parser, out
+
+
+@pytest.mark.parametrize(("version", "name"), all_fixtures())
+def test_every_recorded_stream_parses_like_the_reference(version: str, name: str) -> None:
+    stream = recorded_stream(name, version)
+    banner, expected = reference_messages(stream)
+    parser, messages = parse(stream)
+    assert parser.banner == banner
+    assert banner.startswith("Asterisk Call Manager/")
+    assert [list(m.headers) for m in messages] == expected
+    assert parser.buffered == 0
+    for message in messages:
+        first = message.headers[0][0]
+        assert isinstance(message, Response if first == "Response" else Event)
+
+
+@pytest.mark.parametrize(("version", "name"), all_fixtures())
+def test_any_split_gives_the_same_messages(version: str, name: str) -> None:
+    stream = recorded_stream(name, version)
+    _, whole = parse(stream)
+    _, byte_by_byte = parse(stream, [1] * len(stream))
+    assert byte_by_byte == whole
+    rng = random.Random(f"{version}/{name}")
+    for _ in range(20):
+        sizes = [rng.randint(1, 40) for _ in range(len(stream) // 10 + 1)]
+        assert parse(stream, sizes)[1] == whole
+    for cut in range(0, len(stream), max(1, len(stream) // 97)):
+        assert parse(stream, [cut])[1] == whole
+
+
+def test_stray_lf_inside_a_message_text_ends_it_and_the_blank_that_follows_is_dropped() -> None:
+    stream = recorded_stream("pjsipnotify-unknown-option", "22.10.1")
+    _, messages = parse(stream)
+    last = messages[-1]
+    assert isinstance(last, Response)
+    assert last.message == "Unable to find notify type 'no-such-option'"
+    assert last.action_id == "pj-4"
+    assert len(messages) == 2  # the login answer and this one: the stray blank line is no message
+
+
+def test_extra_blank_line_after_a_message_is_no_message() -> None:
+    _, messages = parse(recorded_stream("sipshowpeer-unknown", "20.20.1"))
+    assert [m.message for m in messages] == ["Authentication accepted", "Peer nosuch not found."]
+
+
+def test_command_output_keeps_its_indentation_and_repeats() -> None:
+    _, messages = parse(recorded_stream("command-output", "20.20.1"))
+    output = messages[-1].getall("Output")
+    assert len(output) == 4
+    assert output[1].startswith("phone1                    127.0.0.1")
+    assert output[1].endswith("  ")  # trailing blanks kept
+
+
+def test_bare_lf_line_ends_and_crlf_mix() -> None:
+    parser = Parser()
+    msgs = parser.feed(
+        b"Asterisk Call Manager/9.0.0\nResponse: Success\nActionID: 1\n\r\nEvent: X\r\nA: 1\n\n"
+    )
+    assert parser.banner == "Asterisk Call Manager/9.0.0"
+    assert [list(m.headers) for m in msgs] == [
+        [("Response", "Success"), ("ActionID", "1")],
+        [("Event", "X"), ("A", "1")],
+    ]
+
+
+def test_only_cr_lf_end_lines_other_separators_are_text() -> None:
+    parser = Parser(banner=False)
+    text = "Event: X\r\nA: one\x0btwo\x85three\u2028four\rfive\x0cend\r\n\r\n"
+    (msg,) = parser.feed(text.encode())
+    assert msg.get("A") == "one\x0btwo\x85three\u2028four\rfive\x0cend"
+
+
+def test_non_utf8_line_is_read_as_latin1_and_only_that_line() -> None:
+    parser = Parser(banner=False)
+    data = "Event: Newchannel\r\nCallerIDName: Jürgen\r\n".encode() + b"Other: caf\xe9\r\n\r\n"
+    (msg,) = parser.feed(data)
+    assert msg.get("CallerIDName") == "Jürgen"
+    assert msg.get("Other") == "café"
+
+
+def test_line_without_colon_is_kept_and_repeated_keys_keep_order() -> None:
+    parser = Parser(banner=False)
+    (msg,) = parser.feed(b"Response: Success\r\nno colon here\r\nV: 1\r\nv: 2\r\nV: 3\r\n\r\n")
+    assert msg.unparsed == ("no colon here",)
+    assert msg.getall("V") == ["1", "2", "3"]
+    assert msg.get("v") == "1"
+    assert msg.headers.as_dict() == {"Response": "Success", "V": "1", "v": "2"}
+
+
+def test_value_loses_exactly_one_space() -> None:
+    parser = Parser(banner=False)
+    (msg,) = parser.feed(b"Event: X\r\nA:   three\r\nB:none\r\nC: \r\nD:\r\n\r\n")
+    assert list(msg.headers)[1:] == [("A", "  three"), ("B", "none"), ("C", ""), ("D", "")]
+
+
+def test_old_style_command_output_is_read_raw() -> None:
+    parser = Parser(banner=False)
+    data = (
+        b"Response: Follows\r\nPrivilege: Command\r\nActionID: c1\r\n"
+        b"Name: not a header\nsecond line\n\nafter a blank\n--END COMMAND--\r\n\r\n"
+        b"Response: Success\r\nActionID: p\r\n\r\n"
+    )
+    for size in (1, 7, len(data)):
+        messages = parse_chunks(parser := Parser(banner=False), data, size)
+        follows, ping = messages
+        assert follows.get("ActionID") == "c1"
+        assert follows.unparsed == ("Name: not a header", "second line", "", "after a blank")
+        assert "Name" not in follows
+        assert ping.action_id == "p"
+        assert parser.buffered == 0
+
+
+def parse_chunks(parser: Parser, data: bytes, size: int) -> list[Message]:
+    out: list[Message] = []
+    for pos in range(0, len(data), size):
+        out.extend(parser.feed(data[pos : pos + size]))
+    return out
+
+
+def test_over_long_line_is_a_protocol_error() -> None:
+    parser = Parser(banner=False, max_line=1000)
+    with pytest.raises(ProtocolError, match="longer than 1000"):
+        for _ in range(20):
+            parser.feed(b"x" * 100)
+    with pytest.raises(ProtocolError):
+        Parser(banner=False, max_line=1000).feed(b"Event: " + b"y" * 2000 + b"\r\n\r\n")
