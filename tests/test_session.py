@@ -354,13 +354,14 @@ def test_server_can_really_send_the_notify_over_udp() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as phone:
         phone.bind(("127.0.0.1", 0))
         phone.settimeout(5)
+        port = phone.getsockname()[1]
         with AMIServer(send_sip=True) as pbx:
             pbx.add_user("admin", "s3cret")
-            pbx.add_sip_peer("phone1", "127.0.0.1", phone.getsockname()[1])
+            pbx.add_sip_peer("phone1", "127.0.0.1", port)
             with Session(pbx.host, pbx.port, username="admin", secret="s3cret") as ami:
                 ami.send(SIPnotify(channel="phone1", variables={"Event": "check-sync"}), check=True)
             data, _ = phone.recvfrom(65536)
     text = data.decode()
     assert text == pbx.notifies[0].text
-    assert text.startswith(f"NOTIFY sip:127.0.0.1:{phone.getsockname()[1]} SIP/2.0\r\n")
+    assert text.startswith(f"NOTIFY sip:127.0.0.1:{port} SIP/2.0\r\n")
     assert "\r\nEvent: check-sync\r\n" in text
