@@ -80,6 +80,21 @@ def kwarg(key: str, text: str, indent: int = 8) -> str:
     return f"{pad}{key}=(\n" + "\n".join(lines) + f"\n{pad}),"
 
 
+def classvar(name: str, text: str, indent: int = 4) -> str:
+    """``NAME: ClassVar[str] = "text"`` at ``indent``, parenthesized and split as ruff leaves
+    a string too long for one line."""
+    pad = " " * indent
+    head = f"{pad}{name}: ClassVar[str] = "
+    literal = pystr(text)
+    if len(head) + len(literal) <= WIDTH:
+        return head + literal
+    inner = indent + 4
+    if inner + len(literal) <= WIDTH:
+        return f"{head}(\n{pad}    {literal}\n{pad})"
+    lines = [f"{pad}    {pystr(piece)}" for piece in _pieces(text, WIDTH - inner)]
+    return f"{head}(\n" + "\n".join(lines) + f"\n{pad})"
+
+
 def docstring(text: str, indent: int = 4) -> str:
     """A docstring body: paragraphs wrapped to the line width, quotes and backslashes safe."""
     pad = " " * indent
@@ -112,6 +127,7 @@ def environment() -> jinja2.Environment:
     env.filters["pystr"] = pystr
     env.filters["docstring"] = docstring
     env.globals["kwarg"] = kwarg
+    env.globals["classvar"] = classvar
     return env
 
 

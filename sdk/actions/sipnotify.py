@@ -26,6 +26,7 @@ class SIPnotify(Action):
     """
 
     ACTION: ClassVar[str] = "SIPnotify"
+    SUMMARY: ClassVar[str] = "Ask chan_sip to send a SIP NOTIFY to a peer."
     SPEC: ClassVar[str] = "specs/actions/SIPnotify.yaml"
     MODULE: ClassVar[str] = "chan_sip"
     PRIVILEGE: ClassVar[str] = "system"
