@@ -16,6 +16,7 @@ holds an embedded AMI server for demos and tests.
 from sdk.action import Action
 from sdk.errors import (
     ActionError,
+    ActionUnavailable,
     AMIError,
     AuthenticationError,
     ConnectionError,
@@ -33,6 +34,7 @@ __all__ = [
     "AMIError",
     "Action",
     "ActionError",
+    "ActionUnavailable",
     "AuthenticationError",
     "ConnectionError",
     "Event",

@@ -32,6 +32,7 @@ class SIPnotify(Action):
     PRIVILEGE: ClassVar[str] = "system"
     SINCE: ClassVar[str] = "1.6.1"
     REMOVED_IN: ClassVar[str] = "21"
+    REPLACED_BY: ClassVar[str] = "PJSIPNotify"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20",)
     SUCCESS_MESSAGE: ClassVar[str | None] = "Notify Sent"
 
