@@ -16,10 +16,10 @@ __all__ = ["CreateConfig"]
 
 @attrs.frozen(kw_only=True)
 class CreateConfig(Action):
-    """Create an empty file in the configuration directory."""
+    """Make a new, empty configuration file."""
 
     ACTION: ClassVar[str] = "CreateConfig"
-    SUMMARY: ClassVar[str] = "Create an empty file in the configuration directory."
+    SUMMARY: ClassVar[str] = "Make a new, empty configuration file."
     SPEC: ClassVar[str] = "specs/actions/CreateConfig.yaml"
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "config"

@@ -16,12 +16,10 @@ __all__ = ["PJSIPHangup"]
 
 @attrs.frozen(kw_only=True)
 class PJSIPHangup(Action):
-    """Hang up an incoming PJSIP channel with a SIP response code of your choice."""
+    """Refuse an inbound PJSIP call with a SIP response code you choose."""
 
     ACTION: ClassVar[str] = "PJSIPHangup"
-    SUMMARY: ClassVar[str] = (
-        "Hang up an incoming PJSIP channel with a SIP response code of your choice."
-    )
+    SUMMARY: ClassVar[str] = "Refuse an inbound PJSIP call with a SIP response code you choose."
     SPEC: ClassVar[str] = "specs/actions/PJSIPHangup.yaml"
     MODULE: ClassVar[str] = "chan_pjsip"
     SINCE: ClassVar[str] = "18.21.0"
