@@ -476,6 +476,9 @@ def run_import(
     """
     written = 0
     for name in names:
+        if not any(name in docs.actions for docs in docsets):
+            report(f"unknown  {name}: not in the documentation given")
+            continue
         path = out_dir / f"{name}.yaml"
         old, old_text = _read_existing(path)
         if old is not None and old.get("curated") and not force:

@@ -26,7 +26,7 @@ from sdk.errors import (
     TimeoutError,
     ValidationError,
 )
-from sdk.fields import ExtraHeaders, FieldInfo, Variables
+from sdk.fields import ExtraHeaders, FieldInfo, Records, Variables
 from sdk.message import Event, Headers, Message, Response
 from sdk.session import PendingResponse, Session, connect
 
@@ -46,6 +46,7 @@ __all__ = [
     "OutcomeUnknown",
     "PendingResponse",
     "ProtocolError",
+    "Records",
     "Response",
     "Session",
     "TimeoutError",

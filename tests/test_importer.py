@@ -114,7 +114,8 @@ def load(path: Path) -> dict:
 
 
 def test_facts_patterns_and_includes(tmp_path: Path) -> None:
-    report = run(tmp_path, ["Widget", "OldThing"])
+    report = run(tmp_path, ["Widget", "OldThing", "NoSuch"])
+    assert "unknown  NoSuch: not in the documentation given" in report
     widget = load(tmp_path / "specs" / "Widget.yaml")
     assert widget["module"] == "res_widget"
     assert widget["since"] == "18.23.0"  # the first release that had it
