@@ -16,7 +16,11 @@ __all__ = ["PRIDebugSet"]
 
 @attrs.frozen(kw_only=True)
 class PRIDebugSet(Action):
-    """Set the PRI debug level of a span."""
+    """Set the PRI debug level of a span.
+
+    Level is a string, not the documentation's list: a number is accepted as well as the words off,
+    on, hex and intense.
+    """
 
     ACTION: ClassVar[str] = "PRIDebugSet"
     SUMMARY: ClassVar[str] = "Set the PRI debug level of a span."
@@ -34,13 +38,6 @@ class PRIDebugSet(Action):
 
     level: str | None = ami_field(
         "Level",
-        kind="enum",
         required=True,
-        choices=(
-            "off",
-            "on",
-            "hex",
-            "intense",
-        ),
-        doc="The debug level: a word of the list or a number.",
+        doc="The debug level, off, on, hex or intense, or a number.",
     )

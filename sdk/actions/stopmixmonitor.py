@@ -34,5 +34,5 @@ class StopMixMonitor(Action):
 
     mix_monitor_id: str | None = ami_field(
         "MixMonitorID",
-        doc="Only the recording with this ID (from the MIXMONITOR_ID variable).",
+        doc="Only the recording with this ID (the one the i() option of MixMonitor stored).",
     )
