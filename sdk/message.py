@@ -177,6 +177,21 @@ class Response(Message):
         """True when the server announced an event list (``EventList: start``)."""
         return (self.headers.get("EventList") or "").lower() == "start"
 
+    @property
+    def output(self) -> str | None:
+        """The CLI text of a Command answer, lines joined with LF, indentation kept; None for
+        other answers. Asterisk 14 and later send one ``Output:`` header a line (also when the
+        command failed); older ones ``Response: Follows`` and raw text, which the parser
+        keeps in ``unparsed``."""
+        lines = self.headers.getall("Output")
+        if lines:
+            return "\n".join(lines)
+        if self.status.lower() == "follows":
+            return "\n".join(self.unparsed)
+        if self.message == "Command output follows":
+            return ""
+        return None
+
     def raise_for_error(self) -> Response:
         """Raise ``sdk.ActionError`` when the server answered Error; else return self."""
         if not self.ok:

@@ -10,55 +10,37 @@ from __future__ import annotations
 import re
 import socket
 import time
+from datetime import datetime
 
 import pytest
-from conftest import load_fixture
+from conftest import FIXTURES, load_fixture
 
 from sdk.testing import AMIServer
 from sdk.wire import Parser
 
 # Values that vary from run to run (fixtures/README.md).
-VARYING = (
-    "Timestamp",
-    "Uptime",
-    "LastReload",
-    "Uniqueid",
-    "Linkedid",
-    "SessionID",
-    "EventTV",
-    "SessionTV",
-)
-_VARYING_RE = re.compile(rf"^({'|'.join(VARYING)}): .*$", re.MULTILINE)
+# (Uniqueid and Linkedid also under the prefixes events give them: DestUniqueid, LocalOneLinkedid)
+VARYING = ("Timestamp", "Uptime", "LastReload", "SessionID", "EventTV", "SessionTV")
+_VARYING_RE = re.compile(rf"^({'|'.join(VARYING)}|\w*Uniqueid|\w*Linkedid): .*$", re.MULTILINE)
 _ADDRESS_RE = re.compile(r"^((?:Local|Remote)Address: IPV4/TCP/[0-9.]+)/\d+", re.MULTILINE)
 
-SPINE_FIXTURES_20 = [
-    "action-before-login",
-    "challenge-bad-authtype",
-    "events-on",
-    "garbage-line",
-    "login-bad-secret",
-    "login-md5-bad-key",
-    "login-md5-challenge",
-    "login-plain",
-    "login-twice",
-    "logoff-before-login",
-    "long-actionid",
-    "lowercase-names",
-    "missing-action-header",
-    "ping",
-    "pipelined",
-    "sipnotify-callid-not-found",
-    "sipnotify-no-channel",
-    "sipnotify-no-variable",
-    "sipnotify-no-write-permission",
-    "sipnotify-ok",
-    "sipnotify-sip-prefix",
-    "sipnotify-unknown-peer",
-    "sipnotify-unregistered-peer",
-    "stray-blank-lines",
-    "unknown-action",
-]
-SPINE_FIXTURES_22 = ["login-plain", "sipnotify-unknown-on-22"]
+# Every recorded Asterisk 20 session; the Asterisk 22 ones that need no PJSIP.
+FIXTURES_20 = sorted(p.stem for p in (FIXTURES / "asterisk-20.20.1").glob("*.json"))
+FIXTURES_22 = ["login-plain", "sipnotify-unknown-on-22"]
+
+
+def _two_local_channels_up(server: AMIServer) -> None:
+    one, two = server.pbx.new_local_pair("100", "default", "Wait", "1")
+    one.state = two.state = 6
+
+
+# What the recorded Asterisk had that a fresh embedded server has not.
+SETUP = {
+    "status-empty": _two_local_channels_up,  # recorded while an Originate's channels were up
+}
+SERVER_OPTIONS = {
+    "corestatus": {"started": datetime(2026, 11, 26, 6, 19, 7)},  # the recording's start time
+}
 CLOSES_AFTER = {"login-bad-secret", "login-md5-bad-key", "login-plain", "logoff-before-login"}
 
 
@@ -93,7 +75,12 @@ def replay(name: str, version: str) -> tuple[AMIServer, str, str, bool]:
     """Replay a fixture; return the server, what was expected, what arrived, and whether the
     server closed the connection at the end."""
     data = load_fixture(name, version)
-    server = AMIServer.as_recorded(version.split(".")[0], challenge=recorded_challenge(data))
+    options = SERVER_OPTIONS.get(name, {})
+    server = AMIServer.as_recorded(
+        version.split(".")[0], challenge=recorded_challenge(data), **options
+    )
+    if name in SETUP:
+        SETUP[name](server)
     expected: list[str] = []
     received = b""
     closed = False
@@ -134,7 +121,7 @@ def replay(name: str, version: str) -> tuple[AMIServer, str, str, bool]:
 
 @pytest.mark.parametrize(
     ("version", "name"),
-    [("20.20.1", n) for n in SPINE_FIXTURES_20] + [("22.10.1", n) for n in SPINE_FIXTURES_22],
+    [("20.20.1", n) for n in FIXTURES_20] + [("22.10.1", n) for n in FIXTURES_22],
 )
 def test_replay(version: str, name: str) -> None:
     server, expected, received, closed = replay(name, version)

@@ -1,76 +1,32 @@
-"""What the embedded server does for each action, following Asterisk's own code paths.
+"""Dispatching requests to handlers, and manager.c's own actions (login and the connection).
 
-``Handlers.process`` is ``manager.c``'s ``process_message``: a missing Action, an action other
-than Login, Challenge or Logoff before login, an unknown action and a missing write class
-each get Asterisk's own error text. Each handler writes the answer Asterisk writes; the
-texts come from the recordings in ``tests/fixtures``.
+``Handlers.process`` is ``manager.c``'s ``process_message``. Which actions a version knows
+comes from its recorded ListCommands answer (``data/``); what each does lives here (Login,
+Challenge, Logoff, Ping, UserEvent), in ``core.py`` and in ``chan_sip.py``. Each handler
+writes the answer Asterisk writes; the texts come from the recordings in ``tests/fixtures``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
 
-from sdk.actions import ACTIONS
-from sdk.testing.sip import build_chan_sip_notify
-
 if TYPE_CHECKING:
     from sdk.testing.server import Connection, ReceivedMessage
 
-__all__ = ["Handler", "Handlers", "handlers_for"]
+__all__ = ["Handlers", "KnownAction", "KnownActions", "handlers_for"]
 
 log = logging.getLogger("sdk.testing.handlers")
 
 HandlerFunc = Callable[["Connection", "ReceivedMessage"], None]
-
-
-@attrs.frozen
-class Handler:
-    name: str
-    func: HandlerFunc
-    authority: str | None = None  # the write class the user needs; None: anyone
-
-
-class Handlers:
-    """The actions one server version knows, looked up without regard to case."""
-
-    def __init__(self, handlers: list[Handler]) -> None:
-        self._table = {h.name.lower(): h for h in handlers}
-
-    @property
-    def names(self) -> list[str]:
-        return sorted(h.name for h in self._table.values())
-
-    def process(self, conn: Connection, request: ReceivedMessage) -> None:
-        action = request.get("Action")
-        if not action:
-            conn.error(request, "Missing action in request")
-            return
-        folded = action.lower()
-        if not conn.authenticated and folded not in ("login", "logoff", "challenge"):
-            conn.error(request, "Permission denied")
-            return
-        handler = self._table.get(folded)
-        if handler is None:
-            conn.error(
-                request,
-                f"Invalid/unknown command: {action}. Use Action: ListCommands to show available commands.",
-            )
-            return
-        if handler.authority is not None:
-            user = conn.user
-            if user is None or handler.authority not in user.write:
-                conn.error(request, "Permission denied")
-                return
-        handler.func(conn, request)
 
 
 # --- login and the connection ---------------------------------------------------------------
@@ -164,115 +120,130 @@ def user_event(conn: Connection, request: ReceivedMessage) -> None:
     conn.server.broadcast("UserEvent", "user", f"UserEvent: {name}\r\n{body}")
 
 
-# --- chan_sip ---------------------------------------------------------------------------------
+BUILTIN: dict[str, HandlerFunc] = {
+    "Challenge": challenge,
+    "Login": login,
+    "Logoff": logoff,
+    "Ping": ping,
+    "UserEvent": user_event,
+}
+
+_DATA = Path(__file__).parent / "data"
 
 
-def _address(server_peers: dict, name: str) -> tuple[str | None, tuple[str, int] | None]:
-    """chan_sip's ``create_addr``: a peer with an address, else an IP literal with a port."""
-    peer = server_peers.get(name.lower())
-    if peer is not None:
-        return peer.name, peer.address
-    host, _, port = name.rpartition(":") if name.count(":") == 1 else (name, "", "")
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return None, None  # the embedded server resolves no DNS names
-    try:
-        return None, (host, int(port) if port else 5060)
-    except ValueError:
-        return None, None
+@attrs.frozen
+class KnownAction:
+    """An action a server version has: its name, ListCommands text and write classes."""
+
+    name: str
+    synopsis: str
+    privilege: str  # as ListCommands shows it: "system,all" or "<none>"
+
+    @property
+    def authority(self) -> frozenset[str]:
+        return frozenset(p for p in self.privilege.split(",") if p not in ("all", "<none>", ""))
 
 
-def sip_notify(conn: Connection, request: ReceivedMessage) -> None:
-    action = ACTIONS["SIPnotify"].from_message(request)
-    channel = action.channel or ""
-    if not channel:
-        conn.error(request, "SIPNotify requires a channel name")
-        return
-    if channel[:4].lower() == "sip/":
-        channel = channel[4:]
-    server = conn.server
-    call_id = action.call_id or None
-    if call_id is not None and call_id not in server.dialogs:
-        conn.error(request, "Call-ID not found")
-        return
-    peer, address = _address(server.sip_peers, channel)
-    if address is None:
-        conn.error(request, "Could not create address")
-        return
-    notify = build_chan_sip_notify(
-        peer=peer,
-        address=address,
-        variables=list(action.variables),
-        user_agent=f"Asterisk PBX {server.asterisk_version}",
-        call_id=call_id,
-    )
-    server.record_notify(notify)
-    conn.ack(request, "Notify Sent")
+class KnownActions:
+    """What a server version lists in ListCommands, and so what it knows at all."""
+
+    def __init__(self, actions: list[KnownAction]) -> None:
+        self._actions = {a.name.lower(): a for a in actions}
+        self._order = list(actions)
+
+    def get(self, name: str) -> KnownAction | None:
+        return self._actions.get(name.lower())
+
+    def listing(self) -> list[tuple[str, str]]:
+        return [(a.name, f"{a.synopsis}  (Priv: {a.privilege})") for a in self._order]
+
+    @classmethod
+    def recorded(cls, version: str) -> KnownActions:
+        """The ListCommands answer recorded from Asterisk ``version`` (data/listcommands-*.txt)."""
+        actions = []
+        for line in (
+            (_DATA / f"listcommands-{version}.txt").read_text(encoding="utf-8").splitlines()
+        ):
+            if not line or line.startswith("#"):
+                continue
+            name, _, rest = line.partition(": ")
+            synopsis, _, privilege = rest.rpartition("  (Priv: ")
+            actions.append(KnownAction(name, synopsis, privilege.removesuffix(")")))
+        return cls(actions)
+
+    @classmethod
+    def from_specs(cls, version: str, implemented: list[str]) -> KnownActions:
+        """For a version without a recorded ListCommands: the specs that say they exist in it,
+        described in the specs' own words."""
+        from sdk.actions import ACTIONS
+
+        actions = []
+        for name in sorted(set(ACTIONS) | set(implemented), key=str.lower):
+            cls_ = ACTIONS.get(name)
+            available = getattr(cls_, "AVAILABLE_IN", ()) if cls_ is not None else ()
+            if name not in implemented and version not in available:
+                continue
+            summary = (
+                (cls_.__doc__ or "").strip().split("\n")[0] if cls_ is not None else ""
+            ) or name
+            privilege = getattr(cls_, "PRIVILEGE", "") if cls_ is not None else ""
+            actions.append(
+                KnownAction(name, summary, f"{privilege},all" if privilege else "<none>")
+            )
+        return cls(actions)
 
 
-COMMON = [
-    Handler("Login", login),
-    Handler("Logoff", logoff),
-    Handler("Challenge", challenge),
-    Handler("Ping", ping),
-    Handler("UserEvent", user_event, authority="user"),
-]
+class Handlers:
+    """The actions one server version knows and what it does for each.
+
+    ``process`` is manager.c's ``process_message``: a missing Action, anything but Login,
+    Challenge and Logoff before login, an action the version does not have, and a user
+    without the action's write class each get Asterisk's own error. An action the version has
+    but the embedded server does not emulate gets an error saying so, never a made-up success.
+    """
+
+    def __init__(self, known: KnownActions, table: dict[str, HandlerFunc]) -> None:
+        self.known = known
+        self._table = {name.lower(): func for name, func in table.items()}
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(name for name, _ in self.known.listing() if name.lower() in self._table)
+
+    def process(self, conn: Connection, request: ReceivedMessage) -> None:
+        action = request.get("Action")
+        if not action:
+            conn.error(request, "Missing action in request")
+            return
+        folded = action.lower()
+        if not conn.authenticated and folded not in ("login", "logoff", "challenge"):
+            conn.error(request, "Permission denied")
+            return
+        known = self.known.get(action)
+        if known is None:
+            conn.error(
+                request,
+                f"Invalid/unknown command: {action}. Use Action: ListCommands to show available commands.",
+            )
+            return
+        if known.authority:
+            user = conn.user
+            if user is None or not (known.authority & user.write):
+                conn.error(request, "Permission denied")
+                return
+        func = self._table.get(folded)
+        if func is None:
+            conn.error(request, f"The embedded AMI server does not implement {known.name}")
+            return
+        func(conn, request)
 
 
 def handlers_for(version: str) -> Handlers:
     """The actions the embedded server knows when it plays Asterisk ``version``."""
+    from sdk.testing import chan_sip, core
+
     if version == "20":
-        return Handlers([*COMMON, Handler("SIPnotify", sip_notify, authority="system")])
-    return Handlers(list(COMMON))
-
-
-# --- what the server offers: ListCommands and CoreSettings ------------------------------------
-
-
-def list_commands(conn: Connection, request: ReceivedMessage) -> None:
-    """One ``Name: summary  (Priv: classes,all)`` line per action this user may send, in
-    Asterisk's order (names without regard to case), as in fixture ``listcommands``."""
-    user = conn.user
-    lines = []
-    for name in sorted(conn.server.handlers.names, key=str.lower):
-        cls = ACTIONS.get(name)
-        classes = [c for c in (cls.PRIVILEGE if cls else "").split(",") if c]
-        if classes and (user is None or not set(classes) & user.write):
-            continue
-        summary = cls.SUMMARY if cls else name
-        lines.append(
-            (name, f"{summary}  (Priv: {','.join([*classes, 'all']) if classes else '<none>'})")
-        )
-    conn.respond(request, "Success", headers=lines)
-
-
-def core_settings(conn: Connection, request: ReceivedMessage) -> None:
-    """The settings of an Asterisk configured like the recorded one (fixture ``coresettings``)."""
-    server = conn.server
-    conn.respond(
-        request,
-        "Success",
-        headers=[
-            ("AMIversion", server.banner.rpartition("/")[2]),
-            ("AsteriskVersion", server.asterisk_version),
-            ("SystemName", ""),
-            ("CoreMaxCalls", "0"),
-            ("CoreMaxLoadAvg", "0.000000"),
-            ("CoreRunUser", ""),
-            ("CoreRunGroup", ""),
-            ("CoreMaxFilehandles", "0"),
-            ("CoreRealTimeEnabled", "No"),
-            ("CoreCDRenabled", "Yes"),
-            ("CoreHTTPenabled", "No"),
-            ("SoundsSearchCustomDir", "No"),
-        ],
-    )
-
-
-COMMON.extend(
-    [
-        Handler("ListCommands", list_commands),
-        Handler("CoreSettings", core_settings, authority="system"),
-    ]
-)
+        table = {**BUILTIN, **core.HANDLERS, **chan_sip.HANDLERS}
+        return Handlers(KnownActions.recorded("20"), table)
+    table = {**BUILTIN, **core.HANDLERS}
+    return Handlers(KnownActions.from_specs(version, list(table)), table)

@@ -10,17 +10,23 @@ no action. What each action does lives in ``sdk.testing.handlers``.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from sdk.message import Headers, Message
+from sdk.testing.pbx import PBX
 from sdk.testing.sip import Notify
+
+if TYPE_CHECKING:
+    from sdk.testing.handlers import KnownActions
 
 __all__ = ["AMIServer", "Connection", "ReceivedMessage", "SipPeer", "User"]
 
@@ -131,6 +137,8 @@ class Connection:
         self.user: User | None = None
         self.challenge = ""
         self.event_mask: frozenset[str] = frozenset()
+        self.include_filters: list[re.Pattern[str]] = []
+        self.exclude_filters: list[re.Pattern[str]] = []
         self.closed = False
         self.session_id = f"0x{secrets.token_hex(6)}"
         self._write_lock = threading.Lock()
@@ -189,6 +197,17 @@ class Connection:
         out.extend(f"{key}: {value}\r\n" for key, value in headers)
         out.append("\r\n")
         self.write("".join(out))
+
+    def wants(self, category: str, text: str) -> bool:
+        """Whether this connection gets a broadcast event: logged in, allowed to read its class,
+        asked for it, and let through by its filters (manager.c's ``match_filter``)."""
+        if not self.authenticated or self.user is None:
+            return False
+        if category not in self.user.read or category not in self.event_mask:
+            return False
+        if self.include_filters and not any(f.search(text) for f in self.include_filters):
+            return False
+        return not any(f.search(text) for f in self.exclude_filters)
 
     def close(self) -> None:
         with self._write_lock:
@@ -270,6 +289,7 @@ class AMIServer:
         challenge: str | None = None,
         send_sip: bool = False,
         auth_fail_delay: float = 1.0,
+        started: datetime | None = None,
     ) -> None:
         if version not in BANNERS:
             raise ValueError(f"version must be one of {', '.join(BANNERS)}, not {version!r}")
@@ -287,6 +307,8 @@ class AMIServer:
         self.received: list[ReceivedMessage] = []
         self.notifies: list[Notify] = []
         self.handlers = handlers_for(version)
+        self.pbx = PBX(started=started)
+        self._timers: list[threading.Timer] = []
         self._requested = (host, port)
         self._listener: socket.socket | None = None
         self._accepter: threading.Thread | None = None
@@ -373,6 +395,11 @@ class AMIServer:
         threads = list(self._threads)
         if self._accepter is not None:
             threads.append(self._accepter)
+        with self._lock:
+            timers, self._timers = self._timers, []
+        for timer in timers:
+            timer.cancel()
+            threads.append(timer)
         for thread in threads:
             thread.join(timeout=5)
 
@@ -425,6 +452,25 @@ class AMIServer:
             return found[0]
 
     # --- what handlers call ---
+
+    @property
+    def known_actions(self) -> KnownActions:
+        return self.handlers.known
+
+    @property
+    def uptime(self) -> int:
+        return int(time.monotonic() - self.started_at)
+
+    def schedule(self, delay: float, func: Callable[[], None]) -> None:
+        """Run ``func`` after ``delay`` seconds, unless the server stops first."""
+        timer = threading.Timer(delay, func)
+        timer.daemon = True
+        with self._lock:
+            if self._stopping:
+                return
+            self._timers = [t for t in self._timers if t.is_alive()]
+            self._timers.append(timer)
+        timer.start()
 
     @property
     def connections(self) -> list[Connection]:

@@ -1,0 +1,470 @@
+"""``ami``: send AMI actions from a shell (also ``python -m sdk``).
+
+::
+
+    ami list [PATTERN]
+    ami describe SIPnotify
+    ami send SIPnotify --channel phone1 --variable Event=check-sync
+    ami send SIPpeers --json
+    ami events --filter 'Peer*'
+
+The options of ``ami send ACTION`` are generated from the action's spec (its field
+metadata). The connection comes from ``--url ami://user@host:port`` or ``AMI_URL``; the
+secret from ``AMI_SECRET`` or a prompt that does not echo; it is never accepted on the command
+line. ``--embedded`` runs against the embedded AMI server instead.
+
+Exit status: 0 success; 1 the server answered Error; 2 bad usage or input (nothing sent);
+3 connection, login or protocol failure; 4 timeout; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fnmatch
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import Any, TextIO
+
+from sdk.action import Action
+from sdk.errors import (
+    AMIError,
+    AuthenticationError,
+    ConnectionError,
+    ProtocolError,
+    TimeoutError,
+    ValidationError,
+)
+from sdk.fields import FieldInfo
+from sdk.message import Message, Response
+from sdk.session import Session
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_ACTION_ERROR, EXIT_USAGE, EXIT_CONNECTION, EXIT_TIMEOUT, EXIT_INTERRUPTED = (
+    0,
+    1,
+    2,
+    3,
+    4,
+    130,
+)
+EMBEDDED_USER, EMBEDDED_SECRET = "admin", "s3cret"
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported on stderr with exit status 2."""
+
+
+# --- connection -----------------------------------------------------------------------------
+
+
+def _add_common(
+    parser: argparse.ArgumentParser, *, taken: frozenset[str] = frozenset(), late: bool = False
+) -> None:
+    """Connection and output options. ``late``: for the options after ``ami send ACTION``,
+    where an action field of the same name wins (give that option before ACTION instead)."""
+    default = argparse.SUPPRESS if late else None
+
+    def add(group: argparse._ArgumentGroup, *names: str, **kwargs: Any) -> None:
+        names = tuple(n for n in names if n not in taken)
+        if names:
+            kwargs.setdefault("default", default)
+            group.add_argument(*names, **kwargs)
+
+    group = parser.add_argument_group("connection")
+    add(
+        group,
+        "--url",
+        help="ami://user@host:port (default: $AMI_URL); the secret comes from $AMI_SECRET or a prompt",
+    )
+    add(
+        group,
+        "--embedded",
+        nargs="?",
+        const="20",
+        choices=("20", "22"),
+        help="run against the embedded AMI server playing Asterisk 20 (default) or 22",
+    )
+    add(group, "--auth", choices=("md5", "plain"), help="login method (default: md5)")
+    add(group, "--timeout", type=float, help="seconds to wait for each answer (default: 10)")
+    output = parser.add_argument_group("output")
+    add(output, "--json", action="store_true", help="print JSON instead of text")
+    add(output, "-v", "--verbose", action="count", help="log to stderr (-vv: debug)")
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common(common)
+    return common
+
+
+@contextlib.contextmanager
+def _connect(args: argparse.Namespace, *, events: bool | str = False) -> Iterator[Session]:
+    auth = args.auth or "md5"
+    timeout = args.timeout if args.timeout is not None else 10.0
+    if args.embedded:
+        from sdk.testing import AMIServer
+
+        with AMIServer.as_recorded(args.embedded) as pbx:
+            with Session(
+                pbx.host, pbx.port, username=EMBEDDED_USER, secret=EMBEDDED_SECRET,
+                auth=auth, timeout=timeout, events=events,
+            ) as session:  # fmt: skip
+                yield session
+        return
+    url = args.url or os.environ.get("AMI_URL")
+    if not url:
+        raise UsageError(
+            "no server: give --url ami://user@host:port, set AMI_URL, or use --embedded"
+        )
+    secret = os.environ.get("AMI_SECRET")
+    if secret is None:
+        if not sys.stdin.isatty():
+            raise UsageError("no secret: set AMI_SECRET (the prompt needs a terminal)")
+        secret = getpass.getpass(f"AMI secret for {url}: ")
+    try:
+        session = Session.from_url(url, secret=secret, auth=auth, timeout=timeout, events=events)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    with session:
+        yield session
+
+
+# --- actions --------------------------------------------------------------------------------
+
+
+def _registry() -> Any:
+    from sdk.actions import ACTIONS
+
+    return ACTIONS
+
+
+def _action_class(name: str) -> type[Action]:
+    registry = _registry()
+    canonical = registry.canonical(name)
+    if canonical is None:
+        close = [n for n in registry if n.lower().startswith(name.lower()[:4])][:5]
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(f"unknown action {name!r}{hint} (ami list shows them all)")
+    return registry[canonical]
+
+
+def _summary(cls: type[Action]) -> str:
+    return (cls.__doc__ or "").strip().split("\n")[0]
+
+
+def _slug(text: str) -> str:
+    out = "".join(c.lower() if c.isalnum() else "-" for c in text)
+    return "-".join(part for part in out.split("-") if part)
+
+
+def _option_names(attribute: str, info: FieldInfo) -> list[str]:
+    """``--variable`` (from the header) first, then ``--variables`` (the attribute) if other."""
+    names = [f"--{_slug(info.header)}"]
+    from_attribute = f"--{attribute.rstrip('_').replace('_', '-')}"
+    if from_attribute not in names:
+        names.append(from_attribute)
+    return names
+
+
+def _action_parser(cls: type[Action]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"ami send {cls.ACTION}",
+        description=_summary(cls),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--action-id", help="ActionID to send (default: one the session makes)")
+    for attribute, info in cls.fields():
+        names = _option_names(attribute, info)
+        help_text = info.doc or info.header
+        if info.required:
+            help_text = f"(required) {help_text}"
+        if info.kind in ("variables", "headers"):
+            parser.add_argument(
+                *names, dest=attribute, action="append", metavar="NAME=VALUE",
+                help=f"{help_text} Repeat for each pair.",
+            )  # fmt: skip
+        elif info.kind == "boolean":
+            parser.add_argument(
+                *names, dest=attribute, action=argparse.BooleanOptionalAction, help=help_text
+            )
+        elif info.kind == "integer":
+            parser.add_argument(*names, dest=attribute, type=int, help=help_text)
+        elif info.kind == "enum":
+            parser.add_argument(
+                *names, dest=attribute, metavar="|".join(info.choices), help=help_text
+            )
+        else:
+            parser.add_argument(*names, dest=attribute, metavar="VALUE", help=help_text)
+    return parser
+
+
+def _build(cls: type[Action], argv: Sequence[str], args: argparse.Namespace) -> Action:
+    """Parse the action's options (and connection options after it) and build the action:
+    validation happens here, before any connection is made."""
+    parser = _action_parser(cls)
+    taken = frozenset(s for a in parser._actions for s in a.option_strings)
+    _add_common(parser, taken=taken, late=True)
+    try:
+        ns = parser.parse_args(list(argv))
+    except SystemExit as exc:  # argparse printed the reason (or --help)
+        raise _ArgparseExit(exc.code) from None
+    for name in ("url", "embedded", "auth", "timeout", "json", "verbose"):
+        if name in ns and not any(name == attribute for attribute, _ in cls.fields()):
+            setattr(args, name, getattr(ns, name))
+    values = {name: getattr(ns, name) for name, _ in cls.fields() if getattr(ns, name) is not None}
+    if ns.action_id is not None:
+        values["action_id"] = ns.action_id
+    return cls(**values)
+
+
+class _ArgparseExit(Exception):
+    def __init__(self, code: int | str | None) -> None:
+        self.code = 0 if code is None else code
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def _headers_json(message: Message) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in message.headers:
+        if name in out:
+            previous = out[name]
+            out[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            out[name] = value
+    return out
+
+
+def response_json(response: Response) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "status": response.status,
+        "ok": response.ok,
+        "message": response.message,
+        "action_id": response.action_id,
+        "headers": _headers_json(response),
+    }
+    if response.output is not None:
+        data["output"] = response.output
+    if response.events or response.complete is not None:
+        data["events"] = [_headers_json(e) for e in response.events]
+        data["complete"] = _headers_json(response.complete) if response.complete else None
+    return data
+
+
+def table(
+    rows: list[dict[str, str]], out: TextIO, *, skip: Sequence[str] = ("Event", "ActionID")
+) -> None:
+    """Rows as a plain text table, a column per field name in order of first appearance."""
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(c for c in row if c not in columns and c not in skip)
+    if not columns:
+        return
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns).rstrip(), file=out)
+    print("  ".join("-" * widths[c] for c in columns), file=out)
+    for row in rows:
+        print("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns).rstrip(), file=out)
+
+
+def _print_response(response: Response, out: TextIO, as_json: bool) -> None:
+    if as_json:
+        json.dump(response_json(response), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return
+    if response.output is not None:
+        print(f"Response: {response.status}", file=out)
+        if response.output:
+            print(response.output, file=out)
+        return
+    for name, value in response.headers:
+        if name != "EventList":
+            print(f"{name}: {value}", file=out)
+    if response.events:
+        print(file=out)
+        table([e.headers.as_dict() for e in response.events], out)
+    if response.complete is not None:
+        print(f"\n{response.complete.name}: {len(response.events)} items", file=out)
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    registry = _registry()
+    names = [
+        n for n in registry if not args.pattern or fnmatch.fnmatch(n.lower(), args.pattern.lower())
+    ]
+    rows = []
+    for name in names:
+        cls = registry[name]
+        available = ",".join(getattr(cls, "AVAILABLE_IN", ()))
+        rows.append({"action": name, "asterisk": available, "summary": _summary(cls)})
+    if args.json:
+        json.dump(rows, out, indent=2)
+        out.write("\n")
+    else:
+        table(rows, out, skip=())
+    return EXIT_OK
+
+
+def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
+    cls = _action_class(args.action)
+    fields = [
+        {
+            "option": " ".join(_option_names(attribute, info)),
+            "header": info.header,
+            "kind": info.kind + (f" ({'|'.join(info.choices)})" if info.choices else ""),
+            "required": "yes" if info.required else "",
+            "doc": info.doc,
+        }
+        for attribute, info in cls.fields()
+    ]
+    if args.json:
+        json.dump({"action": cls.ACTION, "summary": _summary(cls), "fields": fields}, out, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    print(f"{cls.ACTION}: {_summary(cls)}", file=out)
+    for label, attr in (
+        ("module", "MODULE"),
+        ("write class", "PRIVILEGE"),
+        ("asterisk", "AVAILABLE_IN"),
+    ):
+        value = getattr(cls, attr, "")
+        if value:
+            print(f"  {label}: {','.join(value) if isinstance(value, tuple) else value}", file=out)
+    print(file=out)
+    if fields:
+        table(fields, out, skip=())
+    else:
+        print("(no fields)", file=out)
+    return EXIT_OK
+
+
+def cmd_send(args: argparse.Namespace, out: TextIO) -> int:
+    cls = _action_class(args.action)
+    action = _build(cls, args.fields, args)
+    _configure_logging(args.verbose)
+    with _connect(args) as session:
+        if args.verbose:
+            print(action.describe(), file=sys.stderr)
+        response = session.send(action)
+    _print_response(response, out, args.json)
+    if not response.ok:
+        print(f"ami: {cls.ACTION} failed: {response.message or 'Error'}", file=sys.stderr)
+        return EXIT_ACTION_ERROR
+    return EXIT_OK
+
+
+def cmd_events(args: argparse.Namespace, out: TextIO) -> int:
+    from sdk.session import _matcher
+
+    match = _matcher(args.filter) if args.filter else None
+    count = 0
+    with _connect(args, events=args.classes) as session:
+        while args.count is None or count < args.count:
+            for event in session.events(timeout=1.0):
+                if match is not None and not match(event.name):
+                    continue
+                if args.json:
+                    print(
+                        json.dumps(_headers_json(event), ensure_ascii=False), file=out, flush=True
+                    )
+                else:
+                    print(f"{event}\n", file=out, flush=True)
+                count += 1
+                if args.count is not None and count >= args.count:
+                    break
+            if session.closed:
+                raise ConnectionError("the server ended the session")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = argparse.ArgumentParser(
+        prog="ami",
+        description="Send Asterisk Manager Interface actions from a shell.",
+        epilog="Exit status: 0 ok, 1 server answered Error, 2 bad input, 3 connection/login, 4 timeout.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p_list = sub.add_parser("list", parents=[common], help="list the actions the SDK knows")
+    p_list.add_argument("pattern", nargs="?", help="a glob on action names, e.g. 'PJSIP*'")
+    p_list.set_defaults(func=cmd_list)
+    p_describe = sub.add_parser(
+        "describe", parents=[common], help="show an action's fields and options"
+    )
+    p_describe.add_argument("action")
+    p_describe.set_defaults(func=cmd_describe)
+    p_send = sub.add_parser(
+        "send",
+        parents=[common],
+        help="send one action; its options come from its spec (ami send ACTION --help)",
+        add_help=False,
+    )
+    p_send.add_argument("action")
+    p_send.add_argument("fields", nargs=argparse.REMAINDER, help="the action's options")
+    p_send.set_defaults(func=cmd_send)
+    p_events = sub.add_parser("events", parents=[common], help="print events until interrupted")
+    p_events.add_argument("--filter", help="event name or glob, e.g. 'Peer*'")
+    p_events.add_argument(
+        "--classes", default="on", help="event classes to ask for (default: on = all)"
+    )
+    p_events.add_argument("--count", type=int, help="stop after this many events")
+    p_events.set_defaults(func=cmd_events)
+    return parser
+
+
+def _configure_logging(verbose: int | None) -> None:
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO, stream=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = out or sys.stdout
+    parser = build_parser()
+    try:
+        args, extra = parser.parse_known_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
+    if args.command == "send":
+        args.fields = [*args.fields, *extra]
+    elif extra:
+        print(f"ami: unrecognized arguments: {' '.join(extra)}", file=sys.stderr)
+        return EXIT_USAGE
+    _configure_logging(args.verbose)
+    try:
+        return args.func(args, out)
+    except _ArgparseExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    except UsageError as exc:
+        print(f"ami: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValidationError as exc:
+        print(f"ami: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except TimeoutError as exc:
+        print(f"ami: timeout: {exc}", file=sys.stderr)
+        return EXIT_TIMEOUT
+    except (AuthenticationError, ConnectionError, ProtocolError) as exc:
+        print(f"ami: {exc}", file=sys.stderr)
+        return EXIT_CONNECTION
+    except AMIError as exc:
+        print(f"ami: {exc}", file=sys.stderr)
+        return EXIT_ACTION_ERROR
+    except KeyboardInterrupt:
+        print("ami: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def main_exit() -> None:
+    """Console-script entry point: ``ami``."""
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""chan_sip's manager actions and CLI, as Asterisk 20.20.1 answered them in the recordings."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sdk.actions import ACTIONS
+from sdk.testing.core import cli_command
+from sdk.testing.sip import build_chan_sip_notify
+
+if TYPE_CHECKING:
+    from sdk.testing.server import Connection, ReceivedMessage, SipPeer
+
+__all__ = ["HANDLERS"]
+
+
+def _strip_prefix(name: str) -> str:
+    return name[4:] if name[:4].lower() == "sip/" else name
+
+
+def _address(peers: dict[str, SipPeer], name: str) -> tuple[str | None, tuple[str, int] | None]:
+    """chan_sip's ``create_addr``: a peer with an address, else an IP literal with a port."""
+    peer = peers.get(name.lower())
+    if peer is not None:
+        return peer.name, peer.address
+    host, _, port = name.rpartition(":") if name.count(":") == 1 else (name, "", "")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return None, None  # the embedded server resolves no DNS names
+    try:
+        return None, (host, int(port) if port else 5060)
+    except ValueError:
+        return None, None
+
+
+def sip_notify(conn: Connection, request: ReceivedMessage) -> None:
+    action = ACTIONS["SIPnotify"].from_message(request)
+    channel = action.channel or ""
+    if not channel:
+        conn.error(request, "SIPNotify requires a channel name")
+        return
+    channel = _strip_prefix(channel)
+    server = conn.server
+    call_id = action.call_id or None
+    if call_id is not None and call_id not in server.dialogs:
+        conn.error(request, "Call-ID not found")
+        return
+    peer, address = _address(server.sip_peers, channel)
+    if address is None:
+        conn.error(request, "Could not create address")
+        return
+    notify = build_chan_sip_notify(
+        peer=peer,
+        address=address,
+        variables=list(action.variables),
+        user_agent=f"Asterisk PBX {server.asterisk_version}",
+        call_id=call_id,
+    )
+    server.record_notify(notify)
+    conn.ack(request, "Notify Sent")
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def sip_peers(conn: Connection, request: ReceivedMessage) -> None:
+    action_id = request.get("ActionID")
+    conn.respond(request, "Success", "Peer status list will follow", list_start=True)
+    peers = list(conn.server.sip_peers.values())
+    for peer in peers:
+        fields = [("ActionID", action_id)] if action_id else []
+        fields += [
+            ("Channeltype", "SIP"),
+            ("ObjectName", peer.name),
+            ("ChanObjectType", "peer"),
+            ("IPaddress", peer.host or "-none-"),
+            ("IPport", str(peer.port if peer.host else 0)),
+            ("Dynamic", _yes(peer.host is None)),
+            ("AutoForcerport", "yes"),
+            ("Forcerport", "no"),
+            ("AutoComedia", "no"),
+            ("Comedia", "no"),
+            ("VideoSupport", "no"),
+            ("TextSupport", "no"),
+            ("ACL", "no"),
+            ("Status", "Unmonitored"),
+            ("RealtimeDevice", "no"),
+            ("Description", ""),
+            ("Accountcode", ""),
+        ]
+        conn.event("PeerEntry", fields)
+    closing = [("ActionID", action_id)] if action_id else []
+    conn.event(
+        "PeerlistComplete", closing + [("EventList", "Complete"), ("ListItems", str(len(peers)))]
+    )
+
+
+def sip_peer_status(conn: Connection, request: ReceivedMessage) -> None:
+    name = request.get("Peer") or ""
+    peers = list(conn.server.sip_peers.values())
+    if name:
+        peer = conn.server.sip_peers.get(_strip_prefix(name).lower())
+        if peer is None:
+            conn.error(request, "No such peer")
+            return
+        peers = [peer]
+    action_id = request.get("ActionID")
+    own = [("ActionID", action_id)] if action_id else []
+    conn.respond(request, "Success", "Peer status will follow", list_start=True)
+    for peer in peers:
+        fields = [
+            ("ChannelType", "SIP"),
+            ("Peer", f"SIP/{peer.name}"),
+            ("PeerStatus", "Unmonitored"),
+        ]
+        conn.event("PeerStatus", fields + own, privilege="System")
+    conn.event(
+        "SIPpeerstatusComplete", own + [("EventList", "Complete"), ("ListItems", str(len(peers)))]
+    )
+
+
+def sip_show_peer(conn: Connection, request: ReceivedMessage) -> None:
+    name = request.get("Peer") or ""
+    if not name:
+        conn.error(request, "Peer: <name> missing.")
+        return
+    peer = conn.server.sip_peers.get(name.lower())
+    if peer is None:
+        # chan_sip writes one more blank line after this answer (fixture sipshowpeer-unknown)
+        conn.respond(request, "Error", f"Peer {name} not found.", trailer="\r\n")
+        return
+    static = peer.host is not None
+    conn.respond(
+        request,
+        "Success",
+        headers=[
+            ("Channeltype", "SIP"),
+            ("ObjectName", peer.name),
+            ("ChanObjectType", "peer"),
+            ("SecretExist", "N"),
+            ("RemoteSecretExist", "N"),
+            ("MD5SecretExist", "N"),
+            ("Context", "default"),
+            ("Language", ""),
+            ("ToneZone", "<Not set>"),
+            ("AMAflags", "Unknown"),
+            ("CID-CallingPres", "Presentation Allowed, Not Screened"),
+            ("Callgroup", ""),
+            ("Pickupgroup", ""),
+            ("Named Callgroup", ""),
+            ("Named Pickupgroup", ""),
+            ("MOHSuggest", ""),
+            ("VoiceMailbox", ""),
+            ("TransferMode", "open"),
+            ("LastMsgsSent", "0"),
+            ("Maxforwards", "0"),
+            ("Call-limit", "0"),
+            ("Busy-level", "0"),
+            ("MaxCallBR", "384 kbps"),
+            ("Dynamic", "N" if static else "Y"),
+            ("Callerid", '"" <>'),
+            ("RegExpire", "-1 seconds"),
+            ("SIP-AuthInsecure", "no"),
+            ("SIP-Forcerport", "a"),
+            ("SIP-Comedia", "N"),
+            ("ACL", "N"),
+            ("SIP-CanReinvite", "Y"),
+            ("SIP-DirectMedia", "Y"),
+            ("SIP-PromiscRedir", "N"),
+            ("SIP-UserPhone", "N"),
+            ("SIP-VideoSupport", "N"),
+            ("SIP-TextSupport", "N"),
+            ("SIP-T.38Support", "N"),
+            ("SIP-T.38EC", "Unknown"),
+            ("SIP-T.38MaxDtgrm", "4294967295"),
+            ("SIP-Sess-Timers", "Accept"),
+            ("SIP-Sess-Refresh", "uas"),
+            ("SIP-Sess-Expires", "1800"),
+            ("SIP-Sess-Min", "90"),
+            ("SIP-RTP-Engine", "asterisk"),
+            ("SIP-Encryption", "N"),
+            ("SIP-RTCP-Mux", "N"),
+            ("SIP-DTMFmode", "rfc2833"),
+            ("ToHost", peer.host or ""),
+            ("Address-IP", peer.host or "(null)"),
+            ("Address-Port", str(peer.port if static else 0)),
+            ("Default-addr-IP", "(null)"),
+            ("Default-addr-port", "0"),
+            ("Default-Username", ""),
+            ("Codecs", "(ulaw)"),
+            ("Status", "Unmonitored"),
+            ("SIP-Useragent", ""),
+            ("Reg-Contact", ""),
+            ("QualifyFreq", "60000 ms"),
+            ("Parkinglot", ""),
+            ("SIP-Use-Reason-Header", "N"),
+            ("Description", ""),
+        ],
+    )
+
+
+@cli_command("sip show peers")
+def _sip_show_peers(conn: Connection) -> str:
+    row = "{:<25.25} {:<39.39} {:<3.3} {:<10.10} {:<10.10} {:<3.3} {:<8} {:<11} {:<32.32} {}"
+    lines = [
+        row.format(
+            "Name/username",
+            "Host",
+            "Dyn",
+            "Forcerport",
+            "Comedia",
+            "ACL",
+            "Port",
+            "Status",
+            "Description",
+            "",
+        )
+    ]
+    peers = list(conn.server.sip_peers.values())
+    for peer in peers:
+        host = peer.host or "(Unspecified)"
+        dyn = "   " if peer.host else " D "
+        port = str(peer.port if peer.host else 0)
+        lines.append(
+            row.format(peer.name, host, dyn, "Auto (No)", "No", "", port, "Unmonitored", "", "")
+        )
+    online = sum(1 for p in peers if p.host)
+    lines.append(
+        f"{len(peers)} sip peers [Monitored: 0 online, 0 offline Unmonitored: {online} online, {len(peers) - online} offline]"
+    )
+    return "\n".join(lines) + "\n"
+
+
+HANDLERS: dict[str, Callable[[Connection, ReceivedMessage], None]] = {
+    "SIPnotify": sip_notify,
+    "SIPpeers": sip_peers,
+    "SIPpeerstatus": sip_peer_status,
+    "SIPshowpeer": sip_show_peer,
+}
