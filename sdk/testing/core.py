@@ -141,67 +141,67 @@ def hang_up(server: AMIServer, channels: list[Channel], cause: str = "16") -> No
 # --- variables and AstDB ------------------------------------------------------------------
 
 
-def getvar(conn: Connection, request: ReceivedMessage) -> None:
+def _variables_of(conn: Connection, request: ReceivedMessage) -> tuple[str, dict[str, str]] | None:
+    """The variable named and where it lives (a channel's, or the globals); None after an error."""
     variable = request.get("Variable") or ""
-    name = request.get("Channel") or ""
     if not variable:
         conn.error(request, "No variable specified")
-        return
-    pbx = conn.server.pbx
-    if name:
-        channel = pbx.find_channel(name)
-        if channel is None:
-            conn.error(request, "No such channel")
-            return
-        value = channel.variables.get(variable, "")
-    else:
-        value = pbx.globals.get(variable, "")
-    conn.respond(request, "Success", headers=[("Variable", variable), ("Value", value)])
+        return None
+    name = request.get("Channel") or ""
+    if not name:
+        return variable, conn.server.pbx.globals
+    channel = conn.server.pbx.find_channel(name)
+    if channel is None:
+        conn.error(request, "No such channel")
+        return None
+    return variable, channel.variables
+
+
+def getvar(conn: Connection, request: ReceivedMessage) -> None:
+    found = _variables_of(conn, request)
+    if found is not None:
+        variable, scope = found
+        conn.respond(
+            request, "Success", headers=[("Variable", variable), ("Value", scope.get(variable, ""))]
+        )
 
 
 def setvar(conn: Connection, request: ReceivedMessage) -> None:
-    variable = request.get("Variable") or ""
-    name = request.get("Channel") or ""
-    if not variable:
-        conn.error(request, "No variable specified")
-        return
-    pbx = conn.server.pbx
-    value = request.get("Value") or ""
-    if name:
-        channel = pbx.find_channel(name)
-        if channel is None:
-            conn.error(request, "No such channel")
-            return
-        channel.variables[variable] = value
-    else:
-        pbx.globals[variable] = value
-    conn.ack(request, "Variable Set")
+    found = _variables_of(conn, request)
+    if found is not None:
+        variable, scope = found
+        scope[variable] = request.get("Value") or ""
+        conn.ack(request, "Variable Set")
+
+
+def _db_key(conn: Connection, request: ReceivedMessage, stop: str = "") -> tuple[str, str] | None:
+    """Family and Key of an AstDB action; None after an error (DBGet's texts end in a stop)."""
+    family, key = request.get("Family") or "", request.get("Key") or ""
+    if not family:
+        conn.error(request, f"No family specified{stop}")
+        return None
+    if not key:
+        conn.error(request, f"No key specified{stop}")
+        return None
+    return family, key
 
 
 def db_put(conn: Connection, request: ReceivedMessage) -> None:
-    family, key = request.get("Family") or "", request.get("Key") or ""
-    if not family:
-        conn.error(request, "No family specified")
-        return
-    if not key:
-        conn.error(request, "No key specified")
-        return
-    conn.server.pbx.astdb[(family, key)] = request.get("Val") or ""
-    conn.ack(request, "Updated database successfully")
+    found = _db_key(conn, request)
+    if found is not None:
+        conn.server.pbx.astdb[found] = request.get("Val") or ""
+        conn.ack(request, "Updated database successfully")
 
 
 def db_get(conn: Connection, request: ReceivedMessage) -> None:
-    family, key = request.get("Family") or "", request.get("Key") or ""
-    if not family:
-        conn.error(request, "No family specified.")
+    found = _db_key(conn, request, ".")
+    if found is None:
         return
-    if not key:
-        conn.error(request, "No key specified.")
-        return
-    value = conn.server.pbx.astdb.get((family, key))
+    value = conn.server.pbx.astdb.get(found)
     if value is None:
         conn.error(request, "Database entry not found")
         return
+    family, key = found
     event = [("Family", family), ("Key", key), ("Val", value)] + _id(request)
     _send_list(conn, request, "Result will follow", [("DBGetResponse", event)], "DBGetComplete")
 
