@@ -26,7 +26,7 @@ _ADDRESS_RE = re.compile(r"^((?:Local|Remote)Address: IPV4/TCP/[0-9.]+)/\d+", re
 
 # Every recorded Asterisk 20 session; the Asterisk 22 ones that need no PJSIP.
 FIXTURES_20 = sorted(p.stem for p in (FIXTURES / "asterisk-20.20.1").glob("*.json"))
-FIXTURES_22 = ["login-plain", "sipnotify-unknown-on-22"]
+FIXTURES_22 = sorted(p.stem for p in (FIXTURES / "asterisk-22.10.1").glob("*.json"))
 
 
 def _two_local_channels_up(server: AMIServer) -> None:

@@ -281,7 +281,7 @@ def cli_command(words: str) -> Callable[[Callable[[Connection], str]], Callable[
 
 @cli_command("core show version")
 def _core_show_version(conn: Connection) -> str:
-    return f"Asterisk {conn.server.asterisk_version} built by root @ vm on a x86_64 running Linux\n"
+    return f"Asterisk {conn.server.asterisk_version} {conn.server.build}\n"
 
 
 @cli_command("core show uptime")

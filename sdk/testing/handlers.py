@@ -240,10 +240,10 @@ class Handlers:
 
 def handlers_for(version: str) -> Handlers:
     """The actions the embedded server knows when it plays Asterisk ``version``."""
-    from sdk.testing import chan_sip, core
+    from sdk.testing import chan_sip, core, res_pjsip
 
     if version == "20":
         table = {**BUILTIN, **core.HANDLERS, **chan_sip.HANDLERS}
         return Handlers(KnownActions.recorded("20"), table)
-    table = {**BUILTIN, **core.HANDLERS}
+    table = {**BUILTIN, **core.HANDLERS, **res_pjsip.HANDLERS}
     return Handlers(KnownActions.from_specs(version, list(table)), table)

@@ -9,6 +9,7 @@ no action. What each action does lives in ``sdk.testing.handlers``.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import secrets
@@ -23,6 +24,7 @@ import attrs
 
 from sdk.message import Headers, Message
 from sdk.testing.pbx import PBX
+from sdk.testing.res_pjsip import Endpoint
 from sdk.testing.sip import Notify
 
 if TYPE_CHECKING:
@@ -303,6 +305,10 @@ class AMIServer:
         self.auth_fail_delay = auth_fail_delay
         self.users: dict[str, User] = {}
         self.sip_peers: dict[str, SipPeer] = {}
+        self.pjsip_endpoints: dict[str, Endpoint] = {}
+        self.notify_options: dict[str, list[tuple[str, str]]] = {}
+        self.build = "built by root @ vm on a x86_64 running Linux on 2026-11-26 06:21:24 UTC"
+        self._cseq = itertools.count(1)
         self.dialogs: set[str] = set()
         self.received: list[ReceivedMessage] = []
         self.notifies: list[Notify] = []
@@ -326,6 +332,22 @@ class AMIServer:
         ``phone1`` (static, 127.0.0.1:5070) and ``phone2`` (dynamic, never registered)."""
         server = cls(version, **kwargs)
         server.add_user("admin", "s3cret")
+        if version == "22":
+            server.add_pjsip_endpoint("phone1", ["sip:phone1@127.0.0.1:5072"])
+            server.add_pjsip_endpoint("phone2")
+            server.add_notify_option("check-sync", [("Event", "check-sync")])
+            server.add_notify_option(
+                "clear-mwi",
+                [
+                    ("Event", "message-summary"),
+                    ("Content-type", "application/simple-message-summary"),
+                    ("Content", "Messages-Waiting: no"),
+                    ("Content", "Message-Account: sip:asterisk@127.0.0.1"),
+                    ("Content", "Voice-Message: 0/0 (0/0)"),
+                    ("Content", ""),
+                ],
+            )
+            return server
         server.add_user("readonly", "r3ad", write="")
         server.add_sip_peer("phone1", "127.0.0.1", 5070)
         server.add_sip_peer("phone2")
@@ -342,6 +364,20 @@ class AMIServer:
         peer = SipPeer(name, host, port)
         self.sip_peers[name.lower()] = peer
         return peer
+
+    def add_pjsip_endpoint(self, name: str, contacts: Iterable[str] = ()) -> Endpoint:
+        """A PJSIP endpoint with an AOR of the same name holding ``contacts`` (SIP URIs);
+        without contacts a NOTIFY to it is accepted and goes nowhere, as in Asterisk."""
+        endpoint = Endpoint(name, list(contacts))
+        self.pjsip_endpoints[name.lower()] = endpoint
+        return endpoint
+
+    def add_notify_option(self, name: str, headers: Iterable[tuple[str, str]]) -> None:
+        """A section of pjsip_notify.conf: what ``PJSIPNotify`` with ``Option: name`` sends."""
+        self.notify_options[name] = list(headers)
+
+    def next_cseq(self) -> int:
+        return next(self._cseq)
 
     def add_dialog(self, call_id: str) -> None:
         """Make ``call_id`` an existing dialog, so an in-dialog SIPnotify finds it."""

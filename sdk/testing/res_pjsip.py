@@ -1,0 +1,227 @@
+"""res_pjsip's manager actions as Asterisk 22.10.1 answered them, and the NOTIFY it sends.
+
+PJSIPNotify checks its arguments in res_pjsip_notify's order (payload, then targets), strips
+an ``sip/`` or ``pjsip/`` prefix from the endpoint, and for each contact of the endpoint's
+AORs builds the request res_pjsip builds: ``Subscription-State: terminated`` first, then the
+variables as headers (``Event`` once; Call-ID, Contact, CSeq, To, From, Record-Route, Route,
+Request-URI and Via refused), then Max-Forwards, User-Agent, the body's Content-Type and a
+padded Content-Length. ``Content`` lines make the body only when a Content-Type is given.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import attrs
+
+from sdk.fields import split_variables
+from sdk.testing.sip import Notify
+
+if TYPE_CHECKING:
+    from sdk.testing.server import Connection, ReceivedMessage
+
+__all__ = ["HANDLERS", "REFUSED_HEADERS", "Endpoint", "build_pjsip_notify"]
+
+log = logging.getLogger("sdk.testing.res_pjsip")
+
+REFUSED_HEADERS = frozenset(
+    h.lower()
+    for h in (
+        "Call-ID",
+        "Contact",
+        "CSeq",
+        "To",
+        "From",
+        "Record-Route",
+        "Route",
+        "Request-URI",
+        "Via",
+    )
+)
+LOCAL = ("127.0.0.1", 5062)
+
+
+@attrs.define
+class Endpoint:
+    """A PJSIP endpoint with one AOR of the same name and its contacts (SIP URIs)."""
+
+    name: str
+    contacts: list[str] = attrs.field(factory=list)
+
+    @property
+    def aor(self) -> str:
+        return self.name
+
+
+def _uri_parts(uri: str) -> tuple[str | None, str, int]:
+    """user, host and port of ``sip:user@host:port``."""
+    rest = uri.split(":", 1)[1] if ":" in uri else uri
+    rest = rest.split(";", 1)[0]
+    user, _, hostport = rest.rpartition("@")
+    host, _, port = hostport.partition(":")
+    return (user or None), host, int(port) if port.isdigit() else 5060
+
+
+def build_pjsip_notify(
+    *,
+    endpoint: str,
+    contact: str,
+    variables: Sequence[tuple[str, str]],
+    user_agent: str,
+    cseq: int = 1,
+) -> Notify:
+    user, host, port = _uri_parts(contact)
+    local_host, local_port = LOCAL
+    headers: list[tuple[str, str]] = [
+        ("Via", f"SIP/2.0/UDP {local_host}:{local_port};rport;branch=z9hG4bKPj{uuid.uuid4()}"),
+        ("From", f"<sip:{endpoint}@{local_host}>;tag={uuid.uuid4()}"),
+        ("To", f"<sip:{user + '@' if user else ''}{host}>"),
+        ("Contact", f"<sip:{endpoint}@{local_host}:{local_port}>"),
+        ("Call-ID", str(uuid.uuid4())),
+        ("CSeq", f"{cseq} NOTIFY"),
+        ("Subscription-State", "terminated"),
+    ]
+    content_type: str | None = None
+    body_lines: list[str] = []
+    has_event = False
+    for name, value in variables:
+        folded = name.lower()
+        if folded == "content-type":
+            content_type = value
+        elif folded == "content":
+            body_lines.append(value)
+        elif folded == "content-length":
+            continue
+        elif folded in REFUSED_HEADERS:
+            log.warning("PJSIPNotify: the %s header is not allowed; skipped", name)
+        elif folded == "event":
+            if has_event:
+                log.warning("PJSIPNotify: only one Event header is allowed; skipped %r", value)
+                continue
+            has_event = True
+            headers.append(("Event", value))
+        else:
+            headers.append((name, value))
+    headers += [("Max-Forwards", "70"), ("User-Agent", user_agent)]
+    body = ""
+    if content_type is not None:
+        headers.append(("Content-Type", content_type))
+        body = "\r\n".join(body_lines)
+    length = len(body.encode("utf-8", "surrogateescape"))
+    headers.append(("Content-Length", f"{length:>5}" if length else " 0"))
+    return Notify(
+        peer=endpoint,
+        address=(host, port),
+        request_line=f"NOTIFY {contact} SIP/2.0",
+        headers=tuple(headers),
+        body=body,
+    )
+
+
+def _strip_prefix(name: str) -> str:
+    low = name.lower()
+    for prefix in ("pjsip/", "sip/"):
+        if low.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def pjsip_notify(conn: Connection, request: ReceivedMessage) -> None:
+    server = conn.server
+    endpoint_name = request.get("Endpoint") or ""
+    uri = request.get("URI") or ""
+    channel = request.get("Channel") or ""
+    option = request.get("Option") or ""
+    variable = request.get("Variable") or ""
+    targets = sum(1 for t in (endpoint_name, uri, channel) if t)
+    if bool(option) == bool(variable):
+        conn.error(
+            request,
+            "PJSIPNotify requires either an Option or Variable(s).You must use only one of them.",
+        )
+        return
+    if targets > 1:
+        conn.error(
+            request,
+            "PJSIPNotify requires either an endpoint name, a SIP URI, or a channel.  You must use only one of them.",
+        )
+        return
+    if targets == 0:
+        conn.error(
+            request, "PJSIPNotify requires either an endpoint name, a SIP URI, or a channel."
+        )
+        return
+    if option:
+        variables = server.notify_options.get(option)
+        if variables is None:
+            conn.error(
+                request, f"Unable to find notify type '{option}'\n"
+            )  # the stray LF is Asterisk's
+            return
+    else:
+        variables = []
+        for text in request.getall("Variable"):
+            variables.extend(split_variables(text))
+    if endpoint_name:
+        endpoint = server.pjsip_endpoints.get(_strip_prefix(endpoint_name).lower())
+        if endpoint is None:
+            conn.error(request, f"Unable to retrieve endpoint {endpoint_name}")
+            return
+        for contact in endpoint.contacts:
+            server.record_notify(
+                build_pjsip_notify(
+                    endpoint=endpoint.name,
+                    contact=contact,
+                    variables=variables,
+                    user_agent=f"Asterisk PBX {server.asterisk_version}",
+                    cseq=server.next_cseq(),
+                )
+            )
+    elif channel:
+        if server.pbx.find_channel(channel) is None:
+            conn.error(request, "Channel not found")
+            return
+    # a bare URI is accepted, but without a default outbound endpoint nothing is sent
+    conn.ack(request, "NOTIFY sent")
+
+
+def pjsip_show_endpoints(conn: Connection, request: ReceivedMessage) -> None:
+    action_id = request.get("ActionID")
+    own = [("ActionID", action_id)] if action_id else []
+    endpoints = list(conn.server.pjsip_endpoints.values())
+    conn.respond(
+        request,
+        "Success",
+        "A listing of Endpoints follows, presented as EndpointList events",
+        list_start=True,
+    )
+    for endpoint in endpoints:
+        contacts = "".join(f"{endpoint.aor}/{c}," for c in endpoint.contacts)
+        conn.event(
+            "EndpointList",
+            own
+            + [
+                ("ObjectType", "endpoint"),
+                ("ObjectName", endpoint.name),
+                ("Transport", ""),
+                ("Aor", endpoint.aor),
+                ("Auths", ""),
+                ("OutboundAuths", ""),
+                ("Contacts", contacts),
+                ("DeviceState", "Not in use" if endpoint.contacts else "Unavailable"),
+                ("ActiveChannels", "0"),
+            ],
+        )
+    conn.event(
+        "EndpointListComplete",
+        own + [("EventList", "Complete"), ("ListItems", str(len(endpoints)))],
+    )
+
+
+HANDLERS: dict[str, Callable[[Connection, ReceivedMessage], None]] = {
+    "PJSIPNotify": pjsip_notify,
+    "PJSIPShowEndpoints": pjsip_show_endpoints,
+}
