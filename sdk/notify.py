@@ -1,0 +1,111 @@
+"""One call for the common job: send a SIP NOTIFY to a phone, whatever the channel driver.
+
+``send_notify(session, "phone1", event="check-sync")`` picks SIPnotify (chan_sip) or
+PJSIPNotify (res_pjsip) by the actions the server lists (ListCommands), not by its version:
+many Asterisk 20 systems run only res_pjsip, and chan_sip is gone from 21 on. A target that
+starts with ``sip:`` or ``sips:`` is a URI, which only PJSIPNotify can reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sdk.action import Action
+from sdk.errors import FieldProblem, ValidationError
+
+if TYPE_CHECKING:
+    from sdk.message import Response
+    from sdk.session import Session
+
+__all__ = ["METHODS", "build_notify", "is_uri", "notify_method", "send_notify"]
+
+METHODS = ("PJSIPNotify", "SIPnotify")  # in order of preference when a server has both
+
+
+def is_uri(target: str) -> bool:
+    return target[:4].lower() == "sip:" or target[:5].lower() == "sips:"
+
+
+def notify_method(session: Session) -> str:
+    """``PJSIPNotify`` or ``SIPnotify``: what this server can do, asked once per session."""
+    available = session.server_actions()
+    for method in METHODS:
+        if method.lower() in available:
+            return method
+    raise ValidationError(
+        "notify",
+        [
+            FieldProblem(
+                None,
+                None,
+                "the server has neither PJSIPNotify (res_pjsip) nor SIPnotify (chan_sip)",
+            )
+        ],
+    )
+
+
+def _content_lines(content: str | Sequence[str] | None) -> list[str]:
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return content.splitlines() or [""]
+    return list(content)
+
+
+def build_notify(
+    method: str,
+    target: str,
+    *,
+    event: str,
+    content: str | Sequence[str] | None = None,
+    content_type: str | None = None,
+    headers: Sequence[tuple[str, str]] = (),
+    action_id: str | None = None,
+) -> Action:
+    """The NOTIFY action for ``method``: the SIP headers (Event first, then ``headers``,
+    then Content-Type) and one Content variable per body line. Validates like any action."""
+    from sdk.actions import ACTIONS
+
+    variables: list[tuple[str, str]] = [("Event", event), *headers]
+    lines = _content_lines(content)
+    if content_type is not None:
+        variables.append(("Content-Type", content_type))
+    variables += [("Content", line) for line in lines]
+    cls = ACTIONS[method]
+    if method == "SIPnotify":
+        if is_uri(target):
+            problem = FieldProblem(
+                "channel",
+                "Channel",
+                f"{target!r} is a URI: chan_sip's SIPnotify takes a peer name or host[:port]; URIs need PJSIPNotify",
+            )
+            raise ValidationError(method, [problem])
+        return cls(channel=target, variables=variables, action_id=action_id)
+    if is_uri(target):
+        return cls(uri=target, variables=variables, action_id=action_id)
+    return cls(endpoint=target, variables=variables, action_id=action_id)
+
+
+def send_notify(
+    session: Session,
+    target: str,
+    *,
+    event: str = "check-sync",
+    content: str | Sequence[str] | None = None,
+    content_type: str | None = None,
+    headers: Sequence[tuple[str, str]] = (),
+    timeout: float | None = None,
+    check: bool = False,
+) -> Response:
+    """Send a NOTIFY with ``event`` (and an optional body) to ``target``: a chan_sip peer or
+    PJSIP endpoint name, or a SIP URI. Returns the server's response."""
+    action = build_notify(
+        notify_method(session),
+        target,
+        event=event,
+        content=content,
+        content_type=content_type,
+        headers=headers,
+    )
+    return session.send(action, timeout=timeout, check=check)
