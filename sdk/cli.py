@@ -7,6 +7,7 @@
     ami send SIPnotify --channel phone1 --variable Event=check-sync
     ami send SIPpeers --json
     ami events --filter 'Peer*'
+    ami notify --pbx-config pbx.yaml --csv targets.csv --event check-sync --results done.csv
 
 The options of ``ami send ACTION`` are generated from the action's spec (its field
 metadata). The connection comes from ``--url ami://user@host:port`` or ``AMI_URL``; the
@@ -387,6 +388,57 @@ def cmd_events(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
+    from sdk.bulk import ConfigError, bulk_notify
+
+    targets: list[Any] | str
+    if args.csv:
+        targets = args.csv
+    else:
+        targets = []
+        for item in args.target or []:
+            pbx, sep, target = item.partition(":")
+            if not sep or not pbx or not target:
+                raise UsageError(f"--target takes PBX:TARGET, not {item!r}")
+            targets.append((pbx, target))
+        if not targets:
+            raise UsageError("give --csv FILE or at least one --target PBX:TARGET")
+    try:
+        report = bulk_notify(
+            targets,
+            pbxs=args.pbx_config,
+            event=args.event,
+            content=args.content,
+            content_type=args.content_type,
+            rate=args.rate,
+            timeout=args.timeout if args.timeout is not None else 10.0,
+            results=args.results,
+            retry_timeouts=args.retry_timeouts,
+            dry_run=args.dry_run,
+            progress=not args.no_progress,
+        )
+    except (ConfigError, OSError) as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        json.dump(
+            {"counts": report.counts, "skipped": report.skipped, "interrupted": report.interrupted,
+             "results": [r.row() for r in report.results]},
+            out, indent=2,
+        )  # fmt: skip
+        out.write("\n")
+    else:
+        failed = [r for r in report.results if r.status not in ("ok", "dry-run")]
+        if failed:
+            table([r.row() for r in failed], out, skip=("time", "action_id"))
+            print(file=out)
+        print(report, file=out)
+    if report.interrupted:
+        return EXIT_INTERRUPTED
+    return (
+        EXIT_OK if all(r.status in ("ok", "dry-run") for r in report.results) else EXIT_ACTION_ERROR
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common_options()
     parser = argparse.ArgumentParser(
@@ -419,6 +471,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_events.add_argument("--count", type=int, help="stop after this many events")
     p_events.set_defaults(func=cmd_events)
+    p_notify = sub.add_parser(
+        "notify",
+        parents=[common],
+        help="send a NOTIFY to many phones across PBXs (rate-limited, resumable)",
+        description="Send a SIP NOTIFY to every target, with SIPnotify or PJSIPNotify as each PBX offers.",
+    )
+    p_notify.add_argument(
+        "--pbx-config", required=True, help="YAML: PBX name -> url (ami://user@host:port), rate"
+    )
+    p_notify.add_argument("--csv", help="targets: a CSV with columns pbx, target[, event, content]")
+    p_notify.add_argument(
+        "--target", action="append", metavar="PBX:TARGET", help="one target (repeatable)"
+    )
+    p_notify.add_argument(
+        "--event", default="check-sync", help="the Event header (default: check-sync)"
+    )
+    p_notify.add_argument(
+        "--content", action="append", metavar="LINE", help="a body line (repeatable)"
+    )
+    p_notify.add_argument("--content-type", help="the body's Content-Type (needed with --content)")
+    p_notify.add_argument(
+        "--rate", type=float, help="NOTIFYs a second per PBX (default: the config's, or 20)"
+    )
+    p_notify.add_argument("--results", help="CSV to append results to; rerun with it to resume")
+    p_notify.add_argument(
+        "--retry-timeouts", action="store_true", help="resend targets that timed out before"
+    )
+    p_notify.add_argument(
+        "--dry-run", action="store_true", help="validate everything, send nothing"
+    )
+    p_notify.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p_notify.set_defaults(func=cmd_notify)
     return parser
 
 
