@@ -64,6 +64,7 @@ TOP_ORDER = (
     "replaced_by",
     "fields",
     "response",
+    "rules",
 )
 FIELD_ORDER = (
     "header",
@@ -310,6 +311,8 @@ def import_action(
         response["list_complete"] = doc.list_complete
     if response:
         spec["response"] = {k: response[k] for k in RESPONSE_ORDER if k in response}
+    if old.get("rules"):
+        spec["rules"] = old["rules"]  # rules across fields are ours: the docs have none
     return spec, notes
 
 

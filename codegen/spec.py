@@ -97,6 +97,33 @@ class FieldSpec:
         }[self.kind]
 
 
+RULE_KINDS = ("exactly_one_of", "forbidden_names", "unique_names", "name_requires")
+RULE_CLASSES = {
+    "exactly_one_of": "ExactlyOneOf",
+    "forbidden_names": "ForbiddenNames",
+    "unique_names": "UniqueNames",
+    "name_requires": "NameRequires",
+}
+
+
+@attrs.frozen
+class RuleSpec:
+    """One rule across fields (``rules:`` of a spec), its fields as attribute names."""
+
+    kind: str
+    fields: tuple[str, ...] = ()  # exactly_one_of
+    field: str = ""  # the others: a variables or headers field
+    names: tuple[str, ...] = ()
+    name: str = ""
+    requires: str = ""
+    reason: str = ""
+    line: int = 0
+
+    @property
+    def class_name(self) -> str:
+        return RULE_CLASSES[self.kind]
+
+
 @attrs.frozen
 class ActionSpec:
     action: str
@@ -114,6 +141,12 @@ class ActionSpec:
     success_message: str | None = None
     list_events: tuple[str, ...] = ()
     list_complete: str | None = None
+    rules: tuple[RuleSpec, ...] = ()
+
+    @property
+    def rule_imports(self) -> list[str]:
+        """Names the generated module imports from ``sdk.rules``."""
+        return sorted({r.class_name for r in self.rules} | ({"Rule"} if self.rules else set()))
 
     @property
     def module_name(self) -> str:
@@ -275,6 +308,14 @@ TOP_SCHEMA = {
     "replaced_by": (_str, False),
     "fields": (_list_of(_node), True),
     "response": (_node, False),
+    "rules": (_list_of(_node), False),
+}
+NAMES_RULE_SCHEMA = {"field": (_str, True), "names": (_list_of(_str), True), "reason": (_str, True)}
+REQUIRES_RULE_SCHEMA = {
+    "field": (_str, True),
+    "name": (_str, True),
+    "requires": (_str, True),
+    "reason": (_str, True),
 }
 
 
@@ -440,6 +481,11 @@ def _read_spec(checker: _Checker, root: yaml.Node) -> ActionSpec | None:
             )
         else:
             names[field.name] = field
+    rules = [
+        rule
+        for index, node in enumerate(data.get("rules", ()))
+        if (rule := _read_rule(checker, node, index, headers)) is not None
+    ]
     action = data.get("action")
     if action is not None and (not action.isidentifier() or keyword.iskeyword(action)):
         checker.error(lines["action"], f"action {action!r} is not usable as a Python class name")
@@ -462,6 +508,64 @@ def _read_spec(checker: _Checker, root: yaml.Node) -> ActionSpec | None:
         success_message=response.get("success_message"),
         list_events=tuple(response.get("list_events", ())),
         list_complete=response.get("list_complete"),
+        rules=tuple(rules),
+    )
+
+
+def _read_rule(
+    checker: _Checker, node: yaml.Node, index: int, headers: dict[str, FieldSpec]
+) -> RuleSpec | None:
+    """One entry of ``rules:``: a mapping with a single key, the rule's kind."""
+    where = f"rules[{index}]"
+    line = _line(node)
+    if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
+        checker.error(node, f"{where} must be a mapping with one key: {', '.join(RULE_KINDS)}")
+        return None
+    key_node, value_node = node.value[0]
+    kind = _constructor.construct_object(key_node)
+    if kind not in RULE_KINDS:
+        checker.error(key_node, f"{where}: unknown rule {kind!r} (known: {', '.join(RULE_KINDS)})")
+        return None
+
+    def field_of(header: str, *, pairs: bool = False) -> FieldSpec | None:
+        field = headers.get(header.lower())
+        if field is None:
+            checker.error(
+                line, f"{where}: {kind} names {header!r}, which is no field of this action"
+            )
+        elif pairs and field.kind not in ("variables", "headers"):
+            checker.error(
+                line, f"{where}: {kind} needs a variables or headers field, not {header!r}"
+            )
+            return None
+        return field
+
+    if kind == "exactly_one_of":
+        listed = _list_of(_str)(checker, value_node, f"{where}.{kind}")
+        if listed is _INVALID:
+            return None
+        if len(listed) < 2:
+            checker.error(line, f"{where}: exactly_one_of needs at least two fields")
+            return None
+        found = [field_of(h) for h in listed]
+        if None in found:
+            return None
+        return RuleSpec(kind, fields=tuple(f.name for f in found if f), line=line)
+    schema = REQUIRES_RULE_SCHEMA if kind == "name_requires" else NAMES_RULE_SCHEMA
+    data = checker.mapping(value_node, f"{where}.{kind}", schema)
+    if any(key not in data for key in schema):
+        return None
+    field = field_of(data["field"], pairs=True)
+    if field is None:
+        return None
+    return RuleSpec(
+        kind,
+        field=field.name,
+        names=tuple(data.get("names", ())),
+        name=data.get("name", ""),
+        requires=data.get("requires", ""),
+        reason=data["reason"],
+        line=line,
     )
 
 

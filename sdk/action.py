@@ -12,7 +12,7 @@ the embedded server must: Asterisk accepts messages the client classes refuse.
 from __future__ import annotations
 
 import functools
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import attrs
 
@@ -35,6 +35,9 @@ from sdk.fields import (
     split_variables,
 )
 from sdk.message import Message
+
+if TYPE_CHECKING:
+    from sdk.rules import Rule
 
 __all__ = ["Action", "action_fields"]
 
@@ -138,6 +141,9 @@ def _encode(action: Action, *, check: bool) -> tuple[bytes, list[FieldProblem]]:
             text = _scalar_text(value, info)[0] or str(value)
             line = f"{info.header}: {text}\r\n".encode(errors="surrogateescape")
         lines.append(line)  # type: ignore[arg-type]
+    if check:
+        for rule in type(action).RULES:
+            problems.extend(rule.check(action))
     if check and len(lines) + 2 > MAX_LINES:
         problems.append(
             FieldProblem(
@@ -348,6 +354,7 @@ class Action:
     SUCCESS_MESSAGE: ClassVar[str | None] = None
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ()
     LIST_COMPLETE: ClassVar[str | None] = None
+    RULES: ClassVar[tuple[Rule, ...]] = ()  # rules across fields (sdk.rules), from the spec
 
     action_id: str | None = ami_field("ActionID", doc=_ACTION_ID_DOC)
     _wire: bytes | None = attrs.field(init=False, default=None, repr=False, eq=False)

@@ -29,7 +29,7 @@ def is_uri(target: str) -> bool:
 
 def notify_method(session: Session) -> str:
     """``PJSIPNotify`` or ``SIPnotify``: what this server can do, asked once per session."""
-    available = session.server_actions()
+    available = {name.lower() for name in session.server_actions()}
     for method in METHODS:
         if method.lower() in available:
             return method

@@ -160,8 +160,10 @@ def test_embedded(capsys: pytest.CaptureFixture[str]) -> None:
         "--variable",
         "Event=check-sync",
     )
-    assert code == 1
-    assert "Invalid/unknown command: SIPnotify" in capsys.readouterr().err
+    assert code == 2  # refused before sending: the banner says Asterisk 22
+    assert "Asterisk 22 has no SIPnotify" in capsys.readouterr().err
+    code, out = run("send", "ListCommands", "--embedded", "22", "--json")
+    assert code == 0 and "PJSIPNotify" in json.loads(out)["headers"]
 
 
 def test_list_and_describe() -> None:

@@ -10,6 +10,7 @@ import attrs
 
 from sdk.action import Action
 from sdk.fields import Variables, ami_field
+from sdk.rules import ExactlyOneOf, ForbiddenNames, NameRequires, Rule, UniqueNames
 
 __all__ = ["PJSIPNotify"]
 
@@ -34,6 +35,47 @@ class PJSIPNotify(Action):
     SINCE: ClassVar[str] = "12.0.0"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     SUCCESS_MESSAGE: ClassVar[str | None] = "NOTIFY sent"
+    RULES: ClassVar[tuple[Rule, ...]] = (
+        ExactlyOneOf(
+            fields=(
+                "endpoint",
+                "uri",
+                "channel",
+            ),
+        ),
+        ExactlyOneOf(
+            fields=(
+                "option",
+                "variables",
+            ),
+        ),
+        ForbiddenNames(
+            field="variables",
+            names=(
+                "Call-ID",
+                "Contact",
+                "CSeq",
+                "To",
+                "From",
+                "Record-Route",
+                "Route",
+                "Request-URI",
+                "Via",
+            ),
+            reason="res_pjsip sets this header itself and drops it from the NOTIFY",
+        ),
+        UniqueNames(
+            field="variables",
+            names=("Event",),
+            reason="res_pjsip sends only the first Event header",
+        ),
+        NameRequires(
+            field="variables",
+            name="Content",
+            requires="Content-Type",
+            reason="res_pjsip drops the body of a NOTIFY that has no Content-Type",
+        ),
+    )
 
     endpoint: str | None = ami_field(
         "Endpoint",

@@ -390,7 +390,8 @@ def filter_(conn: Connection, request: ReceivedMessage) -> None:
 
 
 def list_commands(conn: Connection, request: ReceivedMessage) -> None:
-    conn.respond(request, "Success", headers=conn.server.known_actions.listing())
+    write = conn.user.write if conn.user is not None else frozenset()
+    conn.respond(request, "Success", headers=conn.server.known_actions.listing(write))
 
 
 # --- Originate ------------------------------------------------------------------------------

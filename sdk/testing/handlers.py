@@ -154,8 +154,14 @@ class KnownActions:
     def get(self, name: str) -> KnownAction | None:
         return self._actions.get(name.lower())
 
-    def listing(self) -> list[tuple[str, str]]:
-        return [(a.name, f"{a.synopsis}  (Priv: {a.privilege})") for a in self._order]
+    def listing(self, write: frozenset[str] | None = None) -> list[tuple[str, str]]:
+        """``ListCommands`` lines; with ``write``, only the actions those classes allow
+        (Asterisk lists only what the user may send)."""
+        return [
+            (a.name, f"{a.synopsis}  (Priv: {a.privilege})")
+            for a in self._order
+            if write is None or not a.authority or a.authority & write
+        ]
 
     @classmethod
     def recorded(cls, version: str) -> KnownActions:
@@ -171,21 +177,33 @@ class KnownActions:
             actions.append(KnownAction(name, synopsis, privilege.removesuffix(")")))
         return cls(actions)
 
+    def swap_module(self, removed: str, added: KnownActions) -> KnownActions:
+        """Without the actions of module ``removed`` (per the specs), with ``added``'s: an
+        Asterisk that loads another channel driver. Kept in ListCommands' sorted order."""
+        from sdk.actions import ACTIONS
+
+        kept = [a for a in self._order if getattr(ACTIONS.get(a.name), "MODULE", "") != removed]
+        return KnownActions(sorted([*kept, *added._order], key=lambda a: a.name.lower()))
+
     @classmethod
-    def from_specs(cls, version: str, implemented: list[str]) -> KnownActions:
-        """For a version without a recorded ListCommands: the specs that say they exist in it,
-        described in the specs' own words."""
+    def from_specs(
+        cls, version: str, implemented: list[str], module_prefix: str | None = None
+    ) -> KnownActions:
+        """For a version without a recorded ListCommands: the specs that say they exist in it
+        (only those of modules starting with ``module_prefix``, if given), described in the
+        specs' own words."""
         from sdk.actions import ACTIONS
 
         actions = []
         for name in sorted(set(ACTIONS) | set(implemented), key=str.lower):
             cls_ = ACTIONS.get(name)
             available = getattr(cls_, "AVAILABLE_IN", ()) if cls_ is not None else ()
-            if name not in implemented and version not in available:
+            if module_prefix is not None:
+                if not getattr(cls_, "MODULE", "").startswith(module_prefix):
+                    continue
+            elif name not in implemented and version not in available:
                 continue
-            summary = (
-                (cls_.__doc__ or "").strip().split("\n")[0] if cls_ is not None else ""
-            ) or name
+            summary = (getattr(cls_, "SUMMARY", "") if cls_ is not None else "") or name
             privilege = getattr(cls_, "PRIVILEGE", "") if cls_ is not None else ""
             actions.append(
                 KnownAction(name, summary, f"{privilege},all" if privilege else "<none>")
@@ -238,12 +256,16 @@ class Handlers:
         func(conn, request)
 
 
-def handlers_for(version: str) -> Handlers:
-    """The actions the embedded server knows when it plays Asterisk ``version``."""
+def handlers_for(version: str, sip: str = "chan_sip") -> Handlers:
+    """The actions the embedded server knows when it plays Asterisk ``version`` with the SIP
+    channel driver ``sip`` ("chan_sip", which only 20 has, or "pjsip")."""
     from sdk.testing import chan_sip, core, res_pjsip
 
-    if version == "20":
+    if version == "20" and sip == "chan_sip":
         table = {**BUILTIN, **core.HANDLERS, **chan_sip.HANDLERS}
         return Handlers(KnownActions.recorded("20"), table)
     table = {**BUILTIN, **core.HANDLERS, **res_pjsip.HANDLERS}
+    if version == "20":  # an Asterisk 20 that runs res_pjsip instead of chan_sip
+        pjsip = KnownActions.from_specs("20", [], module_prefix="res_pjsip")
+        return Handlers(KnownActions.recorded("20").swap_module("chan_sip", pjsip), table)
     return Handlers(KnownActions.from_specs(version, list(table)), table)

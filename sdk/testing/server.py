@@ -276,8 +276,9 @@ class Connection:
 class AMIServer:
     """A threaded AMI server on 127.0.0.1 for demos and tests; a context manager.
 
-    ``version`` "20" answers as Asterisk 20.20.1 with chan_sip. ``challenge`` fixes the MD5
-    challenge (replaying a recorded login needs it). ``.received`` lists every message read,
+    ``version`` "20" answers as Asterisk 20.20.1 with chan_sip (or, with ``sip="pjsip"``, as
+    an Asterisk 20 that runs res_pjsip instead); "22" as Asterisk 22.10.1 with res_pjsip.
+    ``challenge`` fixes the MD5 challenge (replaying a recorded login needs it). ``.received`` lists every message read,
     ``.notifies`` every SIP NOTIFY it would have sent; with ``send_sip=True`` it also sends
     each one over UDP to the peer. ``inject(raw)`` writes bytes to every client as they are.
     """
@@ -292,6 +293,7 @@ class AMIServer:
         send_sip: bool = False,
         auth_fail_delay: float = 1.0,
         started: datetime | None = None,
+        sip: str | None = None,
     ) -> None:
         if version not in BANNERS:
             raise ValueError(f"version must be one of {', '.join(BANNERS)}, not {version!r}")
@@ -312,7 +314,10 @@ class AMIServer:
         self.dialogs: set[str] = set()
         self.received: list[ReceivedMessage] = []
         self.notifies: list[Notify] = []
-        self.handlers = handlers_for(version)
+        self.sip = sip or ("chan_sip" if version == "20" else "pjsip")
+        if self.sip not in ("chan_sip", "pjsip") or (version != "20" and self.sip == "chan_sip"):
+            raise ValueError(f"sip must be 'pjsip' (or 'chan_sip' on version 20), not {sip!r}")
+        self.handlers = handlers_for(version, self.sip)
         self.pbx = PBX(started=started)
         self._timers: list[threading.Timer] = []
         self._requested = (host, port)
@@ -332,7 +337,7 @@ class AMIServer:
         ``phone1`` (static, 127.0.0.1:5070) and ``phone2`` (dynamic, never registered)."""
         server = cls(version, **kwargs)
         server.add_user("admin", "s3cret")
-        if version == "22":
+        if server.sip == "pjsip":
             server.add_pjsip_endpoint("phone1", ["sip:phone1@127.0.0.1:5072"])
             server.add_pjsip_endpoint("phone2")
             server.add_notify_option("check-sync", [("Event", "check-sync")])

@@ -1,0 +1,141 @@
+"""Rules across fields, declared in a spec's ``rules:`` and checked with the field rules.
+
+Some actions constrain fields together (PJSIPNotify: exactly one target, exactly one payload)
+or the names inside a list of pairs (a NOTIFY header Asterisk refuses). A spec declares them;
+codegen renders them into the class's ``RULES``; ``Action`` checks them on construction and
+reports each broken rule as a ``FieldProblem`` of the field concerned, with the others.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from sdk.errors import FieldProblem
+from sdk.fields import METADATA_KEY, Pairs
+
+if TYPE_CHECKING:
+    from sdk.action import Action
+
+__all__ = ["ExactlyOneOf", "ForbiddenNames", "NameRequires", "Rule", "UniqueNames"]
+
+
+def _given(value: Any) -> bool:
+    if value is None or value == "":
+        return False
+    if isinstance(value, Pairs):
+        return len(value) > 0 or bool(value.problems)
+    return True
+
+
+def _header(action: Action, name: str) -> str:
+    field = attrs.fields_dict(type(action))[name]
+    return field.metadata[METADATA_KEY].header
+
+
+def _list(headers: list[str]) -> str:
+    return headers[0] if len(headers) == 1 else ", ".join(headers[:-1]) + " or " + headers[-1]
+
+
+class Rule:
+    """A constraint across fields; ``check`` returns the problems, empty when it holds."""
+
+    def check(self, action: Action) -> list[FieldProblem]:
+        raise NotImplementedError
+
+
+@attrs.frozen
+class ExactlyOneOf(Rule):
+    """Exactly one of ``fields`` (attribute names) must be given."""
+
+    fields: tuple[str, ...]
+
+    def check(self, action: Action) -> list[FieldProblem]:
+        headers = [_header(action, f) for f in self.fields]
+        given = [f for f in self.fields if _given(getattr(action, f))]
+        if len(given) == 1:
+            return []
+        if not given:
+            return [FieldProblem(self.fields[0], headers[0], f"give one of {_list(headers)}")]
+        named = [_header(action, f) for f in given]
+        return [
+            FieldProblem(
+                given[1],
+                named[1],
+                f"give only one of {_list(headers)}, not {' and '.join(named)}",
+            )
+        ]
+
+
+def _pairs(action: Action, field: str) -> Pairs:
+    value = getattr(action, field)
+    return value if isinstance(value, Pairs) else Pairs()
+
+
+@attrs.frozen
+class ForbiddenNames(Rule):
+    """No pair of ``field`` may be called one of ``names`` (without regard to case)."""
+
+    field: str
+    names: tuple[str, ...]
+    reason: str
+
+    def check(self, action: Action) -> list[FieldProblem]:
+        folded = {n.lower() for n in self.names}
+        pairs = _pairs(action, self.field)
+        header = _header(action, self.field)
+        return [
+            FieldProblem(self.field, header, f"{name}: {self.reason}", pairs.origin(index))
+            for index, (name, _) in enumerate(pairs)
+            if name.lower() in folded
+        ]
+
+
+@attrs.frozen
+class UniqueNames(Rule):
+    """Each of ``names`` may name at most one pair of ``field``."""
+
+    field: str
+    names: tuple[str, ...]
+    reason: str
+
+    def check(self, action: Action) -> list[FieldProblem]:
+        folded = {n.lower() for n in self.names}
+        pairs = _pairs(action, self.field)
+        header = _header(action, self.field)
+        seen: set[str] = set()
+        out = []
+        for index, (name, _) in enumerate(pairs):
+            key = name.lower()
+            if key in folded:
+                if key in seen:
+                    out.append(
+                        FieldProblem(
+                            self.field,
+                            header,
+                            f"{name} a second time: {self.reason}",
+                            pairs.origin(index),
+                        )
+                    )
+                seen.add(key)
+        return out
+
+
+@attrs.frozen
+class NameRequires(Rule):
+    """A pair of ``field`` called ``name`` needs a pair called ``requires`` too."""
+
+    field: str
+    name: str
+    requires: str
+    reason: str
+
+    def check(self, action: Action) -> list[FieldProblem]:
+        pairs = _pairs(action, self.field)
+        names = [n.lower() for n, _ in pairs]
+        if self.name.lower() not in names or self.requires.lower() in names:
+            return []
+        index = names.index(self.name.lower())
+        message = f"{self.name} without {self.requires}: {self.reason}"
+        return [FieldProblem(self.field, _header(action, self.field), message, pairs.origin(index))]
