@@ -27,7 +27,7 @@ from sdk.errors import (
 )
 from sdk.fields import ExtraHeaders, FieldInfo, Variables
 from sdk.message import Event, Headers, Message, Response
-from sdk.session import PendingResponse, Session, connect
+from sdk.session import PendingResponse, Reconnect, Session, connect
 
 __all__ = [
     "AMIError",
@@ -44,6 +44,7 @@ __all__ = [
     "OutcomeUnknown",
     "PendingResponse",
     "ProtocolError",
+    "Reconnect",
     "Response",
     "Session",
     "TimeoutError",

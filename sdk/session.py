@@ -366,8 +366,11 @@ class Session:
                 raise TimeoutError(f"connecting to {where} took over {self.timeout} s") from None
             raise ConnectionError(f"could not connect to {where}: {exc}") from None
         except ssl.SSLCertVerificationError as exc:
+            hint = ""
+            if exc.verify_code in (18, 19, 20):  # self-signed, or an issuer not trusted here
+                hint = "; trust its CA with tls_cafile= (or pass an ssl.SSLContext as tls=)"
             raise ConnectionError(
-                f"TLS: the certificate of {where} was refused: {exc.verify_message or exc}"
+                f"TLS: the certificate of {where} was refused: {exc.verify_message or exc}{hint}"
             ) from None
         except ssl.SSLError as exc:
             raise ConnectionError(
@@ -420,8 +423,8 @@ class Session:
             if not exc.timeout:
                 raise ConnectionError(f"connecting to {where}: {exc}") from None
             hint = ""
-            if self._tls is None and self.port == DEFAULT_TLS_PORT:
-                hint = f"; {DEFAULT_TLS_PORT} is AMI's TLS port: pass tls=True or use amis://"
+            if self._tls is None:
+                hint = "; if it is a TLS port (Asterisk's is 5039), pass tls=True or use amis://"
             raise TimeoutError(f"no banner from {where} within {self.timeout} s{hint}") from None
         except OSError as exc:
             raise ConnectionError(f"connection to {where} failed: {exc}") from None
@@ -532,6 +535,11 @@ class Session:
         in ``unmatched``), even when the same ActionID is used again.
         """
         timeout = self.timeout if timeout is None else timeout
+        return self._wait(pending, timeout, check, timeout)
+
+    def _wait(
+        self, pending: PendingResponse, timeout: float, check: bool, asked: float
+    ) -> Response:
         transport = self._transport
         if transport is not None and transport.thread is threading.current_thread():
             raise RuntimeError(
@@ -555,7 +563,7 @@ class Session:
                         else ""
                     )
                     raise TimeoutError(
-                        f"{pending.action.ACTION} {pending.action_id}: no complete answer within {timeout} s{got}",
+                        f"{pending.action.ACTION} {pending.action_id}: no complete answer within {asked} s{got}",
                         pending.events,
                         response=pending.response,
                     )
@@ -582,7 +590,7 @@ class Session:
         timeout = self.timeout if timeout is None else timeout
         pending = self.submit(action, timeout=timeout)
         remaining = max(0.0, timeout - (time.monotonic() - start))
-        return self.wait(pending, timeout=remaining, check=check)
+        return self._wait(pending, remaining, check, timeout)
 
     # --- events ----------------------------------------------------------------------------
 

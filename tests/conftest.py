@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from sdk import Session
 from sdk.testing import AMIServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Fuzz tests are reproducible by default (CI included): the same examples on every run, no
+# example database. HYPOTHESIS_PROFILE=explore draws new examples, for hunting bugs locally.
+settings.register_profile("repeatable", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 def fixture_path(name: str, version: str = "20.20.1") -> Path:
