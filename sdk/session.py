@@ -90,7 +90,16 @@ class Reconnect:
 class PendingResponse:
     """The answer to an action that was written and not yet answered (a small future)."""
 
-    __slots__ = ("_done", "_transport", "action", "action_id", "error", "events", "response")
+    __slots__ = (
+        "_done",
+        "_transport",
+        "_unsent",
+        "action",
+        "action_id",
+        "error",
+        "events",
+        "response",
+    )
 
     def __init__(self, action: Action, action_id: str) -> None:
         self.action = action
@@ -100,6 +109,7 @@ class PendingResponse:
         self.error: AMIError | None = None
         self._done = threading.Event()
         self._transport: Transport | None = None
+        self._unsent = False  # failed before any of its bytes were written
 
     def done(self) -> bool:
         return self._done.is_set()
@@ -500,28 +510,33 @@ class Session:
                         f"{action.ACTION} {action_id} was not sent: {self._closed_reason()}"
                     )
                 transport = self._transport
-                if transport is not None and (self._state == "ready" or me is self._login_thread):
-                    break
+                logging_in = me is self._login_thread
+                if transport is not None and (self._state == "ready" or logging_in):
+                    if action_id in self._pending:
+                        problem = FieldProblem(
+                            "action_id",
+                            "ActionID",
+                            f"{action_id!r} is already used by an action in flight",
+                        )
+                        raise ValidationError(action.ACTION, [problem])
+                    pending._transport = transport
+                    self._pending[action_id] = pending
+                    if transport.write(data, tag=action_id):
+                        break
+                    del self._pending[action_id]  # the connection is closing: not written
+                if logging_in:
+                    raise ConnectionError(
+                        f"{action.ACTION} {action_id} was not sent: the connection to"
+                        f" {self._where} was lost"
+                    )
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise ConnectionError(
                         f"{action.ACTION} {action_id} was not sent: not connected to"
-                        f" {self._where} ({self._down_reason or 'connecting'}); reconnecting"
+                        f" {self._where} ({self._down_reason or 'connection closing'});"
+                        + (" reconnecting" if self.reconnect else " not reconnecting")
                     )
-                self._cond.wait(remaining)
-            if action_id in self._pending:
-                problem = FieldProblem(
-                    "action_id", "ActionID", f"{action_id!r} is already used by an action in flight"
-                )
-                raise ValidationError(action.ACTION, [problem])
-            pending._transport = transport
-            self._pending[action_id] = pending
-            if not transport.write(data, tag=action_id):
-                del self._pending[action_id]
-                raise ConnectionError(
-                    f"{action.ACTION} {action_id} was not sent: the connection to"
-                    f" {self._where} is closing"
-                )
+                self._cond.wait(remaining)  # _on_lost and each login notify
         if log.isEnabledFor(logging.DEBUG):
             log.debug("send %s", action.describe(action_id).replace("\n", " | "))
         return pending
@@ -584,13 +599,21 @@ class Session:
 
         ``check=True`` raises ``sdk.ActionError`` when the server answers Error. If the
         connection drops before the answer, raises ``sdk.OutcomeUnknown``: the action may or
-        may not have run, and it is not sent again.
+        may not have run, and it is not sent again. An action whose bytes had not left yet
+        when the connection dropped is sent on the next connection, within ``timeout``.
         """
         start = time.monotonic()
         timeout = self.timeout if timeout is None else timeout
-        pending = self.submit(action, timeout=timeout)
-        remaining = max(0.0, timeout - (time.monotonic() - start))
-        return self._wait(pending, remaining, check, timeout)
+        while True:
+            remaining = max(0.0, timeout - (time.monotonic() - start))
+            pending = self.submit(action, timeout=remaining)
+            remaining = max(0.0, timeout - (time.monotonic() - start))
+            try:
+                return self._wait(pending, remaining, check, timeout)
+            except ConnectionError:
+                if not pending._unsent or self.reconnect is None or self.closed:
+                    raise
+                log.debug("%s %s was not written before the drop", action.ACTION, pending.action_id)
 
     # --- events ----------------------------------------------------------------------------
 
@@ -828,6 +851,7 @@ class Session:
         for item in failed:
             text = f"connection to {where} ended ({reason})"
             if item.action_id in not_sent:
+                item._unsent = True
                 failure: AMIError = ConnectionError(
                     f"{item.action.ACTION} {item.action_id} was not sent: {text}"
                 )

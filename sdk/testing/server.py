@@ -322,7 +322,8 @@ class Connection:
             self.write(long_line(fault.size))
             return
         if kind == "slow":
-            self.server._stopping_event.wait(fault.delay)
+            if self.server._stopping_event.wait(fault.delay):
+                return  # the server stops: the answer never comes
         elif kind == "garbage":
             self.write(GARBAGE)
         elif kind == "blank-lines":
@@ -496,7 +497,6 @@ class AMIServer:
     def stop(self) -> None:
         """Drop every connection and close the listener; wait for every thread to end."""
         self._stopping = True
-        self._stopping_event.set()
         listener, self._listener = self._listener, None
         if listener is not None:
             try:
@@ -508,6 +508,7 @@ class AMIServer:
             connections = list(self._connections)
         for conn in connections:
             conn.abort()
+        self._stopping_event.set()  # after the aborts: a delayed answer finds them closed
         with self._lock:
             threads = list(self._threads)
         if self._accepter is not None:
