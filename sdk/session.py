@@ -87,6 +87,26 @@ class Reconnect:
         return base * (1 - self.jitter * random.random())
 
 
+class _Secret:
+    """Holds the secret; any repr of it, so any dump of a session, shows ``***``."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a session's secret cannot be pickled")
+
+
 class PendingResponse:
     """The answer to an action that was written and not yet answered (a small future)."""
 
@@ -243,7 +263,7 @@ class Session:
         self.host = host
         self.port = port or (DEFAULT_TLS_PORT if self._tls is not None else DEFAULT_PORT)
         self.username = username
-        self.__secret = secret
+        self.__secret = _Secret(secret)
         self.auth = auth
         self.timeout = timeout
         self.events_mask = _events_header(events)
@@ -461,12 +481,14 @@ class Session:
                     raise AuthenticationError(
                         f"MD5 challenge refused: {answer.message or 'no challenge'}"
                     )
-                key = hashlib.md5((challenge + self.__secret).encode()).hexdigest()
+                key = hashlib.md5((challenge + self.__secret.reveal()).encode()).hexdigest()
                 login = Login(
                     username=self.username, auth_type="MD5", key=key, events=self.events_mask
                 )
             else:
-                login = Login(username=self.username, secret=self.__secret, events=self.events_mask)
+                login = Login(
+                    username=self.username, secret=self.__secret.reveal(), events=self.events_mask
+                )
             answer = self.send(login)
         except ConnectionError as exc:
             cause = exc.__cause__
