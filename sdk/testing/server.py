@@ -5,6 +5,10 @@ dropped), a line longer than 1024 bytes with its line end spoils its message ("l
 long"), at most 128 lines a message, header names matched without regard to case with the
 first one winning, leading blanks of values skipped, every lone blank line a message with
 no action. What each action does lives in ``sdk.testing.handlers``.
+
+Each connection has one I/O thread (``sdk.transport``) that reads requests, runs the
+handlers and writes, so the server can speak TLS (``tls=``) while other threads broadcast.
+``fault()`` makes it misbehave on request (``sdk.testing.faults``).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from sdk.testing.faults import GARBAGE, LATIN1_EVENT, Fault, blank_lines, long_l
 from sdk.testing.sip import Notify
 from sdk.transport import Transport
 
-__all__ = ["AMIServer", "Connection", "Fault", "ReceivedMessage", "SipPeer", "User"]
+__all__ = ["AMIServer", "Connection", "ReceivedMessage", "SipPeer", "User"]
 
 log = logging.getLogger("sdk.testing.server")
 
