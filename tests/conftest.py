@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,44 @@ def all_fixtures() -> list[tuple[str, str]]:
         version = directory.name.removeprefix("asterisk-")
         out.extend((version, path.stem) for path in sorted(directory.glob("*.json")))
     return out
+
+
+def admin_session(server: AMIServer, **kwargs: Any) -> Session:
+    """A session to ``server`` as its recorded user ``admin``; ``kwargs`` go to ``Session``."""
+    kwargs.setdefault("username", "admin")
+    kwargs.setdefault("secret", "s3cret")
+    return Session(server.host, server.port, **kwargs)
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 10.0) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout`` seconds pass; True if it became so."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def run_threads(target: Callable[[int], None], count: int, timeout: float = 120) -> None:
+    """Run ``target(i)`` for i in range(count) on as many threads at once; raise the first
+    failure of any of them (after all have ended)."""
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            target(index)
+        except BaseException as exc:  # noqa: BLE001 - raised below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    assert not any(thread.is_alive() for thread in threads), "threads still running"
+    if errors:
+        raise errors[0]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from conftest import admin_session
 
 from sdk import (
     AuthenticationError,
@@ -32,11 +33,8 @@ FAST = Reconnect(initial=0.05, maximum=0.2)
 
 @pytest.fixture
 def ami(server: AMIServer) -> Iterator[Session]:
-    with Session(
-        server.host,
-        server.port,
-        username="admin",
-        secret="s3cret",
+    with admin_session(
+        server,
         events="on",
         timeout=TIMEOUT,
         reconnect=FAST,
@@ -124,7 +122,7 @@ def test_failed_login_answers_after_a_second_then_closes(server: AMIServer) -> N
 def test_close_before_the_banner(server: AMIServer) -> None:
     server.fault("close-before-banner")
     with Timer() as timer, pytest.raises(ConnectionError, match="before its banner"):
-        Session(server.host, server.port, username="admin", secret="s3cret", timeout=TIMEOUT)
+        admin_session(server, timeout=TIMEOUT)
     assert timer.elapsed < TIMEOUT + SLACK
 
 
@@ -172,14 +170,12 @@ def test_line_of_a_mebibyte_ends_the_connection_with_a_protocol_error(
 def test_line_of_a_mebibyte_during_login_is_a_protocol_error(server: AMIServer) -> None:
     server.fault("long-line", "Login")
     with Timer() as timer, pytest.raises(ProtocolError, match="longer than 262144 bytes"):
-        Session(server.host, server.port, username="admin", secret="s3cret", timeout=TIMEOUT)
+        admin_session(server, timeout=TIMEOUT)
     assert timer.elapsed < TIMEOUT + SLACK
 
 
 def test_line_of_a_mebibyte_without_reconnect_ends_the_session(server: AMIServer) -> None:
-    with Session(
-        server.host, server.port, username="admin", secret="s3cret", reconnect=False
-    ) as ami:
+    with admin_session(server, reconnect=False) as ami:
         server.fault("long-line", "Ping")
         with pytest.raises(OutcomeUnknown):
             ami.send(Ping())

@@ -8,8 +8,9 @@ import threading
 import time
 
 import pytest
+from conftest import admin_session, wait_until
 
-from sdk import ConnectionError, OutcomeUnknown, Session
+from sdk import ConnectionError, OutcomeUnknown
 from sdk.actions import Ping, UserEvent
 from sdk.session import Reconnect
 from sdk.testing import AMIServer
@@ -39,9 +40,7 @@ def test_restart_reconnects_and_logs_in_again(
     server: AMIServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="sdk.session")
-    with Session(
-        server.host, server.port, username="admin", secret="s3cret", events="user", reconnect=FAST
-    ) as ami:
+    with admin_session(server, events="user", reconnect=FAST) as ami:
         server.restart()
         assert ami.send(Ping(), timeout=5).ok
         assert ami.reconnects == 1 and ami.connected
@@ -56,9 +55,7 @@ def test_restart_reconnects_and_logs_in_again(
 def test_action_in_flight_fails_with_outcome_unknown_and_is_never_resent(
     server: AMIServer,
 ) -> None:
-    with Session(
-        server.host, server.port, username="admin", secret="s3cret", reconnect=FAST, timeout=5
-    ) as ami:
+    with admin_session(server, reconnect=FAST, timeout=5) as ami:
         server.fault("close", "UserEvent")
         start = time.monotonic()
         with pytest.raises(OutcomeUnknown, match="may or may not have run") as excinfo:
@@ -72,9 +69,7 @@ def test_action_in_flight_fails_with_outcome_unknown_and_is_never_resent(
 
 
 def test_callbacks_waiters_and_queue_survive_a_reconnect(server: AMIServer) -> None:
-    with Session(
-        server.host, server.port, username="admin", secret="s3cret", events="user", reconnect=FAST
-    ) as ami:
+    with admin_session(server, events="user", reconnect=FAST) as ami:
         seen: list[str] = []
         ami.on("UserEvent", lambda e: seen.append(e.get("UserEvent") or ""))
         ami.send(UserEvent(user_event="before"))
@@ -97,9 +92,7 @@ def test_callbacks_waiters_and_queue_survive_a_reconnect(server: AMIServer) -> N
 
 
 def test_send_during_an_outage_waits_for_the_connection(server: AMIServer) -> None:
-    with Session(
-        server.host, server.port, username="admin", secret="s3cret", reconnect=FAST
-    ) as ami:
+    with admin_session(server, reconnect=FAST) as ami:
         done = threading.Event()
         restart = threading.Thread(target=lambda: (server.restart(downtime=0.5), done.set()))
         restart.start()
@@ -110,13 +103,9 @@ def test_send_during_an_outage_waits_for_the_connection(server: AMIServer) -> No
 
 
 def test_send_during_a_long_outage_is_refused_unsent(server: AMIServer) -> None:
-    with Session(
-        server.host, server.port, username="admin", secret="s3cret", reconnect=FAST
-    ) as ami:
+    with admin_session(server, reconnect=FAST) as ami:
         server.stop()
-        deadline = time.monotonic() + 5
-        while ami.connected and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert wait_until(lambda: not ami.connected, 5)
         start = time.monotonic()
         with pytest.raises(ConnectionError, match="was not sent: not connected") as excinfo:
             ami.send(Ping(), timeout=0.3)
@@ -128,18 +117,13 @@ def test_send_during_a_long_outage_is_refused_unsent(server: AMIServer) -> None:
 def test_gives_up_after_the_attempts_allowed(
     server: AMIServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ami = Session(
-        server.host,
-        server.port,
-        username="admin",
-        secret="s3cret",
+    ami = admin_session(
+        server,
         reconnect=Reconnect(initial=0.02, maximum=0.05, attempts=3),
     )
     try:
         server.stop()
-        deadline = time.monotonic() + 10
-        while not ami.closed and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert wait_until(lambda: ami.closed, 10)
         assert ami.closed
         with pytest.raises(ConnectionError, match="gave up reconnecting after 3 attempts"):
             ami.send(Ping())
@@ -153,13 +137,11 @@ def test_refused_login_on_reconnect_ends_the_session(
     server: AMIServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     server.auth_fail_delay = 0.05
-    ami = Session(server.host, server.port, username="admin", secret="s3cret", reconnect=FAST)
+    ami = admin_session(server, reconnect=FAST)
     try:
         server.add_user("admin", "changed")
         server.restart()
-        deadline = time.monotonic() + 10
-        while not ami.closed and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert wait_until(lambda: ami.closed, 10)
         assert ami.closed and login_count(server) == 2  # one refused login, no hammering
         with pytest.raises(ConnectionError, match="refused"):
             ami.send(Ping())
@@ -172,12 +154,10 @@ def test_refused_login_on_reconnect_ends_the_session(
 
 
 def test_no_reconnect_when_turned_off(server: AMIServer) -> None:
-    ami = Session(server.host, server.port, username="admin", secret="s3cret", reconnect=False)
+    ami = admin_session(server, reconnect=False)
     try:
         server.restart()
-        deadline = time.monotonic() + 5
-        while not ami.closed and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert wait_until(lambda: ami.closed, 5)
         with pytest.raises(ConnectionError, match="ended: connection closed by the peer"):
             ami.send(Ping(), timeout=1)
         assert ami.closed and login_count(server) == 1
@@ -186,17 +166,12 @@ def test_no_reconnect_when_turned_off(server: AMIServer) -> None:
 
 
 def test_close_during_the_backoff_is_prompt(server: AMIServer) -> None:
-    ami = Session(
-        server.host,
-        server.port,
-        username="admin",
-        secret="s3cret",
+    ami = admin_session(
+        server,
         reconnect=Reconnect(initial=30, maximum=30),
     )
     server.stop()
-    deadline = time.monotonic() + 5
-    while ami.connected and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert wait_until(lambda: not ami.connected, 5)
     start = time.monotonic()
     ami.close()
     ami.close()
@@ -205,7 +180,7 @@ def test_close_during_the_backoff_is_prompt(server: AMIServer) -> None:
 
 
 def test_keepalive_pings_a_quiet_line(server: AMIServer) -> None:
-    with Session(server.host, server.port, username="admin", secret="s3cret", keepalive=0.1) as ami:
+    with admin_session(server, keepalive=0.1) as ami:
         server.wait_received(lambda m: m.action == "Ping", timeout=5)
         assert ami.connected and ami.reconnects == 0
 
@@ -213,19 +188,14 @@ def test_keepalive_pings_a_quiet_line(server: AMIServer) -> None:
 def test_keepalive_finds_a_dead_peer_and_reconnects(
     server: AMIServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with Session(
-        server.host,
-        server.port,
-        username="admin",
-        secret="s3cret",
+    with admin_session(
+        server,
         keepalive=0.1,
         timeout=0.5,
         reconnect=FAST,
     ) as ami:
         server.fault("slow", "Ping", delay=5)  # the Ping is never answered in time
-        deadline = time.monotonic() + 10
-        while ami.reconnects == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert wait_until(lambda: ami.reconnects > 0, 10)
         assert ami.reconnects == 1
         assert any("keepalive Ping" in r.getMessage() for r in caplog.records)
         assert ami.send(Ping(), timeout=5).ok

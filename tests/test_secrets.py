@@ -14,7 +14,6 @@ import hashlib
 import logging
 import os
 import ssl
-import time
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import attrs
 import pytest
 import trustme
+from conftest import wait_until
 
 from sdk import AMIError, Session, ValidationError
 from sdk.actions import Challenge, Login, Ping
@@ -116,9 +116,7 @@ def session_reconnect_and_its_logs(case: Case) -> None:
     case.show(ami, ami.send(Ping(), timeout=5))
     case.pbx.add_user("admin", "another")  # the next login is refused
     case.pbx.restart()
-    deadline = time.monotonic() + 5
-    while not ami.closed and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert wait_until(lambda: ami.closed, 5)
     case.raises(AMIError, lambda: ami.send(Ping()))
     case.show(ami)
     ami.close()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import ssl
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import trustme
+from conftest import admin_session, run_threads
 
 from sdk import ConnectionError, Session, TimeoutError
 from sdk.actions import Ping, SIPnotify, UserEvent
@@ -42,14 +42,7 @@ def tls_server(ca: trustme.CA) -> Iterator[AMIServer]:
 
 
 def test_session_over_tls_with_a_context(tls_server: AMIServer, ca: trustme.CA) -> None:
-    with Session(
-        tls_server.host,
-        tls_server.port,
-        username="admin",
-        secret="s3cret",
-        tls=client_context(ca),
-        timeout=5,
-    ) as ami:
+    with admin_session(tls_server, tls=client_context(ca), timeout=5) as ami:
         assert ami.tls and " TLS " in repr(ami)
         response = ami.send(SIPnotify(channel="phone1", variables={"Event": "check-sync"}))
         assert response.message == "Notify Sent"
@@ -85,7 +78,7 @@ def test_tls_port_defaults_to_5039() -> None:
 def test_certificate_checks_are_on_by_default(tls_server: AMIServer) -> None:
     start = time.monotonic()
     with pytest.raises(ConnectionError, match="certificate of 127.0.0.1:.* was refused"):
-        Session(tls_server.host, tls_server.port, username="admin", secret="s3cret", tls=True)
+        admin_session(tls_server, tls=True)
     assert time.monotonic() - start < 5
     assert tls_server.received == []  # nothing, the secret least of all, went out
 
@@ -93,12 +86,9 @@ def test_certificate_checks_are_on_by_default(tls_server: AMIServer) -> None:
 def test_host_name_is_checked(ca: trustme.CA) -> None:
     with AMIServer.as_recorded(tls=server_context(ca, "pbx.example.net")) as pbx:
         with pytest.raises(ConnectionError, match="certificate .* was refused.*mismatch"):
-            Session(pbx.host, pbx.port, username="admin", secret="s3cret", tls=client_context(ca))
-        with Session(
-            pbx.host,
-            pbx.port,
-            username="admin",
-            secret="s3cret",
+            admin_session(pbx, tls=client_context(ca))
+        with admin_session(
+            pbx,
             tls=client_context(ca),
             tls_server_name="pbx.example.net",
         ) as ami:
@@ -108,11 +98,8 @@ def test_host_name_is_checked(ca: trustme.CA) -> None:
 def test_checks_can_be_turned_off_and_that_is_logged(
     tls_server: AMIServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with Session(
-        tls_server.host,
-        tls_server.port,
-        username="admin",
-        secret="s3cret",
+    with admin_session(
+        tls_server,
         tls=True,
         tls_verify=False,
     ) as ami:
@@ -125,11 +112,8 @@ def test_checks_can_be_turned_off_and_that_is_logged(
 def test_tls_client_on_a_plain_port_says_so(server: AMIServer, ca: trustme.CA) -> None:
     start = time.monotonic()
     with pytest.raises(ConnectionError, match="TLS handshake .* failed.*plain AMI port"):
-        Session(
-            server.host,
-            server.port,
-            username="admin",
-            secret="s3cret",
+        admin_session(
+            server,
             tls=client_context(ca),
             timeout=2,
         )
@@ -141,7 +125,7 @@ def test_plain_client_on_a_tls_port_times_out_waiting_for_the_banner(
 ) -> None:
     start = time.monotonic()
     with pytest.raises(TimeoutError, match="no banner"):
-        Session(tls_server.host, tls_server.port, username="admin", secret="s3cret", timeout=0.5)
+        admin_session(tls_server, timeout=0.5)
     assert time.monotonic() - start < 0.5 + SLACK
 
 
@@ -149,47 +133,27 @@ def test_many_threads_and_events_over_one_tls_connection(
     tls_server: AMIServer, ca: trustme.CA
 ) -> None:
     """One TLS connection read and written at once: the case that needs one I/O thread."""
-    with Session(
-        tls_server.host,
-        tls_server.port,
-        username="admin",
-        secret="s3cret",
+    with admin_session(
+        tls_server,
         tls=client_context(ca),
         events="user",
         timeout=10,
     ) as ami:
         seen: list[str] = []
         ami.on("UserEvent", lambda event: seen.append(event.get("UserEvent") or ""))
-        errors: list[BaseException] = []
 
         def worker(index: int) -> None:
-            try:
-                for j in range(40):
-                    aid = f"w{index}-{j}"
-                    action = UserEvent(user_event=aid, action_id=aid)
-                    assert ami.send(action).action_id == aid
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
+            for j in range(40):
+                aid = f"w{index}-{j}"
+                assert ami.send(UserEvent(user_event=aid, action_id=aid)).action_id == aid
 
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-        assert not errors
+        run_threads(worker, 8)
         ami.send(Ping())
         assert sorted(seen) == sorted(f"w{i}-{j}" for i in range(8) for j in range(40))
 
 
 def test_reconnects_over_tls(tls_server: AMIServer, ca: trustme.CA) -> None:
-    with Session(
-        tls_server.host,
-        tls_server.port,
-        username="admin",
-        secret="s3cret",
-        tls=client_context(ca),
-        timeout=5,
-    ) as ami:
+    with admin_session(tls_server, tls=client_context(ca), timeout=5) as ami:
         tls_server.restart()
         assert ami.send(Ping()).ok
         assert ami.reconnects == 1
