@@ -229,6 +229,7 @@ class Session:
     ``ssl.SSLContext`` may be passed as ``tls`` instead.
 
     ``reconnect`` (on by default; ``False`` or a ``Reconnect`` policy): see the module doc.
+    The first connection is not retried: ``Session()`` raises when it fails.
     ``keepalive``: seconds of silence after which a Ping is sent; an unanswered Ping (within
     ``timeout``) counts as a lost connection. Off by default.
 
@@ -315,6 +316,13 @@ class Session:
     @property
     def _where(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def _sock(self) -> Any:
+        """The current connection's socket, None between connections: a new object after each
+        reconnect, for code that keeps what it learned per connection."""
+        transport = self._transport
+        return None if transport is None else transport.sock
 
     # --- construction ----------------------------------------------------------------------
 
@@ -969,13 +977,14 @@ class Session:
 
     def close(self) -> None:
         """Log off and close; join every thread the session started. Safe to call more than
-        once, and from any thread (from an event callback it does not wait for the Goodbye)."""
+        once, and from any thread. From an event callback it cannot wait for the I/O thread
+        it runs on; that thread ends when the callback returns, and a later ``close()``
+        from elsewhere joins it."""
         self._close(logoff=True)
 
     def _close(self, *, logoff: bool) -> None:
         with self._cond:
-            if self._closing:
-                return
+            first = not self._closing
             self._closing = True
             transport = self._transport
             ready = self._state == "ready"
@@ -983,7 +992,7 @@ class Session:
         self._stop.set()
         me = threading.current_thread()
         on_io_thread = transport is not None and transport.thread is me
-        if logoff and ready and transport is not None and not on_io_thread:
+        if first and logoff and ready and transport is not None and not on_io_thread:
             from sdk.actions import Logoff
 
             try:

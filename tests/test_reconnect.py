@@ -10,7 +10,7 @@ import time
 import pytest
 from conftest import admin_session, wait_until
 
-from sdk import ConnectionError, OutcomeUnknown
+from sdk import ConnectionError, OutcomeUnknown, Session
 from sdk.actions import Ping, UserEvent
 from sdk.session import Reconnect
 from sdk.testing import AMIServer
@@ -199,3 +199,23 @@ def test_keepalive_finds_a_dead_peer_and_reconnects(
         assert ami.reconnects == 1
         assert any("keepalive Ping" in r.getMessage() for r in caplog.records)
         assert ami.send(Ping(), timeout=5).ok
+
+
+def test_url_options(server: AMIServer) -> None:
+    url = f"{server.url()}?reconnect=false&keepalive=30&timeout=3&event_queue_size=7"
+    with Session.from_url(url, secret="s3cret") as ami:
+        assert (ami.reconnect, ami.keepalive, ami.timeout, ami._queue_size) == (None, 30, 3, 7)
+    with pytest.raises(ValueError, match="unknown AMI URL option 'colour'; known: auth,"):
+        Session.from_url(f"{server.url()}?colour=red", secret="s3cret")
+    with pytest.raises(ValueError, match="reconnect: expected true or false, not 'maybe'"):
+        Session.from_url(f"{server.url()}?reconnect=maybe", secret="s3cret")
+    with pytest.raises(ValueError, match=r"ami:// or amis://"):
+        Session.from_url("http://admin@127.0.0.1", secret="s3cret")
+
+
+def test_each_connection_has_its_own_socket(server: AMIServer) -> None:
+    with admin_session(server, reconnect=FAST) as ami:
+        first = ami._sock
+        server.restart()
+        assert ami.send(Ping(), timeout=5).ok
+        assert ami._sock is not None and ami._sock is not first

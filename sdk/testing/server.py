@@ -543,6 +543,7 @@ class AMIServer:
             if self._stopping:
                 sock.close()
                 return
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # answers go out at once
             if self.tls is not None:
                 sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
             conn = Connection(self, sock, peer[:2])
