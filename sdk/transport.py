@@ -156,11 +156,11 @@ class Transport:
     """A connected non-blocking socket and the one thread that reads and writes it.
 
     ``on_data(bytes)`` gets what arrives, on the I/O thread; an exception it raises ends the
-    connection (a ``ProtocolError`` from a parser, say). ``on_closed(transport, reason, error,
-    unsent)`` is called once, on the I/O thread, when the connection ends for any reason: ``unsent``
-    lists the tags of writes that never left, not even in part. ``on_open`` runs first on the
-    thread (after the TLS handshake when ``handshake`` is set: a server's side). ``tick`` runs
-    every ``tick_interval`` seconds.
+    connection (a ``ProtocolError`` from a parser, say). ``on_closed(transport, reason,
+    error, unsent)`` is called once, on the I/O thread, when the connection ends for any
+    reason: ``unsent`` lists the tags of writes that never left, not even in part. With
+    ``handshake_timeout`` (a server's side of TLS) the thread first finishes the handshake;
+    then ``on_open`` runs on it. ``tick`` runs every ``tick_interval`` seconds.
     """
 
     def __init__(
