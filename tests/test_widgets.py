@@ -230,6 +230,17 @@ def test_server_errors_timeouts_and_lost_connections_show_in_the_form(
     form.close()
 
 
+def test_logoff_from_a_form_ends_the_panel_session(
+    server: AMIServer, panel: ConnectionPanel
+) -> None:
+    form = ActionForm("Logoff", panel)
+    assert form.send().status == "Goodbye"  # type: ignore[union-attr]
+    assert "Thanks for all the fish." in form.response.value
+    assert panel.session is None and "connection ended" in panel.state.value
+    assert form.send_button.disabled and not panel.connect_button.disabled
+    form.close()
+
+
 def test_a_session_given_directly_works_and_a_closed_one_is_reported(server: AMIServer) -> None:
     from sdk import Session
 
@@ -440,7 +451,22 @@ def test_panel_connects_with_a_typed_secret_that_never_reaches_the_widget_state(
     assert all(secret not in str(r.args) for r in caplog.records)
 
 
-def test_secret_box_never_echoes_and_starts_empty() -> None:
+def test_secret_box_never_echoes_and_starts_empty(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[str] = []
+    monkeypatch.setattr(
+        comm.DummyComm, "publish_msg", lambda self, kind, data=None, **kw: sent.append(repr(data))
+    )
+    plain = ipywidgets.Password()
+    plain.set_state({"value": "typed-into-a-plain-box"})
+    assert any("typed-into-a-plain-box" in m for m in sent)  # what SecretText prevents
+    secret = SecretText()
+    sent.clear()
+    secret.set_state({"value": "typed-into-the-secret-box"})
+    assert secret.secret == "typed-into-the-secret-box"
+    assert sent == [repr({"method": "update", "state": {"value": ""}, "buffer_paths": []})]
+    plain.close()
+    secret.close()
+
     box = SecretText(value="hunter2")
     assert box.value == "" and box.secret == "hunter2"
     assert box.trait_metadata("value", "echo_update") is False
@@ -500,8 +526,8 @@ def test_event_log_receives_a_user_event_sent_by_a_form(
     form.editors["headers"].add_row("Build", "<b>42</b>")
     form.send_button.click()
     assert "Event Sent" in form.response.value
-    assert wait_until(lambda: log.received == 1)
-    assert "UserEvent" in log.table.value and "Deploy" in log.table.value
+    assert wait_until(lambda: "Deploy" in log.table.value)  # drawn within log.refresh
+    assert log.received == 1 and "UserEvent" in log.table.value
     assert "&lt;b&gt;42&lt;/b&gt;" in log.table.value  # server text is escaped, never markup
     [event] = log.matching()
     assert event.get("Build") == "<b>42</b>"
@@ -513,11 +539,47 @@ def test_event_log_receives_a_user_event_sent_by_a_form(
     for n in range(4):
         form.editors["user_event"].text.value = f"E{n}"
         form.send()
-    assert wait_until(lambda: log.received == 5)
+    assert wait_until(lambda: "2 oldest dropped" in log.summary.value)
+    assert log.received == 5
     assert [e.get("UserEvent") for e in log.matching()] == ["E1", "E2", "E3"]
-    assert "2 oldest dropped" in log.summary.value
     log.clear_button.click()
     assert log.received == 0 and log.matching() == []
+    assert "waiting for events" in log.table.value
+    form.close()
+    log.close()
+
+
+def test_a_burst_of_events_is_drawn_at_most_every_refresh(
+    server: AMIServer, panel: ConnectionPanel
+) -> None:
+    log = EventLog(panel, refresh=0.3)
+    draws: list[str] = []
+    log.table.observe(lambda change: draws.append(change["new"]), names="value")
+    for n in range(50):
+        server.broadcast("UserEvent", "user", [("UserEvent", f"Burst{n}")])
+    assert wait_until(lambda: "Burst49" in log.table.value)
+    assert log.received == 50
+    assert len(draws) <= 4  # not one redraw per event
+    log.close()
+
+
+def test_event_log_keeps_updating_while_a_form_waits_for_its_answer(
+    server: AMIServer, panel: ConnectionPanel
+) -> None:
+    log = EventLog(panel, refresh=0)
+    seen_while_waiting: list[bool] = []
+
+    def slow_notify(conn: Any, request: Any) -> None:
+        """Broadcast an event, and answer only once the log (in the client) shows it."""
+        server.broadcast("UserEvent", "user", [("UserEvent", "DuringSend")])
+        seen_while_waiting.append(wait_until(lambda: "DuringSend" in log.table.value))
+        conn.ack(request, "Notify Sent")
+
+    server.handlers = Handlers([*COMMON, Handler("SIPnotify", slow_notify, authority="system")])
+    form = ActionForm(SIPnotify, panel).fill(channel="phone1", variables={"Event": "x"})
+    form.send_button.click()
+    assert seen_while_waiting == [True]
+    assert "Notify Sent" in form.response.value
     form.close()
     log.close()
 
@@ -570,9 +632,8 @@ def test_explorer_puts_it_all_together_and_closes_everything() -> None:
     assert form is not None
     form.fill(user_event="FromExplorer")
     form.send()
-    assert wait_until(lambda: explorer.events.received == 1)
+    assert wait_until(lambda: "FromExplorer" in explorer.events.table.value)
     bundle = explorer._repr_mimebundle_()
     assert bundle and "application/vnd.jupyter.widget-view+json" in bundle
-    assert "FromExplorer" in explorer.events.table.value
     explorer.close()
     assert explorer.panel.server is None

@@ -2,7 +2,9 @@
 
 It registers one ``Session.on("*", ...)`` callback, which runs on the session's reader thread;
 so the log keeps filling while a form waits for its answer. It keeps the last ``maxlen``
-events and shows the last ``show`` that match the filter.
+events and shows the last ``show`` that match the filter. A burst of events redraws the table
+at most every ``refresh`` seconds (a short timer draws the last of them), so a busy server
+does not flood the browser with redraws.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import html
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -54,12 +57,22 @@ class EventLog(Component):
     follows across reconnects). ``events`` holds ``(time, Event)`` pairs, oldest first."""
 
     def __init__(
-        self, connection: Any = None, *, maxlen: int = 1000, show: int = 100, pattern: str = ""
+        self,
+        connection: Any = None,
+        *,
+        maxlen: int = 1000,
+        show: int = 100,
+        pattern: str = "",
+        refresh: float = 0.1,
     ) -> None:
         self.events: collections.deque[tuple[datetime, Event]] = collections.deque(maxlen=maxlen)
         self.received = 0
         self.show = show
+        self.refresh = refresh
         self._lock = threading.Lock()
+        self._drawn_at = 0.0
+        self._closed = False
+        self._timer: threading.Timer | None = None
         self._session: Session | None = None
         self._remove: Callable[[], None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -115,8 +128,22 @@ class EventLog(Component):
     def _on_event(self, event: Event) -> None:
         """Runs on the session's reader thread."""
         with self._lock:
+            if self._closed:
+                return
             self.events.append((datetime.now(), event))
             self.received += 1
+            wait = self._drawn_at + self.refresh - time.monotonic()
+            if wait <= 0:
+                self._render_locked()
+            elif self._timer is None:
+                self._timer = threading.Timer(wait, self._draw_late)
+                self._timer.name = "ami-event-log-redraw"
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _draw_late(self) -> None:
+        with self._lock:
+            self._timer = None
             self._render_locked()
 
     # --- showing ---
@@ -141,6 +168,7 @@ class EventLog(Component):
             self._render_locked()
 
     def _render_locked(self) -> None:
+        self._drawn_at = time.monotonic()
         match = self._match
         shown = [(at, e) for at, e in reversed(self.events) if match(e.name)][: self.show]
         rows = [
@@ -168,6 +196,12 @@ class EventLog(Component):
 
     def close(self) -> None:
         self.detach()
+        with self._lock:
+            self._closed = True
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+            timer.join()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

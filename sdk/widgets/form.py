@@ -356,6 +356,8 @@ class ActionForm(Component):
             status, message = response.status, response.message or ""
             self.last_error = None
             self.response.value = response_html(response)
+            if status.lower() == "goodbye":  # Logoff: the server closes; so does the session
+                session.close()
         except AMIError as exc:
             status, message = self._show_error(exc)
             action_id = getattr(exc, "action_id", None)
