@@ -193,7 +193,12 @@ def test_sip_notify_notebook_in_jupyterlab(tmp_path: Path, jupyter_env: Path) ->
                 # connect again with the secret typed into the password box
                 page.locator(".ami-disconnect").click()
                 expect(state).to_contain_text("disconnected")
+                # The box syncs on Enter or when it loses focus (never per key stroke). Wait
+                # for the kernel to say it has the secret: once, in headless Chromium, a click
+                # straight after typing reached the kernel without the typed text.
                 page.locator(".ami-secret input").fill(secret)
+                page.locator(".ami-secret input").press("Enter")
+                expect(page.locator(".ami-connection")).to_contain_text("secret entered")
                 page.locator(".ami-connect").click()
                 expect(state).to_contain_text("connected as ops")
                 expect(page.locator(".ami-secret input")).to_have_value("")

@@ -29,7 +29,7 @@ class SecretText(ipywidgets.Password):
     revision = traitlets.Int(0)
 
     def __init__(self, value: str | None = None, **kwargs: Any) -> None:
-        kwargs.setdefault("placeholder", "secret (never stored)")
+        kwargs.setdefault("placeholder", "never stored")
         super().__init__(**kwargs)
         self.__secret: str | None = None
         self.observe(self._take, names="value")
