@@ -230,6 +230,36 @@ def test_server_errors_timeouts_and_lost_connections_show_in_the_form(
     form.close()
 
 
+def test_list_items_of_a_response_show_as_a_table(
+    server: AMIServer, panel: ConnectionPanel
+) -> None:
+    def peer_list(conn: Any, request: Any) -> None:
+        """Answer the way a list action does: start, one event an item, complete."""
+        action_id = request.get("ActionID")
+        conn.respond(request, "Success", "Peer status list will follow", list_start=True)
+        for name, status in [("phone1", "OK (5 ms)"), ("phone2", "UNKNOWN")]:
+            conn.event(
+                "PeerEntry", [("ActionID", action_id), ("ObjectName", name), ("Status", status)]
+            )
+        conn.event(
+            "PeerlistComplete",
+            [("ActionID", action_id), ("EventList", "Complete"), ("ListItems", "2")],
+        )
+
+    server.handlers = Handlers([*COMMON, Handler("Ping", peer_list)])
+    form = ActionForm("Ping", panel)
+    response = form.send()
+    assert response is not None and [e.get("ObjectName") for e in response.events] == [
+        "phone1",
+        "phone2",
+    ]
+    shown = form.response.value
+    assert "2 list items, ended by PeerlistComplete" in shown
+    items = shown.split("ended by PeerlistComplete</div>")[1]
+    assert ">ObjectName</th>" in items and ">phone2</td>" in items and ">UNKNOWN</td>" in items
+    form.close()
+
+
 def test_logoff_from_a_form_ends_the_panel_session(
     server: AMIServer, panel: ConnectionPanel
 ) -> None:
@@ -394,6 +424,21 @@ def test_unknown_kinds_fall_back_to_a_text_box_or_rows() -> None:
     form.editors["shape"].text.value = "x"
     assert "has an unknown kind 'patterned'" in html.unescape(form.editors["shape"].problems.value)
     form.close()
+
+
+def test_optional_booleans_are_sent_only_when_they_differ_from_the_default() -> None:
+    on_by_default = BooleanEditor("flag", FieldInfo("Flag", kind="boolean", default="yes"))
+    assert on_by_default.box.value is True and on_by_default.value() is None
+    on_by_default.box.value = False
+    assert on_by_default.value() is False and on_by_default.touched
+    unknown = BooleanEditor("flag", FieldInfo("Flag", kind="boolean"))
+    assert unknown.box.value is False and unknown.value() is None
+    unknown.fill("yes")
+    assert unknown.value() is True
+    required = BooleanEditor("flag", FieldInfo("Flag", kind="boolean", required=True))
+    assert required.value() is False
+    for editor in (on_by_default, unknown, required):
+        editor.close()
 
 
 def test_fill_refuses_unknown_fields_and_bad_choices() -> None:

@@ -156,8 +156,9 @@ class IntegerEditor(FieldEditor):
 
     def build(self) -> W.Widget:
         start = 0
-        if self.info.default is not None and self.info.default.lstrip("+-").isdigit():
-            start = int(self.info.default)
+        default = str(self.info.default if self.info.default is not None else "")
+        if default.lstrip("+-").isdigit():
+            start = int(default)
         self.given = W.Checkbox(
             value=False, description="send", indent=False, layout=W.Layout(width="5em")
         )
@@ -191,7 +192,7 @@ class BooleanEditor(FieldEditor):
     differs from it (no known default: ticked sends true, unticked sends nothing)."""
 
     def build(self) -> W.Widget:
-        self.default = (self.info.default or "").strip().lower() in _TRUE
+        self.default = str(self.info.default or "").strip().lower() in _TRUE
         self.box = W.Checkbox(value=self.default, description="yes", indent=False)
         self.box.observe(self._changed, names="value")
         if not self.info.required:
