@@ -652,7 +652,9 @@ def test_picker_filters_and_rebuilds_the_form(server: AMIServer, panel: Connecti
     picker = ActionPicker(panel, history=history)
     assert picker.form is not None and picker.form.action_class.ACTION == "Ping"
     picker.filter.value = "NOT"
-    assert picker.select.options == ("SIPnotify",)
+    assert picker.select.options == ("PJSIPNotify", "SIPnotify")
+    picker.filter.value = "sippeer"
+    assert picker.select.options == ("SIPpeers", "SIPpeerstatus")
     picker.select.value = "SIPnotify"
     first = picker.form
     assert first.action_class is SIPnotify and picker.form_box.children == (first.widget,)
