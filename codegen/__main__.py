@@ -1,4 +1,11 @@
-"""Command line: ``python -m codegen [--check] [--specs DIR] [--out DIR]``."""
+"""Command line.
+
+- ``python -m codegen [--check] [--specs DIR] [--out DIR]``: render specs into classes;
+- ``python -m codegen import-docs core-en_US.xml... (--actions A,B | --all)``: write specs
+  from Asterisk's documentation XML (``codegen.importer``);
+- ``python -m codegen doc-table core-en_US.xml --out FILE``: the names and required flags of
+  one documentation file, as the conformance test keeps them.
+"""
 
 from __future__ import annotations
 
@@ -70,6 +77,14 @@ def generate(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["import-docs"]:
+        from codegen.importer import main as import_docs
+
+        return import_docs(argv[1:])
+    if argv[:1] == ["doc-table"]:
+        from codegen.importer import table_main
+
+        return table_main(argv[1:])
     return generate(argv)
 
 

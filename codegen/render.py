@@ -80,6 +80,41 @@ def kwarg(key: str, text: str, indent: int = 8) -> str:
     return f"{pad}{key}=(\n" + "\n".join(lines) + f"\n{pad}),"
 
 
+def classvar(name: str, text: str, indent: int = 4) -> str:
+    """``NAME: ClassVar[str] = "text"`` at ``indent``, parenthesized and split as ruff leaves
+    a string too long for one line."""
+    pad = " " * indent
+    head = f"{pad}{name}: ClassVar[str] = "
+    literal = pystr(text)
+    if len(head) + len(literal) <= WIDTH:
+        return head + literal
+    inner = indent + 4
+    if inner + len(literal) <= WIDTH:
+        return f"{head}(\n{pad}    {literal}\n{pad})"
+    lines = [f"{pad}    {pystr(piece)}" for piece in _pieces(text, WIDTH - inner)]
+    return f"{head}(\n" + "\n".join(lines) + f"\n{pad})"
+
+
+def tuplevar(name: str, values: Iterable[str], indent: int = 4) -> str:
+    """``NAME: ClassVar[tuple[str, ...]] = ("a", "b")``, one item a line when too long."""
+    pad = " " * indent
+    head = f"{pad}{name}: ClassVar[tuple[str, ...]] = "
+    items = [pystr(v) for v in values]
+    one = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    if len(head) + len(one) <= WIDTH:
+        return head + one
+    return head + "(\n" + "".join(f"{pad}    {item},\n" for item in items) + f"{pad})"
+
+
+def import_line(module: str, name: str, indent: int = 4) -> str:
+    """``from module import name``, parenthesized as ruff does when it is too long."""
+    pad = " " * indent
+    line = f"{pad}from {module} import {name}"
+    if len(line) <= WIDTH:
+        return line
+    return f"{pad}from {module} import (\n{pad}    {name},\n{pad})"
+
+
 def docstring(text: str, indent: int = 4) -> str:
     """A docstring body: paragraphs wrapped to the line width, quotes and backslashes safe."""
     pad = " " * indent
@@ -112,13 +147,16 @@ def environment() -> jinja2.Environment:
     env.filters["pystr"] = pystr
     env.filters["docstring"] = docstring
     env.globals["kwarg"] = kwarg
+    env.globals["classvar"] = classvar
+    env.globals["tuplevar"] = tuplevar
+    env.globals["import_line"] = import_line
     return env
 
 
 def render_all(specs: Iterable[ActionSpec], *, package: str = "sdk.actions") -> dict[str, str]:
     """``{file name: source}`` for one module per spec and the package's ``__init__.py``."""
     env = environment()
-    specs = sorted(specs, key=lambda s: s.action)
+    specs = sorted(specs, key=lambda s: s.module_name)  # as isort orders the imports
     action_template = env.get_template("action.py.jinja")
     files = {f"{spec.module_name}.py": action_template.render(spec=spec) for spec in specs}
     files["__init__.py"] = env.get_template("package.py.jinja").render(specs=specs, package=package)

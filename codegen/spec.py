@@ -16,10 +16,11 @@ import attrs
 import yaml
 
 from codegen.naming import attribute_name, module_name
+from sdk.fields import HEADER_NAME, SCALAR_KINDS, indexed_header
 
 __all__ = ["ActionSpec", "FieldSpec", "SpecError", "SpecErrors", "load_specs"]
 
-KINDS = ("string", "integer", "boolean", "enum", "variables", "headers")
+KINDS = ("string", "integer", "boolean", "enum", "variables", "headers", "indexed")
 NAME_RULES = ("variable", "sip-token")
 # Attributes every action already has; a field may not take one of these names.
 RESERVED = frozenset(
@@ -34,6 +35,10 @@ RESERVED = frozenset(
         "SPEC",
         "MODULE",
         "PRIVILEGE",
+        "SINCE",
+        "REMOVED_IN",
+        "REPLACED_BY",
+        "AVAILABLE_IN",
         "SUCCESS_MESSAGE",
         "LIST_EVENTS",
         "LIST_COMPLETE",
@@ -75,6 +80,8 @@ class FieldSpec:
     secret: bool = False
     default: str | None = None
     name_rule: str = "variable"
+    members: tuple[FieldSpec, ...] = ()  # kind indexed: the headers of one group
+    start: int = 0  # kind indexed: the first group's number
     line: int = 0
 
     @property
@@ -86,6 +93,7 @@ class FieldSpec:
             "enum": "str | None",
             "variables": "Variables",
             "headers": "ExtraHeaders",
+            "indexed": "Records",
         }[self.kind]
 
 
@@ -95,11 +103,13 @@ class ActionSpec:
     summary: str
     source: str  # the spec's path as generated files cite it
     description: str = ""
+    curated: bool = False  # maintained by hand: the docs importer leaves it alone
     module: str = ""
     since: str = ""
     removed_in: str = ""
     privilege: str = ""
     available_in: tuple[str, ...] = ()
+    replaced_by: str = ""
     fields: tuple[FieldSpec, ...] = ()
     success_message: str | None = None
     list_events: tuple[str, ...] = ()
@@ -118,6 +128,8 @@ class ActionSpec:
             names.add("Variables")
         if "headers" in kinds:
             names.add("ExtraHeaders")
+        if "indexed" in kinds:
+            names.update(("FieldInfo", "Records"))
         return sorted(names, key=lambda n: (n[0].islower(), n))
 
 
@@ -243,44 +255,65 @@ FIELD_SCHEMA = {
     "secret": (_bool, False),
     "default": (_default, False),
     "name_rule": (_str, False),
+    "members": (_list_of(_node), False),
+    "start": (_int, False),
+}
+MEMBER_SCHEMA = {
+    key: FIELD_SCHEMA[key]
+    for key in ("header", "name", "kind", "required", "doc", "choices", "secret", "default")
 }
 TOP_SCHEMA = {
     "action": (_str, True),
     "summary": (_str, True),
+    "curated": (_bool, False),
     "description": (_str, False),
     "module": (_str, False),
     "since": (_version, False),
     "removed_in": (_version, False),
     "privilege": (_str, False),
     "available_in": (_list_of(_version), False),
+    "replaced_by": (_str, False),
     "fields": (_list_of(_node), True),
     "response": (_node, False),
 }
 
 
-def _read_field(checker: _Checker, node: yaml.Node, index: int) -> FieldSpec | None:
-    where = f"fields[{index}]"
-    data = checker.mapping(node, where, FIELD_SCHEMA)
+def _read_field(
+    checker: _Checker, node: yaml.Node, index: int, group: str | None = None
+) -> FieldSpec | None:
+    """One field; with ``group`` (the indexed field's header), one member of that group."""
+    where = f"fields[{index}]" if group is None else f"field {group!r}: members[{index}]"
+    data = checker.mapping(node, where, FIELD_SCHEMA if group is None else MEMBER_SCHEMA)
     lines = data.pop("__lines__", {})
     if "header" not in data:
         return None
     header = data["header"]
-    where = f"field {header!r}"
+    where = f"field {header!r}" if group is None else f"field {group!r}: member {header!r}"
     line = _line(node)
     if header.lower() == "actionid":
         checker.error(line, "ActionID belongs to the base class: leave it out")
         return None
     kind = data.get("kind", "string")
-    if kind not in KINDS:
+    allowed = KINDS if group is None else SCALAR_KINDS
+    if kind not in allowed:
         checker.error(
-            lines.get("kind", line), f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}"
+            lines.get("kind", line), f"{where}: kind {kind!r} is not one of {', '.join(allowed)}"
         )
         return None
+    members: list[FieldSpec] = []
+    if kind == "indexed":
+        members = _read_members(checker, data, lines, header, where, line)
+    elif "members" in data or "start" in data:
+        key = "members" if "members" in data else "start"
+        checker.error(lines[key], f"{where}: '{key}' only fits kind indexed")
     if "name" in data:
         name = data["name"]
         if not name.isidentifier() or keyword.iskeyword(name):
             checker.error(lines["name"], f"{where}: name {name!r} is not a Python identifier")
             return None
+    elif kind == "indexed":
+        checker.error(line, f"{where}: kind indexed needs a 'name:' (its header is a pattern)")
+        return None
     else:
         name = attribute_name(header)
         if not name.isidentifier():
@@ -299,9 +332,10 @@ def _read_field(checker: _Checker, node: yaml.Node, index: int) -> FieldSpec | N
         checker.error(line, f"{where}: kind enum needs 'choices'")
     if choices and kind != "enum":
         checker.error(lines["choices"], f"{where}: 'choices' only fits kind enum")
-    if "min_items" in data and kind not in ("variables", "headers"):
+    if "min_items" in data and kind not in ("variables", "headers", "indexed"):
         checker.error(
-            lines["min_items"], f"{where}: 'min_items' only fits kinds variables and headers"
+            lines["min_items"],
+            f"{where}: 'min_items' only fits kinds variables, headers and indexed",
         )
     name_rule = data.get("name_rule", "variable")
     if "name_rule" in data and kind != "variables":
@@ -322,8 +356,56 @@ def _read_field(checker: _Checker, node: yaml.Node, index: int) -> FieldSpec | N
         secret=data.get("secret", False),
         default=data.get("default"),
         name_rule=name_rule,
+        members=tuple(members),
+        start=data.get("start", 0),
         line=line,
     )
+
+
+def _read_members(
+    checker: _Checker,
+    data: dict[str, Any],
+    lines: dict[str, int],
+    pattern: str,
+    where: str,
+    line: int,
+) -> list[FieldSpec]:
+    """Check an indexed field's header pattern and read its members."""
+    if "{member}" not in pattern or "{index" not in pattern:
+        checker.error(
+            lines.get("header", line),
+            f"{where}: the header of kind indexed is a pattern with {{member}} and {{index}}"
+            " (such as {member}-{index:06d})",
+        )
+    else:
+        try:
+            samples = [indexed_header(pattern, "Name", n) for n in (0, 99999)]
+        except (KeyError, IndexError, ValueError) as exc:
+            checker.error(lines.get("header", line), f"{where}: bad header pattern: {exc}")
+        else:
+            if not all(HEADER_NAME.fullmatch(sample) for sample in samples):
+                checker.error(
+                    lines.get("header", line),
+                    f"{where}: the pattern makes {samples[0]!r}, which is no header name"
+                    " (printable ASCII without blanks or ':')",
+                )
+    if data.get("start", 0) < 0:
+        checker.error(lines["start"], f"{where}: 'start' must not be negative")
+    nodes = data.get("members", ())
+    if not nodes:
+        checker.error(lines.get("members", line), f"{where}: kind indexed needs 'members'")
+    members: list[FieldSpec] = []
+    for number, member_node in enumerate(nodes):
+        member = _read_field(checker, member_node, number, group=pattern)
+        if member is None:
+            continue
+        if any(m.header.lower() == member.header.lower() for m in members):
+            checker.error(member.line, f"{where}: duplicate member {member.header!r}")
+        elif any(m.name == member.name for m in members):
+            checker.error(member.line, f"{where}: two members map to {member.name!r}")
+        else:
+            members.append(member)
+    return members
 
 
 def _read_spec(checker: _Checker, root: yaml.Node) -> ActionSpec | None:
@@ -368,12 +450,14 @@ def _read_spec(checker: _Checker, root: yaml.Node) -> ActionSpec | None:
         action=action,
         summary=data["summary"],
         source=checker.source,
+        curated=data.get("curated", False),
         description=data.get("description", ""),
         module=data.get("module", ""),
         since=data.get("since", ""),
         removed_in=data.get("removed_in", ""),
         privilege=data.get("privilege", ""),
         available_in=tuple(data.get("available_in", ())),
+        replaced_by=data.get("replaced_by", ""),
         fields=tuple(fields),
         success_message=response.get("success_message"),
         list_events=tuple(response.get("list_events", ())),

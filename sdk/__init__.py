@@ -16,6 +16,7 @@ holds an embedded AMI server for demos and tests.
 from sdk.action import Action
 from sdk.errors import (
     ActionError,
+    ActionUnavailable,
     AMIError,
     AuthenticationError,
     ConnectionError,
@@ -25,7 +26,7 @@ from sdk.errors import (
     TimeoutError,
     ValidationError,
 )
-from sdk.fields import ExtraHeaders, FieldInfo, Variables
+from sdk.fields import ExtraHeaders, FieldInfo, Records, Variables
 from sdk.message import Event, Headers, Message, Response
 from sdk.session import PendingResponse, Reconnect, Session, connect
 
@@ -33,6 +34,7 @@ __all__ = [
     "AMIError",
     "Action",
     "ActionError",
+    "ActionUnavailable",
     "AuthenticationError",
     "ConnectionError",
     "Event",
@@ -45,6 +47,7 @@ __all__ = [
     "PendingResponse",
     "ProtocolError",
     "Reconnect",
+    "Records",
     "Response",
     "Session",
     "TimeoutError",

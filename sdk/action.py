@@ -26,10 +26,12 @@ from sdk.fields import (
     ExtraHeaders,
     FieldInfo,
     Pairs,
+    Records,
     Variables,
     ami_field,
     check_value,
     escape_variable_value,
+    indexed_header,
     split_variables,
 )
 from sdk.message import Message
@@ -124,6 +126,9 @@ def _encode(action: Action, *, check: bool) -> tuple[bytes, list[FieldProblem]]:
             continue
         if info.kind == "headers":
             _encode_headers(action, name, info, value, lines, problems if check else None)
+            continue
+        if info.kind == "indexed":
+            _encode_indexed(name, info, value, lines, problems if check else None)
             continue
         if value is None or value == "":
             if check and info.required:
@@ -243,6 +248,84 @@ def _encode_headers(
         problems.append(FieldProblem(name, info.header, problem, value.origin(index)))
 
 
+def _encode_indexed(
+    name: str,
+    info: FieldInfo,
+    value: Any,
+    lines: list[bytes],
+    problems: list[FieldProblem] | None,
+) -> None:
+    """Write group ``n`` of a kind ``indexed`` field as its members' numbered headers."""
+    if not isinstance(value, Records):
+        value = Records.of(value, info.members)
+    if problems is None:
+        for number, record in enumerate(value):
+            for member, minfo in info.members:
+                if record.get(member) is not None:
+                    text = _scalar_text(record[member], minfo)[0] or str(record[member])
+                    header = indexed_header(info.header, minfo.header, info.start + number)
+                    lines.append(f"{header}: {text}\r\n".encode(errors="surrogateescape"))
+        return
+    first = info.members[0][1].header
+
+    def label(number: int) -> str:  # a group's problems name its first header
+        return indexed_header(info.header, first, info.start + number)
+
+    for index, problem in value.problems:
+        problems.append(FieldProblem(name, label(index), problem, index))
+    count = len(value) + len(value.problems)
+    if count < info.min_items:
+        problems.append(
+            FieldProblem(name, label(0), f"needs at least {info.min_items} groups, not {count}")
+        )
+    for number, record in enumerate(value):
+        origin = value.origin(number)
+        if not record:
+            problems.append(FieldProblem(name, label(number), "group has no values", origin))
+            continue
+        for member, minfo in info.members:
+            header = indexed_header(info.header, minfo.header, info.start + number)
+            item = record.get(member)
+            if item is None or item == "":
+                if minfo.required:
+                    problems.append(
+                        FieldProblem(name, header, "is required in every group", origin)
+                    )
+                continue
+            text, problem = _scalar_text(item, minfo)
+            if problem is None:
+                problem = _plain_problem(minfo, text)  # type: ignore[arg-type]
+            if problem is None:
+                line, problem = _encode_line(header, text)  # type: ignore[arg-type]
+                if line is not None:
+                    lines.append(line)
+                    continue
+            problems.append(FieldProblem(name, header, problem, origin))
+
+
+def _read_indexed(info: FieldInfo, message: Message) -> Records:
+    """The groups of a kind ``indexed`` field in a received message, up to the first gap."""
+    records = []
+    number = info.start
+    while True:
+        record: dict[str, Any] = {}
+        for member, minfo in info.members:
+            raw = message.get(indexed_header(info.header, minfo.header, number))
+            if raw is not None:
+                record[member] = _int_or_text(raw) if minfo.kind == "integer" else raw
+        if not record:
+            return Records(records)
+        records.append(record)
+        number += 1
+
+
+def _int_or_text(raw: str) -> int | str:
+    try:
+        return int(raw)
+    except ValueError:
+        return raw
+
+
 def _action_id_problems(action_id: Any) -> list[FieldProblem]:
     if not isinstance(action_id, str):
         return [
@@ -269,6 +352,10 @@ class Action:
     SPEC: ClassVar[str] = ""
     MODULE: ClassVar[str] = ""
     PRIVILEGE: ClassVar[str] = ""
+    SINCE: ClassVar[str] = ""
+    REMOVED_IN: ClassVar[str] = ""
+    REPLACED_BY: ClassVar[str] = ""
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ()
     SUCCESS_MESSAGE: ClassVar[str | None] = None
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ()
     LIST_COMPLETE: ClassVar[str | None] = None
@@ -341,6 +428,9 @@ class Action:
                 values[name] = ExtraHeaders(
                     [(n, v) for n, v in message.headers if n.lower() not in own]
                 )
+                continue
+            if info.kind == "indexed":
+                values[name] = _read_indexed(info, message)
                 continue
             if info.kind == "variables":
                 pairs: list[tuple[str, str]] = []

@@ -4,6 +4,7 @@
 
     AMIError
     ├── ValidationError        bad input, found before anything is sent (.errors)
+    │   └── ActionUnavailable  the connected server does not have the action (.replacement)
     ├── AuthenticationError    login refused
     ├── ActionError            the server answered Error (.response)
     ├── ProtocolError          the server broke the protocol (bad banner, over-long line)
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AMIError",
     "ActionError",
+    "ActionUnavailable",
     "AuthenticationError",
     "ConnectionError",
     "FieldProblem",
@@ -89,6 +91,19 @@ class ValidationError(AMIError, ValueError):
         count = len(self.errors)
         noun = "problem" if count == 1 else "problems"
         super().__init__(f"{action}: {count} {noun}\n{lines}")
+
+
+class ActionUnavailable(ValidationError):
+    """The connected server does not have this action, found before sending it.
+
+    Known from the server's own list (``Session.server_actions()``), or from its version when
+    the action left Asterisk (SIPnotify from 21 on). ``.replacement`` names the action to use
+    instead, when there is one (PJSIPNotify for SIPnotify).
+    """
+
+    def __init__(self, action: str, message: str, replacement: str | None = None) -> None:
+        super().__init__(action, [FieldProblem(None, None, message)])
+        self.replacement = replacement
 
 
 class AuthenticationError(AMIError):

@@ -12,12 +12,17 @@ The wire rules (``shared/ami/PROTOCOL.md``, checked against Asterisk 20 and 22):
 - ``Variable`` values are split by Asterisk on ``,`` (outside ``()``, ``[]``, ``"..."``),
   with ``"`` removed and ``\\`` escaping the next character; so one pair is written a line,
   and ``\\ " , ( ) [ ]`` in a value get a backslash. ``split_variables`` is the reverse.
+
+Some actions take numbered groups of headers (UpdateConfig's ``Action-000000``,
+``Cat-000000``...; AOCMessage's ``UnitAmount(0)``, ``UnitType(0)``...): kind ``indexed``, whose
+value is ``Records`` and whose header is a pattern such as ``{member}-{index:06d}``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, overload
 
 import attrs
@@ -30,10 +35,12 @@ __all__ = [
     "ExtraHeaders",
     "FieldInfo",
     "Pairs",
+    "Records",
     "Variables",
     "ami_field",
     "check_value",
     "escape_variable_value",
+    "indexed_header",
     "split_variables",
 ]
 
@@ -41,7 +48,8 @@ METADATA_KEY = "ami"
 MAX_LINE_BYTES = 1024  # one line with its CRLF, as Asterisk's manager.c reads it
 MAX_LINES = 128  # lines of one message, Action and ActionID included
 
-KINDS = ("string", "integer", "boolean", "enum", "variables", "headers")
+KINDS = ("string", "integer", "boolean", "enum", "variables", "headers", "indexed")
+SCALAR_KINDS = ("string", "integer", "boolean", "enum")  # what a member of an indexed group may be
 
 # A SIP token (RFC 3261): what a SIP header name may be.
 SIP_TOKEN = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+")
@@ -66,6 +74,9 @@ class FieldInfo:
     secret: bool = False
     default: str | None = None  # the server's default when the header is left out (doc only)
     name_rule: str = "variable"  # for kind "variables": "sip-token" or "variable"
+    # kind "indexed": the headers of one group as (attribute, FieldInfo), and the first index
+    members: tuple[tuple[str, FieldInfo], ...] = ()
+    start: int = 0
 
 
 def check_value(text: str) -> str | None:
@@ -277,6 +288,114 @@ class ExtraHeaders(Pairs):
     _SEPARATORS = ":="
 
 
+def indexed_header(pattern: str, member: str, index: int) -> str:
+    """The wire name of ``member`` in group ``index``: ``{member}-{index:06d}`` → ``Cat-000002``."""
+    return pattern.format(member=member, index=index)
+
+
+class Records(Sequence[Mapping[str, Any]]):
+    """Numbered groups of headers (kind ``indexed``), one read-only mapping per group.
+
+    Each group maps a member's attribute name (or its header, in any case) to its value:
+    ``[{"action": "NewCat", "cat": "office"}, {"action": "Append", "cat": "office", ...}]``.
+    Group ``n`` goes on the wire with index ``start + n``, so the numbers are always
+    consecutive, as Asterisk needs (it stops reading at the first missing group). Like
+    ``Pairs``, conversion never raises: what it cannot read is kept in ``problems``.
+    """
+
+    __slots__ = ("_records", "origins", "problems")
+
+    def __init__(self, records: Iterable[Mapping[str, Any]] = ()) -> None:
+        self._records: tuple[MappingProxyType[str, Any], ...] = tuple(
+            MappingProxyType(dict(record)) for record in records
+        )
+        self.problems: tuple[tuple[int, str], ...] = ()
+        self.origins: tuple[int, ...] | None = (
+            None  # input position of each group, if any was dropped
+        )
+
+    def origin(self, position: int) -> int:
+        """Where the group at ``position`` stood in what the user passed."""
+        return position if self.origins is None else self.origins[position]
+
+    @classmethod
+    def of(cls, value: Any, members: Sequence[tuple[str, FieldInfo]] = ()) -> Records:
+        """Convert what a user passes: a mapping (one group) or a list of mappings."""
+        if isinstance(value, cls):
+            return value
+        out = cls()
+        if value is None:
+            return out
+        if isinstance(value, Mapping):
+            value = [value]
+        elif isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+            out.problems = ((0, f"must be a list of mappings, not {type(value).__name__}"),)
+            return out
+        by_name = {name: (name, info) for name, info in members}
+        by_header = {info.header.lower(): (name, info) for name, info in members}
+        known = ", ".join(name for name, _ in members)
+        records: list[dict[str, Any]] = []
+        origins: list[int] = []
+        problems: list[tuple[int, str]] = []
+        for index, item in enumerate(value):
+            if not isinstance(item, Mapping):
+                problems.append((index, f"must be a mapping of member to value, not {item!r}"))
+                continue
+            record: dict[str, Any] = {}
+            unknown = False
+            for key, raw in item.items():
+                found = by_name.get(key) or (
+                    by_header.get(key.lower()) if isinstance(key, str) else None
+                )
+                if found is None:
+                    problems.append((index, f"has no member {key!r} (members: {known})"))
+                    unknown = True
+                    continue
+                name, info = found
+                converter = _CONVERTERS.get(info.kind)
+                if raw is not None and converter is not None:
+                    raw = converter(raw)
+                if raw is not None:
+                    record[name] = raw
+            if unknown and not record:
+                continue  # already reported; "group has no values" would say it twice
+            records.append(record)
+            origins.append(index)
+        out._records = tuple(MappingProxyType(r) for r in records)
+        if problems:
+            out.problems = tuple(problems)
+            out.origins = tuple(origins)
+        return out
+
+    @overload
+    def __getitem__(self, key: int) -> Mapping[str, Any]: ...
+    @overload
+    def __getitem__(self, key: slice) -> Sequence[Mapping[str, Any]]: ...
+    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+        return self._records[key]
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        return iter(self._records)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Records):
+            return list(map(dict, self)) == list(map(dict, other)) and (
+                self.problems == other.problems
+            )
+        if isinstance(other, (list, tuple)):
+            return list(map(dict, self)) == [dict(r) for r in other]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(tuple(sorted(r.items())) for r in self._records))
+
+    def __repr__(self) -> str:
+        return f"Records({[dict(r) for r in self._records]!r})"
+
+
 def _convert_integer(value: Any) -> Any:
     if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
         return int(value)
@@ -304,6 +423,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any] | None] = {
     "enum": None,
     "variables": Variables.of,
     "headers": ExtraHeaders.of,
+    "indexed": None,  # Records.of, bound to the field's members in ami_field
 }
 
 
@@ -318,11 +438,22 @@ def ami_field(
     secret: bool = False,
     default: str | None = None,
     name_rule: str = "variable",
+    members: Mapping[str, FieldInfo] | None = None,
+    start: int = 0,
 ) -> Any:
     """An attrs field for one header. Every field has a default, so that a missing required
-    field is reported by validation (with the others), not by attrs' ``TypeError``."""
+    field is reported by validation (with the others), not by attrs' ``TypeError``.
+
+    Kind ``indexed`` takes ``header`` as a pattern (``{member}-{index:06d}``), ``members``
+    (attribute → ``FieldInfo`` of one group's headers) and ``start`` (the first index)."""
     if kind not in _CONVERTERS:
         raise ValueError(f"unknown field kind {kind!r}; known: {', '.join(KINDS)}")
+    if (kind == "indexed") != bool(members):
+        raise ValueError("kind 'indexed' needs members, and only it takes them")
+    member_pairs = tuple((members or {}).items())
+    for name, member in member_pairs:
+        if member.kind not in SCALAR_KINDS:
+            raise ValueError(f"member {name!r}: kind {member.kind!r} cannot be in a group")
     info = FieldInfo(
         header=header,
         kind=kind,
@@ -333,6 +464,8 @@ def ami_field(
         secret=secret,
         default=default,
         name_rule=name_rule,
+        members=member_pairs,
+        start=start,
     )
     metadata = {METADATA_KEY: info}
     repr_: Any = _mask if secret else True
@@ -342,6 +475,12 @@ def ami_field(
         return attrs.field(
             factory=ExtraHeaders, converter=ExtraHeaders.of, metadata=metadata, repr=repr_
         )
+    if kind == "indexed":
+
+        def to_records(value: Any) -> Records:
+            return Records.of(value, member_pairs)
+
+        return attrs.field(factory=Records, converter=to_records, metadata=metadata, repr=repr_)
     converter = _CONVERTERS[kind]
     if converter is None:
         return attrs.field(default=None, metadata=metadata, repr=repr_)

@@ -35,6 +35,7 @@ from typing import Any
 import attrs
 
 from sdk.action import Action
+from sdk.capabilities import ServerInfo
 from sdk.errors import (
     AMIError,
     AuthenticationError,
@@ -216,7 +217,7 @@ _URL_OPTIONS: dict[str, Callable[[str], Any]] = {
 }
 
 
-class Session:
+class Session(ServerInfo):
     """A logged-in AMI connection. Use it as a context manager; ``close()`` is idempotent.
 
     ``events=False`` asks the server for no events (``Events: off``); ``True`` for all; a
@@ -528,6 +529,7 @@ class Session:
             raise TypeError(
                 f"send() takes an action object (sdk.actions.*), not {type(action).__name__}"
             )
+        self._check_available(action)  # what the server offers: sdk.capabilities
         action_id = action.action_id or self._next_id()
         data = action.to_bytes(action_id=action_id)
         pending = PendingResponse(action, action_id)

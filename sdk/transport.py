@@ -160,7 +160,8 @@ class Transport:
     error, unsent)`` is called once, on the I/O thread, when the connection ends for any
     reason: ``unsent`` lists the tags of writes that never left, not even in part. With
     ``handshake_timeout`` (a server's side of TLS) the thread first finishes the handshake;
-    then ``on_open`` runs on it. ``tick`` runs every ``tick_interval`` seconds.
+    then ``on_open`` runs on it. ``tick`` runs every ``tick_interval`` seconds. ``eager``:
+    see ``write``.
     """
 
     def __init__(
@@ -174,8 +175,10 @@ class Transport:
         handshake_timeout: float | None = None,
         tick: Callable[[], None] | None = None,
         tick_interval: float | None = None,
+        eager: bool = False,
     ) -> None:
         sock.setblocking(False)
+        self._eager = eager
         self.sock = sock
         self.name = name
         self._on_data = on_data
@@ -206,16 +209,36 @@ class Transport:
         return self._closed or self._closing is not None
 
     def write(self, data: bytes, tag: Hashable | None = None) -> bool:
-        """Queue ``data``; False (nothing queued) when the connection is closing or closed."""
+        """Queue ``data``; False (nothing queued) when the connection is closing or closed.
+
+        With ``eager`` (a server's side), a write on the I/O thread itself goes out at once,
+        as Asterisk writes: a handler that then blocks must not hold it back.
+        """
         with self._lock:
             if self._closing is not None or self._closed:
                 return False
             self._queue.append(_Chunk(data, tag))
-            wake = not self._woken
-            self._woken = True
-        if wake:
+            own = self._eager and threading.current_thread() is self.thread
+            wake = not self._woken and not own
+            self._woken = self._woken or wake
+        if own:
+            self._flush_now()
+        elif wake:
             self._wake()
         return True
+
+    def _flush_now(self) -> None:
+        """On the I/O thread: write what is queued, waiting for room up to a bound."""
+        deadline = time.monotonic() + _FLUSH_LIMIT
+        try:
+            while self._write_some():
+                if time.monotonic() > deadline:
+                    return  # the peer does not read: the loop carries on later
+                with selectors.DefaultSelector() as sel:
+                    sel.register(self.sock, selectors.EVENT_WRITE | selectors.EVENT_READ)
+                    sel.select(0.05)
+        except OSError:
+            pass  # the loop sees the broken socket on its next turn
 
     def close(self, reason: str = "closed", *, flush: bool = False) -> None:
         """End the connection; with ``flush``, after writing what is queued (a server's
@@ -368,6 +391,14 @@ class Transport:
 
     def _write(self) -> bool:
         """Write queued chunks until the socket is full; True when TLS must read first."""
+        try:
+            self._write_some()
+        except ssl.SSLWantReadError:
+            return True
+        return False
+
+    def _write_some(self) -> bool:
+        """Write queued chunks until done (False) or the socket is full (True)."""
         while True:
             with self._lock:
                 if not self._queue:
@@ -377,8 +408,6 @@ class Transport:
             try:
                 sent = self.sock.send(view[:READ_SIZE])
             except (BlockingIOError, ssl.SSLWantWriteError):
-                return False
-            except ssl.SSLWantReadError:
                 return True
             chunk.sent += sent
             if chunk.sent >= len(chunk.data):

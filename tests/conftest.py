@@ -92,6 +92,31 @@ def session(server: AMIServer) -> Iterator[Session]:
         yield ami
 
 
+@pytest.fixture
+def jupyter_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every Jupyter folder under ``tmp_path/jupyter`` (nothing lands in the home folder),
+    a ``python3`` kernel that is this Python, and no AMI_* variables."""
+    from ipykernel.kernelspec import write_kernel_spec
+
+    base = tmp_path / "jupyter"
+    for name in (
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_RUNTIME_DIR",
+        "JUPYTER_DATA_DIR",
+        "JUPYTER_PATH",
+        "IPYTHONDIR",
+        "JUPYTERLAB_WORKSPACES_DIR",
+        "JUPYTERLAB_SETTINGS_DIR",
+    ):
+        folder = base / name.lower()
+        folder.mkdir(parents=True)
+        monkeypatch.setenv(name, str(folder))
+    write_kernel_spec(str(base / "jupyter_path" / "kernels" / "python3"))
+    for name in ("AMI_URL", "AMI_SECRET", "AMI_DEMO_CHANNEL"):
+        monkeypatch.delenv(name, raising=False)
+    return base
+
+
 @pytest.fixture(autouse=True)
 def no_thread_left_behind() -> Iterator[None]:
     """Every test must join the threads it started (readers, server connections)."""

@@ -3,42 +3,530 @@
 """Every action the specs declare: one module each, imported on first use.
 
 ``ACTIONS`` maps each wire name to its class (lookups ignore case);
-``from sdk.actions import Challenge`` imports only that action's module.
+``from sdk.actions import AbsoluteTimeout`` imports only that action's module.
+``Generic("Name", headers=[...])`` sends an action that has no spec, with the same checks.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sdk.generic import Generic
 from sdk.registry import ActionRegistry
 
 if TYPE_CHECKING:
+    from sdk.actions.absolutetimeout import AbsoluteTimeout
+    from sdk.actions.agentlogoff import AgentLogoff
+    from sdk.actions.agents import Agents
+    from sdk.actions.agi import AGI
+    from sdk.actions.aocmessage import AOCMessage
+    from sdk.actions.atxfer import Atxfer
+    from sdk.actions.blindtransfer import BlindTransfer
+    from sdk.actions.bridge import Bridge
+    from sdk.actions.bridgedestroy import BridgeDestroy
+    from sdk.actions.bridgeinfo import BridgeInfo
+    from sdk.actions.bridgekick import BridgeKick
+    from sdk.actions.bridgelist import BridgeList
+    from sdk.actions.bridgetechnologylist import BridgeTechnologyList
+    from sdk.actions.bridgetechnologysuspend import BridgeTechnologySuspend
+    from sdk.actions.bridgetechnologyunsuspend import BridgeTechnologyUnsuspend
+    from sdk.actions.cancelatxfer import CancelAtxfer
     from sdk.actions.challenge import Challenge
+    from sdk.actions.changemonitor import ChangeMonitor
+    from sdk.actions.command import Command
+    from sdk.actions.confbridgekick import ConfbridgeKick
+    from sdk.actions.confbridgelist import ConfbridgeList
+    from sdk.actions.confbridgelistrooms import ConfbridgeListRooms
+    from sdk.actions.confbridgelock import ConfbridgeLock
+    from sdk.actions.confbridgemute import ConfbridgeMute
+    from sdk.actions.confbridgesetsinglevideosrc import ConfbridgeSetSingleVideoSrc
+    from sdk.actions.confbridgestartrecord import ConfbridgeStartRecord
+    from sdk.actions.confbridgestoprecord import ConfbridgeStopRecord
+    from sdk.actions.confbridgeunlock import ConfbridgeUnlock
+    from sdk.actions.confbridgeunmute import ConfbridgeUnmute
+    from sdk.actions.controlplayback import ControlPlayback
+    from sdk.actions.coresettings import CoreSettings
+    from sdk.actions.coreshowchannelmap import CoreShowChannelMap
+    from sdk.actions.coreshowchannels import CoreShowChannels
+    from sdk.actions.corestatus import CoreStatus
+    from sdk.actions.createconfig import CreateConfig
+    from sdk.actions.dahdidialoffhook import DAHDIDialOffhook
+    from sdk.actions.dahdidndoff import DAHDIDNDoff
+    from sdk.actions.dahdidndon import DAHDIDNDon
+    from sdk.actions.dahdihangup import DAHDIHangup
+    from sdk.actions.dahdirestart import DAHDIRestart
+    from sdk.actions.dahdishowchannels import DAHDIShowChannels
+    from sdk.actions.dahdishowstatus import DAHDIShowStatus
+    from sdk.actions.dahditransfer import DAHDITransfer
+    from sdk.actions.dbdel import DBDel
+    from sdk.actions.dbdeltree import DBDelTree
+    from sdk.actions.dbget import DBGet
+    from sdk.actions.dbgettree import DBGetTree
+    from sdk.actions.dbput import DBPut
+    from sdk.actions.devicestatelist import DeviceStateList
+    from sdk.actions.dialplanextensionadd import DialplanExtensionAdd
+    from sdk.actions.dialplanextensionremove import DialplanExtensionRemove
+    from sdk.actions.events import Events
+    from sdk.actions.extensionstate import ExtensionState
+    from sdk.actions.extensionstatelist import ExtensionStateList
+    from sdk.actions.faxsession import FAXSession
+    from sdk.actions.faxsessions import FAXSessions
+    from sdk.actions.faxstats import FAXStats
+    from sdk.actions.filter import Filter
+    from sdk.actions.getconfig import GetConfig
+    from sdk.actions.getconfigjson import GetConfigJSON
+    from sdk.actions.getvar import Getvar
+    from sdk.actions.hangup import Hangup
+    from sdk.actions.iaxnetstats import IAXnetstats
+    from sdk.actions.iaxpeerlist import IAXpeerlist
+    from sdk.actions.iaxpeers import IAXpeers
+    from sdk.actions.iaxregistry import IAXregistry
+    from sdk.actions.jabbersend import JabberSend
+    from sdk.actions.listcategories import ListCategories
+    from sdk.actions.listcommands import ListCommands
+    from sdk.actions.localoptimizeaway import LocalOptimizeAway
+    from sdk.actions.loggerrotate import LoggerRotate
     from sdk.actions.login import Login
     from sdk.actions.logoff import Logoff
+    from sdk.actions.mailboxcount import MailboxCount
+    from sdk.actions.mailboxstatus import MailboxStatus
+    from sdk.actions.meetmelist import MeetmeList
+    from sdk.actions.meetmelistrooms import MeetmeListRooms
+    from sdk.actions.meetmemute import MeetmeMute
+    from sdk.actions.meetmeunmute import MeetmeUnmute
+    from sdk.actions.messagesend import MessageSend
+    from sdk.actions.mixmonitor import MixMonitor
+    from sdk.actions.mixmonitormute import MixMonitorMute
+    from sdk.actions.modulecheck import ModuleCheck
+    from sdk.actions.moduleload import ModuleLoad
+    from sdk.actions.monitor import Monitor
+    from sdk.actions.muteaudio import MuteAudio
+    from sdk.actions.mwidelete import MWIDelete
+    from sdk.actions.mwiget import MWIGet
+    from sdk.actions.mwiupdate import MWIUpdate
+    from sdk.actions.originate import Originate
+    from sdk.actions.park import Park
+    from sdk.actions.parkedcalls import ParkedCalls
+    from sdk.actions.parkinglots import Parkinglots
+    from sdk.actions.pausemonitor import PauseMonitor
     from sdk.actions.ping import Ping
+    from sdk.actions.pjsiphangup import PJSIPHangup
+    from sdk.actions.pjsipnotify import PJSIPNotify
+    from sdk.actions.pjsipqualify import PJSIPQualify
+    from sdk.actions.pjsipregister import PJSIPRegister
+    from sdk.actions.pjsipshowaors import PJSIPShowAors
+    from sdk.actions.pjsipshowauths import PJSIPShowAuths
+    from sdk.actions.pjsipshowcontacts import PJSIPShowContacts
+    from sdk.actions.pjsipshowendpoint import PJSIPShowEndpoint
+    from sdk.actions.pjsipshowendpoints import PJSIPShowEndpoints
+    from sdk.actions.pjsipshowregistrationinboundcontactstatuses import (
+        PJSIPShowRegistrationInboundContactStatuses,
+    )
+    from sdk.actions.pjsipshowregistrationsinbound import PJSIPShowRegistrationsInbound
+    from sdk.actions.pjsipshowregistrationsoutbound import PJSIPShowRegistrationsOutbound
+    from sdk.actions.pjsipshowresourcelists import PJSIPShowResourceLists
+    from sdk.actions.pjsipshowsubscriptionsinbound import PJSIPShowSubscriptionsInbound
+    from sdk.actions.pjsipshowsubscriptionsoutbound import PJSIPShowSubscriptionsOutbound
+    from sdk.actions.pjsipunregister import PJSIPUnregister
+    from sdk.actions.playdtmf import PlayDTMF
+    from sdk.actions.playmf import PlayMF
+    from sdk.actions.presencestate import PresenceState
+    from sdk.actions.presencestatelist import PresenceStateList
+    from sdk.actions.pridebugfileset import PRIDebugFileSet
+    from sdk.actions.pridebugfileunset import PRIDebugFileUnset
+    from sdk.actions.pridebugset import PRIDebugSet
+    from sdk.actions.prishowspans import PRIShowSpans
+    from sdk.actions.queueadd import QueueAdd
+    from sdk.actions.queuechangeprioritycaller import QueueChangePriorityCaller
+    from sdk.actions.queuelog import QueueLog
+    from sdk.actions.queuememberringinuse import QueueMemberRingInUse
+    from sdk.actions.queuepause import QueuePause
+    from sdk.actions.queuepenalty import QueuePenalty
+    from sdk.actions.queuereload import QueueReload
+    from sdk.actions.queueremove import QueueRemove
+    from sdk.actions.queuereset import QueueReset
+    from sdk.actions.queuerule import QueueRule
+    from sdk.actions.queuestatus import QueueStatus
+    from sdk.actions.queuesummary import QueueSummary
+    from sdk.actions.queuewithdrawcaller import QueueWithdrawCaller
+    from sdk.actions.redirect import Redirect
+    from sdk.actions.reload import Reload
+    from sdk.actions.sendflash import SendFlash
+    from sdk.actions.sendtext import SendText
+    from sdk.actions.setvar import Setvar
+    from sdk.actions.showdialplan import ShowDialPlan
     from sdk.actions.sipnotify import SIPnotify
+    from sdk.actions.sippeers import SIPpeers
+    from sdk.actions.sippeerstatus import SIPpeerstatus
+    from sdk.actions.sipqualifypeer import SIPqualifypeer
+    from sdk.actions.sipshowpeer import SIPshowpeer
+    from sdk.actions.sipshowregistry import SIPshowregistry
+    from sdk.actions.skinnydevices import SKINNYdevices
+    from sdk.actions.skinnylines import SKINNYlines
+    from sdk.actions.skinnyshowdevice import SKINNYshowdevice
+    from sdk.actions.skinnyshowline import SKINNYshowline
+    from sdk.actions.sorcerymemorycacheexpire import SorceryMemoryCacheExpire
+    from sdk.actions.sorcerymemorycacheexpireobject import SorceryMemoryCacheExpireObject
+    from sdk.actions.sorcerymemorycachepopulate import SorceryMemoryCachePopulate
+    from sdk.actions.sorcerymemorycachestale import SorceryMemoryCacheStale
+    from sdk.actions.sorcerymemorycachestaleobject import SorceryMemoryCacheStaleObject
+    from sdk.actions.status import Status
+    from sdk.actions.stopmixmonitor import StopMixMonitor
+    from sdk.actions.stopmonitor import StopMonitor
+    from sdk.actions.unpausemonitor import UnpauseMonitor
+    from sdk.actions.updateconfig import UpdateConfig
     from sdk.actions.userevent import UserEvent
+    from sdk.actions.voicemailboxsummary import VoicemailBoxSummary
+    from sdk.actions.voicemailforward import VoicemailForward
+    from sdk.actions.voicemailmove import VoicemailMove
+    from sdk.actions.voicemailrefresh import VoicemailRefresh
+    from sdk.actions.voicemailremove import VoicemailRemove
+    from sdk.actions.voicemailuserslist import VoicemailUsersList
+    from sdk.actions.voicemailuserstatus import VoicemailUserStatus
+    from sdk.actions.waitevent import WaitEvent
 
 __all__ = [
     "ACTIONS",
+    "Generic",
+    "AbsoluteTimeout",
+    "AgentLogoff",
+    "Agents",
+    "AGI",
+    "AOCMessage",
+    "Atxfer",
+    "BlindTransfer",
+    "Bridge",
+    "BridgeDestroy",
+    "BridgeInfo",
+    "BridgeKick",
+    "BridgeList",
+    "BridgeTechnologyList",
+    "BridgeTechnologySuspend",
+    "BridgeTechnologyUnsuspend",
+    "CancelAtxfer",
     "Challenge",
+    "ChangeMonitor",
+    "Command",
+    "ConfbridgeKick",
+    "ConfbridgeList",
+    "ConfbridgeListRooms",
+    "ConfbridgeLock",
+    "ConfbridgeMute",
+    "ConfbridgeSetSingleVideoSrc",
+    "ConfbridgeStartRecord",
+    "ConfbridgeStopRecord",
+    "ConfbridgeUnlock",
+    "ConfbridgeUnmute",
+    "ControlPlayback",
+    "CoreSettings",
+    "CoreShowChannelMap",
+    "CoreShowChannels",
+    "CoreStatus",
+    "CreateConfig",
+    "DAHDIDialOffhook",
+    "DAHDIDNDoff",
+    "DAHDIDNDon",
+    "DAHDIHangup",
+    "DAHDIRestart",
+    "DAHDIShowChannels",
+    "DAHDIShowStatus",
+    "DAHDITransfer",
+    "DBDel",
+    "DBDelTree",
+    "DBGet",
+    "DBGetTree",
+    "DBPut",
+    "DeviceStateList",
+    "DialplanExtensionAdd",
+    "DialplanExtensionRemove",
+    "Events",
+    "ExtensionState",
+    "ExtensionStateList",
+    "FAXSession",
+    "FAXSessions",
+    "FAXStats",
+    "Filter",
+    "GetConfig",
+    "GetConfigJSON",
+    "Getvar",
+    "Hangup",
+    "IAXnetstats",
+    "IAXpeerlist",
+    "IAXpeers",
+    "IAXregistry",
+    "JabberSend",
+    "ListCategories",
+    "ListCommands",
+    "LocalOptimizeAway",
+    "LoggerRotate",
     "Login",
     "Logoff",
+    "MailboxCount",
+    "MailboxStatus",
+    "MeetmeList",
+    "MeetmeListRooms",
+    "MeetmeMute",
+    "MeetmeUnmute",
+    "MessageSend",
+    "MixMonitor",
+    "MixMonitorMute",
+    "ModuleCheck",
+    "ModuleLoad",
+    "Monitor",
+    "MuteAudio",
+    "MWIDelete",
+    "MWIGet",
+    "MWIUpdate",
+    "Originate",
+    "Park",
+    "ParkedCalls",
+    "Parkinglots",
+    "PauseMonitor",
     "Ping",
+    "PJSIPHangup",
+    "PJSIPNotify",
+    "PJSIPQualify",
+    "PJSIPRegister",
+    "PJSIPShowAors",
+    "PJSIPShowAuths",
+    "PJSIPShowContacts",
+    "PJSIPShowEndpoint",
+    "PJSIPShowEndpoints",
+    "PJSIPShowRegistrationInboundContactStatuses",
+    "PJSIPShowRegistrationsInbound",
+    "PJSIPShowRegistrationsOutbound",
+    "PJSIPShowResourceLists",
+    "PJSIPShowSubscriptionsInbound",
+    "PJSIPShowSubscriptionsOutbound",
+    "PJSIPUnregister",
+    "PlayDTMF",
+    "PlayMF",
+    "PresenceState",
+    "PresenceStateList",
+    "PRIDebugFileSet",
+    "PRIDebugFileUnset",
+    "PRIDebugSet",
+    "PRIShowSpans",
+    "QueueAdd",
+    "QueueChangePriorityCaller",
+    "QueueLog",
+    "QueueMemberRingInUse",
+    "QueuePause",
+    "QueuePenalty",
+    "QueueReload",
+    "QueueRemove",
+    "QueueReset",
+    "QueueRule",
+    "QueueStatus",
+    "QueueSummary",
+    "QueueWithdrawCaller",
+    "Redirect",
+    "Reload",
+    "SendFlash",
+    "SendText",
+    "Setvar",
+    "ShowDialPlan",
     "SIPnotify",
+    "SIPpeers",
+    "SIPpeerstatus",
+    "SIPqualifypeer",
+    "SIPshowpeer",
+    "SIPshowregistry",
+    "SKINNYdevices",
+    "SKINNYlines",
+    "SKINNYshowdevice",
+    "SKINNYshowline",
+    "SorceryMemoryCacheExpire",
+    "SorceryMemoryCacheExpireObject",
+    "SorceryMemoryCachePopulate",
+    "SorceryMemoryCacheStale",
+    "SorceryMemoryCacheStaleObject",
+    "Status",
+    "StopMixMonitor",
+    "StopMonitor",
+    "UnpauseMonitor",
+    "UpdateConfig",
     "UserEvent",
+    "VoicemailBoxSummary",
+    "VoicemailForward",
+    "VoicemailMove",
+    "VoicemailRefresh",
+    "VoicemailRemove",
+    "VoicemailUsersList",
+    "VoicemailUserStatus",
+    "WaitEvent",
 ]
 
 ACTIONS = ActionRegistry(
     __name__,
     {
+        "AbsoluteTimeout": "absolutetimeout",
+        "AgentLogoff": "agentlogoff",
+        "Agents": "agents",
+        "AGI": "agi",
+        "AOCMessage": "aocmessage",
+        "Atxfer": "atxfer",
+        "BlindTransfer": "blindtransfer",
+        "Bridge": "bridge",
+        "BridgeDestroy": "bridgedestroy",
+        "BridgeInfo": "bridgeinfo",
+        "BridgeKick": "bridgekick",
+        "BridgeList": "bridgelist",
+        "BridgeTechnologyList": "bridgetechnologylist",
+        "BridgeTechnologySuspend": "bridgetechnologysuspend",
+        "BridgeTechnologyUnsuspend": "bridgetechnologyunsuspend",
+        "CancelAtxfer": "cancelatxfer",
         "Challenge": "challenge",
+        "ChangeMonitor": "changemonitor",
+        "Command": "command",
+        "ConfbridgeKick": "confbridgekick",
+        "ConfbridgeList": "confbridgelist",
+        "ConfbridgeListRooms": "confbridgelistrooms",
+        "ConfbridgeLock": "confbridgelock",
+        "ConfbridgeMute": "confbridgemute",
+        "ConfbridgeSetSingleVideoSrc": "confbridgesetsinglevideosrc",
+        "ConfbridgeStartRecord": "confbridgestartrecord",
+        "ConfbridgeStopRecord": "confbridgestoprecord",
+        "ConfbridgeUnlock": "confbridgeunlock",
+        "ConfbridgeUnmute": "confbridgeunmute",
+        "ControlPlayback": "controlplayback",
+        "CoreSettings": "coresettings",
+        "CoreShowChannelMap": "coreshowchannelmap",
+        "CoreShowChannels": "coreshowchannels",
+        "CoreStatus": "corestatus",
+        "CreateConfig": "createconfig",
+        "DAHDIDialOffhook": "dahdidialoffhook",
+        "DAHDIDNDoff": "dahdidndoff",
+        "DAHDIDNDon": "dahdidndon",
+        "DAHDIHangup": "dahdihangup",
+        "DAHDIRestart": "dahdirestart",
+        "DAHDIShowChannels": "dahdishowchannels",
+        "DAHDIShowStatus": "dahdishowstatus",
+        "DAHDITransfer": "dahditransfer",
+        "DBDel": "dbdel",
+        "DBDelTree": "dbdeltree",
+        "DBGet": "dbget",
+        "DBGetTree": "dbgettree",
+        "DBPut": "dbput",
+        "DeviceStateList": "devicestatelist",
+        "DialplanExtensionAdd": "dialplanextensionadd",
+        "DialplanExtensionRemove": "dialplanextensionremove",
+        "Events": "events",
+        "ExtensionState": "extensionstate",
+        "ExtensionStateList": "extensionstatelist",
+        "FAXSession": "faxsession",
+        "FAXSessions": "faxsessions",
+        "FAXStats": "faxstats",
+        "Filter": "filter",
+        "GetConfig": "getconfig",
+        "GetConfigJSON": "getconfigjson",
+        "Getvar": "getvar",
+        "Hangup": "hangup",
+        "IAXnetstats": "iaxnetstats",
+        "IAXpeerlist": "iaxpeerlist",
+        "IAXpeers": "iaxpeers",
+        "IAXregistry": "iaxregistry",
+        "JabberSend": "jabbersend",
+        "ListCategories": "listcategories",
+        "ListCommands": "listcommands",
+        "LocalOptimizeAway": "localoptimizeaway",
+        "LoggerRotate": "loggerrotate",
         "Login": "login",
         "Logoff": "logoff",
+        "MailboxCount": "mailboxcount",
+        "MailboxStatus": "mailboxstatus",
+        "MeetmeList": "meetmelist",
+        "MeetmeListRooms": "meetmelistrooms",
+        "MeetmeMute": "meetmemute",
+        "MeetmeUnmute": "meetmeunmute",
+        "MessageSend": "messagesend",
+        "MixMonitor": "mixmonitor",
+        "MixMonitorMute": "mixmonitormute",
+        "ModuleCheck": "modulecheck",
+        "ModuleLoad": "moduleload",
+        "Monitor": "monitor",
+        "MuteAudio": "muteaudio",
+        "MWIDelete": "mwidelete",
+        "MWIGet": "mwiget",
+        "MWIUpdate": "mwiupdate",
+        "Originate": "originate",
+        "Park": "park",
+        "ParkedCalls": "parkedcalls",
+        "Parkinglots": "parkinglots",
+        "PauseMonitor": "pausemonitor",
         "Ping": "ping",
+        "PJSIPHangup": "pjsiphangup",
+        "PJSIPNotify": "pjsipnotify",
+        "PJSIPQualify": "pjsipqualify",
+        "PJSIPRegister": "pjsipregister",
+        "PJSIPShowAors": "pjsipshowaors",
+        "PJSIPShowAuths": "pjsipshowauths",
+        "PJSIPShowContacts": "pjsipshowcontacts",
+        "PJSIPShowEndpoint": "pjsipshowendpoint",
+        "PJSIPShowEndpoints": "pjsipshowendpoints",
+        "PJSIPShowRegistrationInboundContactStatuses": "pjsipshowregistrationinboundcontactstatuses",
+        "PJSIPShowRegistrationsInbound": "pjsipshowregistrationsinbound",
+        "PJSIPShowRegistrationsOutbound": "pjsipshowregistrationsoutbound",
+        "PJSIPShowResourceLists": "pjsipshowresourcelists",
+        "PJSIPShowSubscriptionsInbound": "pjsipshowsubscriptionsinbound",
+        "PJSIPShowSubscriptionsOutbound": "pjsipshowsubscriptionsoutbound",
+        "PJSIPUnregister": "pjsipunregister",
+        "PlayDTMF": "playdtmf",
+        "PlayMF": "playmf",
+        "PresenceState": "presencestate",
+        "PresenceStateList": "presencestatelist",
+        "PRIDebugFileSet": "pridebugfileset",
+        "PRIDebugFileUnset": "pridebugfileunset",
+        "PRIDebugSet": "pridebugset",
+        "PRIShowSpans": "prishowspans",
+        "QueueAdd": "queueadd",
+        "QueueChangePriorityCaller": "queuechangeprioritycaller",
+        "QueueLog": "queuelog",
+        "QueueMemberRingInUse": "queuememberringinuse",
+        "QueuePause": "queuepause",
+        "QueuePenalty": "queuepenalty",
+        "QueueReload": "queuereload",
+        "QueueRemove": "queueremove",
+        "QueueReset": "queuereset",
+        "QueueRule": "queuerule",
+        "QueueStatus": "queuestatus",
+        "QueueSummary": "queuesummary",
+        "QueueWithdrawCaller": "queuewithdrawcaller",
+        "Redirect": "redirect",
+        "Reload": "reload",
+        "SendFlash": "sendflash",
+        "SendText": "sendtext",
+        "Setvar": "setvar",
+        "ShowDialPlan": "showdialplan",
         "SIPnotify": "sipnotify",
+        "SIPpeers": "sippeers",
+        "SIPpeerstatus": "sippeerstatus",
+        "SIPqualifypeer": "sipqualifypeer",
+        "SIPshowpeer": "sipshowpeer",
+        "SIPshowregistry": "sipshowregistry",
+        "SKINNYdevices": "skinnydevices",
+        "SKINNYlines": "skinnylines",
+        "SKINNYshowdevice": "skinnyshowdevice",
+        "SKINNYshowline": "skinnyshowline",
+        "SorceryMemoryCacheExpire": "sorcerymemorycacheexpire",
+        "SorceryMemoryCacheExpireObject": "sorcerymemorycacheexpireobject",
+        "SorceryMemoryCachePopulate": "sorcerymemorycachepopulate",
+        "SorceryMemoryCacheStale": "sorcerymemorycachestale",
+        "SorceryMemoryCacheStaleObject": "sorcerymemorycachestaleobject",
+        "Status": "status",
+        "StopMixMonitor": "stopmixmonitor",
+        "StopMonitor": "stopmonitor",
+        "UnpauseMonitor": "unpausemonitor",
+        "UpdateConfig": "updateconfig",
         "UserEvent": "userevent",
+        "VoicemailBoxSummary": "voicemailboxsummary",
+        "VoicemailForward": "voicemailforward",
+        "VoicemailMove": "voicemailmove",
+        "VoicemailRefresh": "voicemailrefresh",
+        "VoicemailRemove": "voicemailremove",
+        "VoicemailUsersList": "voicemailuserslist",
+        "VoicemailUserStatus": "voicemailuserstatus",
+        "WaitEvent": "waitevent",
     },
 )
 

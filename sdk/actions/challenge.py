@@ -23,6 +23,7 @@ class Challenge(Action):
     """
 
     ACTION: ClassVar[str] = "Challenge"
+    SUMMARY: ClassVar[str] = "Get a challenge string for an MD5 login."
     SPEC: ClassVar[str] = "specs/actions/Challenge.yaml"
     MODULE: ClassVar[str] = "builtin"
     SINCE: ClassVar[str] = "0.4.0"

@@ -24,6 +24,7 @@ class Login(Action):
     """
 
     ACTION: ClassVar[str] = "Login"
+    SUMMARY: ClassVar[str] = "Authenticate this manager connection."
     SPEC: ClassVar[str] = "specs/actions/Login.yaml"
     MODULE: ClassVar[str] = "builtin"
     SINCE: ClassVar[str] = "0.2.0"

@@ -21,6 +21,7 @@ class Logoff(Action):
     """
 
     ACTION: ClassVar[str] = "Logoff"
+    SUMMARY: ClassVar[str] = "End this manager connection."
     SPEC: ClassVar[str] = "specs/actions/Logoff.yaml"
     MODULE: ClassVar[str] = "builtin"
     SINCE: ClassVar[str] = "0.2.0"

@@ -21,6 +21,7 @@ class Ping(Action):
     """
 
     ACTION: ClassVar[str] = "Ping"
+    SUMMARY: ClassVar[str] = "Check that the connection is alive."
     SPEC: ClassVar[str] = "specs/actions/Ping.yaml"
     MODULE: ClassVar[str] = "builtin"
     SINCE: ClassVar[str] = "0.2.0"

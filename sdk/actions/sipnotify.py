@@ -26,11 +26,13 @@ class SIPnotify(Action):
     """
 
     ACTION: ClassVar[str] = "SIPnotify"
+    SUMMARY: ClassVar[str] = "Ask chan_sip to send a SIP NOTIFY to a peer."
     SPEC: ClassVar[str] = "specs/actions/SIPnotify.yaml"
     MODULE: ClassVar[str] = "chan_sip"
     PRIVILEGE: ClassVar[str] = "system"
     SINCE: ClassVar[str] = "1.6.1"
     REMOVED_IN: ClassVar[str] = "21"
+    REPLACED_BY: ClassVar[str] = "PJSIPNotify"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20",)
     SUCCESS_MESSAGE: ClassVar[str | None] = "Notify Sent"
 

@@ -23,6 +23,7 @@ class UserEvent(Action):
     """
 
     ACTION: ClassVar[str] = "UserEvent"
+    SUMMARY: ClassVar[str] = "Broadcast an event of your own to the manager connections."
     SPEC: ClassVar[str] = "specs/actions/UserEvent.yaml"
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "user"

@@ -225,3 +225,54 @@ def handlers_for(version: str) -> Handlers:
     if version == "20":
         return Handlers([*COMMON, Handler("SIPnotify", sip_notify, authority="system")])
     return Handlers(list(COMMON))
+
+
+# --- what the server offers: ListCommands and CoreSettings ------------------------------------
+
+
+def list_commands(conn: Connection, request: ReceivedMessage) -> None:
+    """One ``Name: summary  (Priv: classes,all)`` line per action this user may send, in
+    Asterisk's order (names without regard to case), as in fixture ``listcommands``."""
+    user = conn.user
+    lines = []
+    for name in sorted(conn.server.handlers.names, key=str.lower):
+        cls = ACTIONS.get(name)
+        classes = [c for c in (cls.PRIVILEGE if cls else "").split(",") if c]
+        if classes and (user is None or not set(classes) & user.write):
+            continue
+        summary = cls.SUMMARY if cls else name
+        lines.append(
+            (name, f"{summary}  (Priv: {','.join([*classes, 'all']) if classes else '<none>'})")
+        )
+    conn.respond(request, "Success", headers=lines)
+
+
+def core_settings(conn: Connection, request: ReceivedMessage) -> None:
+    """The settings of an Asterisk configured like the recorded one (fixture ``coresettings``)."""
+    server = conn.server
+    conn.respond(
+        request,
+        "Success",
+        headers=[
+            ("AMIversion", server.banner.rpartition("/")[2]),
+            ("AsteriskVersion", server.asterisk_version),
+            ("SystemName", ""),
+            ("CoreMaxCalls", "0"),
+            ("CoreMaxLoadAvg", "0.000000"),
+            ("CoreRunUser", ""),
+            ("CoreRunGroup", ""),
+            ("CoreMaxFilehandles", "0"),
+            ("CoreRealTimeEnabled", "No"),
+            ("CoreCDRenabled", "Yes"),
+            ("CoreHTTPenabled", "No"),
+            ("SoundsSearchCustomDir", "No"),
+        ],
+    )
+
+
+COMMON.extend(
+    [
+        Handler("ListCommands", list_commands),
+        Handler("CoreSettings", core_settings, authority="system"),
+    ]
+)

@@ -200,6 +200,7 @@ class Connection:
             on_closed=self._on_closed,
             on_open=self._on_open,
             handshake_timeout=10.0 if isinstance(sock, ssl.SSLSocket) else None,
+            eager=True,
         )
 
     # --- writing ---
