@@ -4,8 +4,8 @@ included, tracebacks too) or an exception.
 Each surface that handles a secret is a function registered with ``@surface``: it drives
 that surface (successful and failed logins, timeouts, reconnects...) and hands everything it
 can show to ``case.show()`` or ``case.error()``; every log record emitted meanwhile, from any
-logger, is captured too. A new surface (the CLI, the notebook widgets) gets its own
-``@surface`` function here, and the same checks apply to it.
+logger, is captured too. A new surface (the CLI, say) gets its own ``@surface`` function
+here, and the same checks apply to it.
 """
 
 from __future__ import annotations
@@ -181,6 +181,34 @@ def embedded_server(case: Case) -> None:
     case.show(pbx, pbx.received, pbx.users, list(pbx.users.values()))
     for message in logins:
         case.show(message, message.headers, message.lines and "lines are raw: not shown")
+
+
+# --- the notebook widgets ---------------------------------------------------------------------
+
+
+@surface
+def notebook_panel_and_forms(case: Case) -> None:
+    """The widget model is what JupyterLab shows and saves in the notebook: it is shown too."""
+    import ipywidgets
+
+    from sdk.widgets import ActionForm, ConnectionPanel
+
+    case.pbx.auth_fail_delay = 0.01
+    panel = ConnectionPanel(case.pbx.host, case.pbx.port, "admin", events="user", timeout=2)
+    try:
+        panel.secret.value = WRONG  # as typed in the browser
+        assert not panel.connect()
+        case.show(panel, panel.state.value, panel.secret)
+        panel.secret.value = SECRET
+        assert panel.connect()
+        form = ActionForm(Login, panel).fill(username="admin", secret=SECRET)
+        form.send()
+        case.show(form, panel, panel.secret, panel.state.value, form.response.value)
+        case.show(form.history, [sent.row() for sent in form.history])
+        case.show(ipywidgets.Widget.get_manager_state())
+        form.close()
+    finally:
+        panel.close()
 
 
 # --- the checks -------------------------------------------------------------------------------
