@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BROWSER_STAMP := $(VENV)/.installed-browser
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint format generate check-generated clean
+.PHONY: demo test test-browser chromium lint format generate check-generated clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +16,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -e '.[test]'
 	touch $(STAMP)
 
+$(BROWSER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -e '.[browser]'
+	touch $(BROWSER_STAMP)
+
 ## make demo: send SIPnotify check-sync to a phone of the embedded AMI server (or AMI_URL)
 demo: $(STAMP)
 	$(BIN)/python -m sdk.demo
@@ -21,6 +27,22 @@ demo: $(STAMP)
 ## make test: every test but the real-browser test and the benchmarks
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser and not bench"
+
+## make test-browser: 01-sip-notify.ipynb in a real JupyterLab, driven in headless Chromium
+## (installs Debian's chromium when missing, which needs root and apt, as CI has)
+test-browser: $(BROWSER_STAMP) chromium
+	AMI_TEST_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser tests/test_browser.py
+
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	    echo "make test-browser needs Debian's chromium at $(CHROMIUM): apt-get install chromium (as root)" >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "installing Debian's chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	}
+	@$(CHROMIUM) --version
 
 generate: $(STAMP)
 	$(BIN)/python -m codegen
@@ -37,4 +59,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache artifacts

@@ -28,7 +28,7 @@ from sdk.errors import (
 )
 from sdk.fields import ExtraHeaders, FieldInfo, Records, Variables
 from sdk.message import Event, Headers, Message, Response
-from sdk.session import PendingResponse, Session, connect
+from sdk.session import PendingResponse, Reconnect, Session, connect
 
 __all__ = [
     "AMIError",
@@ -46,6 +46,7 @@ __all__ = [
     "OutcomeUnknown",
     "PendingResponse",
     "ProtocolError",
+    "Reconnect",
     "Records",
     "Response",
     "Session",

@@ -63,7 +63,16 @@ def _plain_problem(info: FieldInfo, text: str) -> str | None:
         return problem
     if text[:1] in (" ", "\t"):
         return "must not start with a blank: Asterisk strips leading blanks from header values"
+    if text and ord(text[0]) < 33:
+        return _LEADING_CONTROL.format(ord(text[0]))
     return None
+
+
+# Asterisk's ast_skip_blanks drops every byte below 33 (not only blanks) before a value.
+_LEADING_CONTROL = (
+    "must not start with a control character (U+{:04X}): Asterisk strips every byte"
+    " below 33 from the start of a header value"
+)
 
 
 def _encode_line(header: str, text: str) -> tuple[bytes | None, str | None]:
@@ -195,6 +204,8 @@ def _encode_variables(
             problem = f"name {var!r} must not contain '='"
         elif check_value(var):
             problem = f"name {check_value(var)}"
+        elif ord(var[0]) < 33:
+            problem = f"name {var!r} {_LEADING_CONTROL.format(ord(var[0]))}"
         elif check_value(text):
             problem = f"value of {var!r} {check_value(text)}"
         if problem is None:

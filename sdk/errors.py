@@ -13,6 +13,20 @@
     └── TimeoutError           also a builtins.TimeoutError; carries what arrived (.events)
 
 ``ValidationError`` is also a ``ValueError``. No exception ever carries a secret.
+
+What a session raises when the connection or the server misbehaves (each within the
+session's ``timeout``):
+
+- could not connect, TLS certificate refused, closed before the banner: ``ConnectionError``
+  (from ``Session()``; while reconnecting, the session logs it and tries again);
+- no banner, or no answer, in time: ``TimeoutError`` (an answer that comes later is kept in
+  ``Session.unmatched``, never given to another caller);
+- login refused (Asterisk answers after about a second and closes): ``AuthenticationError``;
+- the connection drops while an action is in flight: ``OutcomeUnknown`` for that action
+  (never sent again); ``ConnectionError`` for one whose bytes had not left yet;
+- garbage lines, non-UTF-8 bytes, stray blank lines, answers without an ActionID: no error;
+  the session goes on (what matches no caller is logged and kept in ``Session.unmatched``);
+- a line over ``max_line`` bytes, or a banner that is not AMI's: ``ProtocolError`` (below).
 """
 
 from __future__ import annotations
@@ -107,11 +121,25 @@ class ActionError(AMIError):
 
 
 class ProtocolError(AMIError):
-    """The server broke the AMI protocol (a banner that is not AMI's, a line too long)."""
+    """The server broke the AMI protocol. Exactly these raise it:
+
+    - ``sdk.wire.Parser.feed``: a line (the banner included) of more than ``max_line`` bytes,
+      its line end not counted; raised as soon as that many bytes came without a line end.
+    - ``Session()`` (and ``sdk.connect``): the first line is not an AMI banner
+      (``Asterisk Call Manager/...``), or a line over ``max_line`` bytes (default 256 KiB)
+      arrives before the login is answered.
+
+    Once a session is logged in, a line too long ends that connection instead: the actions in
+    flight fail with ``OutcomeUnknown`` whose ``__cause__`` is the ``ProtocolError``, and the
+    session reconnects (or, with ``reconnect=False``, ends; later sends raise
+    ``ConnectionError`` naming the line). Nothing else raises it: text that is not UTF-8 is
+    read as latin-1, and lines without a colon are kept in ``Message.unparsed``.
+    """
 
 
 class ConnectionError(AMIError, builtins.ConnectionError):  # noqa: A001 - the tree's name
-    """Could not connect, or the connection was lost."""
+    """Could not connect, or the connection was lost. Raised for an action means it was not
+    sent (its message says so); ``OutcomeUnknown`` means it may have been."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
+
+from sdk.display import events_html, events_text, response_html
 
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["Event", "Headers", "Message", "Response", "message_from_pairs"]
+__all__ = ["Event", "EventList", "Headers", "Message", "Response", "message_from_pairs"]
 
 
 class Headers(Sequence[tuple[str, str]]):
@@ -137,6 +139,10 @@ class Message:
         )
         return f"<table>{rows}</table>"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's plain text: the headers as they arrived, one a line."""
+        printer.text(str(self))
+
 
 class Event(Message):
     """An ``Event:`` message: broadcast by the server, or an item of an action's list."""
@@ -148,6 +154,19 @@ class Event(Message):
         return self.headers.get("Event") or ""
 
 
+class EventList(list[Event]):
+    """A list of events that shows as one table: HTML in a notebook, aligned text elsewhere."""
+
+    def __str__(self) -> str:
+        return events_text(self)
+
+    def _repr_html_(self) -> str:
+        return events_html(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
 class Response(Message):
     """The answer to one action. ``events`` holds the items of its event list, if it has one."""
 
@@ -155,7 +174,7 @@ class Response(Message):
 
     def __init__(self, headers: Headers, unparsed: tuple[str, ...] = ()) -> None:
         super().__init__(headers, unparsed)
-        self.events: list[Event] = []
+        self.events: EventList = EventList()
         self.complete: Event | None = None
 
     @property
@@ -217,24 +236,12 @@ class Response(Message):
         return text
 
     def _repr_html_(self) -> str:
-        out = super()._repr_html_()
-        if self.events:
-            out += events_table_html(self.events)
-        return out
+        return response_html(self)
 
 
 def events_table_html(events: Sequence[Message]) -> str:
     """Events as one HTML table: a row an event, a column a header name."""
-    columns: dict[str, None] = {}
-    for event in events:
-        for name, _ in event.headers:
-            columns.setdefault(name, None)
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = ""
-    for event in events:
-        cells = "".join(f"<td>{html.escape(event.get(c) or '')}</td>" for c in columns)
-        body += f"<tr>{cells}</tr>"
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return events_html(events)
 
 
 def message_from_pairs(pairs: Sequence[tuple[str, str]], unparsed: tuple[str, ...] = ()) -> Message:

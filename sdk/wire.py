@@ -53,8 +53,10 @@ class Parser:
     """Turns server bytes into messages, however the bytes are split into reads.
 
     ``feed(data)`` returns the messages completed by ``data``. With ``banner=True`` (a client)
-    the first line is the banner, kept in ``.banner``. A line longer than ``max_line`` bytes
-    raises ``ProtocolError``.
+    the first line is the banner, kept in ``.banner``. A line (the banner included) of more
+    than ``max_line`` bytes, its line end not counted, raises ``ProtocolError``: as soon as
+    that many bytes have come without a line end, so a peer cannot make it buffer without
+    bound. The parser is not usable after that error. Nothing else raises.
     """
 
     __slots__ = ("_buf", "_pairs", "_raw", "_unparsed", "banner", "max_line")
@@ -75,23 +77,30 @@ class Parser:
     def feed(self, data: bytes) -> list[Message]:
         buf = self._buf + data if self._buf else bytes(data)
         end = buf.rfind(b"\n")
+        limit = self.max_line
         if end < 0:
+            self._check_partial(buf)
             self._buf = buf
-            if len(buf) > self.max_line:
-                raise ProtocolError(f"line longer than {self.max_line} bytes without a line end")
             return []
-        self._buf = buf[end + 1 :]
-        if len(self._buf) > self.max_line:
-            raise ProtocolError(f"line longer than {self.max_line} bytes without a line end")
-        lines = _decode(buf[: end + 1])
+        rest = buf[end + 1 :]
+        self._check_partial(rest)
+        self._buf = rest
+        chunk = buf[: end + 1]
+        if end > limit:  # a complete line in it may be too long: count its bytes
+            for raw in chunk[:-1].split(b"\n"):
+                if len(raw) - (raw[-1:] == b"\r") > limit:
+                    raise ProtocolError(f"line longer than {limit} bytes")
+        lines = _decode(chunk)
         if self.banner is None:
-            first = lines.pop(0)
-            self.banner = first
-        if self.max_line < end:
-            for line in lines:
-                if len(line) > self.max_line:
-                    raise ProtocolError(f"line longer than {self.max_line} bytes")
+            self.banner = lines.pop(0)
         return self._lines(lines)
+
+    def _check_partial(self, buf: bytes) -> None:
+        """Refuse a line that is already too long before its end has come. The limit counts
+        bytes without the line end, so a last CR may be the start of one."""
+        limit = self.max_line
+        if len(buf) > limit and len(buf) - (buf[-1:] == b"\r") > limit:
+            raise ProtocolError(f"line longer than {limit} bytes without a line end")
 
     def _lines(self, lines: list[str]) -> list[Message]:
         out: list[Message] = []

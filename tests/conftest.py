@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from sdk import Session
 from sdk.testing import AMIServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Fuzz tests are reproducible by default (CI included): the same examples on every run, no
+# example database. HYPOTHESIS_PROFILE=explore draws new examples, for hunting bugs locally.
+settings.register_profile("repeatable", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 def fixture_path(name: str, version: str = "20.20.1") -> Path:
@@ -33,6 +42,44 @@ def all_fixtures() -> list[tuple[str, str]]:
     return out
 
 
+def admin_session(server: AMIServer, **kwargs: Any) -> Session:
+    """A session to ``server`` as its recorded user ``admin``; ``kwargs`` go to ``Session``."""
+    kwargs.setdefault("username", "admin")
+    kwargs.setdefault("secret", "s3cret")
+    return Session(server.host, server.port, **kwargs)
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 10.0) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout`` seconds pass; True if it became so."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def run_threads(target: Callable[[int], None], count: int, timeout: float = 120) -> None:
+    """Run ``target(i)`` for i in range(count) on as many threads at once; raise the first
+    failure of any of them (after all have ended)."""
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            target(index)
+        except BaseException as exc:  # noqa: BLE001 - raised below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    assert not any(thread.is_alive() for thread in threads), "threads still running"
+    if errors:
+        raise errors[0]
+
+
 @pytest.fixture
 def server() -> Iterator[AMIServer]:
     with AMIServer.as_recorded() as pbx:
@@ -43,6 +90,31 @@ def server() -> Iterator[AMIServer]:
 def session(server: AMIServer) -> Iterator[Session]:
     with Session(server.host, server.port, username="admin", secret="s3cret", timeout=5) as ami:
         yield ami
+
+
+@pytest.fixture
+def jupyter_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every Jupyter folder under ``tmp_path/jupyter`` (nothing lands in the home folder),
+    a ``python3`` kernel that is this Python, and no AMI_* variables."""
+    from ipykernel.kernelspec import write_kernel_spec
+
+    base = tmp_path / "jupyter"
+    for name in (
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_RUNTIME_DIR",
+        "JUPYTER_DATA_DIR",
+        "JUPYTER_PATH",
+        "IPYTHONDIR",
+        "JUPYTERLAB_WORKSPACES_DIR",
+        "JUPYTERLAB_SETTINGS_DIR",
+    ):
+        folder = base / name.lower()
+        folder.mkdir(parents=True)
+        monkeypatch.setenv(name, str(folder))
+    write_kernel_spec(str(base / "jupyter_path" / "kernels" / "python3"))
+    for name in ("AMI_URL", "AMI_SECRET", "AMI_DEMO_CHANNEL"):
+        monkeypatch.delenv(name, raising=False)
+    return base
 
 
 @pytest.fixture(autouse=True)

@@ -101,26 +101,22 @@ def test_hostile_values_never_reach_the_socket(
 ) -> None:
     before = len(server.received)
     sent: list[bytes] = []
-    real = session._sock
-    assert real is not None
-    original = real.sendall
+    transport = session._transport  # everything written goes through its write()
+    assert transport is not None
+    original = transport.write
 
-    class Spy:
-        def sendall(self, data: bytes) -> None:
-            sent.append(data)
-            original(data)
+    def spy(data: bytes, tag: object = None) -> bool:
+        sent.append(data)
+        return original(data, tag)
 
-        def __getattr__(self, name: str) -> object:
-            return getattr(real, name)
-
-    session._sock = Spy()  # type: ignore[assignment]
+    transport.write = spy  # type: ignore[method-assign]
     try:
         with pytest.raises(ValidationError):
             session.send(SIPnotify(**kwargs))
         assert sent == []
         session.send(Ping(), check=True)
     finally:
-        session._sock = real
+        del transport.write
     assert len(sent) == 1 and sent[0].startswith(b"Action: Ping\r\n")
     assert [m.action for m in server.received[before:]] == ["Ping"]
 
@@ -307,7 +303,9 @@ def builtins_connection_error() -> type:
 
 
 def test_lost_connection_fails_waiting_callers_and_later_sends(server: AMIServer) -> None:
-    ami = Session(server.host, server.port, username="admin", secret="s3cret", timeout=5)
+    ami = Session(
+        server.host, server.port, username="admin", secret="s3cret", timeout=5, reconnect=False
+    )
     server.stop()
     with pytest.raises(ConnectionError):
         for _ in range(50):

@@ -13,10 +13,13 @@
             ami.send(SIPnotify(channel="phone1", variables={"Event": "check-sync"}))
         print(pbx.notifies[0].text)
 
-It is part of the product: test your own scripts against it.
+It is part of the product: test your own scripts against it, over TLS too (``tls=``), and
+with the faults real servers and networks make (``fault()``, ``restart()``; see
+``sdk.testing.faults``).
 """
 
+from sdk.testing.faults import Fault
 from sdk.testing.server import AMIServer, Connection, ReceivedMessage, SipPeer, User
 from sdk.testing.sip import Notify
 
-__all__ = ["AMIServer", "Connection", "Notify", "ReceivedMessage", "SipPeer", "User"]
+__all__ = ["AMIServer", "Connection", "Fault", "Notify", "ReceivedMessage", "SipPeer", "User"]

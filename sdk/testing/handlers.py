@@ -177,6 +177,9 @@ class KnownActions:
             actions.append(KnownAction(name, synopsis, privilege.removesuffix(")")))
         return cls(actions)
 
+    def with_action(self, action: KnownAction) -> KnownActions:
+        return KnownActions(sorted([*self._order, action], key=lambda a: a.name.lower()))
+
     def swap_module(self, removed: str, added: KnownActions) -> KnownActions:
         """Without the actions of module ``removed`` (per the specs), with ``added``'s: an
         Asterisk that loads another channel driver. Kept in ListCommands' sorted order."""
@@ -227,6 +230,13 @@ class Handlers:
     @property
     def names(self) -> list[str]:
         return sorted(name for name, _ in self.known.listing() if name.lower() in self._table)
+
+    def set(self, name: str, func: HandlerFunc) -> None:
+        """Answer ``name`` with ``func`` from now on (an action the version lacks becomes known,
+        with no write class needed)."""
+        if self.known.get(name) is None:
+            self.known = self.known.with_action(KnownAction(name, name, "<none>"))
+        self._table[name.lower()] = func
 
     def process(self, conn: Connection, request: ReceivedMessage) -> None:
         action = request.get("Action")

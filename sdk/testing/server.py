@@ -5,6 +5,10 @@ dropped), a line longer than 1024 bytes with its line end spoils its message ("l
 long"), at most 128 lines a message, header names matched without regard to case with the
 first one winning, leading blanks of values skipped, every lone blank line a message with
 no action. What each action does lives in ``sdk.testing.handlers``.
+
+Each connection has one I/O thread (``sdk.transport``) that reads requests, runs the
+handlers and writes, so the server can speak TLS (``tls=``) while other threads broadcast.
+``fault()`` makes it misbehave on request (``sdk.testing.faults``).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import logging
 import re
 import secrets
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -23,9 +28,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from sdk.message import Headers, Message
+from sdk.testing.faults import GARBAGE, LATIN1_EVENT, Fault, blank_lines, long_line
 from sdk.testing.pbx import PBX
 from sdk.testing.res_pjsip import Endpoint
 from sdk.testing.sip import Notify
+from sdk.transport import Transport
 
 if TYPE_CHECKING:
     from sdk.testing.handlers import KnownActions
@@ -102,8 +109,40 @@ class SipPeer:
         return None if self.host is None else (self.host, self.port)
 
 
+class _ReceivedHeaders(Headers):
+    """Headers as received; their repr hides the values of secret headers (Secret, Key)."""
+
+    __slots__ = ("_secret",)
+
+    def __init__(self, pairs: list[tuple[str, str]], secret: frozenset[str]) -> None:
+        super().__init__(pairs)
+        self._secret = secret
+
+    def masked(self) -> list[tuple[str, str]]:
+        return [(n, "***" if n.lower() in self._secret else v) for n, v in self]
+
+    def __repr__(self) -> str:
+        return f"Headers({self.masked()!r})"
+
+
+def _secret_headers(action: str | None) -> frozenset[str]:
+    """Lower-case names of the headers that carry a secret in ``action`` (per its spec)."""
+    names = {"secret"}
+    if action:
+        from sdk.actions import ACTIONS
+
+        if action in ACTIONS:
+            cls = ACTIONS[action]
+            names.update(info.header.lower() for _, info in cls.fields() if info.secret)
+    return frozenset(names)
+
+
 class ReceivedMessage(Message):
-    """A message the server read, with its raw lines, headers read the way Asterisk reads them."""
+    """A message the server read, with its raw lines, headers read the way Asterisk reads them.
+
+    Its repr and str show secret headers (Login's Secret and Key) as ``***``; ``get()``
+    still returns them, as the server needs them.
+    """
 
     __slots__ = ("lines", "peer")
 
@@ -116,7 +155,8 @@ class ReceivedMessage(Message):
                 pairs.append((name, value.lstrip("".join(map(chr, range(33))))))
             else:
                 unparsed.append(line)
-        super().__init__(Headers(pairs), tuple(unparsed))
+        action = next((v for n, v in pairs if n.lower() == "action"), None)
+        super().__init__(_ReceivedHeaders(pairs, _secret_headers(action)), tuple(unparsed))
         self.lines = tuple(lines)
         self.peer = peer
 
@@ -124,12 +164,27 @@ class ReceivedMessage(Message):
     def action(self) -> str | None:
         return self.get("Action")
 
+    def _masked_lines(self) -> list[str]:
+        secret = self.headers._secret  # type: ignore[attr-defined]
+        out = []
+        for line in self.lines:
+            name, colon, _ = line.partition(":")
+            out.append(f"{name}: ***" if colon and name.lower() in secret else line)
+        return out
+
     def __repr__(self) -> str:
-        return f"ReceivedMessage({list(self.lines)!r})"
+        return f"ReceivedMessage({self._masked_lines()!r})"
+
+    def __str__(self) -> str:
+        return "\n".join(self._masked_lines())
 
 
 class Connection:
-    """One client connection: reads its requests and writes answers and events."""
+    """One client connection: reads its requests and writes answers and events.
+
+    Its socket belongs to one I/O thread (``sdk.transport.Transport``), which also runs the
+    handlers; ``write`` may be called from any thread (broadcasts, ``inject``).
+    """
 
     def __init__(self, server: AMIServer, sock: socket.socket, peer: tuple[str, int]) -> None:
         self.server = server
@@ -143,20 +198,31 @@ class Connection:
         self.exclude_filters: list[re.Pattern[str]] = []
         self.closed = False
         self.session_id = f"0x{secrets.token_hex(6)}"
-        self._write_lock = threading.Lock()
+        self._capture: list[bytes] | None = None
+        self._buf = b""
+        self._lines: list[str] = []
+        self._too_long = False
+        self._lost_lines = False
+        self.transport = Transport(
+            sock,
+            name=f"ami-server-conn-{peer[1]}",
+            on_data=self._on_data,
+            on_closed=self._on_closed,
+            on_open=self._on_open,
+            handshake_timeout=10.0 if isinstance(sock, ssl.SSLSocket) else None,
+            eager=True,
+        )
 
     # --- writing ---
 
     def write(self, data: bytes | str) -> None:
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogateescape")
-        with self._write_lock:
-            if self.closed:
-                return
-            try:
-                self.sock.sendall(data)
-            except OSError:
-                self.closed = True
+        if self._capture is not None and threading.current_thread() is self.transport.thread:
+            self._capture.append(data)
+            return
+        if not self.transport.write(data):
+            self.closed = True
 
     def respond(
         self,
@@ -212,65 +278,101 @@ class Connection:
         return not any(f.search(text) for f in self.exclude_filters)
 
     def close(self) -> None:
-        with self._write_lock:
-            self.closed = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        """Close after what was written so far has gone out (Asterisk's Goodbye)."""
+        self.closed = True
+        self.transport.close("closed by the server", flush=True)
 
-    # --- reading ---
+    def abort(self) -> None:
+        """Close at once, dropping what was not written yet."""
+        self.closed = True
+        self.transport.close("dropped by the server")
 
-    def run(self) -> None:
-        try:
-            self.write(self.server.banner + "\r\n")
-            self._read_requests()
-        except OSError:
-            pass
-        finally:
-            self.closed = True
-            self.sock.close()
-            self.server._forget(self)
+    # --- reading (on the I/O thread) ---
 
-    def _read_requests(self) -> None:
-        buf = b""
-        lines: list[str] = []
-        too_long = False
-        lost_lines = False
+    def _on_open(self) -> None:
+        if self.server._take_fault(None, connection=True) is not None:
+            log.debug("fault: closing %s before the banner", self.peer)
+            self.abort()
+            return
+        self.write(self.server.banner + "\r\n")
+
+    def _on_closed(
+        self, transport: Transport, reason: str, error: BaseException | None, unsent: list
+    ) -> None:
+        self.closed = True
+        self.server._forget(self)
+
+    def _on_data(self, data: bytes) -> None:
+        """Split requests as manager.c does (see the module doc)."""
+        buf = self._buf + data
         while not self.closed:
-            data = self.sock.recv(65536)
-            if not data:
-                return
-            buf += data
-            while True:
-                end = buf.find(b"\n", 0, MAX_LINE)
-                if end < 0:
-                    if len(buf) >= MAX_LINE:
-                        buf = buf[MAX_LINE - 1 :]  # manager.c keeps the last byte, drops the rest
-                        too_long = True
-                        continue
-                    break
-                raw = buf[: end - 1] if end and buf[end - 1 : end] == b"\r" else buf[:end]
-                buf = buf[end + 1 :]
-                line = raw.decode("utf-8", "surrogateescape")
-                if line:
-                    if len(lines) < MAX_HEADERS:
-                        lines.append(line)
-                    else:
-                        lost_lines = True
+            end = buf.find(b"\n", 0, MAX_LINE)
+            if end < 0:
+                if len(buf) >= MAX_LINE:
+                    buf = buf[MAX_LINE - 1 :]  # manager.c keeps the last byte, drops the rest
+                    self._too_long = True
                     continue
-                request = ReceivedMessage(lines, self.peer)
-                lines = []
-                self.server._record(request)
-                if lost_lines:
-                    self.error(request, "Too many lines in message or allocation failure")
-                elif too_long:
-                    self.error(request, "Failed to parse message: line too long")
+                break
+            raw = buf[: end - 1] if end and buf[end - 1 : end] == b"\r" else buf[:end]
+            buf = buf[end + 1 :]
+            line = raw.decode("utf-8", "surrogateescape")
+            if line:
+                if len(self._lines) < MAX_HEADERS:
+                    self._lines.append(line)
                 else:
-                    self.server.handlers.process(self, request)
-                too_long = lost_lines = False
-                if self.closed:
-                    return
+                    self._lost_lines = True
+                continue
+            request = ReceivedMessage(self._lines, self.peer)
+            self._lines = []
+            self.server._record(request)
+            if self._lost_lines:
+                self.error(request, "Too many lines in message or allocation failure")
+            elif self._too_long:
+                self.error(request, "Failed to parse message: line too long")
+            else:
+                self._process(request)
+            self._too_long = self._lost_lines = False
+        self._buf = buf
+
+    def _process(self, request: ReceivedMessage) -> None:
+        fault = self.server._take_fault(request.action)
+        if fault is None:
+            self.server.handlers.process(self, request)
+            return
+        kind = fault.kind
+        log.debug("fault %s on %s", kind, request.action)
+        if kind == "close":
+            self.abort()
+            return
+        if kind == "long-line":
+            self.write(long_line(fault.size))
+            return
+        if kind == "slow":
+            if self.server._stopping_event.wait(fault.delay):
+                return  # the server stops: the answer never comes
+        elif kind == "garbage":
+            self.write(GARBAGE)
+        elif kind == "blank-lines":
+            self.write(blank_lines())
+        elif kind == "latin1":
+            self.write(LATIN1_EVENT)
+        if kind not in ("cut", "no-action-id"):
+            self.server.handlers.process(self, request)
+            return
+        self._capture = []
+        try:
+            self.server.handlers.process(self, request)
+            answer = b"".join(self._capture)
+        finally:
+            self._capture = None
+        if kind == "cut":
+            self.write(answer[: max(1, len(answer) // 2)])
+            self.close()
+        else:
+            kept = [
+                line for line in answer.split(b"\r\n") if not line.lower().startswith(b"actionid:")
+            ]
+            self.write(b"\r\n".join(kept))
 
 
 class AMIServer:
@@ -281,6 +383,11 @@ class AMIServer:
     ``challenge`` fixes the MD5 challenge (replaying a recorded login needs it). ``.received`` lists every message read,
     ``.notifies`` every SIP NOTIFY it would have sent; with ``send_sip=True`` it also sends
     each one over UDP to the peer. ``inject(raw)`` writes bytes to every client as they are.
+
+    ``tls`` (a server-side ``ssl.SSLContext`` holding the certificate) serves AMI over TLS,
+    as Asterisk's ``tlsenable`` does; ``url()`` then starts with ``amis://``. ``fault()``
+    arms a fault (``sdk.testing.faults``); ``restart()`` drops every connection and listens
+    again on the same port.
     """
 
     def __init__(
@@ -294,6 +401,7 @@ class AMIServer:
         auth_fail_delay: float = 1.0,
         started: datetime | None = None,
         sip: str | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         if version not in BANNERS:
             raise ValueError(f"version must be one of {', '.join(BANNERS)}, not {version!r}")
@@ -305,6 +413,7 @@ class AMIServer:
         self.challenge = challenge
         self.send_sip = send_sip
         self.auth_fail_delay = auth_fail_delay
+        self.tls = tls
         self.users: dict[str, User] = {}
         self.sip_peers: dict[str, SipPeer] = {}
         self.pjsip_endpoints: dict[str, Endpoint] = {}
@@ -317,10 +426,12 @@ class AMIServer:
         self.sip = sip or ("chan_sip" if version == "20" else "pjsip")
         if self.sip not in ("chan_sip", "pjsip") or (version != "20" and self.sip == "chan_sip"):
             raise ValueError(f"sip must be 'pjsip' (or 'chan_sip' on version 20), not {sip!r}")
+        self.faults: list[Fault] = []
         self.handlers = handlers_for(version, self.sip)
         self.pbx = PBX(started=started)
         self._timers: list[threading.Timer] = []
         self._requested = (host, port)
+        self._address: tuple[str, int] | None = None
         self._listener: socket.socket | None = None
         self._accepter: threading.Thread | None = None
         self._connections: list[Connection] = []
@@ -328,6 +439,7 @@ class AMIServer:
         self._lock = threading.Lock()
         self._received_cond = threading.Condition(self._lock)
         self._stopping = False
+        self._stopping_event = threading.Event()
         self.started_at = time.monotonic()
 
     @classmethod
@@ -388,52 +500,85 @@ class AMIServer:
         """Make ``call_id`` an existing dialog, so an in-dialog SIPnotify finds it."""
         self.dialogs.add(call_id)
 
+    def fault(
+        self,
+        kind: str,
+        action: str | None = None,
+        *,
+        times: int = 1,
+        delay: float = 0.0,
+        size: int = 1024 * 1024,
+    ) -> Fault:
+        """Arm a fault for the next ``times`` requests for ``action`` (``None``: any); see
+        ``sdk.testing.faults`` for the kinds. Returns it; its ``hits`` count its uses."""
+        fault = Fault(kind, action, times=times, delay=delay, size=size)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def _take_fault(self, action: str | None, *, connection: bool = False) -> Fault | None:
+        with self._lock:
+            faults = [f for f in self.faults if not f.spent]
+        for fault in faults:
+            if fault.take(action, connection=connection):
+                return fault
+        return None
+
     # --- running ---
 
     @property
     def host(self) -> str:
-        assert self._listener is not None, "the server is not started"
-        return self._listener.getsockname()[0]
+        assert self._address is not None, "the server is not started"
+        return self._address[0]
 
     @property
     def port(self) -> int:
-        assert self._listener is not None, "the server is not started"
-        return self._listener.getsockname()[1]
+        assert self._address is not None, "the server is not started"
+        return self._address[1]
 
     def url(self, username: str = "admin") -> str:
-        return f"ami://{username}@{self.host}:{self.port}"
+        scheme = "amis" if self.tls is not None else "ami"
+        return f"{scheme}://{username}@{self.host}:{self.port}"
 
     def start(self) -> AMIServer:
         if self._listener is not None:
             return self
-        listener = socket.create_server(self._requested)
+        self._stopping = False
+        self._stopping_event.clear()
+        listener = socket.create_server(self._address or self._requested)
         self._listener = listener
+        self._address = listener.getsockname()[:2]
+        self.started_at = time.monotonic()
         self._accepter = threading.Thread(
-            target=self._accept_loop, name="ami-server-accept", daemon=True
+            target=self._accept_loop, args=(listener,), name="ami-server-accept", daemon=True
         )
         self._accepter.start()
         log.debug(
-            "embedded AMI server (Asterisk %s) on %s:%s",
+            "embedded AMI server (Asterisk %s) on %s:%s%s",
             self.asterisk_version,
             self.host,
             self.port,
+            " over TLS" if self.tls is not None else "",
         )
         return self
 
     def stop(self) -> None:
-        """Close every connection and the listener; wait for every thread to end."""
+        """Drop every connection and close the listener; wait for every thread to end."""
         self._stopping = True
-        if self._listener is not None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
             try:
-                self._listener.shutdown(socket.SHUT_RDWR)
+                listener.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            self._listener.close()
+            listener.close()
         with self._lock:
             connections = list(self._connections)
         for conn in connections:
-            conn.close()
-        threads = list(self._threads)
+            conn.abort()
+        self._stopping_event.set()  # after the aborts: a delayed answer finds them closed
+        with self._lock:
+            threads = list(self._threads)
         if self._accepter is not None:
             threads.append(self._accepter)
         with self._lock:
@@ -444,28 +589,38 @@ class AMIServer:
         for thread in threads:
             thread.join(timeout=5)
 
+    def restart(self, downtime: float = 0.0) -> None:
+        """Drop every connection, refuse connections for ``downtime`` seconds, then listen
+        again on the same port (a PBX restart, as clients see it)."""
+        log.debug("embedded AMI server restarting (down for %.2f s)", downtime)
+        self.stop()
+        time.sleep(downtime)
+        self.start()
+
     def __enter__(self) -> AMIServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _accept_loop(self) -> None:
-        assert self._listener is not None
+    def _accept_loop(self, listener: socket.socket) -> None:
         while not self._stopping:
             try:
-                sock, peer = self._listener.accept()
+                sock, peer = listener.accept()
             except OSError:
                 return
+            if self._stopping:
+                sock.close()
+                return
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # answers go out at once
+            if self.tls is not None:
+                sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
             conn = Connection(self, sock, peer[:2])
-            thread = threading.Thread(
-                target=conn.run, name=f"ami-server-conn-{peer[1]}", daemon=True
-            )
             with self._lock:
                 self._connections.append(conn)
                 self._threads = [t for t in self._threads if t.is_alive()]
-                self._threads.append(thread)
-            thread.start()
+                self._threads.append(conn.transport.thread)
+            conn.transport.start()
 
     def _forget(self, conn: Connection) -> None:
         with self._lock:
@@ -491,6 +646,11 @@ class AMIServer:
             if not self._received_cond.wait_for(check, timeout):
                 raise TimeoutError(f"no matching message received within {timeout} s")
             return found[0]
+
+    def handle(self, action: str, func: Callable[[Connection, ReceivedMessage], None]) -> None:
+        """Answer ``action`` with ``func(connection, request)`` instead of the built-in
+        behaviour: for tests of what a client does with an unusual answer."""
+        self.handlers.set(action, func)
 
     # --- what handlers call ---
 
@@ -532,7 +692,9 @@ class AMIServer:
                 conn.write(text)
 
     def inject(self, raw: bytes) -> None:
-        """Write ``raw`` to every connected client as it is (garbage, answers without ActionID)."""
+        """Write ``raw`` to every connected client as it is (garbage, answers without ActionID).
+
+        Each call's bytes go out whole, never split by another write."""
         for conn in self.connections:
             conn.write(raw)
 

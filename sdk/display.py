@@ -1,0 +1,118 @@
+"""Responses, events and lists as HTML tables for notebooks, and as aligned text elsewhere.
+
+Everything the server sent is escaped: a header value is data, never markup. The functions
+take any objects with ``.headers`` (ordered name/value pairs) and ``.get(name)``, so they
+render ``sdk.message`` objects without importing them.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+__all__ = [
+    "STATUS_COLORS",
+    "event_columns",
+    "events_html",
+    "events_text",
+    "html_table",
+    "response_html",
+    "status_html",
+    "text_table",
+]
+
+# Colors with JupyterLab's theme variables first, so dark themes keep their contrast.
+STATUS_COLORS = {
+    "success": "var(--jp-success-color1, #2e7d32)",
+    "error": "var(--jp-error-color1, #c62828)",
+    "goodbye": "var(--jp-warn-color1, #ef6c00)",
+}
+_NEUTRAL = "var(--jp-ui-font-color2, #616161)"
+_CELL = "text-align:left;vertical-align:top;padding:1px 8px;white-space:pre-wrap"
+
+
+def _cell(tag: str, text: str, extra: str = "") -> str:
+    return f"<{tag} style='{_CELL}'{extra}>{html.escape(text)}</{tag}>"
+
+
+def html_table(
+    columns: Sequence[str], rows: Iterable[Sequence[str]], *, css_class: str = "ami-table"
+) -> str:
+    """A plain HTML table; every cell is escaped."""
+    head = "".join(_cell("th", c) for c in columns)
+    body = "".join("<tr>" + "".join(_cell("td", v) for v in row) + "</tr>" for row in rows)
+    return f"<table class='{css_class}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def text_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, width: int = 40) -> str:
+    """An aligned text table; cells longer than ``width`` are cut with an ellipsis."""
+
+    def cut(text: str) -> str:
+        text = text.replace("\r", " ").replace("\n", " ")
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    cells = [[cut(c) for c in columns]] + [[cut(v) for v in row] for row in rows]
+    sizes = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    lines = ["  ".join(v.ljust(sizes[i]) for i, v in enumerate(row)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * s for s in sizes))
+    return "\n".join(lines)
+
+
+def event_columns(events: Iterable[Any]) -> list[str]:
+    """Every header name of ``events``, in order of first appearance (a column each)."""
+    columns: dict[str, str] = {}
+    for event in events:
+        for name, _ in event.headers:
+            columns.setdefault(name.lower(), name)
+    return list(columns.values())
+
+
+def _rows(events: Sequence[Any], columns: Sequence[str]) -> list[list[str]]:
+    return [[event.get(c) or "" for c in columns] for event in events]
+
+
+def events_html(events: Sequence[Any], *, limit: int | None = None) -> str:
+    """Events as one table, a row an event and a column a header; the last ``limit`` only."""
+    shown = list(events) if limit is None else list(events)[-limit:] if limit else []
+    columns = event_columns(shown)
+    note = ""
+    if len(shown) < len(events):
+        note = f"<div style='color:{_NEUTRAL}'>last {len(shown)} of {len(events)} events</div>"
+    if not shown:
+        return f"<div class='ami-table' style='color:{_NEUTRAL}'>no events</div>"
+    return note + html_table(columns, _rows(shown, columns))
+
+
+def events_text(events: Sequence[Any]) -> str:
+    """Events as an aligned text table (``(no events)`` when there are none)."""
+    if not events:
+        return "(no events)"
+    columns = event_columns(events)
+    return text_table(columns, _rows(events, columns))
+
+
+def status_html(status: str, text: str | None = None) -> str:
+    """A status word in its color (Success green, Error red), then ``text``."""
+    color = STATUS_COLORS.get(status.lower(), _NEUTRAL)
+    out = f"<b style='color:{color}'>{html.escape(status or '?')}</b>"
+    if text:
+        out += f" {html.escape(text)}"
+    return out
+
+
+def response_html(response: Any) -> str:
+    """A response: its status and message, its headers, then its list items as a table."""
+    parts = [f"<div class='ami-status'>{status_html(response.status, response.message)}</div>"]
+    rows = [[name, value] for name, value in response.headers]
+    rows.extend(["", line] for line in response.unparsed)
+    parts.append(html_table(["Header", "Value"], rows))
+    events = list(response.events)
+    if events or response.is_list:
+        complete = response.complete
+        tail = f", ended by {complete.name}" if complete is not None else ""
+        noun = "item" if len(events) == 1 else "items"
+        parts.append(f"<div class='ami-list'>{len(events)} list {noun}{html.escape(tail)}</div>")
+        if events:
+            parts.append(events_html(events))
+    return "".join(parts)

@@ -1,0 +1,415 @@
+"""One connected socket, plain TCP or TLS, driven by a single I/O thread.
+
+OpenSSL does not allow one TLS connection to be read and written by two threads at once (the
+``SSL`` object is not thread-safe, and CPython takes no lock for it), so the session cannot
+keep a reader thread blocked in ``recv`` while callers write. Here one thread does both: it
+waits on the socket with a selector, reads whatever arrives, and writes what ``write()``
+queued from any thread. Plain TCP takes the same path, so both are tested the same way.
+
+Both sides use it: ``sdk.session`` for the client, ``sdk.testing.server`` for the embedded
+server's connections. ``open_socket`` connects (and shakes hands) without blocking past a
+deadline, and stops early when asked to.
+"""
+
+from __future__ import annotations
+
+import collections
+import errno
+import logging
+import os
+import selectors
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+__all__ = ["ConnectFailed", "Transport", "open_socket", "recv_some", "tls_handshake"]
+
+log = logging.getLogger("sdk.transport")
+
+READ_SIZE = 256 * 1024
+_POLL = 0.1  # how often a blocking step looks at its stop event
+_FLUSH_LIMIT = 2.0  # how long close(flush=True) may spend writing what is queued
+_IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EALREADY)
+
+
+class ConnectFailed(Exception):
+    """Internal: why ``open_socket`` or ``recv_some`` failed; ``timeout`` tells the kind."""
+
+    def __init__(self, message: str, *, timeout: bool = False) -> None:
+        super().__init__(message)
+        self.timeout = timeout
+
+
+def _wait(
+    sock: socket.socket,
+    events: int,
+    deadline: float,
+    stop: threading.Event | None,
+    what: str,
+) -> None:
+    """Wait until ``sock`` is ready for ``events``, the deadline passes, or ``stop`` is set."""
+    with selectors.DefaultSelector() as sel:
+        sel.register(sock, events)
+        while True:
+            if stop is not None and stop.is_set():
+                raise ConnectFailed(f"{what}: stopped")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ConnectFailed(what, timeout=True)
+            if sel.select(min(remaining, _POLL) if stop is not None else remaining):
+                return
+
+
+def open_socket(
+    host: str,
+    port: int,
+    *,
+    timeout: float,
+    tls: ssl.SSLContext | None = None,
+    server_hostname: str | None = None,
+    stop: threading.Event | None = None,
+) -> socket.socket:
+    """A non-blocking socket connected to ``host:port`` (TLS handshake done when ``tls``).
+
+    Tries each address ``host`` resolves to, like ``socket.create_connection``. Raises
+    ``ConnectFailed`` (``.timeout`` set when time ran out) or ``ssl.SSLError`` subclasses for
+    a refused certificate.
+    """
+    deadline = time.monotonic() + timeout
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ConnectFailed(f"could not resolve {host}: {exc.strerror or exc}") from None
+    last = "no address"
+    for family, kind, proto, _name, address in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setblocking(False)
+            err = sock.connect_ex(address)
+            if err not in (0, *_IN_PROGRESS):
+                raise OSError(err, os.strerror(err))
+            if err:
+                _wait(sock, selectors.EVENT_WRITE, deadline, stop, "connecting")
+                err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err:
+                    raise OSError(err, os.strerror(err))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if tls is None:
+                return sock
+            tls_sock = tls.wrap_socket(
+                sock,
+                server_hostname=server_hostname or host,
+                do_handshake_on_connect=False,
+            )
+            tls_handshake(tls_sock, deadline, stop)
+            return tls_sock
+        except ConnectFailed as exc:
+            sock.close()
+            if exc.timeout:
+                raise ConnectFailed("connecting took too long", timeout=True) from None
+            raise
+        except ssl.SSLError:
+            sock.close()
+            raise
+        except OSError as exc:
+            sock.close()
+            last = exc.strerror or str(exc)
+    raise ConnectFailed(last)
+
+
+def tls_handshake(sock: ssl.SSLSocket, deadline: float, stop: threading.Event | None) -> None:
+    """Finish the TLS handshake of a non-blocking ``sock`` by ``deadline``."""
+    while True:
+        try:
+            sock.do_handshake()
+            return
+        except ssl.SSLWantReadError:
+            _wait(sock, selectors.EVENT_READ, deadline, stop, "TLS handshake")
+        except ssl.SSLWantWriteError:
+            _wait(sock, selectors.EVENT_WRITE, deadline, stop, "TLS handshake")
+
+
+def recv_some(sock: socket.socket, deadline: float, stop: threading.Event | None) -> bytes:
+    """Read what a non-blocking ``sock`` has, waiting for it until ``deadline``; b"" at EOF."""
+    while True:
+        try:
+            return sock.recv(READ_SIZE)
+        except (BlockingIOError, ssl.SSLWantReadError):
+            _wait(sock, selectors.EVENT_READ, deadline, stop, "waiting for data")
+        except ssl.SSLWantWriteError:
+            _wait(sock, selectors.EVENT_WRITE, deadline, stop, "waiting for data")
+
+
+class _Chunk:
+    __slots__ = ("data", "sent", "tag")
+
+    def __init__(self, data: bytes, tag: Hashable | None) -> None:
+        self.data = data
+        self.tag = tag
+        self.sent = 0
+
+
+class Transport:
+    """A connected non-blocking socket and the one thread that reads and writes it.
+
+    ``on_data(bytes)`` gets what arrives, on the I/O thread; an exception it raises ends the
+    connection (a ``ProtocolError`` from a parser, say). ``on_closed(transport, reason,
+    error, unsent)`` is called once, on the I/O thread, when the connection ends for any
+    reason: ``unsent`` lists the tags of writes that never left, not even in part. With
+    ``handshake_timeout`` (a server's side of TLS) the thread first finishes the handshake;
+    then ``on_open`` runs on it. ``tick`` runs every ``tick_interval`` seconds. ``eager``:
+    see ``write``.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        *,
+        name: str,
+        on_data: Callable[[bytes], None],
+        on_closed: Callable[[Transport, str, BaseException | None, list[Any]], None],
+        on_open: Callable[[], None] | None = None,
+        handshake_timeout: float | None = None,
+        tick: Callable[[], None] | None = None,
+        tick_interval: float | None = None,
+        eager: bool = False,
+    ) -> None:
+        sock.setblocking(False)
+        self._eager = eager
+        self.sock = sock
+        self.name = name
+        self._on_data = on_data
+        self._on_closed = on_closed
+        self._on_open = on_open
+        self._handshake_timeout = handshake_timeout
+        self._tick = tick
+        self._tick_interval = tick_interval
+        self._lock = threading.Lock()
+        self._queue: collections.deque[_Chunk] = collections.deque()
+        self._closing: str | None = None
+        self._flush = False
+        self._closed = False
+        self._woken = False
+        self._stop = threading.Event()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    # --- any thread ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.thread.start()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed or self._closing is not None
+
+    def write(self, data: bytes, tag: Hashable | None = None) -> bool:
+        """Queue ``data``; False (nothing queued) when the connection is closing or closed.
+
+        With ``eager`` (a server's side), a write on the I/O thread itself goes out at once,
+        as Asterisk writes: a handler that then blocks must not hold it back.
+        """
+        with self._lock:
+            if self._closing is not None or self._closed:
+                return False
+            self._queue.append(_Chunk(data, tag))
+            own = self._eager and threading.current_thread() is self.thread
+            wake = not self._woken and not own
+            self._woken = self._woken or wake
+        if own:
+            self._flush_now()
+        elif wake:
+            self._wake()
+        return True
+
+    def _flush_now(self) -> None:
+        """On the I/O thread: write what is queued, waiting for room up to a bound."""
+        deadline = time.monotonic() + _FLUSH_LIMIT
+        try:
+            while self._write_some():
+                if time.monotonic() > deadline:
+                    return  # the peer does not read: the loop carries on later
+                with selectors.DefaultSelector() as sel:
+                    sel.register(self.sock, selectors.EVENT_WRITE | selectors.EVENT_READ)
+                    sel.select(0.05)
+        except OSError:
+            pass  # the loop sees the broken socket on its next turn
+
+    def close(self, reason: str = "closed", *, flush: bool = False) -> None:
+        """End the connection; with ``flush``, after writing what is queued (a server's
+        Goodbye). Returns at once; ``join()`` waits for the thread."""
+        with self._lock:
+            if self._closing is not None or self._closed:
+                return
+            self._closing = reason
+            self._flush = flush
+        self._stop.set()
+        self._wake()
+        if self.thread.ident is None:  # never started: nobody else will close the socket
+            self._finish(reason, None)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self.thread.ident is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout)
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"\0")
+        except OSError:  # full (already woken) or closed
+            pass
+
+    # --- the I/O thread --------------------------------------------------------------------
+
+    def _run(self) -> None:
+        reason = "closed"
+        error: BaseException | None = None
+        try:
+            if self._handshake_timeout is not None and isinstance(self.sock, ssl.SSLSocket):
+                deadline = time.monotonic() + self._handshake_timeout
+                tls_handshake(self.sock, deadline, self._stop)
+            if self._on_open is not None:
+                self._on_open()
+            reason = self._loop()
+        except ConnectFailed as exc:
+            reason = f"TLS handshake failed: {exc}"
+        except ssl.SSLError as exc:
+            reason, error = f"TLS error: {exc.reason or exc}", exc
+        except OSError as exc:
+            reason, error = f"connection error: {exc.strerror or exc}", exc
+        except Exception as exc:  # a parser's ProtocolError, a callback's bug
+            reason, error = str(exc) or type(exc).__name__, exc
+            from sdk.errors import ProtocolError
+
+            if not isinstance(exc, ProtocolError):
+                log.exception("%s: I/O thread failed", self.name)
+        self._finish(reason, error)
+
+    def _finish(self, reason: str, error: BaseException | None) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._closing is not None and error is None and reason == "closed":
+                reason = self._closing
+            unsent = [c.tag for c in self._queue if c.sent == 0 and c.tag is not None]
+            self._queue.clear()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self._wake_r.close()
+        self._wake_w.close()
+        try:
+            self._on_closed(self, reason, error, unsent)
+        except Exception:  # pragma: no cover - a bug in the owner's handler
+            log.exception("%s: on_closed failed", self.name)
+
+    def _loop(self) -> str:
+        sock = self.sock
+        tls = isinstance(sock, ssl.SSLSocket)
+        interval = self._tick_interval
+        next_tick = time.monotonic() + interval if interval else None
+        flush_deadline: float | None = None
+        write_waits_read = False
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._wake_r, selectors.EVENT_READ)
+            sel.register(sock, selectors.EVENT_READ)
+            mask = selectors.EVENT_READ
+            while True:
+                with self._lock:
+                    self._woken = False
+                    closing, flush, pending = self._closing, self._flush, bool(self._queue)
+                if closing is not None:
+                    if not flush or not pending:
+                        return closing
+                    if flush_deadline is None:
+                        flush_deadline = time.monotonic() + _FLUSH_LIMIT
+                    elif time.monotonic() > flush_deadline:
+                        return closing
+                want = selectors.EVENT_READ if closing is None else 0
+                if pending and (not write_waits_read or closing is not None):
+                    want |= selectors.EVENT_WRITE
+                if want != mask:
+                    if not want:
+                        sel.unregister(sock)
+                    elif not mask:
+                        sel.register(sock, want)
+                    else:
+                        sel.modify(sock, want)
+                    mask = want
+                timeout: float | None = None
+                if next_tick is not None:
+                    timeout = max(0.0, next_tick - time.monotonic())
+                if closing is not None:
+                    timeout = 0.05
+                if tls and sock.pending():  # type: ignore[attr-defined]
+                    timeout = 0.0
+                readable = writable = False
+                for key, events in sel.select(timeout):
+                    if key.fileobj is self._wake_r:
+                        try:
+                            self._wake_r.recv(4096)
+                        except BlockingIOError:
+                            pass
+                        continue
+                    readable = readable or bool(events & selectors.EVENT_READ)
+                    writable = writable or bool(events & selectors.EVENT_WRITE)
+                if tls and sock.pending():  # type: ignore[attr-defined]
+                    readable = True
+                if readable:
+                    if write_waits_read:
+                        write_waits_read = False
+                        writable = True
+                    if closing is None and not self._read():
+                        return "connection closed by the peer"
+                if writable and pending:
+                    write_waits_read = self._write()
+                if next_tick is not None and time.monotonic() >= next_tick:
+                    next_tick = time.monotonic() + interval  # type: ignore[operator]
+                    if self._tick is not None and closing is None:
+                        self._tick()
+
+    def _read(self) -> bool:
+        """Read what is there (a bounded amount, so writes get their turn); False at EOF."""
+        for _ in range(16):
+            try:
+                data = self.sock.recv(READ_SIZE)
+            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                return True
+            if not data:
+                return False
+            self._on_data(data)
+            if self._closing is not None:
+                return True
+        return True
+
+    def _write(self) -> bool:
+        """Write queued chunks until the socket is full; True when TLS must read first."""
+        try:
+            self._write_some()
+        except ssl.SSLWantReadError:
+            return True
+        return False
+
+    def _write_some(self) -> bool:
+        """Write queued chunks until done (False) or the socket is full (True)."""
+        while True:
+            with self._lock:
+                if not self._queue:
+                    return False
+                chunk = self._queue[0]
+            view = memoryview(chunk.data)[chunk.sent :]
+            try:
+                sent = self.sock.send(view[:READ_SIZE])
+            except (BlockingIOError, ssl.SSLWantWriteError):
+                return True
+            chunk.sent += sent
+            if chunk.sent >= len(chunk.data):
+                with self._lock:
+                    self._queue.popleft()

@@ -1,0 +1,30 @@
+"""What every widget of this package shares: display through its root widget, and colors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as W
+
+__all__ = ["ERROR_COLOR", "HINT_COLOR", "OK_COLOR", "Component"]
+
+# JupyterLab's theme variables first, so dark themes keep their contrast.
+ERROR_COLOR = "var(--jp-error-color1, #c62828)"
+HINT_COLOR = "var(--jp-ui-font-color2, #757575)"
+OK_COLOR = "var(--jp-success-color1, #2e7d32)"
+
+
+class Component:
+    """A part of the UI built from ipywidgets; ``widget`` is its root, shown in place of it.
+
+    Composition rather than a widget subclass: the objects keep plain Python attributes (the
+    session, a secret) that never become synced widget state.
+    """
+
+    widget: W.Widget
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/plain"] = repr(self)
+        return bundle

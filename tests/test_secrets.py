@@ -1,0 +1,248 @@
+"""The secret and the MD5 key never show: not in a repr, a str, a log record (DEBUG
+included, tracebacks too) or an exception.
+
+Each surface that handles a secret is a function registered with ``@surface``: it drives
+that surface (successful and failed logins, timeouts, reconnects...) and hands everything it
+can show to ``case.show()`` or ``case.error()``; every log record emitted meanwhile, from any
+logger, is captured too. A new surface (the CLI, say) gets its own ``@surface`` function
+here, and the same checks apply to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import ssl
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import attrs
+import pytest
+import trustme
+from conftest import wait_until
+
+from sdk import AMIError, Session, ValidationError
+from sdk.actions import Challenge, Login, Ping
+from sdk.session import Reconnect
+from sdk.testing import AMIServer
+
+SECRET = "Zq8-s3cret-Kw"
+WRONG = "Wr0ng-Guess-Xy"
+CHALLENGE = "424242"
+KEY = hashlib.md5((CHALLENGE + SECRET).encode()).hexdigest()
+WRONG_KEY = hashlib.md5((CHALLENGE + WRONG).encode()).hexdigest()
+NEVER_SHOWN = (SECRET, WRONG, KEY, WRONG_KEY)
+FAST = Reconnect(initial=0.02, maximum=0.1)
+
+
+@attrs.define
+class Case:
+    """What one surface showed; ``pbx`` serves user ``admin`` with ``SECRET``."""
+
+    pbx: AMIServer
+    texts: list[str] = attrs.Factory(list)
+
+    def show(self, *objects: Any) -> None:
+        for obj in objects:
+            self.texts.extend((repr(obj), str(obj)))
+
+    def error(self, exc: BaseException) -> None:
+        self.texts.extend((repr(exc), str(exc), "".join(traceback.format_exception(exc))))
+        for item in getattr(exc, "errors", []) or []:
+            self.show(item)
+
+    def raises(self, kind: type[BaseException], func: Callable[[], Any]) -> None:
+        with pytest.raises(kind) as excinfo:
+            func()
+        self.error(excinfo.value)
+
+    def session(self, **kwargs: Any) -> Session:
+        kwargs.setdefault("secret", SECRET)
+        kwargs.setdefault("timeout", 2)
+        return Session(self.pbx.host, self.pbx.port, username="admin", **kwargs)
+
+
+SURFACES: dict[str, Callable[[Case], None]] = {}
+
+
+def surface(func: Callable[[Case], None]) -> Callable[[Case], None]:
+    SURFACES[func.__name__] = func
+    return func
+
+
+# --- the session ------------------------------------------------------------------------------
+
+
+@surface
+def session_md5_and_plain_logins(case: Case) -> None:
+    for auth in ("md5", "plain"):
+        ami = case.session(auth=auth)
+        case.show(ami, vars(ami), ami.send(Ping()))
+        pending = ami.submit(Ping())
+        case.show(pending, pending.action, ami.wait(pending))
+        ami.close()
+        case.show(ami)
+
+
+@surface
+def session_refused_logins(case: Case) -> None:
+    case.pbx.auth_fail_delay = 0.01
+    for auth in ("md5", "plain"):
+        case.raises(AMIError, lambda a=auth: case.session(secret=WRONG, auth=a))
+
+
+@surface
+def session_login_that_times_out_or_is_cut(case: Case) -> None:
+    case.pbx.fault("slow", "Login", delay=1.0)
+    case.raises(AMIError, lambda: case.session(timeout=0.2))
+    case.pbx.fault("cut", "Login")
+    case.raises(AMIError, lambda: case.session(auth="plain"))
+    case.pbx.fault("long-line", "Login")
+    case.raises(AMIError, lambda: case.session())
+
+
+@surface
+def session_secret_that_cannot_be_sent(case: Case) -> None:
+    for bad in (f"{SECRET}\r\nAction: Originate", f"\x0b{SECRET}", SECRET * 80):
+        case.raises(ValidationError, lambda b=bad: case.session(secret=b, auth="plain"))
+
+
+@surface
+def session_reconnect_and_its_logs(case: Case) -> None:
+    ami = case.session(reconnect=FAST, keepalive=0.05)
+    case.pbx.restart()
+    case.show(ami, ami.send(Ping(), timeout=5))
+    case.pbx.add_user("admin", "another")  # the next login is refused
+    case.pbx.restart()
+    assert wait_until(lambda: ami.closed, 5)
+    case.raises(AMIError, lambda: ami.send(Ping()))
+    case.show(ami)
+    ami.close()
+
+
+@surface
+def session_over_tls(case: Case) -> None:
+    ca = trustme.CA()
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_side)
+    client_side = ssl.create_default_context()
+    ca.configure_trust(client_side)
+    with AMIServer(challenge=CHALLENGE, tls=server_side) as pbx:
+        pbx.add_user("admin", SECRET)
+        with Session(pbx.host, pbx.port, username="admin", secret=SECRET, tls=client_side) as ami:
+            case.show(ami, ami.send(Ping()))
+        case.raises(
+            AMIError, lambda: Session(pbx.host, pbx.port, username="admin", secret=SECRET, tls=True)
+        )
+
+
+@surface
+def session_from_url_and_environment(case: Case) -> None:
+    url = case.pbx.url()
+    os.environ["AMI_SECRET"] = SECRET
+    try:
+        with Session.from_url(url) as ami:
+            case.show(ami)
+        case.raises(ValueError, lambda: Session.from_url(f"ami://admin:{SECRET}@127.0.0.1:1"))
+        case.raises(AMIError, lambda: Session.from_url("ami://admin@127.0.0.1:1?timeout=0.5"))
+    finally:
+        del os.environ["AMI_SECRET"]
+
+
+@surface
+def login_actions(case: Case) -> None:
+    for action in (
+        Login(username="admin", secret=SECRET),
+        Login(username="admin", auth_type="MD5", key=KEY, action_id="k1"),
+    ):
+        case.show(action, action.describe(), action.describe("x"), attrs.evolve(action))
+    case.raises(ValidationError, lambda: Login(username="admin", secret=f"{SECRET}\n"))
+    case.raises(ValidationError, lambda: Login(username=" admin", key=f"\x00{KEY}"))
+
+
+# --- the embedded server ----------------------------------------------------------------------
+
+
+@surface
+def embedded_server(case: Case) -> None:
+    pbx = case.pbx
+    pbx.auth_fail_delay = 0.01
+    with case.session() as ami:
+        case.show(pbx.connections, [vars(c) for c in pbx.connections])
+        ami.send(Challenge(auth_type="MD5"))
+    with case.session(auth="plain"):
+        pass
+    case.raises(AMIError, lambda: case.session(secret=WRONG))
+    logins = [m for m in pbx.received if m.action == "Login"]
+    assert {m.get("Key") for m in logins} >= {KEY, WRONG_KEY}  # they did reach the server
+    assert any(m.get("Secret") == SECRET for m in logins)
+    case.show(pbx, pbx.received, pbx.users, list(pbx.users.values()))
+    for message in logins:
+        case.show(message, message.headers, message.lines and "lines are raw: not shown")
+
+
+# --- the notebook widgets ---------------------------------------------------------------------
+
+
+@surface
+def notebook_panel_and_forms(case: Case) -> None:
+    """The widget model is what JupyterLab shows and saves in the notebook: it is shown too."""
+    import ipywidgets
+
+    from sdk.widgets import ActionForm, ConnectionPanel
+
+    case.pbx.auth_fail_delay = 0.01
+    panel = ConnectionPanel(case.pbx.host, case.pbx.port, "admin", events="user", timeout=2)
+    try:
+        panel.secret.value = WRONG  # as typed in the browser
+        assert not panel.connect()
+        case.show(panel, panel.state.value, panel.secret)
+        panel.secret.value = SECRET
+        assert panel.connect()
+        form = ActionForm(Login, panel).fill(username="admin", secret=SECRET)
+        form.send()
+        case.show(form, panel, panel.secret, panel.state.value, form.response.value)
+        case.show(form.history, [sent.row() for sent in form.history])
+        case.show(ipywidgets.Widget.get_manager_state())
+        form.close()
+    finally:
+        panel.close()
+
+
+# --- the checks -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pbx() -> Iterator[AMIServer]:
+    with AMIServer.as_recorded(challenge=CHALLENGE) as server:
+        server.add_user("admin", SECRET)
+        yield server
+
+
+@pytest.mark.parametrize("name", sorted(SURFACES))
+def test_secret_and_key_never_show(
+    name: str, pbx: AMIServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    case = Case(pbx)
+    SURFACES[name](case)
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    logs = [formatter.format(record) for record in caplog.records]
+    shown = case.texts + logs
+    assert case.texts, "the surface showed nothing: the test would prove nothing"
+    for text in shown:
+        for secret in NEVER_SHOWN:
+            assert secret not in text, f"{name} showed a secret in: {text[:300]!r}"
+
+
+def test_the_capture_would_see_a_leak(pbx: AMIServer, caplog: pytest.LogCaptureFixture) -> None:
+    """The checks above are not vacuous: logs at DEBUG are captured, and a leak is found."""
+    caplog.set_level(logging.DEBUG)
+    with Session(pbx.host, pbx.port, username="admin", secret=SECRET):
+        pass
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "send Action: Login" in text and "Key: ***" in text
+    logging.getLogger("sdk.session").debug("leak %s", KEY)
+    assert any(KEY in r.getMessage() for r in caplog.records)
