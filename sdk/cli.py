@@ -29,7 +29,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from sdk.action import Action
 from sdk.errors import (
@@ -59,6 +59,22 @@ EMBEDDED_USER, EMBEDDED_SECRET = "admin", "s3cret"
 
 class UsageError(Exception):
     """Bad command-line input: reported on stderr with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that does not echo unknown arguments back: one of them may be a
+    secret someone tried to pass (``--secret s3cret``), which must not reach a terminal log."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments:"):
+            words = message.split(":", 1)[1].split()
+            options = sorted({w.split("=", 1)[0] for w in words if w.startswith("-")})
+            message = (
+                f"unrecognized options: {' '.join(options)}" if options else "unexpected arguments"
+            )
+            if any(o in ("--secret", "--key", "--password") for o in options):
+                message += " (a secret is never taken from the command line: set AMI_SECRET)"
+        super().error(message)
 
 
 # --- connection -----------------------------------------------------------------------------
@@ -174,13 +190,15 @@ def _option_names(attribute: str, info: FieldInfo) -> list[str]:
 
 
 def _action_parser(cls: type[Action]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=f"ami send {cls.ACTION}",
         description=_summary(cls),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--action-id", help="ActionID to send (default: one the session makes)")
     for attribute, info in cls.fields():
+        if info.secret:
+            continue  # a secret is never taken from the command line, where ps and history see it
         names = _option_names(attribute, info)
         help_text = info.doc or info.header
         if info.required:
@@ -218,7 +236,11 @@ def _build(cls: type[Action], argv: Sequence[str], args: argparse.Namespace) -> 
     for name in ("url", "embedded", "auth", "timeout", "json", "verbose"):
         if name in ns and not any(name == attribute for attribute, _ in cls.fields()):
             setattr(args, name, getattr(ns, name))
-    values = {name: getattr(ns, name) for name, _ in cls.fields() if getattr(ns, name) is not None}
+    values = {
+        name: getattr(ns, name)
+        for name, info in cls.fields()
+        if not info.secret and getattr(ns, name) is not None
+    }
     if ns.action_id is not None:
         values["action_id"] = ns.action_id
     return cls(**values)
@@ -320,7 +342,9 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
     cls = _action_class(args.action)
     fields = [
         {
-            "option": " ".join(_option_names(attribute, info)),
+            "option": "(never on the command line)"
+            if info.secret
+            else " ".join(_option_names(attribute, info)),
             "header": info.header,
             "kind": info.kind + (f" ({'|'.join(info.choices)})" if info.choices else ""),
             "required": "yes" if info.required else "",
@@ -441,12 +465,14 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common_options()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ami",
         description="Send Asterisk Manager Interface actions from a shell.",
         epilog="Exit status: 0 ok, 1 server answered Error, 2 bad input, 3 connection/login, 4 timeout.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
     p_list = sub.add_parser("list", parents=[common], help="list the actions the SDK knows")
     p_list.add_argument("pattern", nargs="?", help="a glob on action names, e.g. 'PJSIP*'")
     p_list.set_defaults(func=cmd_list)
@@ -522,8 +548,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if args.command == "send":
         args.fields = [*args.fields, *extra]
     elif extra:
-        print(f"ami: unrecognized arguments: {' '.join(extra)}", file=sys.stderr)
-        return EXIT_USAGE
+        try:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        except SystemExit:
+            return EXIT_USAGE
     _configure_logging(args.verbose)
     try:
         return args.func(args, out)

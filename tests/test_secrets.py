@@ -183,6 +183,49 @@ def embedded_server(case: Case) -> None:
         case.show(message, message.headers, message.lines and "lines are raw: not shown")
 
 
+# --- the command line -------------------------------------------------------------------------
+
+
+@surface
+def command_line(case: Case) -> None:
+    """``ami`` with the secret from AMI_SECRET and from a prompt, verbose logging on, JSON
+    and text output, a refused login, and an attempt to pass the secret as an option."""
+    import contextlib
+    import getpass
+    import io
+    import sys
+
+    from sdk.cli import main
+
+    case.pbx.auth_fail_delay = 0.01
+    url = case.pbx.url()
+    saved = dict(os.environ), sys.stdin, getpass.getpass
+
+    def run(*argv: str) -> int:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code = main(list(argv), out=out)
+        case.show(out.getvalue(), err.getvalue())
+        return code
+
+    try:
+        os.environ["AMI_SECRET"] = SECRET
+        assert run("send", "Ping", "--url", url, "-vv", "--json") == 0
+        assert run("send", "Ping", "--url", url, "--auth", "plain", "-v") == 0
+        assert run("send", "Login", "--url", url, "--username", "admin", "--secret", SECRET) == 2
+        assert run("describe", "Login") == 0
+        os.environ["AMI_SECRET"] = WRONG
+        assert run("send", "Ping", "--url", url, "-vv") == 3
+        del os.environ["AMI_SECRET"]
+        sys.stdin = type("Tty", (), {"isatty": lambda self: True})()  # type: ignore[assignment]
+        getpass.getpass = lambda prompt: SECRET  # type: ignore[assignment]
+        assert run("send", "Ping", "--url", url, "-vv") == 0
+    finally:
+        os.environ.clear()
+        os.environ.update(saved[0])
+        sys.stdin, getpass.getpass = saved[1], saved[2]  # type: ignore[assignment]
+
+
 # --- the notebook widgets ---------------------------------------------------------------------
 
 
