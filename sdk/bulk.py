@@ -272,11 +272,11 @@ class _Recorder:
             self._writer = csv.DictWriter(self._file, fieldnames=RESULT_COLUMNS)
             if new:
                 self._writer.writeheader()
-        from tqdm.auto import tqdm
+        self._bar: Any = None
+        if progress:
+            from tqdm.auto import tqdm  # renders in a terminal, and as a widget in a notebook
 
-        self._bar = tqdm(
-            total=total, disable=not progress, unit="notify", desc="NOTIFY", leave=True
-        )
+            self._bar = tqdm(total=total, unit="notify", desc="NOTIFY", leave=True)
 
     def __call__(self, result: Result) -> None:
         with self._lock:
@@ -284,11 +284,13 @@ class _Recorder:
             if self._writer is not None:
                 self._writer.writerow(result.row())
                 self._file.flush()  # type: ignore[union-attr]
-            self._bar.update(1)
-            self._bar.set_postfix(self.report.counts, refresh=False)
+            if self._bar is not None:
+                self._bar.update(1)
+                self._bar.set_postfix(self.report.counts, refresh=False)
 
     def close(self) -> None:
-        self._bar.close()
+        if self._bar is not None:
+            self._bar.close()
         if self._file is not None:
             self._file.close()
 
@@ -364,9 +366,12 @@ class _Job:
                     self.build(method, target)
                     usable.append(method)
                 except ValidationError as exc:
-                    problems.append("; ".join(str(p) for p in exc.errors))
+                    problems.append(f"{method}: " + "; ".join(str(p) for p in exc.errors))
             if usable:
-                self.result(target, "dry-run", f"valid for {' and '.join(usable)}; nothing sent")
+                message = f"valid for {' and '.join(usable)}; nothing sent"
+                if problems:
+                    message += " (not for " + " | ".join(problems) + ")"
+                self.result(target, "dry-run", message)
             else:
                 self.result(target, "invalid", " | ".join(problems))
 
@@ -396,11 +401,10 @@ class _Job:
             in_flight.append((target, pending, time.monotonic()))
             self._collect(session, method, in_flight, block=False)
         self._collect(session, method, in_flight, block=True)
-        reason = "not sent: stopped" if self.stop.is_set() else "not sent: the session was lost"
+        if self.stop.is_set():
+            return  # interrupted: what was not sent has no result, so a resumed run sends it
         for target in queue:
-            if self.stop.is_set():
-                continue  # interrupted: no result, so a resumed run sends it
-            self.result(target, "unreachable", reason, method)
+            self.result(target, "unreachable", "not sent: the session was lost", method)
 
     def _collect(self, session: Session, method: str, in_flight: deque, *, block: bool) -> None:
         while in_flight:
@@ -492,20 +496,37 @@ def bulk_notify(
                 dict(session_options or {}),
             )  # fmt: skip
         )
-    threads = [threading.Thread(target=job.run, name=f"bulk-{job.pbx.name}") for job in jobs]
+    finished = [threading.Event() for _ in jobs]
+
+    def work(job: _Job, done: threading.Event) -> None:
+        try:
+            job.run()
+        finally:
+            done.set()
+
+    threads = [
+        threading.Thread(target=work, args=(job, done), name=f"bulk-{job.pbx.name}")
+        for job, done in zip(jobs, finished, strict=True)
+    ]
+    # The main thread waits on events, not on Thread.join: a join that Ctrl-C interrupts can
+    # later return while its thread still runs (CPython before 3.13).
     try:
         for thread in threads:
             thread.start()
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(0.2)
+        for done in finished:
+            while not done.wait(0.2):
+                pass
     except KeyboardInterrupt:
         log.warning("interrupted: finishing the answers in flight, sending nothing more")
         stop.set()
         recorder.report.interrupted = True
-        for thread in threads:
-            thread.join()
+        for done in finished:
+            done.wait()
     finally:
         stop.set()
+        for done in finished:
+            done.wait()
+        for thread in threads:
+            thread.join()
         recorder.close()
     return recorder.report

@@ -7,7 +7,9 @@ usual answer. ``close-before-banner`` applies to the next connections instead. T
 =====================  ===================================================================
 ``cut``                half of the answer, then the connection is closed
 ``close``              the connection is closed at once, without an answer
-``slow``               the answer comes ``delay`` seconds late
+``slow``               the answer comes ``delay`` seconds late, and nothing else meanwhile
+``lag``                the answer comes ``delay`` seconds late, while later requests are
+                       read and answered in their turn (latency under load, not a stall)
 ``no-action-id``       the answer without its ActionID line
 ``garbage``            lines that are not AMI (binary bytes, no colon) before the answer
 ``blank-lines``        stray blank lines before the answer
@@ -32,6 +34,7 @@ FAULT_KINDS = (
     "cut",
     "close",
     "slow",
+    "lag",
     "no-action-id",
     "garbage",
     "blank-lines",

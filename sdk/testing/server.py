@@ -144,9 +144,10 @@ class ReceivedMessage(Message):
     still returns them, as the server needs them.
     """
 
-    __slots__ = ("lines", "peer")
+    __slots__ = ("lines", "peer", "received_at")
 
     def __init__(self, lines: list[str], peer: tuple[str, int] | None = None) -> None:
+        self.received_at = time.monotonic()  # when its blank line was read: for rate checks
         pairs = []
         unparsed = []
         for line in lines:
@@ -356,7 +357,7 @@ class Connection:
             self.write(blank_lines())
         elif kind == "latin1":
             self.write(LATIN1_EVENT)
-        if kind not in ("cut", "no-action-id"):
+        if kind not in ("cut", "no-action-id", "lag"):
             self.server.handlers.process(self, request)
             return
         self._capture = []
@@ -365,7 +366,9 @@ class Connection:
             answer = b"".join(self._capture)
         finally:
             self._capture = None
-        if kind == "cut":
+        if kind == "lag":
+            self.server.schedule(fault.delay, lambda: self.write(answer))
+        elif kind == "cut":
             self.write(answer[: max(1, len(answer) // 2)])
             self.close()
         else:
