@@ -74,51 +74,46 @@ def _pairs(action: Action, field: str) -> Pairs:
 
 
 @attrs.frozen
-class ForbiddenNames(Rule):
-    """No pair of ``field`` may be called one of ``names`` (without regard to case)."""
-
+class _NamesRule(Rule):
     field: str
     names: tuple[str, ...]
     reason: str
 
-    def check(self, action: Action) -> list[FieldProblem]:
+    def _named(self, action: Action) -> tuple[str, list[tuple[int, str]]]:
+        """The field's header, and (origin, name) of each pair called one of ``names``."""
         folded = {n.lower() for n in self.names}
         pairs = _pairs(action, self.field)
-        header = _header(action, self.field)
+        found = [
+            (pairs.origin(i), name) for i, (name, _) in enumerate(pairs) if name.lower() in folded
+        ]
+        return _header(action, self.field), found
+
+
+@attrs.frozen
+class ForbiddenNames(_NamesRule):
+    """No pair of ``field`` may be called one of ``names`` (without regard to case)."""
+
+    def check(self, action: Action) -> list[FieldProblem]:
+        header, found = self._named(action)
         return [
-            FieldProblem(self.field, header, f"{name}: {self.reason}", pairs.origin(index))
-            for index, (name, _) in enumerate(pairs)
-            if name.lower() in folded
+            FieldProblem(self.field, header, f"{name}: {self.reason}", at) for at, name in found
         ]
 
 
 @attrs.frozen
-class UniqueNames(Rule):
+class UniqueNames(_NamesRule):
     """Each of ``names`` may name at most one pair of ``field``."""
 
-    field: str
-    names: tuple[str, ...]
-    reason: str
-
     def check(self, action: Action) -> list[FieldProblem]:
-        folded = {n.lower() for n in self.names}
-        pairs = _pairs(action, self.field)
-        header = _header(action, self.field)
+        header, found = self._named(action)
         seen: set[str] = set()
         out = []
-        for index, (name, _) in enumerate(pairs):
-            key = name.lower()
-            if key in folded:
-                if key in seen:
-                    out.append(
-                        FieldProblem(
-                            self.field,
-                            header,
-                            f"{name} a second time: {self.reason}",
-                            pairs.origin(index),
-                        )
-                    )
-                seen.add(key)
+        for at, name in found:
+            if name.lower() in seen:
+                out.append(
+                    FieldProblem(self.field, header, f"{name} a second time: {self.reason}", at)
+                )
+            seen.add(name.lower())
         return out
 
 
