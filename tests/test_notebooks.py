@@ -37,7 +37,9 @@ def outputs_text(book: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("name", ["01-sip-notify.ipynb", "02-explore-actions.ipynb"])
+@pytest.mark.parametrize(
+    "name", ["01-sip-notify.ipynb", "02-explore-actions.ipynb", "03-bulk-notify.ipynb"]
+)
 def test_notebooks_are_stored_without_outputs(name: str) -> None:
     book = nbformat.read(NOTEBOOKS / name, as_version=4)
     nbformat.validate(book)
@@ -92,3 +94,14 @@ def test_explore_notebook_shows_the_user_event(jupyter_env: Path) -> None:
     text = outputs_text(book)
     assert "Event Sent" in text
     assert "NotebookHello" in text and "02-explore-actions" in text
+
+
+def test_bulk_notify_notebook_runs_against_two_embedded_servers(jupyter_env: Path) -> None:
+    book = execute("03-bulk-notify.ipynb", jupyter_env)
+    text = outputs_text(book)
+    assert "62 results: 62 dry-run" in text
+    assert "62 results: 2 error, 60 ok" in text
+    assert "Could not create address" in text and "Unable to retrieve endpoint lobby" in text
+    assert "0 results: nothing to do; 62 already done" in text
+    assert "east received 30 NOTIFYs, west 30" in text
+    assert (jupyter_env / "bulk-results.csv").read_text().count("\n") == 63
