@@ -17,7 +17,9 @@ from conftest import load_fixture
 
 
 class Replayer:
-    def __init__(self, name: str, version: str = "20.20.1", *, script: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, name: str, version: str = "20.20.1", *, script: list[dict[str, Any]] | None = None
+    ) -> None:
         self.exchanges = script if script is not None else load_fixture(name, version)["exchanges"]
         self._server = socket.create_server(("127.0.0.1", 0))
         self.host, self.port = self._server.getsockname()[:2]
@@ -41,7 +43,10 @@ class Replayer:
                 text = exchange["send"]
                 action = re.search(r"(?im)^action: *(.*?)\r?$", text)
                 action_id = re.search(r"(?im)^actionid: *(.*?)\r?$", text)
-                pending = (action.group(1) if action else "", action_id.group(1) if action_id else "")
+                pending = (
+                    action.group(1) if action else "",
+                    action_id.group(1) if action_id else "",
+                )
             elif "recv" in exchange and pending is not None:
                 out.append((*pending, exchange["recv"]))
                 pending = None
@@ -75,9 +80,15 @@ class Replayer:
                     for index, (recorded, recorded_id, answer) in enumerate(answers):
                         if recorded.lower() == name:
                             del answers[index]
-                            conn.sendall(answer.replace(f"ActionID: {recorded_id}\r\n", f"ActionID: {mine}\r\n").encode())
+                            conn.sendall(
+                                answer.replace(
+                                    f"ActionID: {recorded_id}\r\n", f"ActionID: {mine}\r\n"
+                                ).encode()
+                            )
                             break
                     else:
                         if name == "logoff":
-                            conn.sendall(f"Response: Goodbye\r\nActionID: {mine}\r\nMessage: Thanks for all the fish.\r\n\r\n".encode())
+                            conn.sendall(
+                                f"Response: Goodbye\r\nActionID: {mine}\r\nMessage: Thanks for all the fish.\r\n\r\n".encode()
+                            )
                             return

@@ -26,16 +26,26 @@ LISTS = [
     ("sippeerstatus", "20.20.1", SIPpeerstatus(), ["PeerStatus"] * 2, "SIPpeerstatusComplete"),
     ("status-empty", "20.20.1", Status(), ["Status"] * 2, "StatusComplete"),
     ("coreshowchannels-empty", "20.20.1", CoreShowChannels(), [], "CoreShowChannelsComplete"),
-    ("pjsipshowendpoints", "22.10.1", PJSIPShowEndpoints(), ["EndpointList"] * 2, "EndpointListComplete"),
+    (
+        "pjsipshowendpoints",
+        "22.10.1",
+        PJSIPShowEndpoints(),
+        ["EndpointList"] * 2,
+        "EndpointListComplete",
+    ),
 ]
 
 
 def plain_session(host: str, port: int) -> Session:
-    return Session(host, port, username="admin", secret="s3cret", auth="plain", timeout=5, reconnect=False)
+    return Session(
+        host, port, username="admin", secret="s3cret", auth="plain", timeout=5, reconnect=False
+    )
 
 
 @pytest.mark.parametrize(("fixture", "version", "action", "items", "complete"), LISTS)
-def test_list_against_the_recorded_bytes(fixture: str, version: str, action, items: list[str], complete: str) -> None:
+def test_list_against_the_recorded_bytes(
+    fixture: str, version: str, action, items: list[str], complete: str
+) -> None:
     with Replayer(fixture, version) as peer, plain_session(peer.host, peer.port) as ami:
         response = ami.send(action)
     assert response.ok and response.is_list
@@ -48,7 +58,9 @@ def test_list_against_the_recorded_bytes(fixture: str, version: str, action, ite
 
 
 @pytest.mark.parametrize(("fixture", "version", "action", "items", "complete"), LISTS)
-def test_list_against_the_embedded_server(fixture: str, version: str, action, items: list[str], complete: str) -> None:
+def test_list_against_the_embedded_server(
+    fixture: str, version: str, action, items: list[str], complete: str
+) -> None:
     with AMIServer.as_recorded(version.split(".")[0]) as pbx:
         if fixture == "status-empty":
             one, two = pbx.pbx.new_local_pair("100", "default", "Wait", "1")
@@ -61,7 +73,10 @@ def test_list_against_the_embedded_server(fixture: str, version: str, action, it
 
 def test_dbput_dbget_and_the_missing_key() -> None:
     with Replayer("dbput-dbget") as peer, plain_session(peer.host, peer.port) as ami:
-        assert ami.send(DBPut(family="probe", key="k1", val="v1")).message == "Updated database successfully"
+        assert (
+            ami.send(DBPut(family="probe", key="k1", val="v1")).message
+            == "Updated database successfully"
+        )
         found = ami.send(DBGet(family="probe", key="k1"))
         missing = ami.send(DBGet(family="probe", key="missing"))
     assert [(e.name, e.get("Val")) for e in found.events] == [("DBGetResponse", "v1")]
@@ -85,7 +100,9 @@ def test_a_list_that_never_completes_times_out_with_its_items() -> None:
     script = [
         {"recv": "Asterisk Call Manager/9.0.0\r\n"},
         {"send": "Action: Login\r\nActionID: login-1\r\n\r\n"},
-        {"recv": "Response: Success\r\nActionID: login-1\r\nMessage: Authentication accepted\r\n\r\n"},
+        {
+            "recv": "Response: Success\r\nActionID: login-1\r\nMessage: Authentication accepted\r\n\r\n"
+        },
         {"send": "Action: SIPpeers\r\nActionID: sp-1\r\n\r\n"},
         {"recv": start},
     ]
@@ -126,7 +143,9 @@ def test_command_output_old_style_follows() -> None:
     script = [
         {"recv": "Asterisk Call Manager/1.1\r\n"},
         {"send": "Action: Login\r\nActionID: login-1\r\n\r\n"},
-        {"recv": "Response: Success\r\nActionID: login-1\r\nMessage: Authentication accepted\r\n\r\n"},
+        {
+            "recv": "Response: Success\r\nActionID: login-1\r\nMessage: Authentication accepted\r\n\r\n"
+        },
         {"send": "Action: Command\r\nActionID: c-1\r\n\r\n"},
         {"recv": follows},
     ]
@@ -142,9 +161,12 @@ def test_originate_async_then_wait_for_its_response_event() -> None:
     with AMIServer.as_recorded() as pbx:
         with Session(pbx.host, pbx.port, username="admin", secret="s3cret", events="call") as ami:
             queued = ami.send(
-                Originate(channel="Local/100@default", application="Wait", data="1", async_=True), check=True
+                Originate(channel="Local/100@default", application="Wait", data="1", async_=True),
+                check=True,
             )
-            event = ami.wait_for_event("OriginateResponse", lambda e: e.action_id == queued.action_id, timeout=5)
+            event = ami.wait_for_event(
+                "OriginateResponse", lambda e: e.action_id == queued.action_id, timeout=5
+            )
             assert event.get("Response") == "Success" and event.get("Reason") == "4"
             hangup = ami.wait_for_event("Hangup", timeout=5)  # when Wait(1) ends
             assert hangup.get("Cause-txt") == "Normal Clearing"
