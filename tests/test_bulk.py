@@ -312,3 +312,33 @@ def test_progress_bar_counts_every_result(
     err = capsys.readouterr().err
     assert "NOTIFY" in err and "3/3" in err and "error=1" in err and "ok=2" in err
     assert str(report) == "3 results: 1 error, 2 ok"
+
+
+def test_a_pbx_that_dies_mid_run_leaves_the_others_unharmed(
+    pbx20: AMIServer, pbx22: AMIServer
+) -> None:
+    targets = [("east", f"p{i}") for i in range(60)] + [("west", f"e{i}") for i in range(60)]
+    killer = threading.Timer(0.6, pbx22.stop)  # west goes down for good, about 30 sends in
+    killer.start()
+    try:
+        report = bulk_notify(
+            targets,
+            pbxs=config(east=pbx20, west=pbx22),
+            secrets={"east": "s3cret", "west": "s3cret"},
+            rate=50,
+            timeout=1.0,
+            progress=False,
+        )
+    finally:
+        killer.cancel()
+        killer.join()
+    assert Counter((r.pbx, r.target) for r in report.results).most_common(1)[0][1] == 1
+    assert len(report.results) == 120
+    east = Counter(r.status for r in report.results if r.pbx == "east")
+    west = Counter(r.status for r in report.results if r.pbx == "west")
+    assert east == {"ok": 60}
+    assert 0 < west["ok"] < 60 and west["ok"] + west["unknown"] + west["unreachable"] == 60
+    assert west["unreachable"] > 0  # what was never sent says so: a later run sends it
+    sent = {m.get("Endpoint") for m in notifies(pbx22)}
+    unsent = {r.target for r in report.results if r.status == "unreachable"}
+    assert not sent & unsent  # "unreachable" was really not sent
