@@ -189,6 +189,7 @@ class Transport:
         self._tick_interval = tick_interval
         self._lock = threading.Lock()
         self._queue: collections.deque[_Chunk] = collections.deque()
+        self._backlog = 0  # bytes queued and not yet written
         self._closing: str | None = None
         self._flush = False
         self._closed = False
@@ -208,6 +209,12 @@ class Transport:
     def closed(self) -> bool:
         return self._closed or self._closing is not None
 
+    @property
+    def backlog(self) -> int:
+        """Bytes queued by ``write`` that have not been written to the socket yet (a writer
+        that must not outrun its peer waits for this to shrink)."""
+        return self._backlog
+
     def write(self, data: bytes, tag: Hashable | None = None) -> bool:
         """Queue ``data``; False (nothing queued) when the connection is closing or closed.
 
@@ -218,6 +225,7 @@ class Transport:
             if self._closing is not None or self._closed:
                 return False
             self._queue.append(_Chunk(data, tag))
+            self._backlog += len(data)
             own = self._eager and threading.current_thread() is self.thread
             wake = not self._woken and not own
             self._woken = self._woken or wake
@@ -298,6 +306,7 @@ class Transport:
                 reason = self._closing
             unsent = [c.tag for c in self._queue if c.sent == 0 and c.tag is not None]
             self._queue.clear()
+            self._backlog = 0
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -410,6 +419,7 @@ class Transport:
             except (BlockingIOError, ssl.SSLWantWriteError):
                 return True
             chunk.sent += sent
-            if chunk.sent >= len(chunk.data):
-                with self._lock:
+            with self._lock:
+                self._backlog -= sent
+                if chunk.sent >= len(chunk.data):
                     self._queue.popleft()
