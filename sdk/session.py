@@ -300,7 +300,9 @@ class Session(ServerInfo):
         self._stale: dict[str, int] = {}
         self._queue: collections.deque[Event] = collections.deque()
         self._queue_size = max(1, event_queue_size)
-        self._queue_cond = threading.Condition()
+        self._queue_lock = threading.Lock()
+        self._queue_cond = threading.Condition(self._queue_lock)
+        self._queue_readers = 0  # events() iterators waiting on _queue_cond
         self._waiters: list[_Waiter] = []
         self._callbacks: list[tuple[Callable[[str], bool], Callable[[Event], Any]]] = []
         self._callback_failures: dict[int, int] = {}
@@ -676,9 +678,13 @@ class Session(ServerInfo):
         while True:
             with self._queue_cond:
                 if not self._queue:
-                    self._queue_cond.wait_for(
-                        lambda: self._queue or self._ended is not None, timeout
-                    )
+                    self._queue_readers += 1
+                    try:
+                        self._queue_cond.wait_for(
+                            lambda: self._queue or self._ended is not None, timeout
+                        )
+                    finally:
+                        self._queue_readers -= 1
                 if not self._queue:
                     return
                 event = self._queue.popleft()
@@ -723,15 +729,16 @@ class Session(ServerInfo):
                     callback(event)
                 except Exception:
                     self._callback_failed(entry, name)
-        with self._queue_cond:
+        with self._queue_lock:  # _queue_cond's lock
             for waiter in self._waiters:
                 if waiter.wants(event):
                     self._waiters.remove(waiter)
                     waiter.event = event
                     waiter.done.set()
                     return
-            if len(self._queue) >= self._queue_size:
-                self._queue.popleft()
+            queue = self._queue
+            if len(queue) >= self._queue_size:
+                queue.popleft()
                 self.dropped_events += 1
                 if self.dropped_events == 1 or self.dropped_events % 1000 == 0:
                     log.warning(
@@ -739,8 +746,9 @@ class Session(ServerInfo):
                         self._queue_size,
                         self.dropped_events,
                     )
-            self._queue.append(event)
-            self._queue_cond.notify_all()
+            queue.append(event)
+            if self._queue_readers:
+                self._queue_cond.notify_all()
 
     def _callback_failed(self, entry: object, name: str) -> None:
         count = self._callback_failures.get(id(entry), 0) + 1
