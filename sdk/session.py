@@ -113,6 +113,7 @@ class PendingResponse:
 
     __slots__ = (
         "_done",
+        "_gate",
         "_transport",
         "_unsent",
         "action",
@@ -128,16 +129,31 @@ class PendingResponse:
         self.response: Response | None = None
         self.events: list[Event] = []
         self.error: AMIError | None = None
-        self._done = threading.Event()
+        self._done = False
+        # Held until the answer comes: a lock costs a fraction of a threading.Event, and
+        # one is made per action.
+        self._gate = threading.Lock()
+        self._gate.acquire()
         self._transport: Transport | None = None
         self._unsent = False  # failed before any of its bytes were written
 
     def done(self) -> bool:
-        return self._done.is_set()
+        return self._done
 
     def _finish(self, error: AMIError | None = None) -> None:
         self.error = error
-        self._done.set()
+        if not self._done:
+            self._done = True
+            self._gate.release()
+
+    def _wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the answer; True once it came."""
+        if self._done:
+            return True
+        if self._gate.acquire(timeout=max(0.0, timeout)):
+            self._gate.release()  # open for any other waiter
+            return True
+        return self._done
 
 
 class _Waiter:
@@ -595,7 +611,7 @@ class Session(ServerInfo):
                 "send() and wait() cannot run in an event callback: the callback runs on the"
                 " thread that reads the answer. Use submit() there, and wait elsewhere."
             )
-        if not pending._done.wait(timeout):
+        if not pending._wait(timeout):
             with self._lock:
                 if not pending.done():
                     if self._pending.get(pending.action_id) is pending:
