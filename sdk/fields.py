@@ -20,6 +20,7 @@ value is ``Records`` and whose header is a pattern such as ``{member}-{index:06d
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
@@ -102,6 +103,11 @@ def escape_variable_value(value: str) -> str:
     return value
 
 
+# What makes Asterisk read a comma as text, or drop a character.
+_GROUPING = re.compile(r'[()\[\]"\\]')
+_cut = operator.methodcaller("partition", "=")
+
+
 def split_variables(text: str, max_items: int = 64) -> list[tuple[str, str]]:
     """Read one ``Variable:`` value the way Asterisk does (``astman_get_variables``).
 
@@ -109,6 +115,15 @@ def split_variables(text: str, max_items: int = 64) -> list[tuple[str, str]]:
     next character literal; at most ``max_items`` items (the last takes the rest). Each item
     is cut at its first ``=``; items with no ``=`` or an empty name are dropped.
     """
+    if max_items > 0 and not _GROUPING.search(text):  # nothing but commas to split on
+        items = text.split(",", max_items - 1) if text else []
+        return [(name, value) for name, eq, value in map(_cut, items) if eq and name]
+    return _split_grouped(text, max_items)
+
+
+def _split_grouped(text: str, max_items: int) -> list[tuple[str, str]]:
+    """``split_variables`` a character at a time, for text with quotes, brackets,
+    parentheses or backslashes."""
     items: list[str] = []
     current: list[str] = []
     paren = bracket = 0

@@ -88,11 +88,8 @@ class Headers(Sequence[tuple[str, str]]):
 
     def _lookup(self) -> dict[str, str]:
         index = self._index
-        if index is None:
-            index = {}
-            for name, value in self._all():
-                index.setdefault(name.lower(), value)
-            self._index = index
+        if index is None:  # built backwards, so that the first of a name wins
+            index = self._index = {name.lower(): value for name, value in reversed(self._all())}
         return index
 
     def _all(self) -> tuple[tuple[str, str], ...]:

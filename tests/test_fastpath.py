@@ -18,7 +18,14 @@ from sdk import Action, ValidationError
 from sdk.action import _ENCODERS, _action_id_problems, _encode, action_fields
 from sdk.actions import ACTIONS, Originate, PJSIPNotify, SIPnotify
 from sdk.fastpath import encoder, plain_action_id
-from sdk.fields import ExtraHeaders, Variables, ami_field, escape_variable_value
+from sdk.fields import (
+    ExtraHeaders,
+    Variables,
+    _split_grouped,
+    ami_field,
+    escape_variable_value,
+    split_variables,
+)
 
 PRINTABLE = string.printable[:95]  # printable ASCII, the blank included
 PLAIN = st.text(PRINTABLE, max_size=30)
@@ -301,3 +308,14 @@ def test_each_shortcut_against_the_full_check(field: str, value: Any) -> None:
     if wire is not None:
         assert not problems
         assert wire == full
+
+
+@settings(max_examples=1000)
+@given(
+    text=st.one_of(TEXT, st.text(",=ab ", max_size=20), st.text(',=ab()[]"\\', max_size=20)),
+    max_items=st.sampled_from([0, 1, 2, 3, 64]),
+)
+def test_splitting_variables_without_grouping_agrees_with_the_full_reading(
+    text: str, max_items: int
+) -> None:
+    assert split_variables(text, max_items) == _split_grouped(text, max_items)
