@@ -71,16 +71,19 @@ class Headers(Sequence[tuple[str, str]]):
 
     def _parse(self) -> tuple[tuple[str, str], ...]:
         """The pairs of the text (and its lines without a colon, in ``_unparsed``)."""
-        pairs = []
+        pairs: list[tuple[str, str]] = []
         unparsed = []
+        append = pairs.append
         for line in self._text.split("\n"):  # type: ignore[union-attr]
+            name, blank, value = line.partition(": ")
+            if blank and ":" not in name:  # the usual line: its first colon, then a blank
+                append((name, value))
+                continue
             name, colon, value = line.partition(":")
             if not colon:
                 unparsed.append(line)
-            elif value[:1] == " ":
-                pairs.append((name, value[1:]))
             else:
-                pairs.append((name, value))
+                append((name, value[1:] if value[:1] == " " else value))
         self._unparsed = tuple(unparsed)
         self._pairs = result = tuple(pairs)
         self._text = self._low = None
