@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 import secrets
 import socket
 import threading
@@ -197,9 +196,6 @@ class SdkReceiver:
         from sdk import Session
         from sdk.testing import AMIServer
 
-        logger = logging.getLogger("sdk")  # the full queue's warnings: made, then dropped
-        logger.addHandler(logging.NullHandler())
-        logger.propagate = False
         self.server = AMIServer.as_recorded("20").start()
         self.session = Session(
             self.server.host, self.server.port, username="admin", secret="s3cret"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -117,13 +118,16 @@ def codegen(rounds: int, min_time: float) -> Figure:
 
 
 def cold_import(rounds: int, min_time: float) -> dict[str, Figure]:
-    """A fresh interpreter that imports ``sdk``, against one that does nothing."""
+    """A fresh interpreter that imports ``sdk``, against one that does nothing; with
+    bytecode caches written, as after any install (PYTHONDONTWRITEBYTECODE is unset)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
     def launcher(code: str) -> Any:
         def batch() -> int:
-            subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+            subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env)
             return 1
 
+        batch()  # writes the caches
         return lambda: one_run(batch, min_time)
 
     return interleaved(
