@@ -74,6 +74,14 @@ def machine() -> list[str]:
     ]
 
 
+def command(argv: list[str] | None) -> str:
+    """How this run was started, as a reader would type it."""
+    args = " ".join(sys.argv[1:] if argv is None else argv)
+    if os.environ.get("MAKELEVEL"):  # make sets it for what it runs
+        return "make bench"
+    return f"python tests/bench/run.py {args}".rstrip()
+
+
 def fmt_time(seconds: float) -> str:
     if seconds < 1e-3:
         return f"{seconds * 1e6:.2f} µs"
@@ -217,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *machine(),
         f"- load average before: {load()} (1, 5, 15 min)",
-        f"- command: `{' '.join(['make bench'] if not argv and len(sys.argv) == 1 else sys.argv)}`",
+        f"- command: `{command(argv)}`",
         f"- each figure: the median of {args.rounds} runs of at least {args.min_time:g} s,"
         " the libraries' runs interleaved",
         "",
