@@ -85,9 +85,8 @@ class Headers(Sequence[tuple[str, str]]):
             else:
                 append((name, value[1:] if value[:1] == " " else value))
         self._unparsed = tuple(unparsed)
-        self._pairs = result = tuple(pairs)
-        self._text = self._low = None
-        return result
+        self._pairs = result = tuple(pairs)  # last: who sees the pairs sees the rest
+        return result  # the text stays: another thread may be looking a header up in it
 
     def _lookup(self) -> dict[str, str]:
         index = self._index

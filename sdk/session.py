@@ -144,7 +144,10 @@ class PendingResponse:
         self.error = error
         if not self._done:
             self._done = True
-            self._gate.release()
+            try:
+                self._gate.release()
+            except RuntimeError:  # finished twice at once: released once is enough
+                pass
 
     def _wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for the answer; True once it came."""

@@ -226,13 +226,14 @@ class Transport:
             if self._closing is not None or self._closed:
                 return False
             own = self._eager and threading.current_thread() is self.thread
-            if not own or self._queue:
+            direct = own and not self._queue  # nothing waits before it: straight out
+            if not direct:
                 self._queue.append(_Chunk(data, tag))
                 self._backlog += len(data)
             wake = not self._woken and not own
             self._woken = self._woken or wake
         if own:
-            if not self._queue:  # nothing waits before it: straight to the socket
+            if direct:
                 self._send_now(data, tag)
             self._flush_now()
         elif wake:

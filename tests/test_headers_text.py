@@ -3,6 +3,10 @@ the pairs do (the same streams read a line at a time, which keeps pairs from the
 
 from __future__ import annotations
 
+import sys
+import threading
+from collections.abc import Callable
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_fuzz import FRAGMENTS
@@ -89,7 +93,7 @@ def test_a_message_read_whole_is_split_only_when_walked() -> None:
     assert headers._pairs is None  # looked up, not split
     assert event.unparsed == ("not a header",)
     assert list(headers) == [("Event", "PeerEntry"), ("ObjectName", "phone1"), ("Status", " OK")]
-    assert headers._pairs is not None and headers._text is None  # split once, text let go
+    assert headers._pairs is not None  # split once, and kept
 
 
 def test_non_ascii_text_is_split_before_it_is_looked_up() -> None:
@@ -100,3 +104,45 @@ def test_non_ascii_text_is_split_before_it_is_looked_up() -> None:
     assert event.headers._pairs is not None
     assert event.get("i̇") == "dotted"  # İ lowercased: i and a combining dot
     assert Headers([("İ", "dotted")]).get("i̇") == "dotted"
+
+
+def test_one_message_looked_up_and_walked_by_several_threads_at_once() -> None:
+    """A callback may look headers up while another thread walks the same event."""
+    stream = b"".join(
+        b"Event: PeerEntry\r\nObjectName: phone%d\r\nStatus: OK\r\nx-y: %d\r\n\r\n" % (n, n)
+        for n in range(10_000)
+    )
+    events = Parser(banner=False).feed(stream)
+    failures: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def lookups() -> None:
+        for n, event in enumerate(events):
+            if event.get("objectname") != f"phone{n}" or "X-Y" not in event.headers:
+                raise AssertionError(f"lookup {n}")
+
+    def walks() -> None:
+        for n, event in enumerate(events):
+            if list(event.headers)[1] != ("ObjectName", f"phone{n}") or event.unparsed:
+                raise AssertionError(f"walk {n}")
+
+    def run(work: Callable[[], None]) -> None:
+        start.wait()
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - reported below, in the test's thread
+            failures.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [
+            threading.Thread(target=run, args=(f,)) for f in (lookups, lookups, walks, walks)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        sys.setswitchinterval(interval)
+    assert not failures, failures[:3]
