@@ -3,7 +3,9 @@
 A generated action is a frozen, keyword-only attrs class whose fields carry ``FieldInfo``
 metadata (``sdk.fields``). Construction checks every field against the wire rules and raises
 one ``ValidationError`` listing all problems; a valid action keeps its encoded header lines,
-so ``to_bytes`` only adds ``Action`` and ``ActionID``.
+so ``to_bytes`` only adds ``Action`` and ``ActionID``. Plain values (nearly all) are checked
+and written at once by the class's ``sdk.fastpath`` encoder; anything else gets the full
+check here, the only one that reports problems.
 
 ``from_message`` builds an action back from a received message without validating it, as
 the embedded server must: Asterisk accepts messages the client classes refuse.

@@ -2,7 +2,9 @@
 
 AMI headers are ordered, may repeat (``Output``, ``Variable``), and their names are matched
 without regard to case. ``Headers`` keeps every pair as it arrived and answers lookups the
-way Asterisk does: the first match wins.
+way Asterisk does: the first match wins. Headers the parser reads stay text until something
+walks them (lookups search the text), so an event flood costs little for the events a
+program only glances at.
 """
 
 from __future__ import annotations

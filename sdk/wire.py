@@ -10,6 +10,10 @@ Asterisk sometimes writes) are dropped.
 
 Asterisk 13 and older answered Command with ``Response: Follows``, then raw CLI text ended by
 ``--END COMMAND--``; that text may hold colons and blank lines, so the parser reads it raw.
+
+For speed, a read is cut into messages at blank lines first, and a whole message that needs
+nothing special keeps its headers as text (``sdk.message.Headers``); everything else goes
+through the line-by-line reader, and both give the same messages.
 """
 
 from __future__ import annotations
