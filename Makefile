@@ -4,9 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BROWSER_STAMP := $(VENV)/.installed-browser
+BENCH_STAMP := $(VENV)/.installed-bench
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-browser chromium lint format generate check-generated clean
+.PHONY: demo test test-browser bench chromium lint format generate check-generated clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +16,10 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -e '.[test]'
 	touch $(STAMP)
+
+$(BENCH_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -e '.[bench]'
+	touch $(BENCH_STAMP)
 
 $(BROWSER_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -e '.[browser]'
@@ -27,6 +32,11 @@ demo: $(STAMP)
 ## make test: every test but the real-browser test and the benchmarks
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser and not bench"
+
+## make bench: the SDK against panoramisk, asterisk-ami and pyst2, then alone (a few minutes);
+## prints the report and keeps it in artifacts/bench/report.md (BENCHMARKS.md explains it)
+bench: $(BENCH_STAMP)
+	$(BIN)/python tests/bench/run.py --out artifacts/bench/report.md
 
 ## make test-browser: 01-sip-notify.ipynb in a real JupyterLab, driven in headless Chromium
 ## (installs Debian's chromium when missing, which needs root and apt, as CI has)

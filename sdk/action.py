@@ -3,7 +3,9 @@
 A generated action is a frozen, keyword-only attrs class whose fields carry ``FieldInfo``
 metadata (``sdk.fields``). Construction checks every field against the wire rules and raises
 one ``ValidationError`` listing all problems; a valid action keeps its encoded header lines,
-so ``to_bytes`` only adds ``Action`` and ``ActionID``.
+so ``to_bytes`` only adds ``Action`` and ``ActionID``. Plain values (nearly all) are checked
+and written at once by the class's ``sdk.fastpath`` encoder; anything else gets the full
+check here, the only one that reports problems.
 
 ``from_message`` builds an action back from a received message without validating it, as
 the embedded server must: Asterisk accepts messages the client classes refuse.
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import attrs
 
 from sdk.errors import FieldProblem, ValidationError
+from sdk.fastpath import Encoder, encoder, plain_action_id
 from sdk.fields import (
     HEADER_NAME,
     MAX_LINE_BYTES,
@@ -42,6 +45,9 @@ if TYPE_CHECKING:
 __all__ = ["Action", "action_fields"]
 
 A = TypeVar("A", bound="Action")
+
+# Each action class's fast-path encoder (sdk.fastpath), made on first use; None: none.
+_ENCODERS: dict[type, Encoder | None] = {}
 
 _ACTION_ID_DOC = "Echoed in the response and its events, so the answer can be matched."
 
@@ -368,12 +374,20 @@ class Action:
     RULES: ClassVar[tuple[Rule, ...]] = ()  # rules across fields (sdk.rules), from the spec
 
     action_id: str | None = ami_field("ActionID", doc=_ACTION_ID_DOC)
-    _wire: bytes | None = attrs.field(init=False, default=None, repr=False, eq=False)
+    # The encoded header lines, set by __attrs_post_init__ (not by attrs: one step less).
+    _wire: bytes | None = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        wire, problems = _encode(self, check=True)
-        if problems:
-            raise ValidationError(self.ACTION, problems)
+        cls = type(self)
+        try:
+            encode = _ENCODERS[cls]
+        except KeyError:
+            encode = _ENCODERS[cls] = encoder(action_fields(cls), cls.RULES)
+        wire = None if encode is None else encode(self)  # plain values: checked, written
+        if wire is None:  # anything else: check everything, report every problem
+            wire, problems = _encode(self, check=True)
+            if problems:
+                raise ValidationError(self.ACTION, problems)
         object.__setattr__(self, "_wire", wire)
 
     @classmethod
@@ -387,25 +401,27 @@ class Action:
         ``action_id`` overrides the action's own for this write; with neither, no ActionID
         line is written.
         """
-        if action_id is None:
-            action_id = self.action_id
         wire = self._wire
         if wire is None:  # built by from_message: encode as it is, unchecked
             wire = _encode(self, check=False)[0]
         if action_id is None:
-            return b"Action: " + self.ACTION.encode() + b"\r\n" + wire + b"\r\n"
-        if action_id is not self.action_id:
+            action_id = self.action_id
+            if action_id is None:
+                return b"".join((b"Action: ", self.ACTION.encode(), b"\r\n", wire, b"\r\n"))
+        elif action_id is not self.action_id and not plain_action_id(action_id):
             problems = _action_id_problems(action_id)
             if problems:
                 raise ValidationError(self.ACTION, problems)
-        return (
-            b"Action: "
-            + self.ACTION.encode()
-            + b"\r\nActionID: "
-            + action_id.encode()
-            + b"\r\n"
-            + wire
-            + b"\r\n"
+        return b"".join(
+            (
+                b"Action: ",
+                self.ACTION.encode(),
+                b"\r\nActionID: ",
+                action_id.encode(),
+                b"\r\n",
+                wire,
+                b"\r\n",
+            )
         )
 
     def describe(self, action_id: str | None = None) -> str:

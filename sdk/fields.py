@@ -20,6 +20,7 @@ value is ``Records`` and whose header is a pattern such as ``{member}-{index:06d
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
@@ -57,6 +58,8 @@ SIP_TOKEN = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+")
 HEADER_NAME = re.compile(r"[!-9;-~]+")
 _FORBIDDEN = re.compile(r"[\r\n\x00]")
 _ESCAPE = re.compile(r'([\\",()\[\]])')
+# The same, one character at a time: the backslash first, so no added one is escaped again.
+_ESCAPES = tuple((char, "\\" + char) for char in '\\",()[]')
 _TRUE = frozenset({"true", "yes", "y", "t", "1", "on"})
 _FALSE = frozenset({"false", "no", "n", "f", "0", "off"})
 
@@ -81,6 +84,8 @@ class FieldInfo:
 
 def check_value(text: str) -> str | None:
     """The problem with ``text`` as a header value on the wire, or None."""
+    if type(text) is str and "\r" not in text and "\n" not in text and "\x00" not in text:
+        return None  # the usual case, at once
     match = _FORBIDDEN.search(text)
     if match:
         char = {"\r": "CR", "\n": "LF", "\x00": "NUL"}[match.group()]
@@ -90,7 +95,17 @@ def check_value(text: str) -> str | None:
 
 def escape_variable_value(value: str) -> str:
     """Put a backslash before each of ``\\ " , ( ) [ ]`` so Asterisk reads ``value`` as given."""
-    return _ESCAPE.sub(r"\\\1", value)
+    if type(value) is not str:  # a subclass: as it always was
+        return _ESCAPE.sub(r"\\\1", value)
+    for char, escaped in _ESCAPES:  # several times faster than the regular expression
+        if char in value:
+            value = value.replace(char, escaped)
+    return value
+
+
+# What makes Asterisk read a comma as text, or drop a character.
+_GROUPING = re.compile(r'[()\[\]"\\]')
+_cut = operator.methodcaller("partition", "=")
 
 
 def split_variables(text: str, max_items: int = 64) -> list[tuple[str, str]]:
@@ -100,6 +115,15 @@ def split_variables(text: str, max_items: int = 64) -> list[tuple[str, str]]:
     next character literal; at most ``max_items`` items (the last takes the rest). Each item
     is cut at its first ``=``; items with no ``=`` or an empty name are dropped.
     """
+    if max_items > 0 and not _GROUPING.search(text):  # nothing but commas to split on
+        items = text.split(",", max_items - 1) if text else []
+        return [(name, value) for name, eq, value in map(_cut, items) if eq and name]
+    return _split_grouped(text, max_items)
+
+
+def _split_grouped(text: str, max_items: int) -> list[tuple[str, str]]:
+    """``split_variables`` a character at a time, for text with quotes, brackets,
+    parentheses or backslashes."""
     items: list[str] = []
     current: list[str] = []
     paren = bracket = 0
@@ -181,6 +205,17 @@ class Pairs(Sequence[tuple[str, str]]):
     @classmethod
     def of(cls, value: Any) -> Any:
         """Convert what a user passes (attrs converter; never raises)."""
+        if type(value) is dict:  # the usual case, all text: kept as given, in one step
+            items = tuple(value.items())
+            for name, text in items:
+                if type(name) is not str or type(text) is not str:
+                    break
+            else:
+                fast = cls.__new__(cls)
+                fast._pairs = items
+                fast.problems = ()
+                fast.origins = None
+                return fast
         if isinstance(value, cls):
             return value
         out = cls()

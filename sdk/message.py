@@ -2,7 +2,9 @@
 
 AMI headers are ordered, may repeat (``Output``, ``Variable``), and their names are matched
 without regard to case. ``Headers`` keeps every pair as it arrived and answers lookups the
-way Asterisk does: the first match wins.
+way Asterisk does: the first match wins. Headers the parser reads stay text until something
+walks them (lookups search the text), so an event flood costs little for the events a
+program only glances at.
 """
 
 from __future__ import annotations
@@ -16,69 +18,162 @@ from sdk.display import events_html, events_text, response_html
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["Event", "EventList", "Headers", "Message", "Response", "message_from_pairs"]
+__all__ = [
+    "Event",
+    "EventList",
+    "Headers",
+    "Message",
+    "Response",
+    "message_from_pairs",
+    "message_from_text",
+]
+
+
+# What Headers.get looks for in a lowered text, by the name asked: LF, name, colon; "" for a
+# name no header can have. The names asked are few (ActionID, Event...): kept, up to a bound.
+_KEYS: dict[str, str] = {}
+_KEYS_MAX = 1024
+
+
+def _search_key(name: str) -> str:
+    lowered = name.lower()
+    key = "" if ":" in name or "\n" in name else f"\n{lowered}:"
+    if type(name) is str and len(_KEYS) < _KEYS_MAX:
+        _KEYS[name] = key
+    return key
 
 
 class Headers(Sequence[tuple[str, str]]):
-    """Ordered ``(name, value)`` pairs; repeated names are kept; lookups ignore case."""
+    """Ordered ``(name, value)`` pairs; repeated names are kept; lookups ignore case.
 
-    __slots__ = ("_index", "_pairs")
+    Headers the parser reads are kept as their text (lines joined by LF) until something
+    needs the pairs: ``get`` and ``in`` find a header in the text itself, so a message whose
+    headers are looked up, not walked, is never split into lines. Either way a header's name
+    is what stands before the first colon of its line, its value what follows, one space
+    removed; a line without a colon is no header (the message keeps it in ``unparsed``).
+    """
+
+    __slots__ = ("_index", "_low", "_pairs", "_text", "_unparsed")
 
     def __init__(self, pairs: Sequence[tuple[str, str]] = ()) -> None:
-        self._pairs = tuple(pairs)
+        self._pairs: tuple[tuple[str, str], ...] | None = tuple(pairs)
         self._index: dict[str, str] | None = None
+        self._text: str | None = None
+        self._low: str | None = None
+
+    @classmethod
+    def _from_text(cls, text: str) -> Headers:
+        """Headers of ``text`` (complete lines joined by LF), split into pairs on demand."""
+        headers = cls.__new__(cls)
+        headers._pairs = None
+        headers._index = None
+        headers._text = text
+        headers._low = None
+        return headers
+
+    def _parse(self) -> tuple[tuple[str, str], ...]:
+        """The pairs of the text (and its lines without a colon, in ``_unparsed``)."""
+        pairs: list[tuple[str, str]] = []
+        unparsed = []
+        append = pairs.append
+        for line in self._text.split("\n"):  # type: ignore[union-attr]
+            name, blank, value = line.partition(": ")
+            if blank and ":" not in name:  # the usual line: its first colon, then a blank
+                append((name, value))
+                continue
+            name, colon, value = line.partition(":")
+            if not colon:
+                unparsed.append(line)
+            else:
+                append((name, value[1:] if value[:1] == " " else value))
+        self._unparsed = tuple(unparsed)
+        self._pairs = result = tuple(pairs)  # last: who sees the pairs sees the rest
+        return result  # the text stays: another thread may be looking a header up in it
 
     def _lookup(self) -> dict[str, str]:
         index = self._index
-        if index is None:
-            index = {}
-            for name, value in self._pairs:
-                index.setdefault(name.lower(), value)
-            self._index = index
+        if index is None:  # built backwards, so that the first of a name wins
+            index = self._index = {name.lower(): value for name, value in reversed(self._all())}
         return index
+
+    def _all(self) -> tuple[tuple[str, str], ...]:
+        pairs = self._pairs
+        return pairs if pairs is not None else self._parse()
+
+    def _lowered(self) -> str | None:
+        """LF and the text in lowercase, to find headers in; None (and the text split into
+        pairs) when the text is not ASCII, whose lowercase may move characters."""
+        text: str = self._text  # type: ignore[assignment]
+        if text.isascii():
+            low = self._low = "\n" + text.lower()
+            return low
+        self._parse()
+        return None
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The value of the first header called ``name`` (any case), else ``default``."""
+        if self._pairs is None:
+            low = self._low or self._lowered()
+            if low is not None:
+                key = _KEYS.get(name) if type(name) is str else None
+                if key is None:
+                    key = _search_key(name)
+                start = low.find(key) if key else -1  # the line that starts with "name:"
+                if start < 0:
+                    return default
+                start += len(key) - 1  # in the text, which has no LF in front
+                text: str = self._text  # type: ignore[assignment]
+                if text.startswith(" ", start):  # one space after the colon is no part of it
+                    start += 1
+                end = text.find("\n", start)
+                return text[start:end] if end >= 0 else text[start:]
         return self._lookup().get(name.lower(), default)
 
     def getall(self, name: str) -> list[str]:
         """Every value of the headers called ``name`` (any case), in order."""
         key = name.lower()
-        return [value for n, value in self._pairs if n.lower() == key]
+        return [value for n, value in self._all() if n.lower() == key]
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._lookup()
+        if not isinstance(name, str):
+            return False
+        if self._pairs is None:
+            low = self._low or self._lowered()
+            if low is not None:
+                key = _search_key(name)
+                return bool(key) and key in low
+        return name.lower() in self._lookup()
 
     @overload
     def __getitem__(self, key: int) -> tuple[str, str]: ...
     @overload
     def __getitem__(self, key: slice) -> Sequence[tuple[str, str]]: ...
     def __getitem__(self, key):  # type: ignore[no-untyped-def]
-        return self._pairs[key]
+        return self._all()[key]
 
     def __len__(self) -> int:
-        return len(self._pairs)
+        return len(self._all())
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self._pairs)
+        return iter(self._all())
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Headers):
-            return self._pairs == other._pairs
+            return self._all() == other._all()
         if isinstance(other, (list, tuple)):
-            return list(self._pairs) == [tuple(p) for p in other]
+            return list(self._all()) == [tuple(p) for p in other]
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self._pairs)
+        return hash(self._all())
 
     def __repr__(self) -> str:
-        return f"Headers({list(self._pairs)!r})"
+        return f"Headers({list(self._all())!r})"
 
     def as_dict(self) -> dict[str, str]:
         """First value of each name, names as first spelled; for tables and JSON."""
         out: dict[str, str] = {}
-        for name, value in self._pairs:
+        for name, value in self._all():
             out.setdefault(name, value)
         return out
 
@@ -86,11 +181,24 @@ class Headers(Sequence[tuple[str, str]]):
 class Message:
     """One message from the server: its headers, and any lines that had no colon."""
 
-    __slots__ = ("headers", "unparsed")
+    __slots__ = ("_unparsed", "headers")
 
-    def __init__(self, headers: Headers, unparsed: tuple[str, ...] = ()) -> None:
+    def __init__(self, headers: Headers, unparsed: tuple[str, ...] | None = ()) -> None:
         self.headers = headers
-        self.unparsed = unparsed
+        self._unparsed = unparsed  # None: the headers' text holds them, found when asked
+
+    @property
+    def unparsed(self) -> tuple[str, ...]:
+        """The lines of the message that had no colon, in order."""
+        unparsed = self._unparsed
+        if unparsed is None:
+            self.headers._all()
+            unparsed = self._unparsed = self.headers._unparsed
+        return unparsed
+
+    @unparsed.setter
+    def unparsed(self, lines: tuple[str, ...]) -> None:
+        self._unparsed = lines
 
     def get(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name, default)
@@ -147,11 +255,17 @@ class Message:
 class Event(Message):
     """An ``Event:`` message: broadcast by the server, or an item of an action's list."""
 
-    __slots__ = ()
+    __slots__ = ("_name",)
+
+    def __init__(self, headers: Headers, unparsed: tuple[str, ...] | None = ()) -> None:
+        self.headers = headers
+        self._unparsed = unparsed
+        self._name: str | None = None  # the parser's reading of the first line, if it read it
 
     @property
     def name(self) -> str:
-        return self.headers.get("Event") or ""
+        name = self._name
+        return name if name is not None else (self.headers.get("Event") or "")
 
 
 class EventList(list[Event]):
@@ -242,6 +356,29 @@ class Response(Message):
 def events_table_html(events: Sequence[Message]) -> str:
     """Events as one HTML table: a row an event, a column a header name."""
     return events_html(events)
+
+
+_new = object.__new__
+
+
+def message_from_text(text: str, first: str, value: str) -> Message:
+    """The message of ``text`` (its lines joined by LF), whose first line is the header
+    ``first`` (lowercase name) with ``value``: Response, Event, or neither. Its headers are
+    split into pairs only when something walks them."""
+    headers = _new(Headers)  # Headers._from_text, one call less: one per message counts
+    headers._pairs = None
+    headers._index = None
+    headers._text = text
+    headers._low = None
+    if first == "event":
+        event = _new(Event)
+        event.headers = headers
+        event._unparsed = None
+        event._name = value  # the first header is the first Event header
+        return event
+    if first == "response":
+        return Response(headers, None)
+    return Message(headers, None)
 
 
 def message_from_pairs(pairs: Sequence[tuple[str, str]], unparsed: tuple[str, ...] = ()) -> Message:

@@ -113,6 +113,7 @@ class PendingResponse:
 
     __slots__ = (
         "_done",
+        "_gate",
         "_transport",
         "_unsent",
         "action",
@@ -128,16 +129,34 @@ class PendingResponse:
         self.response: Response | None = None
         self.events: list[Event] = []
         self.error: AMIError | None = None
-        self._done = threading.Event()
+        self._done = False
+        # Held until the answer comes: a lock costs a fraction of a threading.Event, and
+        # one is made per action.
+        self._gate = threading.Lock()
+        self._gate.acquire()
         self._transport: Transport | None = None
         self._unsent = False  # failed before any of its bytes were written
 
     def done(self) -> bool:
-        return self._done.is_set()
+        return self._done
 
     def _finish(self, error: AMIError | None = None) -> None:
         self.error = error
-        self._done.set()
+        if not self._done:
+            self._done = True
+            try:
+                self._gate.release()
+            except RuntimeError:  # finished twice at once: released once is enough
+                pass
+
+    def _wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the answer; True once it came."""
+        if self._done:
+            return True
+        if self._gate.acquire(timeout=max(0.0, timeout)):
+            self._gate.release()  # open for any other waiter
+            return True
+        return self._done
 
 
 class _Waiter:
@@ -300,7 +319,9 @@ class Session(ServerInfo):
         self._stale: dict[str, int] = {}
         self._queue: collections.deque[Event] = collections.deque()
         self._queue_size = max(1, event_queue_size)
-        self._queue_cond = threading.Condition()
+        self._queue_lock = threading.Lock()
+        self._queue_cond = threading.Condition(self._queue_lock)
+        self._queue_readers = 0  # events() iterators waiting on _queue_cond
         self._waiters: list[_Waiter] = []
         self._callbacks: list[tuple[Callable[[str], bool], Callable[[Event], Any]]] = []
         self._callback_failures: dict[int, int] = {}
@@ -593,7 +614,7 @@ class Session(ServerInfo):
                 "send() and wait() cannot run in an event callback: the callback runs on the"
                 " thread that reads the answer. Use submit() there, and wait elsewhere."
             )
-        if not pending._done.wait(timeout):
+        if not pending._wait(timeout):
             with self._lock:
                 if not pending.done():
                     if self._pending.get(pending.action_id) is pending:
@@ -676,9 +697,13 @@ class Session(ServerInfo):
         while True:
             with self._queue_cond:
                 if not self._queue:
-                    self._queue_cond.wait_for(
-                        lambda: self._queue or self._ended is not None, timeout
-                    )
+                    self._queue_readers += 1
+                    try:
+                        self._queue_cond.wait_for(
+                            lambda: self._queue or self._ended is not None, timeout
+                        )
+                    finally:
+                        self._queue_readers -= 1
                 if not self._queue:
                     return
                 event = self._queue.popleft()
@@ -723,15 +748,16 @@ class Session(ServerInfo):
                     callback(event)
                 except Exception:
                     self._callback_failed(entry, name)
-        with self._queue_cond:
+        with self._queue_lock:  # _queue_cond's lock
             for waiter in self._waiters:
                 if waiter.wants(event):
                     self._waiters.remove(waiter)
                     waiter.event = event
                     waiter.done.set()
                     return
-            if len(self._queue) >= self._queue_size:
-                self._queue.popleft()
+            queue = self._queue
+            if len(queue) >= self._queue_size:
+                queue.popleft()
                 self.dropped_events += 1
                 if self.dropped_events == 1 or self.dropped_events % 1000 == 0:
                     log.warning(
@@ -739,8 +765,9 @@ class Session(ServerInfo):
                         self._queue_size,
                         self.dropped_events,
                     )
-            self._queue.append(event)
-            self._queue_cond.notify_all()
+            queue.append(event)
+            if self._queue_readers:
+                self._queue_cond.notify_all()
 
     def _callback_failed(self, entry: object, name: str) -> None:
         count = self._callback_failures.get(id(entry), 0) + 1

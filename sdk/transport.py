@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import errno
+import itertools
 import logging
 import os
 import selectors
@@ -189,6 +190,7 @@ class Transport:
         self._tick_interval = tick_interval
         self._lock = threading.Lock()
         self._queue: collections.deque[_Chunk] = collections.deque()
+        self._backlog = 0  # bytes queued and not yet written
         self._closing: str | None = None
         self._flush = False
         self._closed = False
@@ -208,6 +210,12 @@ class Transport:
     def closed(self) -> bool:
         return self._closed or self._closing is not None
 
+    @property
+    def backlog(self) -> int:
+        """Bytes queued by ``write`` that have not been written to the socket yet (a writer
+        that must not outrun its peer waits for this to shrink)."""
+        return self._backlog
+
     def write(self, data: bytes, tag: Hashable | None = None) -> bool:
         """Queue ``data``; False (nothing queued) when the connection is closing or closed.
 
@@ -217,15 +225,34 @@ class Transport:
         with self._lock:
             if self._closing is not None or self._closed:
                 return False
-            self._queue.append(_Chunk(data, tag))
             own = self._eager and threading.current_thread() is self.thread
+            direct = own and not self._queue  # nothing waits before it: straight out
+            if not direct:
+                self._queue.append(_Chunk(data, tag))
+                self._backlog += len(data)
             wake = not self._woken and not own
             self._woken = self._woken or wake
         if own:
+            if direct:
+                self._send_now(data, tag)
             self._flush_now()
         elif wake:
             self._wake()
         return True
+
+    def _send_now(self, data: bytes, tag: Hashable | None) -> None:
+        """On the I/O thread, with nothing queued: send ``data``; queue what did not go
+        (first in line: other threads may have queued since)."""
+        try:
+            sent = self.sock.send(data)
+        except OSError:  # full, TLS wants to read first, or broken: the loop sees to it
+            sent = 0
+        if sent < len(data):
+            chunk = _Chunk(data, tag)
+            chunk.sent = sent
+            with self._lock:
+                self._queue.appendleft(chunk)
+                self._backlog += len(data) - sent
 
     def _flush_now(self) -> None:
         """On the I/O thread: write what is queued, waiting for room up to a bound."""
@@ -298,6 +325,7 @@ class Transport:
                 reason = self._closing
             unsent = [c.tag for c in self._queue if c.sent == 0 and c.tag is not None]
             self._queue.clear()
+            self._backlog = 0
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -398,18 +426,37 @@ class Transport:
         return False
 
     def _write_some(self) -> bool:
-        """Write queued chunks until done (False) or the socket is full (True)."""
+        """Write queued chunks until done (False) or the socket is full (True). Chunks that
+        wait together go out in one send, up to READ_SIZE bytes: a pipelined burst of
+        actions costs a few system calls, not one each."""
         while True:
             with self._lock:
-                if not self._queue:
+                queue = self._queue
+                if not queue:
                     return False
-                chunk = self._queue[0]
-            view = memoryview(chunk.data)[chunk.sent :]
+                batch = [queue[0]]
+                size = len(batch[0].data) - batch[0].sent
+                if not batch[0].sent:  # whole chunks behind it may join it
+                    for chunk in itertools.islice(queue, 1, None):
+                        size += len(chunk.data)
+                        if size > READ_SIZE:
+                            break
+                        batch.append(chunk)
+            if len(batch) == 1:
+                head = batch[0]
+                data: bytes | memoryview = memoryview(head.data)[head.sent : head.sent + READ_SIZE]
+            else:
+                data = b"".join([chunk.data for chunk in batch])
             try:
-                sent = self.sock.send(view[:READ_SIZE])
+                sent = self.sock.send(data)
             except (BlockingIOError, ssl.SSLWantWriteError):
                 return True
-            chunk.sent += sent
-            if chunk.sent >= len(chunk.data):
-                with self._lock:
-                    self._queue.popleft()
+            with self._lock:
+                self._backlog -= sent
+                for chunk in batch:  # the front of the queue: only this thread takes from it
+                    took = min(sent, len(chunk.data) - chunk.sent)
+                    chunk.sent += took
+                    sent -= took
+                    if chunk.sent < len(chunk.data):
+                        break
+                    queue.popleft()

@@ -10,12 +10,16 @@ Asterisk sometimes writes) are dropped.
 
 Asterisk 13 and older answered Command with ``Response: Follows``, then raw CLI text ended by
 ``--END COMMAND--``; that text may hold colons and blank lines, so the parser reads it raw.
+
+For speed, a read is cut into messages at blank lines first, and a whole message that needs
+nothing special keeps its headers as text (``sdk.message.Headers``); everything else goes
+through the line-by-line reader, and both give the same messages.
 """
 
 from __future__ import annotations
 
 from sdk.errors import ProtocolError
-from sdk.message import Message, message_from_pairs
+from sdk.message import Message, message_from_pairs, message_from_text
 
 __all__ = ["BANNER_PREFIX", "DEFAULT_MAX_LINE", "END_COMMAND", "Parser"]
 
@@ -27,26 +31,18 @@ DEFAULT_MAX_LINE = 256 * 1024
 _FOLLOWS_HEADERS = frozenset({"response", "privilege", "actionid", "message"})
 
 
-def _decode(chunk: bytes) -> list[str]:
-    """Split ``chunk`` (complete lines, the last LF included) into lines without line ends.
-
-    Each line is decoded as UTF-8, or as latin-1 when it is not valid UTF-8.
-    """
-    try:
-        text = chunk.decode("utf-8")
-    except UnicodeDecodeError:
-        lines = []
-        for raw in chunk[:-1].split(b"\n"):
-            if raw.endswith(b"\r"):
-                raw = raw[:-1]
-            try:
-                lines.append(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                lines.append(raw.decode("latin-1"))
-        return lines
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    return text[:-1].split("\n")
+def _decode_lines(chunk: bytes) -> list[str]:
+    """Split ``chunk`` (complete lines, the last LF included, not all of them UTF-8) into
+    lines without line ends, each decoded as UTF-8, or as latin-1 when it is not UTF-8."""
+    lines = []
+    for raw in chunk[:-1].split(b"\n"):
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(raw.decode("latin-1"))
+    return lines
 
 
 class Parser:
@@ -90,10 +86,21 @@ class Parser:
             for raw in chunk[:-1].split(b"\n"):
                 if len(raw) - (raw[-1:] == b"\r") > limit:
                     raise ProtocolError(f"line longer than {limit} bytes")
-        lines = _decode(chunk)
+        out: list[Message] = []
+        try:
+            text = chunk.decode("utf-8")
+        except UnicodeDecodeError:  # some line is not UTF-8: line by line
+            lines = _decode_lines(chunk)
+            if self.banner is None:
+                self.banner = lines.pop(0)
+            self._lines(lines, out)
+            return out
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
         if self.banner is None:
-            self.banner = lines.pop(0)
-        return self._lines(lines)
+            self.banner, _, text = text.partition("\n")
+        self._blocks(text, out)
+        return out
 
     def _check_partial(self, buf: bytes) -> None:
         """Refuse a line that is already too long before its end has come. The limit counts
@@ -102,8 +109,41 @@ class Parser:
         if len(buf) > limit and len(buf) - (buf[-1:] == b"\r") > limit:
             raise ProtocolError(f"line longer than {limit} bytes without a line end")
 
-    def _lines(self, lines: list[str]) -> list[Message]:
-        out: list[Message] = []
+    def _blocks(self, text: str, out: list[Message]) -> None:
+        """Read ``text`` (complete lines, each ended by LF) a message at a time.
+
+        Messages are the blocks between blank lines. One read from a state of rest whose
+        first line has a colon, and is not ``Response: Follows``, becomes a message at once,
+        its headers kept as text; every other line goes through ``_lines``, one at a time:
+        a message begun in an earlier read, raw ``Follows`` text (which may hold blank
+        lines), the rare message whose first line has no colon, and the unfinished last one.
+        """
+        blocks = text.split("\n\n")
+        tail = blocks.pop()  # the lines after the last blank line: a message not ended yet
+        busy = self._raw or self._pairs or self._unparsed  # a message is in progress
+        append = out.append
+        for block in blocks:
+            if not busy:
+                if not block or block[0] == "\n":  # blank lines between messages: nothing
+                    block = block.lstrip("\n")
+                    if not block:
+                        continue
+                colon = block.find(":")
+                end = block.find("\n")
+                if colon >= 0 and (end < 0 or colon < end):  # a colon in the first line
+                    first = block[:colon].lower()
+                    start = colon + 2 if block.startswith(" ", colon + 1) else colon + 1
+                    value = block[start:end] if end >= 0 else block[start:]
+                    # old Command output (Response: Follows) is read raw, line by line
+                    if first != "response" or value != "Follows":
+                        append(message_from_text(block, first, value))
+                        continue
+            self._lines([*block.split("\n"), ""], out)
+            busy = self._raw or self._pairs or self._unparsed
+        if tail:
+            self._lines(tail.split("\n")[:-1], out)
+
+    def _lines(self, lines: list[str], out: list[Message]) -> None:
         pairs = self._pairs
         unparsed = self._unparsed
         for line in lines:
@@ -142,4 +182,3 @@ class Parser:
             if value[:1] == " ":
                 value = value[1:]
             pairs.append((name, value))
-        return out

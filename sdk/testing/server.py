@@ -306,16 +306,17 @@ class Connection:
     def _on_data(self, data: bytes) -> None:
         """Split requests as manager.c does (see the module doc)."""
         buf = self._buf + data
+        pos = 0  # where the next line starts: a read may hold thousands, so no slicing
         while not self.closed:
-            end = buf.find(b"\n", 0, MAX_LINE)
+            end = buf.find(b"\n", pos, pos + MAX_LINE)
             if end < 0:
-                if len(buf) >= MAX_LINE:
-                    buf = buf[MAX_LINE - 1 :]  # manager.c keeps the last byte, drops the rest
+                if len(buf) - pos >= MAX_LINE:
+                    pos += MAX_LINE - 1  # manager.c keeps the last byte, drops the rest
                     self._too_long = True
                     continue
                 break
-            raw = buf[: end - 1] if end and buf[end - 1 : end] == b"\r" else buf[:end]
-            buf = buf[end + 1 :]
+            raw = buf[pos : end - 1] if end > pos and buf[end - 1 : end] == b"\r" else buf[pos:end]
+            pos = end + 1
             line = raw.decode("utf-8", "surrogateescape")
             if line:
                 if len(self._lines) < MAX_HEADERS:
@@ -333,7 +334,7 @@ class Connection:
             else:
                 self._process(request)
             self._too_long = self._lost_lines = False
-        self._buf = buf
+        self._buf = buf[pos:]
 
     def _process(self, request: ReceivedMessage) -> None:
         fault = self.server._take_fault(request.action)
