@@ -4,8 +4,9 @@ A generated action is a frozen, keyword-only attrs class whose fields carry ``Fi
 metadata (``sdk.fields``). Construction checks every field against the wire rules and raises
 one ``ValidationError`` listing all problems; a valid action keeps its encoded header lines,
 so ``to_bytes`` only adds ``Action`` and ``ActionID``. Plain values (nearly all) are checked
-and written at once by the class's ``sdk.fastpath`` encoder; anything else gets the full
-check here, the only one that reports problems.
+and written at once by the class's ``sdk.fastpath`` functions (its fused ``__init__``, or
+the encoder after attrs' own); anything else gets the full check here, the only one that
+reports problems.
 
 ``from_message`` builds an action back from a received message without validating it, as
 the embedded server must: Asterisk accepts messages the client classes refuse.
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import attrs
 
 from sdk.errors import FieldProblem, ValidationError
-from sdk.fastpath import Encoder, encoder, plain_action_id
+from sdk.fastpath import _ACTION_ID_ROOM, Encoder, encoder, initializer
 from sdk.fields import (
     HEADER_NAME,
     MAX_LINE_BYTES,
@@ -42,12 +43,15 @@ from sdk.message import Message
 if TYPE_CHECKING:
     from sdk.rules import Rule
 
-__all__ = ["Action", "action_fields"]
+__all__ = ["Action", "action_fields", "fast_init"]
 
 A = TypeVar("A", bound="Action")
 
 # Each action class's fast-path encoder (sdk.fastpath), made on first use; None: none.
 _ENCODERS: dict[type, Encoder | None] = {}
+# Each action class's first line and the start of the next, b"Action: Name\r\nActionID: ",
+# made on first use.
+_HEADS: dict[type, bytes] = {}
 
 _ACTION_ID_DOC = "Echoed in the response and its events, so the answer can be matched."
 
@@ -61,6 +65,16 @@ def action_fields(cls: type[Action]) -> tuple[tuple[str, FieldInfo], ...]:
         if info is not None and field.name != "action_id":
             out.append((field.name, info))
     return tuple(out)
+
+
+def fast_init(cls: type[A]) -> type[A]:
+    """Class decorator of generated actions, outside ``@attrs.frozen``: give the class the
+    fused ``__init__`` of ``sdk.fastpath.initializer``, which checks and encodes plain
+    arguments in one step and hands anything else to the attrs ``__init__``."""
+    init = initializer(cls, action_fields(cls), cls.RULES)
+    if init is not None:
+        cls.__init__ = init  # type: ignore[misc]
+    return cls
 
 
 def _plain_problem(info: FieldInfo, text: str) -> str | None:
@@ -404,25 +418,31 @@ class Action:
         wire = self._wire
         if wire is None:  # built by from_message: encode as it is, unchecked
             wire = _encode(self, check=False)[0]
+        cls = type(self)
+        try:
+            head = _HEADS[cls]
+        except KeyError:
+            head = f"Action: {self.ACTION}\r\nActionID: ".encode()
+            if type(cls.ACTION) is str:  # not a property of each instance (sdk.Generic)
+                _HEADS[cls] = head
         if action_id is None:
             action_id = self.action_id
             if action_id is None:
-                return b"".join((b"Action: ", self.ACTION.encode(), b"\r\n", wire, b"\r\n"))
-        elif action_id is not self.action_id and not plain_action_id(action_id):
+                return b"".join((head[: -len(b"ActionID: ")], wire, b"\r\n"))
+        elif (
+            action_id is not self.action_id
+            and not (
+                type(action_id) is str  # plain_action_id, inline: this runs for every send
+                and action_id.isascii()
+                and action_id.isprintable()
+                and action_id[:1] > " "
+                and len(action_id) <= _ACTION_ID_ROOM
+            )
+        ):
             problems = _action_id_problems(action_id)
             if problems:
                 raise ValidationError(self.ACTION, problems)
-        return b"".join(
-            (
-                b"Action: ",
-                self.ACTION.encode(),
-                b"\r\nActionID: ",
-                action_id.encode(),
-                b"\r\n",
-                wire,
-                b"\r\n",
-            )
-        )
+        return b"".join((head, action_id.encode(), b"\r\n", wire, b"\r\n"))
 
     def describe(self, action_id: str | None = None) -> str:
         """The message as it goes on the wire, for people and logs: secrets show as ``***``."""

@@ -1,13 +1,21 @@
-"""The fast path of encoding an action: plain values, written at once.
+"""The fast path of building an action: plain values, checked and written at once.
 
 Nearly every action a user builds holds plain values: printable ASCII text, short lines,
-NOTIFY header names that are SIP tokens. For each action class, ``encoder(fields)`` writes
-(on first use, as attrs writes ``__init__``) one Python function that checks such values
-with a few string methods and writes the header lines; for anything else it returns None,
-and ``sdk.action`` runs the full check (``_encode``), which finds and reports every problem.
-The fast path accepts only what the full check accepts and writes the same bytes for it
-(``tests/test_fastpath.py`` holds the two to that, on random values for every action). Fields
-of kind ``headers`` and ``indexed`` always take the full path.
+NOTIFY header names that are SIP tokens, pairs given as a dict. Two generated functions per
+action class (written as attrs writes ``__init__``) check such values with a few string
+methods and write the header lines; for anything else they give way to the full check
+(``sdk.action._encode``), which finds and reports every problem:
+
+- ``initializer`` writes the class's ``__init__`` (installed by ``sdk.action.fast_init``,
+  which every generated class wears): it checks the arguments as given and stores them with
+  the encoded lines in one step, and hands anything else to the attrs ``__init__``;
+- ``encoder`` writes the check that ``__attrs_post_init__`` runs after attrs' ``__init__``
+  (pairs given as a list, a ``Variables``, a subclass of the action...).
+
+Both accept only what the full check accepts and write the same bytes for it, and the fused
+``__init__`` stores what attrs' stores (``tests/test_fastpath.py`` holds them to that, on
+random values for every action). Fields of kind ``headers`` and ``indexed`` always take the
+full path.
 
 Why the shortcuts hold:
 
@@ -26,16 +34,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import attrs
+
 from sdk.fields import (
+    _ESCAPES,
     MAX_LINE_BYTES,
     MAX_LINES,
     SIP_TOKEN,
     FieldInfo,
     Variables,
-    escape_variable_value,
 )
 
-__all__ = ["Encoder", "encoder", "plain_action_id"]
+__all__ = ["Encoder", "encoder", "initializer", "plain_action_id"]
 
 Encoder = Callable[[Any], "bytes | None"]
 
@@ -86,7 +96,6 @@ def encoder(fields: Sequence[tuple[str, FieldInfo]], rules: Sequence[Any] = ()) 
         "tokens": _TOKENS,
         "token": _token,
         "too_long": _too_long,
-        "escape": escape_variable_value,
         "rules": tuple(rules),
     }
     wire: list[str] = []  # the pieces of the f-string that joins the lines
@@ -103,19 +112,10 @@ def encoder(fields: Sequence[tuple[str, FieldInfo]], rules: Sequence[Any] = ()) 
             wire.append(f"{{{s}}}")
             continue
         scalars += 1
-        if info.kind == "string":
-            check, text = f"type({v}) is not str or not {v}.isprintable() or {v}[0] == ' '", v
-        elif info.kind == "integer":
-            check, text = f"type({v}) is not int", v
-        elif info.kind == "boolean":
-            check, text = f"{v} is not True and {v} is not False", f"'true' if {v} else 'false'"
-        elif info.kind == "enum":
-            choices = {c.lower(): c for c in reversed(info.choices) if _plain_choice(c)}
-            namespace[f"choices{n}"] = choices  # the first choice wins when two differ in case
-            check = f"type({v}) is not str or {v}.lower() not in choices{n}"
-            text = f"choices{n}[{v}.lower()]"
-        else:
+        scalar = _plain_scalar(info, v, n, namespace)
+        if scalar is None:
             return None  # headers, indexed: the full check
+        check, text = f"not ({scalar[0]})", scalar[1]
         if info.required:
             body += [
                 f'    if {v} is None or {v} == "" or {check}:',
@@ -125,14 +125,7 @@ def encoder(fields: Sequence[tuple[str, FieldInfo]], rules: Sequence[Any] = ()) 
                 body.append(f"    {v} = {text}")
             wire.append(f"{braced}{{{v}}}\r\n")
             continue
-        body += [
-            f'    if {v} is None or {v} == "":',
-            f'        {s} = ""',
-            f"    elif {check}:",
-            "        return None",
-            "    else:",
-            f"        {s} = f{braced + '{' + text + '}'!r} '\\r\\n'",
-        ]
+        body += [f"    {line}" for line in _optional(v, s, braced, scalar, "return None")]
         wire.append(f"{{{s}}}")
     if pair_counts:
         room = MAX_LINES - 2 - scalars
@@ -162,25 +155,205 @@ def _plain_choice(choice: str) -> bool:
 
 def _variables(v: str, s: str, n: int, braced: str, info: FieldInfo) -> list[str]:
     """Source lines for a ``variables`` field: ``s{n}`` gets its lines, escaped."""
+    lines = [
+        f"if type({v}) is not Variables or {v}.problems:",
+        "    return None",
+        f"p{n} = {v}._pairs",
+        f"if len(p{n}) < {info.min_items}:",
+        "    return None",
+        *_pair_lines(f"p{n}", s, braced, info, "return None"),
+    ]
+    return [f"    {line}" for line in lines]
+
+
+def _plain_scalar(
+    info: FieldInfo, v: str, n: int, namespace: dict[str, Any]
+) -> tuple[str, str] | None:
+    """For a scalar field whose value is ``v``: the test that it is plain (``v`` neither None
+    nor empty), and the expression of its text on the wire; None for other kinds."""
+    if info.kind == "string":
+        return f"type({v}) is str and {v}.isprintable() and {v}[0] != ' '", v
+    if info.kind == "integer":
+        return f"type({v}) is int", v
+    if info.kind == "boolean":
+        return f"{v} is True or {v} is False", f"'true' if {v} else 'false'"
+    if info.kind == "enum":
+        choices = {c.lower(): c for c in reversed(info.choices) if _plain_choice(c)}
+        namespace[f"choices{n}"] = choices  # the first choice wins when two differ in case
+        return f"type({v}) is str and {v}.lower() in choices{n}", f"choices{n}[{v}.lower()]"
+    return None
+
+
+def _optional(v: str, s: str, braced: str, scalar: tuple[str, str], bail: str) -> list[str]:
+    """Source lines for an optional scalar ``v``: ``s`` gets its line, or "" when it is None
+    or empty; ``bail`` runs when it is not plain (``scalar``: ``_plain_scalar``'s)."""
+    plain, text = scalar
+    return [
+        f'if {v} is None or {v} == "":',
+        f'    {s} = ""',
+        f"elif not ({plain}):",
+        f"    {bail}",
+        "else:",
+        f"    {s} = f{braced + '{' + text + '}'!r} '\\r\\n'",
+    ]
+
+
+def _pair_lines(items: str, s: str, braced: str, info: FieldInfo, bail: str) -> list[str]:
+    """Source lines that check each ``(name, value)`` of ``items`` and put its line, escaped,
+    in ``s``; ``bail`` runs at the first pair that is not plain."""
     if info.name_rule == "sip-token":
         name_check = "var not in tokens and not token(var)"
     else:  # empty, a leading blank or an "=": the full check says which
         name_check = "var[:1] <= ' ' or '=' in var or not var.isprintable()"
-    return [
-        f"    if type({v}) is not Variables or {v}.problems:",
-        "        return None",
-        f"    p{n} = {v}._pairs",
-        f"    if len(p{n}) < {info.min_items}:",
-        "        return None",
-        f"    lines{n} = []",
-        f"    for var, text in p{n}:",
-        "        if (",
-        "            type(var) is not str",
-        "            or type(text) is not str",
-        "            or not text.isprintable()",
-        f"            or {name_check}",
-        "        ):",
-        "            return None",
-        f"        lines{n}.append(f{braced + '{var}={text}'!r} '\\r\\n')",
-        f"    {s} = escape(''.join(lines{n}))",
+    lines = [
+        f"{s} = ''",
+        f"for var, text in {items}:",
+        "    if (",
+        "        type(var) is not str",
+        "        or type(text) is not str",
+        "        or not text.isprintable()",
+        f"        or {name_check}",
+        "    ):",
+        f"        {bail}",
+        f"    {s} += f{braced + '{var}={text}'!r} '\\r\\n'",
     ]
+    for char, escaped in _ESCAPES:  # escape_variable_value, unrolled: one line at a time
+        lines += [f"if {char!r} in {s}:", f"    {s} = {s}.replace({char!r}, {escaped!r})"]
+    return lines
+
+
+# --- construction ------------------------------------------------------------------------
+
+_FUSED_KINDS = frozenset({"string", "integer", "boolean", "enum", "variables"})
+
+
+def initializer(
+    cls: type, fields: Sequence[tuple[str, FieldInfo]], rules: Sequence[Any] = ()
+) -> Callable[..., None] | None:
+    """A faster ``__init__`` for the attrs class ``cls``, or None when it has a field of a
+    kind left to the full check.
+
+    It checks the arguments themselves, as ``encoder`` checks the attributes, and when they
+    are plain (text, exact ints and bools, a dict of text for a ``variables`` field) sets
+    the attributes and the encoded lines at once: no converter, no ``__attrs_post_init__``,
+    no second reading of what was just stored. Anything else, and any instance of a
+    subclass, goes to the attrs ``__init__`` it replaces, which converts, checks in full and
+    reports every problem. So the fused path stores what attrs would store (exact ints and
+    bools and text pass attrs' converters unchanged; a dict becomes ``Variables`` of its
+    items) and writes what the encoder writes (``tests/test_fastpath.py`` holds it to both).
+    """
+    if any(info.kind not in _FUSED_KINDS for _, info in fields):
+        return None
+    by_name = {f.name: f for f in attrs.fields(cls)}
+    order = ["action_id", *(name for name, _ in fields)]
+    if set(order) | {"_wire"} != set(by_name):
+        return None  # fields outside the spec's (a hand-written subclass): attrs only
+    attrs_init = cls.__init__
+    alias = {name: by_name[name].alias or name for name in order}
+    namespace: dict[str, Any] = {
+        "cls": cls,
+        "attrs_init": attrs_init,
+        "NOTHING": attrs.NOTHING,
+        "Variables": Variables,
+        "new_variables": Variables.__new__,
+        "plain_action_id": plain_action_id,
+        "tokens": _TOKENS,
+        "token": _token,
+        "too_long": _too_long,
+        "rules": tuple(rules),
+    }
+    params = []
+    for name in order:
+        default = by_name[name].default
+        if default is None:
+            params.append(f"{alias[name]}=None")
+        elif isinstance(default, attrs.Factory) and default.factory is Variables:  # type: ignore[arg-type]
+            params.append(f"{alias[name]}=NOTHING")
+        else:
+            return None
+        namespace[f"set_{name}"] = getattr(cls, name).__set__  # the slot, past frozen
+    namespace["set__wire"] = cls._wire.__set__  # type: ignore[attr-defined]
+    fallback = "return attrs_init(self, " + ", ".join(f"{a}={a}" for a in alias.values()) + ")"
+    body = [
+        "if type(self) is not cls or (action_id is not None and not plain_action_id(action_id)):",
+        f"    {fallback}",
+    ]
+    stored: list[tuple[str, str]] = [("action_id", "action_id")]
+    wire: list[str] = []
+    pair_counts: list[str] = []
+    sets = sum(info.kind == "variables" for _, info in fields)
+    room = MAX_LINES - 2 - (len(fields) - sets)  # lines left for pairs: Action, ActionID
+    for n, (name, info) in enumerate(fields):
+        v, s = alias[name], f"s{n}"
+        braced = f"{info.header}: ".replace("{", "{{").replace("}", "}}")
+        if info.kind == "variables":
+            body += _fused_variables(v, s, n, braced, info, fallback, room if sets == 1 else None)
+            stored.append((name, f"pairs{n}"))
+            pair_counts.append(f"len(items{n})")
+            wire.append(f"{{{s}}}")
+            continue
+        stored.append((name, v))
+        plain, text = _plain_scalar(info, v, n, namespace)  # type: ignore[misc]
+        if info.required and info.kind == "string":  # "" fails the last test
+            body += [
+                f"if type({v}) is not str or not {v}.isprintable() or {v}[:1] <= ' ':",
+                f"    {fallback}",
+            ]
+            wire.append(f"{braced}{{{v}}}\r\n")
+            continue
+        if info.required:
+            body += [f'if {v} is None or {v} == "" or not ({plain}):', f"    {fallback}"]
+            if text == v:
+                wire.append(f"{braced}{{{v}}}\r\n")
+            else:
+                body.append(f"{s} = {text}")
+                wire.append(f"{braced}{{{s}}}\r\n")
+            continue
+        body += _optional(v, s, braced, (plain, text), fallback)
+        wire.append(f"{{{s}}}")
+    if len(pair_counts) > 1:  # one alone was checked against its room with its minimum
+        body += [f"if {' + '.join(pair_counts)} > {room}:", f"    {fallback}"]
+    body += [
+        f"wire = f{''.join(wire)!r}",
+        f"if not wire.isascii() or (len(wire) > {MAX_LINE_BYTES} and too_long(wire)):",
+        f"    {fallback}",
+    ]
+    body += [f"set_{name}(self, {value})" for name, value in stored]
+    if rules:  # they read the attributes: checked once those are set
+        body += ["for rule in rules:", "    if rule.check(self):", f"        {fallback}"]
+    body.append("set__wire(self, wire.encode())")
+    source = f"def __init__(self, *, {', '.join(params)}):\n" + "".join(
+        f"    {line}\n" for line in body
+    )
+    exec(compile(source, f"<sdk.fastpath {cls.__name__}>", "exec"), namespace)
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    init.__doc__ = attrs_init.__doc__
+    init.source = source  # for tests and curious readers
+    return init  # type: ignore[no-any-return]
+
+
+def _fused_variables(
+    v: str, s: str, n: int, braced: str, info: FieldInfo, fallback: str, room: int | None
+) -> list[str]:
+    """Source lines for a ``variables`` argument: a dict of text, its lines escaped in ``s{n}``."""
+    lines = [
+        f"if {v} is NOTHING:",
+        f"    {v} = {{}}",
+        f"elif type({v}) is not dict:",
+        f"    {fallback}",
+        f"items{n} = tuple({v}.items())",
+    ]
+    if room is not None:  # the only pairs of the action: both limits at once
+        lines += [f"if not {info.min_items} <= len(items{n}) <= {room}:", f"    {fallback}"]
+    elif info.min_items:
+        lines += [f"if len(items{n}) < {info.min_items}:", f"    {fallback}"]
+    lines += _pair_lines(f"items{n}", s, braced, info, fallback)
+    lines += [
+        f"pairs{n} = new_variables(Variables)",
+        f"pairs{n}._pairs = items{n}",
+        f"pairs{n}.problems = ()",
+        f"pairs{n}.origins = None",
+    ]
+    return lines

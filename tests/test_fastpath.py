@@ -4,6 +4,7 @@ writes the same bytes as the full path for what it accepts; the shortcuts it rel
 
 from __future__ import annotations
 
+import inspect
 import re
 import string
 from typing import Any, ClassVar
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from test_fuzz import TEXT, action_kwargs
 
 from sdk import Action, ValidationError
-from sdk.action import _ENCODERS, _action_id_problems, _encode, action_fields
+from sdk.action import _ENCODERS, _action_id_problems, _encode, action_fields, fast_init
 from sdk.actions import ACTIONS, Originate, PJSIPNotify, SIPnotify
 from sdk.fastpath import encoder, plain_action_id
 from sdk.fields import (
@@ -26,6 +27,7 @@ from sdk.fields import (
     escape_variable_value,
     split_variables,
 )
+from sdk.rules import ForbiddenNames
 
 PRINTABLE = string.printable[:95]  # printable ASCII, the blank included
 PLAIN = st.text(PRINTABLE, max_size=30)
@@ -126,8 +128,8 @@ def test_every_action_without_headers_or_groups_has_a_fast_path() -> None:
 
 
 def test_the_fast_path_is_taken_for_plain_values() -> None:
-    action = SIPnotify(channel="phone1", variables={"Event": "check-sync", "C": "a (b)"})
-    assert _ENCODERS[SIPnotify](action) == _encode(action, check=True)[0]
+    action = SIPnotify(channel="phone1", variables=[("Event", "check-sync"), ("C", "a (b)")])
+    assert _ENCODERS[SIPnotify](action) == _encode(action, check=True)[0]  # a list: attrs, encoder
     assert action.to_bytes() == (
         b"Action: SIPnotify\r\nChannel: phone1\r\nVariable: Event=check-sync\r\n"
         b"Variable: C=a \\(b\\)\r\n\r\n"
@@ -319,3 +321,127 @@ def test_splitting_variables_without_grouping_agrees_with_the_full_reading(
     text: str, max_items: int
 ) -> None:
     assert split_variables(text, max_items) == _split_grouped(text, max_items)
+
+
+# --- the fused constructor (sdk.fastpath.initializer, installed by sdk.action.fast_init) ---
+
+
+def _outcome(cls: type[Action], init: Any, kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    """What ``init`` makes of ``kwargs``: the values, the encoded lines and the Variables'
+    bookkeeping, or the exception it raises (its errors, for a ValidationError)."""
+    obj = object.__new__(cls)
+    try:
+        init(obj, **kwargs)
+    except ValidationError as exc:
+        return ("invalid", exc.errors)
+    except Exception as exc:  # noqa: BLE001 - whatever it is, both must raise it
+        return ("raised", type(exc))
+    pairs = [
+        (type(v), list(v), v.problems, v.origins)
+        for v in (getattr(obj, name) for name, _ in action_fields(cls))
+        if isinstance(v, Variables)
+    ]
+    values = [getattr(obj, name) for name in ("action_id", *dict(action_fields(cls)))]
+    return ("ok", [(type(v), v) for v in values], pairs, obj._wire)
+
+
+def _attrs_init(cls: type[Action]) -> Any:
+    return cls.__init__.__globals__["attrs_init"]
+
+
+@st.composite
+def init_kwargs(draw: st.DrawFn, cls: type[Action]) -> dict[str, Any]:
+    """Arguments for the constructor: ``raw_values``, with the pairs passed as a dict
+    mostly (the fused path's case), else as they come."""
+    values = draw(raw_values(cls))
+    for name, info in action_fields(cls):
+        if info.kind == "variables" and draw(st.integers(0, 3)):
+            values[name] = dict(values[name])
+        if values[name] is None and draw(st.booleans()):
+            del values[name]  # the default
+    return values
+
+
+def test_generated_actions_get_the_fused_constructor() -> None:
+    for name in FAST:
+        init = ACTIONS[name].__init__
+        assert "def __init__(self, *," in init.source, name  # type: ignore[attr-defined]
+    assert not hasattr(ACTIONS["UserEvent"].__init__, "source")  # headers: attrs' own
+    params = inspect.signature(SIPnotify).parameters
+    assert list(params) == ["action_id", "channel", "variables", "call_id"]
+    assert all(p.kind is p.KEYWORD_ONLY for p in params.values())
+
+
+def test_plain_arguments_take_the_fused_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict[str, Any]] = []
+    attrs_init = _attrs_init(SIPnotify)
+
+    def spy(self: Any, **kwargs: Any) -> None:
+        calls.append(kwargs)
+        attrs_init(self, **kwargs)
+
+    monkeypatch.setitem(SIPnotify.__init__.__globals__, "attrs_init", spy)
+    plain = SIPnotify(channel="phone1", variables={"Event": "check-sync", "C": "a (b)"})
+    assert calls == []
+    assert type(plain.variables) is Variables and plain.variables.problems == ()
+    assert plain.to_bytes(action_id="1") == (
+        b"Action: SIPnotify\r\nActionID: 1\r\nChannel: phone1\r\n"
+        b"Variable: Event=check-sync\r\nVariable: C=a \\(b\\)\r\n\r\n"
+    )
+    SIPnotify(channel="phone1", variables=["Event=check-sync"])  # a list: attrs' path
+    assert len(calls) == 1
+    with pytest.raises(ValidationError) as caught:
+        SIPnotify(channel="phone1", variables={"Event": "a\r\nAction: Originate"})
+    assert len(calls) == 2
+    assert [(e.field, e.index) for e in caught.value.errors] == [("variables", 0)]
+
+
+@pytest.mark.parametrize("name", FAST)
+def test_the_fused_constructor_makes_what_attrs_makes(name: str) -> None:
+    cls = ACTIONS[name]
+    fused, attrs_init = cls.__init__, _attrs_init(cls)
+    examples = 300 if name in ("SIPnotify", "PJSIPNotify", "Originate", "Setvar") else 25
+
+    @settings(max_examples=examples)
+    @given(kwargs=init_kwargs(cls))
+    def check(kwargs: dict[str, Any]) -> None:
+        assert _outcome(cls, fused, kwargs) == _outcome(cls, attrs_init, kwargs)
+
+    check()
+
+
+KindsFused = fast_init(
+    attrs.frozen(kw_only=True)(type("KindsFused", (Kinds,), {"__module__": __name__}))
+)
+
+
+def _as_given(value: Any) -> Any:
+    """A ``Variables`` case as a user passes it: a dict, when its pairs make one."""
+    if isinstance(value, Variables) and not value.problems:
+        try:
+            pairs = dict(value)
+        except (TypeError, ValueError):
+            return value
+        if len(pairs) == len(value):
+            return pairs
+    return value
+
+
+@pytest.mark.parametrize(("field", "value"), CASES, ids=lambda x: repr(x)[:40])
+def test_each_shortcut_of_the_fused_constructor(field: str, value: Any) -> None:
+    """Two fields of pairs and every scalar kind: the fused path against attrs' own."""
+    fused, attrs_init = KindsFused.__init__, _attrs_init(KindsFused)
+    assert "source" in vars(fused)
+    plain = {k: _as_given(v) for k, v in PLAIN_KINDS.items()}
+    assert _outcome(KindsFused, fused, plain)[0] == "ok"
+    kwargs = {**plain, field: _as_given(value)}
+    assert _outcome(KindsFused, fused, kwargs) == _outcome(KindsFused, attrs_init, kwargs)
+
+
+def test_a_subclass_takes_attrs_path_and_keeps_its_own_rules() -> None:
+    class Strict(SIPnotify):  # a plain subclass inherits the fused __init__
+        RULES = (*SIPnotify.RULES, ForbiddenNames("variables", ("Event",), "not here"))
+
+    with pytest.raises(ValidationError, match="Event"):
+        Strict(channel="phone1", variables={"Event": "check-sync"})
+    assert type(Strict(channel="phone1", variables={"X": "y"})) is Strict

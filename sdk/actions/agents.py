@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["Agents"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class Agents(Action):
     """List the agents of app_agent_pool and their state, one Agents event each."""

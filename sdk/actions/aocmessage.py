@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import FieldInfo, Records, ami_field
 
 __all__ = ["AOCMessage"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class AOCMessage(Action):
     """Send an Advice of Charge message (AOC-S, AOC-D or AOC-E) on a channel.

@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import ami_field
 
 __all__ = ["Atxfer"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class Atxfer(Action):
     """Start an attended transfer of a channel's call to an extension."""

@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import ami_field
 
 __all__ = ["BridgeDestroy"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class BridgeDestroy(Action):
     """Tear down a bridge and remove every channel from it."""

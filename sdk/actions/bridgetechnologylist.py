@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["BridgeTechnologyList"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class BridgeTechnologyList(Action):
     """List the bridging technologies and whether each is suspended."""

@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import ami_field
 
 __all__ = ["BridgeTechnologySuspend"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class BridgeTechnologySuspend(Action):
     """Stop a bridging technology from being chosen for new bridges."""

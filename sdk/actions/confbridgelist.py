@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import ami_field
 
 __all__ = ["ConfbridgeList"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class ConfbridgeList(Action):
     """List the participants of a ConfBridge conference, one ConfbridgeList event each."""

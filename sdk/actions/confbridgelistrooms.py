@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["ConfbridgeListRooms"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class ConfbridgeListRooms(Action):
     """List the active ConfBridge conferences, one ConfbridgeListRooms event each."""

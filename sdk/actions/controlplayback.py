@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import ami_field
 
 __all__ = ["ControlPlayback"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class ControlPlayback(Action):
     """Pause, resume, skip or stop a file being played to a channel."""

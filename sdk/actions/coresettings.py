@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["CoreSettings"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class CoreSettings(Action):
     """Show the core settings: AMI and Asterisk versions, limits and options."""

@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["CoreShowChannels"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class CoreShowChannels(Action):
     """List every active channel, one CoreShowChannel event each.

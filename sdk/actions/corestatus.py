@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["CoreStatus"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class CoreStatus(Action):
     """Show when Asterisk started and last reloaded, and how many calls it handles."""

@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["DAHDIRestart"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class DAHDIRestart(Action):
     """Restart every DAHDI channel, dropping the calls on them."""

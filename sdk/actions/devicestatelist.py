@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["DeviceStateList"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class DeviceStateList(Action):
     """List every known device state, one DeviceStateChange event each."""

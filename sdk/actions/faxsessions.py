@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["FAXSessions"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class FAXSessions(Action):
     """List the fax sessions in progress, one FAXSessionsEntry event each."""

@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["FAXStats"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class FAXStats(Action):
     """Show fax counters: sessions started, completed and failed."""

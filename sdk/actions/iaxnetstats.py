@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["IAXnetstats"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class IAXnetstats(Action):
     """Show the network statistics of the IAX2 calls in progress."""

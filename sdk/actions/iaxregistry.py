@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["IAXregistry"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class IAXregistry(Action):
     """List the IAX2 registrations, one RegistryEntry event each."""

@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["ListCommands"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class ListCommands(Action):
     """List the actions this server lets this user send, with their write classes."""

@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import ami_field
 
 __all__ = ["LocalOptimizeAway"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class LocalOptimizeAway(Action):
     """Let a Local channel pair drop out of the call once both sides are bridged."""

@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import Variables, ami_field
 
 __all__ = ["MessageSend"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class MessageSend(Action):
     """Send a text message outside any call (SIP MESSAGE, XMPP...)."""

@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import Variables, ami_field
 
 __all__ = ["Originate"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class Originate(Action):
     """Place a call from a channel to an extension or an application.

@@ -8,13 +8,14 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import Variables, ami_field
 from sdk.rules import ExactlyOneOf, ForbiddenNames, NameRequires, Rule, UniqueNames
 
 __all__ = ["PJSIPNotify"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class PJSIPNotify(Action):
     """Ask res_pjsip to send a SIP NOTIFY to an endpoint, a URI or a channel's dialog.

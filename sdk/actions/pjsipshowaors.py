@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["PJSIPShowAors"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class PJSIPShowAors(Action):
     """List the PJSIP AORs, one AorList event each."""

@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["PJSIPShowContacts"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class PJSIPShowContacts(Action):
     """List the PJSIP contacts, one ContactList event each.

@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["PJSIPShowRegistrationInboundContactStatuses"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class PJSIPShowRegistrationInboundContactStatuses(Action):
     """List the state of the contacts registered to Asterisk."""

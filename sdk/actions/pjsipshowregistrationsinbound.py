@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["PJSIPShowRegistrationsInbound"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class PJSIPShowRegistrationsInbound(Action):
     """List the AORs that accept registrations, one InboundRegistrationDetail event each."""

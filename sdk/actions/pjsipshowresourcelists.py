@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["PJSIPShowResourceLists"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class PJSIPShowResourceLists(Action):
     """List the configured resource lists (RLS), one ResourceListDetail event each."""

@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["PJSIPShowSubscriptionsOutbound"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class PJSIPShowSubscriptionsOutbound(Action):
     """List the subscriptions Asterisk made, one OutboundSubscriptionDetail event each."""

@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["PresenceStateList"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class PresenceStateList(Action):
     """List every known presence state, one PresenceStateChange event each."""

@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import ami_field
 
 __all__ = ["SendText"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class SendText(Action):
     """Send a text message to a channel inside its call."""

@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import Variables, ami_field
 
 __all__ = ["SIPnotify"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class SIPnotify(Action):
     """Ask chan_sip to send a SIP NOTIFY to a peer.

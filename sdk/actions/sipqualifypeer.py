@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import ami_field
 
 __all__ = ["SIPqualifypeer"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class SIPqualifypeer(Action):
     """Send a SIP OPTIONS to a chan_sip peer now to check it is reachable."""

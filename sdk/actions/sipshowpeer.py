@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import ami_field
 
 __all__ = ["SIPshowpeer"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class SIPshowpeer(Action):
     """Show every setting and the status of one chan_sip peer.

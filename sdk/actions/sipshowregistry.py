@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["SIPshowregistry"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class SIPshowregistry(Action):
     """List chan_sip's outbound registrations, one RegistryEntry event each."""

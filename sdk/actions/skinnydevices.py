@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["SKINNYdevices"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class SKINNYdevices(Action):
     """List the Skinny (SCCP) devices, one DeviceEntry event each."""

@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["SKINNYlines"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class SKINNYlines(Action):
     """List the Skinny (SCCP) lines, one LineEntry event each."""

@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import FieldInfo, Records, ami_field
 
 __all__ = ["UpdateConfig"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class UpdateConfig(Action):
     """Edit a configuration file with a list of changes, and optionally reload.

@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import ExtraHeaders, ami_field
 
 __all__ = ["UserEvent"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class UserEvent(Action):
     """Broadcast an event of your own to the manager connections.

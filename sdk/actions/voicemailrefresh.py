@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import ami_field
 
 __all__ = ["VoicemailRefresh"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class VoicemailRefresh(Action):
     """Make Asterisk check voicemail boxes for changes and update their lamps."""

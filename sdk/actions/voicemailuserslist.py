@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 
 __all__ = ["VoicemailUsersList"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class VoicemailUsersList(Action):
     """List every voicemail user, one VoicemailUserEntry event each."""

@@ -8,12 +8,13 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
+from sdk.action import Action, fast_init
 from sdk.fields import ami_field
 
 __all__ = ["WaitEvent"]
 
 
+@fast_init
 @attrs.frozen(kw_only=True)
 class WaitEvent(Action):
     """Wait until an event arrives for this connection, for HTTP manager sessions."""
