@@ -29,10 +29,12 @@ from typing import Any, overload
 import attrs
 
 __all__ = [
+    "FALSE_WORDS",
     "KINDS",
     "MAX_LINE_BYTES",
     "MAX_LINES",
     "METADATA_KEY",
+    "TRUE_WORDS",
     "ExtraHeaders",
     "FieldInfo",
     "Pairs",
@@ -60,8 +62,10 @@ _FORBIDDEN = re.compile(r"[\r\n\x00]")
 _ESCAPE = re.compile(r'([\\",()\[\]])')
 # The same, one character at a time: the backslash first, so no added one is escaped again.
 _ESCAPES = tuple((char, "\\" + char) for char in '\\",()[]')
-_TRUE = frozenset({"true", "yes", "y", "t", "1", "on"})
-_FALSE = frozenset({"false", "no", "n", "f", "0", "off"})
+# The words a boolean header reads as true or false (lower-cased), as Asterisk's ast_true/ast_false.
+TRUE_WORDS = frozenset({"true", "yes", "y", "t", "1", "on"})
+FALSE_WORDS = frozenset({"false", "no", "n", "f", "0", "off"})
+_TRUE, _FALSE = TRUE_WORDS, FALSE_WORDS
 
 
 @attrs.frozen

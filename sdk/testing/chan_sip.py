@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sdk.actions import ACTIONS
-from sdk.testing.core import cli_command
+from sdk.testing.core import _id, _send_list, cli_command
 from sdk.testing.sip import build_chan_sip_notify
 
 if TYPE_CHECKING:
@@ -68,35 +68,33 @@ def _yes(flag: bool) -> str:
 
 
 def sip_peers(conn: Connection, request: ReceivedMessage) -> None:
-    action_id = request.get("ActionID")
-    conn.respond(request, "Success", "Peer status list will follow", list_start=True)
-    peers = list(conn.server.sip_peers.values())
-    for peer in peers:
-        fields = [("ActionID", action_id)] if action_id else []
-        fields += [
-            ("Channeltype", "SIP"),
-            ("ObjectName", peer.name),
-            ("ChanObjectType", "peer"),
-            ("IPaddress", peer.host or "-none-"),
-            ("IPport", str(peer.port if peer.host else 0)),
-            ("Dynamic", _yes(peer.host is None)),
-            ("AutoForcerport", "yes"),
-            ("Forcerport", "no"),
-            ("AutoComedia", "no"),
-            ("Comedia", "no"),
-            ("VideoSupport", "no"),
-            ("TextSupport", "no"),
-            ("ACL", "no"),
-            ("Status", "Unmonitored"),
-            ("RealtimeDevice", "no"),
-            ("Description", ""),
-            ("Accountcode", ""),
-        ]
-        conn.event("PeerEntry", fields)
-    closing = [("ActionID", action_id)] if action_id else []
-    conn.event(
-        "PeerlistComplete", closing + [("EventList", "Complete"), ("ListItems", str(len(peers)))]
-    )
+    items = [
+        (
+            "PeerEntry",
+            _id(request)
+            + [
+                ("Channeltype", "SIP"),
+                ("ObjectName", peer.name),
+                ("ChanObjectType", "peer"),
+                ("IPaddress", peer.host or "-none-"),
+                ("IPport", str(peer.port if peer.host else 0)),
+                ("Dynamic", _yes(peer.host is None)),
+                ("AutoForcerport", "yes"),
+                ("Forcerport", "no"),
+                ("AutoComedia", "no"),
+                ("Comedia", "no"),
+                ("VideoSupport", "no"),
+                ("TextSupport", "no"),
+                ("ACL", "no"),
+                ("Status", "Unmonitored"),
+                ("RealtimeDevice", "no"),
+                ("Description", ""),
+                ("Accountcode", ""),
+            ],
+        )
+        for peer in conn.server.sip_peers.values()
+    ]
+    _send_list(conn, request, "Peer status list will follow", items, "PeerlistComplete")
 
 
 def sip_peer_status(conn: Connection, request: ReceivedMessage) -> None:
@@ -108,18 +106,16 @@ def sip_peer_status(conn: Connection, request: ReceivedMessage) -> None:
             conn.error(request, "No such peer")
             return
         peers = [peer]
-    action_id = request.get("ActionID")
-    own = [("ActionID", action_id)] if action_id else []
-    conn.respond(request, "Success", "Peer status will follow", list_start=True)
-    for peer in peers:
-        fields = [
-            ("ChannelType", "SIP"),
-            ("Peer", f"SIP/{peer.name}"),
-            ("PeerStatus", "Unmonitored"),
-        ]
-        conn.event("PeerStatus", fields + own, privilege="System")
-    conn.event(
-        "SIPpeerstatusComplete", own + [("EventList", "Complete"), ("ListItems", str(len(peers)))]
+    items = [
+        (
+            "PeerStatus",
+            [("ChannelType", "SIP"), ("Peer", f"SIP/{peer.name}"), ("PeerStatus", "Unmonitored")]
+            + _id(request),
+        )
+        for peer in peers
+    ]
+    _send_list(
+        conn, request, "Peer status will follow", items, "SIPpeerstatusComplete", privilege="System"
     )
 
 

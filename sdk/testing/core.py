@@ -11,14 +11,13 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from sdk.fields import TRUE_WORDS
 from sdk.testing.pbx import Channel
 
 if TYPE_CHECKING:
     from sdk.testing.server import AMIServer, Connection, ReceivedMessage
 
 __all__ = ["CLI_COMMANDS", "HANDLERS", "cli_output"]
-
-_TRUE = frozenset({"yes", "true", "y", "t", "1", "on"})
 
 
 def _send_list(
@@ -28,15 +27,15 @@ def _send_list(
     events: list[tuple[str, list[tuple[str, str]]]],
     complete: str,
     *,
+    privilege: str | None = None,
     extra: list[tuple[str, str]] = (),
 ) -> None:
-    """A list answer: the start, one event per item, the completing event (all one write)."""
+    """A list answer: the start, one event per item (with ``privilege``, if given), the
+    completing event with ``extra`` headers after ListItems (all one write)."""
     conn.respond(request, "Success", message, list_start=True)
     for name, headers in events:
-        conn.event(name, headers)
-    action_id = request.get("ActionID")
-    closing = [("ActionID", action_id)] if action_id else []
-    closing += [("EventList", "Complete"), ("ListItems", str(len(events))), *extra]
+        conn.event(name, headers, privilege=privilege)
+    closing = [*_id(request), ("EventList", "Complete"), ("ListItems", str(len(events))), *extra]
     conn.event(complete, closing)
 
 
@@ -84,13 +83,15 @@ def status(conn: Connection, request: ReceivedMessage) -> None:
         channels = [channel]
     else:
         channels = pbx.listing()
-    conn.respond(request, "Success", "Channel status will follow", list_start=True)
-    for channel in channels:
-        conn.event("Status", _status_fields(channel, variables) + _id(request), privilege="Call")
-    count = str(len(channels))
-    conn.event(
+    items = [("Status", _status_fields(channel, variables) + _id(request)) for channel in channels]
+    _send_list(
+        conn,
+        request,
+        "Channel status will follow",
+        items,
         "StatusComplete",
-        _id(request) + [("EventList", "Complete"), ("ListItems", count), ("Items", count)],
+        privilege="Call",
+        extra=[("Items", str(len(items)))],
     )
 
 
@@ -409,7 +410,7 @@ def originate(conn: Connection, request: ReceivedMessage) -> None:
     if "/" not in name:
         conn.error(request, "Invalid channel")
         return
-    asynchronous = (request.get("Async") or "").lower() in _TRUE
+    asynchronous = (request.get("Async") or "").lower() in TRUE_WORDS
     server = conn.server
     match = _LOCAL.match(name)
     reachable = match is not None and server.pbx.has_extension(match["context"], match["exten"])

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 if TYPE_CHECKING:
-    from sdk.testing.server import Connection, ReceivedMessage
+    from sdk.testing.server import Connection, ReceivedMessage, User
 
 __all__ = ["Handlers", "KnownAction", "KnownActions", "handlers_for"]
 
@@ -41,17 +41,18 @@ def challenge(conn: Connection, request: ReceivedMessage) -> None:
     conn.respond(request, "Success", headers=[("Challenge", conn.challenge)])
 
 
-def _authenticate(conn: Connection, request: ReceivedMessage) -> bool:
+def _authenticate(conn: Connection, request: ReceivedMessage) -> User | None:
+    """The user the request logs in as, if its secret (or MD5 key) is right; else None."""
     user = conn.server.users.get(request.get("Username") or "")
     if user is None:
-        return False
+        return None
     if (request.get("AuthType") or "").lower() == "md5":
         key = request.get("Key") or ""
         if not key or not conn.challenge:
-            return False
+            return None
         expected = hashlib.md5((conn.challenge + user.secret).encode()).hexdigest()
-        return key.lower() == expected
-    return request.get("Secret") == user.secret
+        return user if key.lower() == expected else None
+    return user if request.get("Secret") == user.secret else None
 
 
 def login(conn: Connection, request: ReceivedMessage) -> None:
@@ -60,19 +61,19 @@ def login(conn: Connection, request: ReceivedMessage) -> None:
     if conn.authenticated:
         conn.ack(request, "Already authenticated")
         return
-    if not _authenticate(conn, request):
+    user = _authenticate(conn, request)
+    if user is None:
         time.sleep(conn.server.auth_fail_delay)  # Asterisk waits a second before refusing
         conn.error(request, "Authentication failed")
         conn.close()
         return
-    user = conn.server.users[request.get("Username") or ""]
     conn.user = user
     events = request.get("Events")
     conn.event_mask = user.read if events is None else event_mask(events, user.read)
     conn.authenticated = True
     conn.ack(request, "Authentication accepted")
     if "system" in conn.event_mask:
-        uptime = str(int(time.monotonic() - conn.server.started_at))
+        uptime = str(conn.server.uptime)
         conn.event(
             "FullyBooted",
             [("Uptime", uptime), ("LastReload", uptime), ("Status", "Fully Booted")],

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from sdk.fields import split_variables
+from sdk.testing.core import _id, _send_list
 from sdk.testing.sip import Notify
 
 if TYPE_CHECKING:
@@ -162,9 +162,9 @@ def pjsip_notify(conn: Connection, request: ReceivedMessage) -> None:
             )  # the stray LF is Asterisk's
             return
     else:
-        variables = []
-        for text in request.getall("Variable"):
-            variables.extend(split_variables(text))
+        from sdk.actions import ACTIONS
+
+        variables = list(ACTIONS["PJSIPNotify"].from_message(request).variables)
     if endpoint_name:
         endpoint = server.pjsip_endpoints.get(_strip_prefix(endpoint_name).lower())
         if endpoint is None:
@@ -189,20 +189,10 @@ def pjsip_notify(conn: Connection, request: ReceivedMessage) -> None:
 
 
 def pjsip_show_endpoints(conn: Connection, request: ReceivedMessage) -> None:
-    action_id = request.get("ActionID")
-    own = [("ActionID", action_id)] if action_id else []
-    endpoints = list(conn.server.pjsip_endpoints.values())
-    conn.respond(
-        request,
-        "Success",
-        "A listing of Endpoints follows, presented as EndpointList events",
-        list_start=True,
-    )
-    for endpoint in endpoints:
-        contacts = "".join(f"{endpoint.aor}/{c}," for c in endpoint.contacts)
-        conn.event(
+    items = [
+        (
             "EndpointList",
-            own
+            _id(request)
             + [
                 ("ObjectType", "endpoint"),
                 ("ObjectName", endpoint.name),
@@ -210,14 +200,19 @@ def pjsip_show_endpoints(conn: Connection, request: ReceivedMessage) -> None:
                 ("Aor", endpoint.aor),
                 ("Auths", ""),
                 ("OutboundAuths", ""),
-                ("Contacts", contacts),
+                ("Contacts", "".join(f"{endpoint.aor}/{c}," for c in endpoint.contacts)),
                 ("DeviceState", "Not in use" if endpoint.contacts else "Unavailable"),
                 ("ActiveChannels", "0"),
             ],
         )
-    conn.event(
+        for endpoint in conn.server.pjsip_endpoints.values()
+    ]
+    _send_list(
+        conn,
+        request,
+        "A listing of Endpoints follows, presented as EndpointList events",
+        items,
         "EndpointListComplete",
-        own + [("EventList", "Complete"), ("ListItems", str(len(endpoints)))],
     )
 
 

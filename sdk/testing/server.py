@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from sdk.fields import FALSE_WORDS, TRUE_WORDS
 from sdk.message import Headers, Message
-from sdk.testing.faults import GARBAGE, LATIN1_EVENT, Fault, blank_lines, long_line
+from sdk.testing.faults import GARBAGE, LATIN1_EVENT, MIB, Fault, blank_lines, long_line
 from sdk.testing.pbx import PBX
 from sdk.testing.res_pjsip import Endpoint
 from sdk.testing.sip import Notify
@@ -43,6 +44,7 @@ log = logging.getLogger("sdk.testing.server")
 
 MAX_LINE = 1024
 MAX_HEADERS = 128
+BLANKS = "".join(map(chr, range(33)))  # what manager.c skips before a value: controls, space
 BANNERS = {"20": "Asterisk Call Manager/9.0.0", "22": "Asterisk Call Manager/11.0.0"}
 ASTERISK_VERSIONS = {"20": "20.20.1", "22": "22.10.1"}
 EVENT_CLASSES = (
@@ -79,9 +81,9 @@ def parse_classes(text: str) -> frozenset[str]:
 def event_mask(text: str, readable: frozenset[str]) -> frozenset[str]:
     """What an ``Events:`` header selects: on/off, or a class list (limited to ``readable``)."""
     low = text.strip().lower()
-    if low in ("on", "yes", "true", "y", "t", "1"):
+    if low in TRUE_WORDS:
         return readable
-    if low in ("off", "no", "false", "n", "f", "0", ""):
+    if not low or low in FALSE_WORDS:
         return frozenset()
     return parse_classes(text) & readable
 
@@ -125,16 +127,25 @@ class _ReceivedHeaders(Headers):
         return f"Headers({self.masked()!r})"
 
 
+_SECRET = frozenset({"secret"})
+_SECRET_HEADERS: dict[str, frozenset[str]] = {}  # by the action's name as the spec spells it
+
+
 def _secret_headers(action: str | None) -> frozenset[str]:
     """Lower-case names of the headers that carry a secret in ``action`` (per its spec)."""
-    names = {"secret"}
-    if action:
-        from sdk.actions import ACTIONS
+    if not action:
+        return _SECRET
+    from sdk.actions import ACTIONS
 
-        if action in ACTIONS:
-            cls = ACTIONS[action]
-            names.update(info.header.lower() for _, info in cls.fields() if info.secret)
-    return frozenset(names)
+    canonical = ACTIONS.canonical(action)
+    if canonical is None:
+        return _SECRET
+    names = _SECRET_HEADERS.get(canonical)
+    if names is None:
+        fields = ACTIONS[canonical].fields()
+        names = _SECRET | {info.header.lower() for _, info in fields if info.secret}
+        _SECRET_HEADERS[canonical] = names
+    return names
 
 
 class ReceivedMessage(Message):
@@ -153,7 +164,7 @@ class ReceivedMessage(Message):
         for line in lines:
             name, colon, value = line.partition(":")
             if colon:
-                pairs.append((name, value.lstrip("".join(map(chr, range(33))))))
+                pairs.append((name, value.lstrip(BLANKS)))
             else:
                 unparsed.append(line)
         action = next((v for n, v in pairs if n.lower() == "action"), None)
@@ -266,17 +277,6 @@ class Connection:
         out.extend(f"{key}: {value}\r\n" for key, value in headers)
         out.append("\r\n")
         self.write("".join(out))
-
-    def wants(self, category: str, text: str) -> bool:
-        """Whether this connection gets a broadcast event: logged in, allowed to read its class,
-        asked for it, and let through by its filters (manager.c's ``match_filter``)."""
-        if not self.authenticated or self.user is None:
-            return False
-        if category not in self.user.read or category not in self.event_mask:
-            return False
-        if self.include_filters and not any(f.search(text) for f in self.include_filters):
-            return False
-        return not any(f.search(text) for f in self.exclude_filters)
 
     def close(self) -> None:
         """Close after what was written so far has gone out (Asterisk's Goodbye)."""
@@ -511,7 +511,7 @@ class AMIServer:
         *,
         times: int = 1,
         delay: float = 0.0,
-        size: int = 1024 * 1024,
+        size: int = MIB,
     ) -> Fault:
         """Arm a fault for the next ``times`` requests for ``action`` (``None``: any); see
         ``sdk.testing.faults`` for the kinds. Returns it; its ``hits`` count its uses."""
@@ -641,15 +641,12 @@ class AMIServer:
     ) -> ReceivedMessage:
         """Wait until a received message satisfies ``predicate``; raise TimeoutError if none."""
         with self._received_cond:
-            found: list[ReceivedMessage] = []
-
-            def check() -> bool:
-                found[:] = [m for m in self.received if predicate(m)][:1]
-                return bool(found)
-
-            if not self._received_cond.wait_for(check, timeout):
+            found = self._received_cond.wait_for(  # the first match (a message is never false)
+                lambda: next((m for m in self.received if predicate(m)), None), timeout
+            )
+            if found is None:
                 raise TimeoutError(f"no matching message received within {timeout} s")
-            return found[0]
+            return found
 
     def handle(self, action: str, func: Callable[[Connection, ReceivedMessage], None]) -> None:
         """Answer ``action`` with ``func(connection, request)`` instead of the built-in
