@@ -273,6 +273,9 @@ class _Recorder:
             if new:
                 self._writer.writeheader()
         self._bar: Any = None
+        # The progress bar's tally, kept as results come (statuses in first-seen order, as
+        # report.counts gives them) rather than recounted over all results for each one.
+        self._counts: Counter[str] = Counter()
         if progress:
             from tqdm.auto import tqdm  # renders in a terminal, and as a widget in a notebook
 
@@ -285,8 +288,9 @@ class _Recorder:
                 self._writer.writerow(result.row())
                 self._file.flush()  # type: ignore[union-attr]
             if self._bar is not None:
+                self._counts[result.status] += 1
                 self._bar.update(1)
-                self._bar.set_postfix(self.report.counts, refresh=False)
+                self._bar.set_postfix(self._counts, refresh=False)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -101,17 +101,24 @@ def check_available(
     ``actions`` is the server's ListCommands answer when known (it decides); else the
     server's version decides for actions that left Asterisk.
     """
+    offered = None if actions is None else frozenset(n.lower() for n in actions)
+    _check_offered(action, offered, ami_version)
+
+
+def _check_offered(action: Action, offered: frozenset[str] | None, ami_version: str | None) -> None:
+    """``check_available`` with the server's action names already lowercased (or None)."""
     name = action.ACTION
-    if name.lower() in ALWAYS:
+    lowered = name.lower()
+    if lowered in ALWAYS or (offered is not None and lowered in offered):
         return
     cls = type(action)
+    major = asterisk_major(ami_version)
+    removal = _removal_note(cls, major) if major is not None else None
+    if offered is None and removal is None:
+        return
     replacement = getattr(cls, "REPLACED_BY", "") or None
     instead = f"; use {replacement} instead" if replacement else ""
-    major = asterisk_major(ami_version)
-    if actions is not None:
-        if any(n.lower() == name.lower() for n in actions):
-            return
-        removal = _removal_note(cls, major) if major is not None else None
+    if offered is not None:
         if removal is not None:
             raise ActionUnavailable(name, removal + instead, replacement)
         privilege = getattr(cls, "PRIVILEGE", "")
@@ -127,15 +134,12 @@ def check_available(
             f" answer, so {why}{instead}",
             replacement,
         )
-    if major is not None:
-        removal = _removal_note(cls, major)
-        if removal is not None:
-            raise ActionUnavailable(
-                name,
-                f"{removal}{instead} (if this server has it from a module of its own, call"
-                " server_actions() first: the server's list then decides)",
-                replacement,
-            )
+    raise ActionUnavailable(
+        name,
+        f"{removal}{instead} (if this server has it from a module of its own, call"
+        " server_actions() first: the server's list then decides)",
+        replacement,
+    )
 
 
 class ServerInfo:
@@ -167,6 +171,8 @@ class ServerInfo:
 
             response = self.send(ListCommands(), timeout=timeout, check=True)  # type: ignore[attr-defined]
             cache["actions"] = parse_list_commands(response)
+            # Looked up before every action sent: lowercased once here, not per action.
+            cache["offered"] = frozenset(n.lower() for n in cache["actions"])
         return dict(cache["actions"])
 
     def asterisk_version(
@@ -188,4 +194,4 @@ class ServerInfo:
 
     def _check_available(self, action: Action) -> None:
         cache = self._server_info_cache()
-        check_available(action, cache.get("actions"), getattr(self, "ami_version", None))
+        _check_offered(action, cache.get("offered"), getattr(self, "ami_version", None))

@@ -32,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn, TextIO
 
 from sdk.action import Action
+from sdk.display import text_table
 from sdk.errors import (
     AMIError,
     AuthenticationError,
@@ -171,10 +172,6 @@ def _action_class(name: str) -> type[Action]:
     return registry[canonical]
 
 
-def _summary(cls: type[Action]) -> str:
-    return (cls.__doc__ or "").strip().split("\n")[0]
-
-
 def _slug(text: str) -> str:
     out = "".join(c.lower() if c.isalnum() else "-" for c in text)
     return "-".join(part for part in out.split("-") if part)
@@ -192,7 +189,7 @@ def _option_names(attribute: str, info: FieldInfo) -> list[str]:
 def _action_parser(cls: type[Action]) -> argparse.ArgumentParser:
     parser = _Parser(
         prog=f"ami send {cls.ACTION}",
-        description=_summary(cls),
+        description=cls.SUMMARY,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--action-id", help="ActionID to send (default: one the session makes)")
@@ -290,11 +287,8 @@ def table(
         columns.extend(c for c in row if c not in columns and c not in skip)
     if not columns:
         return
-    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
-    print("  ".join(c.ljust(widths[c]) for c in columns).rstrip(), file=out)
-    print("  ".join("-" * widths[c] for c in columns), file=out)
-    for row in rows:
-        print("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns).rstrip(), file=out)
+    cells = [[str(row.get(c, "")) for c in columns] for row in rows]
+    print(text_table(columns, cells, width=sys.maxsize), file=out)  # cells never cut
 
 
 def _print_response(response: Response, out: TextIO, as_json: bool) -> None:
@@ -329,7 +323,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     for name in names:
         cls = registry[name]
         available = ",".join(getattr(cls, "AVAILABLE_IN", ()))
-        rows.append({"action": name, "asterisk": available, "summary": _summary(cls)})
+        rows.append({"action": name, "asterisk": available, "summary": cls.SUMMARY})
     if args.json:
         json.dump(rows, out, indent=2)
         out.write("\n")
@@ -353,10 +347,10 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
         for attribute, info in cls.fields()
     ]
     if args.json:
-        json.dump({"action": cls.ACTION, "summary": _summary(cls), "fields": fields}, out, indent=2)
+        json.dump({"action": cls.ACTION, "summary": cls.SUMMARY, "fields": fields}, out, indent=2)
         out.write("\n")
         return EXIT_OK
-    print(f"{cls.ACTION}: {_summary(cls)}", file=out)
+    print(f"{cls.ACTION}: {cls.SUMMARY}", file=out)
     for label, attr in (
         ("module", "MODULE"),
         ("write class", "PRIVILEGE"),

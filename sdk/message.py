@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from sdk.display import events_html, events_text, response_html
+from sdk.errors import ActionError
 
 if TYPE_CHECKING:
     import pandas
@@ -60,16 +61,6 @@ class Headers(Sequence[tuple[str, str]]):
         self._index: dict[str, str] | None = None
         self._text: str | None = None
         self._low: str | None = None
-
-    @classmethod
-    def _from_text(cls, text: str) -> Headers:
-        """Headers of ``text`` (complete lines joined by LF), split into pairs on demand."""
-        headers = cls.__new__(cls)
-        headers._pairs = None
-        headers._index = None
-        headers._text = text
-        headers._low = None
-        return headers
 
     def _parse(self) -> tuple[tuple[str, str], ...]:
         """The pairs of the text (and its lines without a colon, in ``_unparsed``)."""
@@ -328,8 +319,6 @@ class Response(Message):
     def raise_for_error(self) -> Response:
         """Raise ``sdk.ActionError`` when the server answered Error; else return self."""
         if not self.ok:
-            from sdk.errors import ActionError
-
             raise ActionError(self)
         return self
 
@@ -353,11 +342,6 @@ class Response(Message):
         return response_html(self)
 
 
-def events_table_html(events: Sequence[Message]) -> str:
-    """Events as one HTML table: a row an event, a column a header name."""
-    return events_html(events)
-
-
 _new = object.__new__
 
 
@@ -365,7 +349,7 @@ def message_from_text(text: str, first: str, value: str) -> Message:
     """The message of ``text`` (its lines joined by LF), whose first line is the header
     ``first`` (lowercase name) with ``value``: Response, Event, or neither. Its headers are
     split into pairs only when something walks them."""
-    headers = _new(Headers)  # Headers._from_text, one call less: one per message counts
+    headers = _new(Headers)  # kept as text, split on demand; built inline: one per message
     headers._pairs = None
     headers._index = None
     headers._text = text

@@ -37,6 +37,7 @@ import attrs
 from sdk.action import Action
 from sdk.capabilities import ServerInfo
 from sdk.errors import (
+    ActionError,
     AMIError,
     AuthenticationError,
     ConnectionError,
@@ -119,7 +120,6 @@ class PendingResponse:
         "action",
         "action_id",
         "error",
-        "events",
         "response",
     )
 
@@ -127,7 +127,6 @@ class PendingResponse:
         self.action = action
         self.action_id = action_id
         self.response: Response | None = None
-        self.events: list[Event] = []
         self.error: AMIError | None = None
         self._done = False
         # Held until the answer comes: a lock costs a fraction of a threading.Event, and
@@ -136,6 +135,11 @@ class PendingResponse:
         self._gate.acquire()
         self._transport: Transport | None = None
         self._unsent = False  # failed before any of its bytes were written
+
+    @property
+    def events(self) -> list[Event]:
+        """The list items that came so far: the response's own ``events`` (none before it)."""
+        return self.response.events if self.response is not None else []
 
     def done(self) -> bool:
         return self._done
@@ -640,8 +644,6 @@ class Session(ServerInfo):
         response = pending.response
         assert response is not None
         if check and not response.ok:
-            from sdk.errors import ActionError
-
             raise ActionError(response, pending.action.ACTION)
         return response
 
@@ -840,7 +842,6 @@ class Session(ServerInfo):
                 complete_name is not None and event.name.lower() == complete_name.lower()
             )
             if not ends:
-                pending.events.append(event)
                 pending.response.events.append(event)
                 return True
             pending.response.complete = event

@@ -143,17 +143,22 @@ class Parser:
         if tail:
             self._lines(tail.split("\n")[:-1], out)
 
+    def _raw_line(self, line: str, unparsed: list[str]) -> None:
+        """Keep one line of raw CLI text; ``--END COMMAND--`` ends the text (``_raw = 2``:
+        the blank line after it ends the message), and is not kept."""
+        if line.endswith(END_COMMAND):
+            line = line[: -len(END_COMMAND)]
+            self._raw = 2
+            if not line:
+                return
+        unparsed.append(line)
+
     def _lines(self, lines: list[str], out: list[Message]) -> None:
         pairs = self._pairs
         unparsed = self._unparsed
         for line in lines:
             if self._raw == 1:  # raw CLI text, blank lines included, up to --END COMMAND--
-                if line.endswith(END_COMMAND):
-                    line = line[: -len(END_COMMAND)]
-                    self._raw = 2
-                    if not line:
-                        continue
-                unparsed.append(line)
+                self._raw_line(line, unparsed)
                 continue
             if self._raw == 2:
                 if line:
@@ -170,11 +175,7 @@ class Parser:
             if pairs and pairs[0][1] == "Follows" and pairs[0][0].lower() == "response":
                 if not colon or name.lower() not in _FOLLOWS_HEADERS:
                     self._raw = 1  # the raw CLI text of an old-style Command answer
-                    if line.endswith(END_COMMAND):
-                        line = line[: -len(END_COMMAND)]
-                        self._raw = 2
-                    if line:
-                        unparsed.append(line)
+                    self._raw_line(line, unparsed)
                     continue
             if not colon:
                 unparsed.append(line)

@@ -6,12 +6,14 @@ from typing import Any
 
 import ipywidgets as W
 
+from sdk.display import STATUS_COLORS
+
 __all__ = ["ERROR_COLOR", "HINT_COLOR", "OK_COLOR", "Component"]
 
 # JupyterLab's theme variables first, so dark themes keep their contrast.
-ERROR_COLOR = "var(--jp-error-color1, #c62828)"
+ERROR_COLOR = STATUS_COLORS["error"]  # var(--jp-error-color1, #c62828): as sdk.display shows it
 HINT_COLOR = "var(--jp-ui-font-color2, #757575)"
-OK_COLOR = "var(--jp-success-color1, #2e7d32)"
+OK_COLOR = STATUS_COLORS["success"]
 
 
 class Component:

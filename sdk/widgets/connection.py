@@ -262,6 +262,9 @@ class ConnectionPanel(Component):
                 f"{where}",
                 ok=True,
             )
+        self._notify_listeners()
+
+    def _notify_listeners(self) -> None:
         for callback in list(self._listeners):
             try:
                 callback()
@@ -289,11 +292,7 @@ class ConnectionPanel(Component):
         if self.server is not None:
             self.server.stop()
             self.server = None
-        for callback in list(self._listeners):
-            try:
-                callback()
-            except Exception:
-                log.exception("connection listener %r failed", callback)
+        self._notify_listeners()
         self._listeners.clear()
         for widget in self._widgets:
             widget.close()

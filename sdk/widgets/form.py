@@ -32,7 +32,7 @@ from sdk.errors import (
 )
 from sdk.message import Response
 from sdk.session import Session
-from sdk.widgets.base import HINT_COLOR, Component
+from sdk.widgets.base import ERROR_COLOR, HINT_COLOR, Component
 from sdk.widgets.editors import FieldEditor, editor_for, problems_html
 
 __all__ = ["ActionForm", "History", "Sent", "session_of"]
@@ -224,9 +224,7 @@ class ActionForm(Component):
     def _field_row(self, editor: FieldEditor) -> W.Widget:
         info = editor.info
         mark = (
-            " <span title='required' style='color:var(--jp-error-color1, #c62828)'>*</span>"
-            if info.required
-            else ""
+            f" <span title='required' style='color:{ERROR_COLOR}'>*</span>" if info.required else ""
         )
         label = W.HTML(
             f"<b>{html.escape(info.header)}</b>{mark}"
