@@ -141,6 +141,9 @@ class ConnectionError(AMIError, builtins.ConnectionError):  # noqa: A001 - the t
     """Could not connect, or the connection was lost. Raised for an action means it was not
     sent (its message says so); ``OutcomeUnknown`` means it may have been."""
 
+    def __init__(self, message: str) -> None:  # not OSError's (errno, strerror) signature
+        super().__init__(message)
+
 
 class OutcomeUnknown(ConnectionError):
     """The connection was lost while an action was in flight: it may or may not have run.
