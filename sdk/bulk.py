@@ -311,7 +311,7 @@ class _Job:
     pbx: PBX
     targets: list[Target]
     event: str
-    content: str | None
+    content: str | tuple[str, ...] | None
     content_type: str | None
     timeout: float
     dry_run: bool
@@ -473,7 +473,8 @@ def bulk_notify(
     todo = [
         t for t in todo if not (t.key in seen or seen.add(t.key))
     ]  # a duplicate row is one target
-    body = "\n".join(content) if isinstance(content, (list, tuple)) else content
+    # body lines kept as given: joined and split again, a trailing empty line would be lost
+    body = content if content is None or isinstance(content, str) else tuple(content)
     stop = threading.Event()
     recorder = _Recorder(path if not dry_run else None, len(todo), progress)
     recorder.report.skipped = len(wanted) - len(todo)

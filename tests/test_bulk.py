@@ -342,3 +342,25 @@ def test_a_pbx_that_dies_mid_run_leaves_the_others_unharmed(
     sent = {m.get("Endpoint") for m in notifies(pbx22)}
     unsent = {r.target for r in report.results if r.status == "unreachable"}
     assert not sent & unsent  # "unreachable" was really not sent
+
+
+def test_body_lines_given_as_a_list_reach_the_phone_as_given(pbx20: AMIServer) -> None:
+    """A list of body lines is sent line for line, as send_notify sends it: an empty line
+    at the end is a line too."""
+    report = bulk_notify(
+        [{"pbx": "east", "target": "p1"}],
+        pbxs=config(east=pbx20),
+        secrets={"east": "s3cret"},
+        event="message-summary",
+        content=["Messages-Waiting: yes", ""],
+        content_type="application/simple-message-summary",
+        progress=False,
+    )
+    assert [r.status for r in report.results] == ["ok"]
+    [sent] = notifies(pbx20)
+    assert sent.getall("Variable") == [
+        "Event=message-summary",
+        "Content-Type=application/simple-message-summary",
+        "Content=Messages-Waiting: yes",
+        "Content=",
+    ]
