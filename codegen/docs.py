@@ -90,7 +90,8 @@ class DocSet:
 
 
 def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+    """``20.10.1`` → ``(20, 10, 1)``, to sort versions; a part that is not a number is 0."""
+    return tuple(int(part) if part.isdigit() else 0 for part in str(version).split("."))
 
 
 def version_from_name(path: Path) -> str | None:

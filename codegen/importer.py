@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from codegen import SPECS_DIR
-from codegen.docs import DocAction, DocParam, DocSet, read_docs, table_document
+from codegen.docs import DocAction, DocParam, DocSet, _version_key, read_docs, table_document
 from codegen.naming import attribute_name
 from codegen.spec import FieldSpec, load_spec_text
 from sdk.fields import HEADER_NAME, FieldInfo, indexed_header
@@ -183,6 +183,15 @@ def _keep(field: dict[str, Any], old: dict[str, Any] | None, keep_docs: bool, te
         field["doc"] = text
 
 
+def _note_open_values(param: DocParam, where: str, notes: list[str]) -> None:
+    """Note that ``param`` lists values that only illustrate a syntax (kept a string)."""
+    if param.values and not param.closed:
+        notes.append(
+            f"note     {where}: its enumeration describes a syntax, not a closed set"
+            " of values: written as a string"
+        )
+
+
 def _fields(
     doc: DocAction, old_fields: Sequence[dict[str, Any]], keep_docs: bool
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -225,11 +234,7 @@ def _fields(
                 }
                 groups[text] = group
                 fields.append(group)
-            if param.values and not param.closed:
-                notes.append(
-                    f"note     {where}: its enumeration describes a syntax, not a closed set"
-                    " of values: written as a string"
-                )
+            _note_open_values(param, where, notes)
             old_member = group["_old_members"].get(member.lower())
             entry = _plain_field(
                 DocParam(
@@ -246,11 +251,7 @@ def _fields(
         if not HEADER_NAME.fullmatch(param.name) or not name.isidentifier():
             notes.append(f"unmapped {where}: {param.name!r} cannot be a header and attribute")
             continue
-        if param.values and not param.closed:
-            notes.append(
-                f"note     {where}: its enumeration describes a syntax, not a closed set"
-                " of values: written as a string"
-            )
+        _note_open_values(param, where, notes)
         fields.append(_plain_field(param, by_header.get(param.name.lower()), keep_docs))
     for group in groups.values():
         group.pop("_old_members")
@@ -262,6 +263,11 @@ def _fields(
 # --- one spec --------------------------------------------------------------------------------
 
 
+def _last_doc(docsets: Sequence[DocSet], name: str) -> DocAction:
+    """Action ``name`` as the last documentation file that has it says (that one wins)."""
+    return [d for d in docsets if name in d.actions][-1].actions[name]
+
+
 def import_action(
     name: str,
     docsets: Sequence[DocSet],
@@ -271,8 +277,7 @@ def import_action(
 ) -> tuple[dict[str, Any], list[str]]:
     """The spec data for action ``name`` from the documentation files that have it (the last
     one given wins for parameters), merged with ``old``; and the notes of what was not mapped."""
-    having = [d for d in docsets if name in d.actions]
-    doc = having[-1].actions[name]
+    doc = _last_doc(docsets, name)
     old = old or {}
     spec: dict[str, Any] = {"action": name}
     if old.get("summary") and PLACEHOLDER not in old["summary"]:
@@ -286,7 +291,9 @@ def import_action(
     elif keep_docs and doc.description:
         spec["description"] = doc.description
     spec["module"] = doc.module
-    since = min((d.actions[name].first_version for d in having), key=_version_key)
+    since = min(
+        (d.actions[name].first_version for d in docsets if name in d.actions), key=_version_key
+    )
     if since:
         spec["since"] = since
     for key in ("removed_in", "privilege"):
@@ -314,10 +321,6 @@ def import_action(
     if old.get("rules"):
         spec["rules"] = old["rules"]  # rules across fields are ours: the docs have none
     return spec, notes
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(p) if p.isdigit() else 0 for p in str(version).split("."))
 
 
 def curated_differences(spec_text: str, doc: DocAction) -> list[str]:
@@ -485,7 +488,7 @@ def run_import(
         path = out_dir / f"{name}.yaml"
         old, old_text = _read_existing(path)
         if old is not None and old.get("curated") and not force:
-            doc = [d for d in docsets if name in d.actions][-1].actions[name]
+            doc = _last_doc(docsets, name)
             differences = curated_differences(old_text or "", doc)
             tail = f"; the docs differ: {'; '.join(differences)}" if differences else ""
             report(f"curated  {name}: hand-curated, left as it is (--force overwrites){tail}")

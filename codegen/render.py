@@ -66,33 +66,31 @@ def _pieces(text: str, room: int) -> list[str]:
     return pieces
 
 
-def kwarg(key: str, text: str, indent: int = 8) -> str:
-    """``key="text",`` at ``indent``; a string too long for one line is parenthesized and, if
-    still too long, split into implicitly joined pieces (as ruff leaves them)."""
+def _string_assign(head: str, text: str, indent: int, tail: str = "") -> str:
+    """``head`` (which starts at ``indent``), the literal of ``text``, then ``tail``; a string
+    too long for one line is parenthesized and, if still too long, split into implicitly
+    joined pieces (as ruff leaves them)."""
     pad = " " * indent
     literal = pystr(text)
-    if indent + len(key) + 1 + len(literal) + 1 <= WIDTH:
-        return f"{pad}{key}={literal},"
+    if len(head) + len(literal) + len(tail) <= WIDTH:
+        return f"{head}{literal}{tail}"
     inner = indent + 4
     if inner + len(literal) <= WIDTH:
-        return f"{pad}{key}=(\n{pad}    {literal}\n{pad}),"
+        return f"{head}(\n{pad}    {literal}\n{pad}){tail}"
     lines = [f"{pad}    {pystr(piece)}" for piece in _pieces(text, WIDTH - inner)]
-    return f"{pad}{key}=(\n" + "\n".join(lines) + f"\n{pad}),"
+    return f"{head}(\n" + "\n".join(lines) + f"\n{pad}){tail}"
+
+
+def kwarg(key: str, text: str, indent: int = 8) -> str:
+    """``key="text",`` at ``indent``, parenthesized and split as ruff leaves a string too long
+    for one line."""
+    return _string_assign(f"{' ' * indent}{key}=", text, indent, ",")
 
 
 def classvar(name: str, text: str, indent: int = 4) -> str:
     """``NAME: ClassVar[str] = "text"`` at ``indent``, parenthesized and split as ruff leaves
     a string too long for one line."""
-    pad = " " * indent
-    head = f"{pad}{name}: ClassVar[str] = "
-    literal = pystr(text)
-    if len(head) + len(literal) <= WIDTH:
-        return head + literal
-    inner = indent + 4
-    if inner + len(literal) <= WIDTH:
-        return f"{head}(\n{pad}    {literal}\n{pad})"
-    lines = [f"{pad}    {pystr(piece)}" for piece in _pieces(text, WIDTH - inner)]
-    return f"{head}(\n" + "\n".join(lines) + f"\n{pad})"
+    return _string_assign(f"{' ' * indent}{name}: ClassVar[str] = ", text, indent)
 
 
 def tuplevar(name: str, values: Iterable[str], indent: int = 4) -> str:

@@ -16,11 +16,10 @@ import attrs
 import yaml
 
 from codegen.naming import attribute_name, module_name
-from sdk.fields import HEADER_NAME, SCALAR_KINDS, indexed_header
+from sdk.fields import HEADER_NAME, KINDS, SCALAR_KINDS, indexed_header
 
 __all__ = ["ActionSpec", "FieldSpec", "SpecError", "SpecErrors", "load_specs"]
 
-KINDS = ("string", "integer", "boolean", "enum", "variables", "headers", "indexed")
 NAME_RULES = ("variable", "sip-token")
 # Attributes every action already has; a field may not take one of these names.
 RESERVED = frozenset(
@@ -97,13 +96,13 @@ class FieldSpec:
         }[self.kind]
 
 
-RULE_KINDS = ("exactly_one_of", "forbidden_names", "unique_names", "name_requires")
 RULE_CLASSES = {
     "exactly_one_of": "ExactlyOneOf",
     "forbidden_names": "ForbiddenNames",
     "unique_names": "UniqueNames",
     "name_requires": "NameRequires",
 }
+RULE_KINDS = tuple(RULE_CLASSES)
 
 
 @attrs.frozen

@@ -77,7 +77,7 @@ def fast_init(cls: type[A]) -> type[A]:
     return cls
 
 
-def _plain_problem(info: FieldInfo, text: str) -> str | None:
+def _plain_problem(text: str) -> str | None:
     problem = check_value(text)
     if problem:
         return problem
@@ -160,7 +160,7 @@ def _encode(action: Action, *, check: bool) -> tuple[bytes, list[FieldProblem]]:
         if check:
             text, problem = _scalar_text(value, info)
             if problem is None:
-                problem = _plain_problem(info, text)  # type: ignore[arg-type]
+                problem = _plain_problem(text)  # type: ignore[arg-type]
             if problem is None:
                 line, problem = _encode_line(info.header, text)  # type: ignore[arg-type]
             if problem is not None:
@@ -263,7 +263,7 @@ def _encode_headers(
         elif header.lower() in own:
             problem = f"header name {header!r} clashes with a header the action already has"
         else:
-            problem = _plain_problem(info, text)
+            problem = _plain_problem(text)
             if problem is not None:
                 problem = f"value of {header!r} {problem}"
         if problem is None:
@@ -320,7 +320,7 @@ def _encode_indexed(
                 continue
             text, problem = _scalar_text(item, minfo)
             if problem is None:
-                problem = _plain_problem(minfo, text)  # type: ignore[arg-type]
+                problem = _plain_problem(text)  # type: ignore[arg-type]
             if problem is None:
                 line, problem = _encode_line(header, text)  # type: ignore[arg-type]
                 if line is not None:
@@ -363,7 +363,7 @@ def _action_id_problems(action_id: Any) -> list[FieldProblem]:
         return [
             FieldProblem("action_id", "ActionID", "must not be empty: Asterisk would not echo it")
         ]
-    problem = _plain_problem(FieldInfo("ActionID"), action_id)
+    problem = _plain_problem(action_id)
     if problem is None:
         problem = _encode_line("ActionID", action_id)[1]
     return [FieldProblem("action_id", "ActionID", problem)] if problem else []
@@ -482,13 +482,9 @@ class Action:
                 values[name] = Variables(pairs)
             else:
                 raw = message.get(info.header)
-                if raw is not None and info.kind == "integer":
-                    try:
-                        values[name] = int(raw)
-                        continue
-                    except ValueError:
-                        pass
-                values[name] = raw
+                values[name] = (
+                    _int_or_text(raw) if raw is not None and info.kind == "integer" else raw
+                )
         obj = object.__new__(cls)
         for name, value in values.items():
             object.__setattr__(obj, name, value)

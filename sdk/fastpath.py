@@ -81,16 +81,10 @@ def _too_long(wire: str) -> bool:
     return max(map(len, wire.split("\r\n"))) > _LINE_ROOM
 
 
-def encoder(fields: Sequence[tuple[str, FieldInfo]], rules: Sequence[Any] = ()) -> Encoder | None:
-    """The fast-path encoder of an action class with ``fields`` (wire order, ActionID
-    excluded) and cross-field ``rules``, or None when a field is of a kind left to the full
-    check. It returns the header lines after ActionID, or None: check in full."""
-    body = [
-        "    action_id = self.action_id",
-        "    if action_id is not None and not plain_action_id(action_id):",
-        "        return None",
-    ]
-    namespace: dict[str, Any] = {
+def _namespace(rules: Sequence[Any], **more: Any) -> dict[str, Any]:
+    """The globals of a generated function: what both kinds read, and ``more``."""
+    return {
+        **more,
         "Variables": Variables,
         "plain_action_id": plain_action_id,
         "tokens": _TOKENS,
@@ -98,14 +92,45 @@ def encoder(fields: Sequence[tuple[str, FieldInfo]], rules: Sequence[Any] = ()) 
         "too_long": _too_long,
         "rules": tuple(rules),
     }
+
+
+def _braced(header: str) -> str:
+    """The start of ``header``'s line as a piece of an f-string: its braces doubled."""
+    return f"{header}: ".replace("{", "{{").replace("}", "}}")
+
+
+def _tail(wire: list[str], rules: Sequence[Any], bail: str, sets: Sequence[str] = ()) -> list[str]:
+    """Source lines that join the ``wire`` pieces (of an f-string) in ``wire``, ``bail`` when
+    it is not ASCII or has a line too long, run ``sets``, then ``bail`` at a broken rule
+    (the rules read the attributes: ``sets`` store them first)."""
+    lines = [
+        f"wire = f{''.join(wire)!r}",
+        f"if not wire.isascii() or (len(wire) > {MAX_LINE_BYTES} and too_long(wire)):",
+        f"    {bail}",
+        *sets,
+    ]
+    if rules:
+        lines += ["for rule in rules:", "    if rule.check(self):", f"        {bail}"]
+    return lines
+
+
+def encoder(fields: Sequence[tuple[str, FieldInfo]], rules: Sequence[Any] = ()) -> Encoder | None:
+    """The fast-path encoder of an action class with ``fields`` (wire order, ActionID
+    excluded) and cross-field ``rules``, or None when a field is of a kind left to the full
+    check. It returns the header lines after ActionID, or None: check in full."""
+    body = [
+        "action_id = self.action_id",
+        "if action_id is not None and not plain_action_id(action_id):",
+        "    return None",
+    ]
+    namespace = _namespace(rules)
     wire: list[str] = []  # the pieces of the f-string that joins the lines
     pair_counts: list[str] = []
     scalars = 0
     for n, (name, info) in enumerate(fields):
-        prefix = f"{info.header}: "
-        braced = prefix.replace("{", "{{").replace("}", "}}")
+        braced = _braced(info.header)
         v, s = f"v{n}", f"s{n}"
-        body.append(f"    {v} = self.{name}")
+        body.append(f"{v} = self.{name}")
         if info.kind == "variables":
             body += _variables(v, s, n, braced, info)
             pair_counts.append(f"len(p{n})")
@@ -117,32 +142,19 @@ def encoder(fields: Sequence[tuple[str, FieldInfo]], rules: Sequence[Any] = ()) 
             return None  # headers, indexed: the full check
         check, text = f"not ({scalar[0]})", scalar[1]
         if info.required:
-            body += [
-                f'    if {v} is None or {v} == "" or {check}:',
-                "        return None",
-            ]
+            body += [f'if {v} is None or {v} == "" or {check}:', "    return None"]
             if text != v:
-                body.append(f"    {v} = {text}")
+                body.append(f"{v} = {text}")
             wire.append(f"{braced}{{{v}}}\r\n")
             continue
-        body += [f"    {line}" for line in _optional(v, s, braced, scalar, "return None")]
+        body += _optional(v, s, braced, scalar, "return None")
         wire.append(f"{{{s}}}")
     if pair_counts:
         room = MAX_LINES - 2 - scalars
-        body += [f"    if {' + '.join(pair_counts)} > {room}:", "        return None"]
-    body += [
-        f"    wire = f{''.join(wire)!r}",
-        f"    if not wire.isascii() or (len(wire) > {MAX_LINE_BYTES} and too_long(wire)):",
-        "        return None",
-    ]
-    if rules:
-        body += [
-            "    for rule in rules:",
-            "        if rule.check(self):",
-            "            return None",
-        ]
-    body.append("    return wire.encode()")
-    source = "def plain_wire(self):\n" + "\n".join(body) + "\n"
+        body += [f"if {' + '.join(pair_counts)} > {room}:", "    return None"]
+    body += _tail(wire, rules, "return None")
+    body.append("return wire.encode()")
+    source = "def plain_wire(self):\n" + "".join(f"    {line}\n" for line in body)
     exec(compile(source, "<sdk.fastpath>", "exec"), namespace)
     encode: Encoder = namespace["plain_wire"]
     encode.source = source  # type: ignore[attr-defined]  # for tests and curious readers
@@ -155,7 +167,7 @@ def _plain_choice(choice: str) -> bool:
 
 def _variables(v: str, s: str, n: int, braced: str, info: FieldInfo) -> list[str]:
     """Source lines for a ``variables`` field: ``s{n}`` gets its lines, escaped."""
-    lines = [
+    return [
         f"if type({v}) is not Variables or {v}.problems:",
         "    return None",
         f"p{n} = {v}._pairs",
@@ -163,7 +175,6 @@ def _variables(v: str, s: str, n: int, braced: str, info: FieldInfo) -> list[str
         "    return None",
         *_pair_lines(f"p{n}", s, braced, info, "return None"),
     ]
-    return [f"    {line}" for line in lines]
 
 
 def _plain_scalar(
@@ -250,18 +261,13 @@ def initializer(
         return None  # fields outside the spec's (a hand-written subclass): attrs only
     attrs_init = cls.__init__
     alias = {name: by_name[name].alias or name for name in order}
-    namespace: dict[str, Any] = {
-        "cls": cls,
-        "attrs_init": attrs_init,
-        "NOTHING": attrs.NOTHING,
-        "Variables": Variables,
-        "new_variables": Variables.__new__,
-        "plain_action_id": plain_action_id,
-        "tokens": _TOKENS,
-        "token": _token,
-        "too_long": _too_long,
-        "rules": tuple(rules),
-    }
+    namespace = _namespace(
+        rules,
+        cls=cls,
+        attrs_init=attrs_init,
+        NOTHING=attrs.NOTHING,
+        new_variables=Variables.__new__,
+    )
     params = []
     for name in order:
         default = by_name[name].default
@@ -285,7 +291,7 @@ def initializer(
     room = MAX_LINES - 2 - (len(fields) - sets)  # lines left for pairs: Action, ActionID
     for n, (name, info) in enumerate(fields):
         v, s = alias[name], f"s{n}"
-        braced = f"{info.header}: ".replace("{", "{{").replace("}", "}}")
+        braced = _braced(info.header)
         if info.kind == "variables":
             body += _fused_variables(v, s, n, braced, info, fallback, room if sets == 1 else None)
             stored.append((name, f"pairs{n}"))
@@ -313,14 +319,7 @@ def initializer(
         wire.append(f"{{{s}}}")
     if len(pair_counts) > 1:  # one alone was checked against its room with its minimum
         body += [f"if {' + '.join(pair_counts)} > {room}:", f"    {fallback}"]
-    body += [
-        f"wire = f{''.join(wire)!r}",
-        f"if not wire.isascii() or (len(wire) > {MAX_LINE_BYTES} and too_long(wire)):",
-        f"    {fallback}",
-    ]
-    body += [f"set_{name}(self, {value})" for name, value in stored]
-    if rules:  # they read the attributes: checked once those are set
-        body += ["for rule in rules:", "    if rule.check(self):", f"        {fallback}"]
+    body += _tail(wire, rules, fallback, [f"set_{name}(self, {value})" for name, value in stored])
     body.append("set__wire(self, wire.encode())")
     source = f"def __init__(self, *, {', '.join(params)}):\n" + "".join(
         f"    {line}\n" for line in body

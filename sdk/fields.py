@@ -455,14 +455,10 @@ def _mask(value: Any) -> str:
     return "None" if value is None else "'***'"
 
 
-_CONVERTERS: dict[str, Callable[[Any], Any] | None] = {
-    "string": None,
+# The converters of scalar kinds that have one (the other kinds' are set in ami_field).
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "integer": _convert_integer,
     "boolean": _convert_boolean,
-    "enum": None,
-    "variables": Variables.of,
-    "headers": ExtraHeaders.of,
-    "indexed": None,  # Records.of, bound to the field's members in ami_field
 }
 
 
@@ -485,7 +481,7 @@ def ami_field(
 
     Kind ``indexed`` takes ``header`` as a pattern (``{member}-{index:06d}``), ``members``
     (attribute → ``FieldInfo`` of one group's headers) and ``start`` (the first index)."""
-    if kind not in _CONVERTERS:
+    if kind not in KINDS:
         raise ValueError(f"unknown field kind {kind!r}; known: {', '.join(KINDS)}")
     if (kind == "indexed") != bool(members):
         raise ValueError("kind 'indexed' needs members, and only it takes them")
@@ -520,7 +516,7 @@ def ami_field(
             return Records.of(value, member_pairs)
 
         return attrs.field(factory=Records, converter=to_records, metadata=metadata, repr=repr_)
-    converter = _CONVERTERS[kind]
+    converter = _CONVERTERS.get(kind)
     if converter is None:
         return attrs.field(default=None, metadata=metadata, repr=repr_)
     return attrs.field(default=None, converter=converter, metadata=metadata, repr=repr_)

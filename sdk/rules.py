@@ -8,6 +8,7 @@ reports each broken rule as a ``FieldProblem`` of the field concerned, with the 
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -29,8 +30,10 @@ def _given(value: Any) -> bool:
     return True
 
 
-def _header(action: Action, name: str) -> str:
-    field = attrs.fields_dict(type(action))[name]
+@functools.cache
+def _header(cls: type[Action], name: str) -> str:
+    """The wire header of attribute ``name`` of ``cls``, looked up once."""
+    field = attrs.fields_dict(cls)[name]
     return field.metadata[METADATA_KEY].header
 
 
@@ -52,13 +55,14 @@ class ExactlyOneOf(Rule):
     fields: tuple[str, ...]
 
     def check(self, action: Action) -> list[FieldProblem]:
-        headers = [_header(action, f) for f in self.fields]
         given = [f for f in self.fields if _given(getattr(action, f))]
         if len(given) == 1:
             return []
+        cls = type(action)
+        headers = [_header(cls, f) for f in self.fields]
         if not given:
             return [FieldProblem(self.fields[0], headers[0], f"give one of {_list(headers)}")]
-        named = [_header(action, f) for f in given]
+        named = [_header(cls, f) for f in given]
         return [
             FieldProblem(
                 given[1],
@@ -78,15 +82,19 @@ class _NamesRule(Rule):
     field: str
     names: tuple[str, ...]
     reason: str
+    # ``names`` lowercased, made once (the rule runs on every construction).
+    _folded: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
 
-    def _named(self, action: Action) -> tuple[str, list[tuple[int, str]]]:
-        """The field's header, and (origin, name) of each pair called one of ``names``."""
-        folded = {n.lower() for n in self.names}
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_folded", frozenset(n.lower() for n in self.names))
+
+    def _named(self, action: Action) -> list[tuple[int, str]]:
+        """(origin, name) of each pair of the field called one of ``names``."""
+        folded = self._folded
         pairs = _pairs(action, self.field)
-        found = [
+        return [
             (pairs.origin(i), name) for i, (name, _) in enumerate(pairs) if name.lower() in folded
         ]
-        return _header(action, self.field), found
 
 
 @attrs.frozen
@@ -94,7 +102,10 @@ class ForbiddenNames(_NamesRule):
     """No pair of ``field`` may be called one of ``names`` (without regard to case)."""
 
     def check(self, action: Action) -> list[FieldProblem]:
-        header, found = self._named(action)
+        found = self._named(action)
+        if not found:
+            return []
+        header = _header(type(action), self.field)
         return [
             FieldProblem(self.field, header, f"{name}: {self.reason}", at) for at, name in found
         ]
@@ -105,11 +116,11 @@ class UniqueNames(_NamesRule):
     """Each of ``names`` may name at most one pair of ``field``."""
 
     def check(self, action: Action) -> list[FieldProblem]:
-        header, found = self._named(action)
         seen: set[str] = set()
         out = []
-        for at, name in found:
+        for at, name in self._named(action):
             if name.lower() in seen:
+                header = _header(type(action), self.field)
                 out.append(
                     FieldProblem(self.field, header, f"{name} a second time: {self.reason}", at)
                 )
@@ -133,4 +144,5 @@ class NameRequires(Rule):
             return []
         index = names.index(self.name.lower())
         message = f"{self.name} without {self.requires}: {self.reason}"
-        return [FieldProblem(self.field, _header(action, self.field), message, pairs.origin(index))]
+        header = _header(type(action), self.field)
+        return [FieldProblem(self.field, header, message, pairs.origin(index))]
