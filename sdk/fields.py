@@ -65,7 +65,6 @@ _ESCAPES = tuple((char, "\\" + char) for char in '\\",()[]')
 # The words a boolean header reads as true or false (lower-cased), as Asterisk's ast_true/ast_false.
 TRUE_WORDS = frozenset({"true", "yes", "y", "t", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "n", "f", "0", "off"})
-_TRUE, _FALSE = TRUE_WORDS, FALSE_WORDS
 
 
 @attrs.frozen
@@ -444,9 +443,9 @@ def _convert_integer(value: Any) -> Any:
 def _convert_boolean(value: Any) -> Any:
     if isinstance(value, str):
         low = value.strip().lower()
-        if low in _TRUE:
+        if low in TRUE_WORDS:
             return True
-        if low in _FALSE:
+        if low in FALSE_WORDS:
             return False
     return value
 
