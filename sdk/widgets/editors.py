@@ -21,7 +21,7 @@ import attrs
 import ipywidgets as W
 
 from sdk.errors import FieldProblem
-from sdk.fields import FieldInfo, Pairs
+from sdk.fields import TRUE_WORDS, FieldInfo, Pairs
 from sdk.widgets.base import ERROR_COLOR, HINT_COLOR
 from sdk.widgets.secret import SecretText
 
@@ -37,8 +37,6 @@ __all__ = [
     "editor_for",
     "problems_html",
 ]
-
-_TRUE = frozenset({"true", "yes", "y", "t", "1", "on"})
 
 
 def problems_html(messages: Sequence[str], *, strong: bool = True) -> str:
@@ -192,7 +190,7 @@ class BooleanEditor(FieldEditor):
     differs from it (no known default: ticked sends true, unticked sends nothing)."""
 
     def build(self) -> W.Widget:
-        self.default = str(self.info.default or "").strip().lower() in _TRUE
+        self.default = str(self.info.default or "").strip().lower() in TRUE_WORDS
         self.box = W.Checkbox(value=self.default, description="yes", indent=False)
         self.box.observe(self._changed, names="value")
         if not self.info.required:
@@ -208,7 +206,7 @@ class BooleanEditor(FieldEditor):
         if value is None:
             self.box.value = self.default
         elif isinstance(value, str):
-            self.box.value = value.strip().lower() in _TRUE
+            self.box.value = value.strip().lower() in TRUE_WORDS
         else:
             self.box.value = bool(value)
 
