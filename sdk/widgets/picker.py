@@ -50,12 +50,20 @@ class ActionPicker(Component):
         self.select.add_class("ami-action-select")
         self.count = W.HTML()
         self.form_box = W.VBox()
-        self.widget = W.VBox(
-            [W.HBox([W.VBox([self.filter, self.select]), self.count]), self.form_box]
-        )
+        chooser = W.VBox([self.filter, self.select])
+        top = W.HBox([chooser, self.count])
+        self.widget = W.VBox([top, self.form_box])
         self.widget.add_class("ami-picker")
-        self._widgets = [self.filter, self.select, self.count, self.form_box, self.widget]
-        self._widgets.extend(self.widget.children)
+        # every widget made here, the inner boxes included: close() closes them all
+        self._widgets = [
+            self.filter,
+            self.select,
+            self.count,
+            chooser,
+            top,
+            self.form_box,
+            self.widget,
+        ]
         self.select.observe(self._selected, names="value")
         self._show_count()
         first = initial if initial is not None else ("Ping" if "Ping" in actions else None)
