@@ -665,7 +665,9 @@ def test_picker_filters_and_rebuilds_the_form(server: AMIServer, panel: Connecti
     assert picker.choose("sipNOTIFY").action_class is SIPnotify
     with pytest.raises(KeyError):
         picker.choose("NoSuchAction")
+    boxes = [picker.widget, *picker.widget.children, *picker.widget.children[0].children]
     picker.close()
+    assert [box for box in boxes if box.comm is not None] == []  # inner boxes closed too
 
 
 def test_explorer_puts_it_all_together_and_closes_everything() -> None:
