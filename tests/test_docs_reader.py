@@ -7,9 +7,11 @@ names and words of our own; the real files are read by ``tests/conformance/``.
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from codegen.docs import (
     table_digest,
     table_document,
 )
+from codegen.snapshots import expand, load_snapshots, read_xslt
 
 XML = """\
 <?xml version="1.0" encoding="UTF-8"?>
@@ -106,6 +109,29 @@ XML = """\
     <managerEventInstance class="EVENT_FLAG_DIALPLAN"><syntax><parameter name="Value"/></syntax></managerEventInstance>
   </managerEvent>
 </docs>
+"""
+
+XSLT = """\
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:template match="channel_snapshot">
+    <xsl:element name="parameter">
+      <xsl:attribute name="name"><xsl:value-of select="concat(@prefix,'Channel')"/></xsl:attribute>
+    </xsl:element>
+    <xsl:element name="parameter">
+      <xsl:attribute name="name"><xsl:value-of select="concat(@prefix, 'ChannelState')"/></xsl:attribute>
+      <para>Zebra state words.</para>
+    </xsl:element>
+  </xsl:template>
+  <xsl:template match="bridge_snapshot">
+    <xsl:element name="parameter">
+      <xsl:attribute name="required">
+        false
+      </xsl:attribute>
+      <xsl:attribute name="name"><xsl:value-of select="concat(@prefix,'BridgeMode')"/></xsl:attribute>
+      <enumlist><enum name="none"/><enum name="talker"/></enumlist>
+    </xsl:element>
+  </xsl:template>
+</xsl:stylesheet>
 """
 
 
@@ -243,3 +269,41 @@ def test_a_file_is_parsed_once_while_its_content_stays(docs) -> None:
 )
 def test_header_kind_proposal(param: DocParam, kind: str) -> None:
     assert header_kind(param) == kind
+
+
+def test_snapshot_blocks_from_the_stylesheet_in_a_tarball(tmp_path: Path) -> None:
+    blocks = read_xslt(XSLT)
+    assert [h.name for h in blocks["channel"]] == ["Channel", "ChannelState"]
+    (mode,) = blocks["bridge"]
+    assert (mode.name, mode.required, mode.required_given) == ("BridgeMode", False, True)
+    assert mode.values == ("none", "talker")
+    assert [h.name for h in expand(DocSnapshot("channel", "Dest"), blocks)] == [
+        "DestChannel",
+        "DestChannelState",
+    ]
+    tarballs = []
+    for version in ("20.1.0", "22.1.0"):
+        tarball = tmp_path / f"asterisk-{version}.tar.gz"
+        with tarfile.open(tarball, "w:gz") as tar:
+            data = XSLT.encode()
+            member = tarfile.TarInfo(f"asterisk-{version}/doc/appdocsxml.xslt")
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+        tarballs.append(str(tarball))
+    out = tmp_path / "snapshots.json"
+    result = _codegen("snapshot-table", *tarballs, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    document = json.loads(out.read_text())
+    assert [s["source"] for s in document["sources"]] == [
+        "asterisk-20.1.0.tar.gz:asterisk-20.1.0/doc/appdocsxml.xslt",
+        "asterisk-22.1.0.tar.gz:asterisk-22.1.0/doc/appdocsxml.xslt",
+    ]
+    assert load_snapshots(out) == blocks
+    other = tmp_path / "other.xslt"
+    other.write_text(XSLT.replace("'Channel'", "'Chan'"))
+    result = _codegen("snapshot-table", tarballs[0], str(other), "--out", str(out))
+    assert result.returncode == 2 and "differ" in result.stderr
+    document["blocks"]["bridge"]["headers"]["BridgeMode"] = True
+    out.write_text(json.dumps(document))
+    with pytest.raises(ValueError, match="table_sha256"):
+        load_snapshots(out)
