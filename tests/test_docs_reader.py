@@ -26,6 +26,7 @@ from codegen.docs import (
     table_digest,
     table_document,
 )
+from codegen.releases import actions_by_release, events_by_release, load_tables
 from codegen.snapshots import expand, load_snapshots, read_xslt
 
 XML = """\
@@ -307,3 +308,55 @@ def test_snapshot_blocks_from_the_stylesheet_in_a_tarball(tmp_path: Path) -> Non
     out.write_text(json.dumps(document))
     with pytest.raises(ValueError, match="table_sha256"):
         load_snapshots(out)
+
+
+def _table(version: str, actions: dict, modules: dict, values: dict) -> dict:
+    return {"asterisk": version, "actions": actions, "modules": modules, "values": values}
+
+
+def test_the_release_view_puts_majors_side_by_side() -> None:
+    tables = {
+        "22.1.0": _table("22.1.0", {"A": {"Mode": False, "New": True}}, {"A": "res_a"}, {}),
+        "16.2.0": _table("16.2.0", {"A": {"mode": True}, "Old": {}}, {}, {"A": {"mode": ["x"]}}),
+        "18.3.0": _table("18.3.0", {"A": {"Mode": True}}, {}, {"A": {"Mode": ["x", "y"]}}),
+    }
+    view = actions_by_release(tables)
+    a = view["A"]
+    assert (a.majors, a.module) == (("16", "18", "22"), "res_a")
+    assert [p.name for p in a.params] == ["Mode", "New"]  # the newest spelling and order
+    mode = a.param("MODE")
+    assert mode.spellings == {"16": "mode", "18": "Mode", "22": "Mode"}
+    assert mode.required == {"16": True, "18": True, "22": False}
+    assert mode.values == {"16": ("x",), "18": ("x", "y")}
+    assert a.param("New").majors == ("22",)
+    assert view["Old"].majors == ("16",) and view["Old"].module == ""
+    with pytest.raises(ValueError, match="two tables for Asterisk 16"):
+        actions_by_release({**tables, "16.3.0": _table("16.3.0", {}, {}, {})})
+
+
+def test_the_release_view_of_events(docs) -> None:
+    table = event_table_document(docs)
+    older = json.loads(json.dumps(table))
+    older["asterisk"] = "18.1.0"
+    del older["events"]["Copy"]
+    older["events"]["Peer"]["headers"].pop("Address")
+    view = events_by_release({"21.1.0": table, "18.1.0": older})
+    assert view["Copy"].majors == ("21",)
+    peer = view["Peer"]
+    assert peer.read_classes["18"] == ("EVENT_FLAG_SYSTEM", "EVENT_FLAG_CALL")
+    assert peer.snapshots["21"] == (("channel", ""), ("bridge", "To"))
+    assert peer.header("address").majors == ("21",)
+    assert peer.header("Cause").required == {"18": False, "21": False}
+
+
+def test_committed_tables_are_checked_against_their_digests(docs, tmp_path: Path) -> None:
+    path = tmp_path / "asterisk-21.1.0.json"
+    path.write_text(json.dumps(table_document(docs)))
+    (tmp_path / "asterisk-21.1.0-events.json").write_text(json.dumps(event_table_document(docs)))
+    assert list(load_tables(tmp_path)) == ["21.1.0"]
+    assert list(load_tables(tmp_path, "-events")) == ["21.1.0"]
+    edited = json.loads(path.read_text())
+    edited["values"]["Box"]["Mode"].append("maybe")
+    path.write_text(json.dumps(edited))
+    with pytest.raises(ValueError, match="details_sha256"):
+        load_tables(tmp_path)
