@@ -7,8 +7,9 @@ snapshot-table`` from the source tarballs of ``../shared/asterisk``. With those 
 the tests here re-derive every committed table and check what only the XML shows (entries
 written twice, missing modules, includes); without them, they check the committed tables
 against their digests and say, as a warning, what was not compared (``AMI_DOCS_REQUIRED=1``
-makes that a failure, as in ``test_docs_tables.py``). The facts of the release view and of
-the recorded events are checked from the committed tables, with or without the XML.
+makes that a failure, as in ``test_docs_tables.py``; ``AMI_DOCS_DIR`` and
+``AMI_SOURCES_DIR`` point to other folders). The facts of the release view and of the
+recorded events are checked from the committed tables, with or without the XML.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from conftest import all_fixtures, load_fixture
 
 from codegen import ROOT
 from codegen.docs import DocSet, event_table_document, header_kind, read_docs, table_document
-from codegen.releases import actions_by_release, events_by_release, load_tables
+from codegen.releases import HeaderReleases, actions_by_release, events_by_release, load_tables
 from codegen.snapshots import SNAPSHOTS_FILE, expand, load_snapshots, snapshot_document
 from sdk.fields import FALSE_WORDS, TRUE_WORDS
 from sdk.message import Event
@@ -155,17 +156,15 @@ def test_fields_that_differ_by_release() -> None:
     options = view["MixMonitor"].param("Options")
     assert options.spellings["18"] == "options" and options.spellings["20"] == "Options"
     assert view["QueueAdd"].param("Reason").majors == ("20", "21", "22", "23")
+
+    def facts(param: HeaderReleases, major: str) -> tuple[object, ...]:
+        return param.spellings.get(major), param.required.get(major), param.values.get(major)
+
     changed = {  # every action whose fields differ from one release to the next
         name
         for name, action in view.items()
         for param in action.params
-        if len(
-            {
-                (param.spellings.get(m), param.required.get(m), param.values.get(m))
-                for m in action.majors
-            }
-        )
-        > 1
+        if len({facts(param, major) for major in action.majors}) > 1
     }
     assert changed == {
         "AOCMessage",
