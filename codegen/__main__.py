@@ -4,7 +4,9 @@
 - ``python -m codegen import-docs core-en_US.xml... (--actions A,B | --all)``: write specs
   from Asterisk's documentation XML (``codegen.importer``);
 - ``python -m codegen doc-table core-en_US.xml --out FILE``: the names and required flags of
-  one documentation file, as the conformance test keeps them.
+  one documentation file, as the conformance test keeps them (``--events``: its events);
+- ``python -m codegen snapshot-table asterisk-V.tar.gz... --out FILE``: the headers of the
+  events' channel and bridge snapshot blocks (``codegen.snapshots``).
 """
 
 from __future__ import annotations
@@ -85,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         from codegen.importer import table_main
 
         return table_main(argv[1:])
+    if argv[:1] == ["snapshot-table"]:
+        from codegen.snapshots import main as snapshot_table
+
+        return snapshot_table(argv[1:])
     return generate(argv)
 
 

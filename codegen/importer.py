@@ -30,7 +30,15 @@ from typing import Any
 import yaml
 
 from codegen import SPECS_DIR
-from codegen.docs import DocAction, DocParam, DocSet, _version_key, read_docs, table_document
+from codegen.docs import (
+    DocAction,
+    DocParam,
+    DocSet,
+    _version_key,
+    event_table_document,
+    read_docs,
+    table_document,
+)
 from codegen.naming import attribute_name
 from codegen.spec import FieldSpec, load_spec_text
 from sdk.fields import HEADER_NAME, FieldInfo, indexed_header
@@ -590,14 +598,19 @@ def table_main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m codegen doc-table",
         description="Write the names and required flags of every action of one documentation"
-        " file as JSON (the tables of tests/conformance).",
+        " file as JSON (the tables of tests/conformance); with --events, its events.",
     )
     parser.add_argument("docs", type=Path)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--asterisk-version")
+    parser.add_argument(
+        "--events", action="store_true", help="the events' table instead of the actions'"
+    )
     args = parser.parse_args(argv)
     (docs,) = _load_docsets([args.docs], args.asterisk_version)
-    text = json.dumps(table_document(docs), indent=1) + "\n"
+    document = event_table_document(docs) if args.events else table_document(docs)
+    text = json.dumps(document, indent=1) + "\n"
     args.out.write_text(text, encoding="utf-8", newline="\n")
-    print(f"{args.out}: {len(docs.actions)} actions of Asterisk {docs.version}")
+    what = f"{len(docs.events)} events" if args.events else f"{len(docs.actions)} actions"
+    print(f"{args.out}: {what} of Asterisk {docs.version}")
     return 0
