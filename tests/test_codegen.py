@@ -222,3 +222,49 @@ def test_users_own_specs_generate_into_their_own_package(tmp_path: Path) -> None
     )
     # the SDK's own generated code is untouched
     assert run_codegen("--check").returncode == 0
+
+
+MY_RELOAD = "action: MyReload\nsummary: Reload our own module.\nfields:\n  - header: Module\n"
+
+
+def test_a_package_without_init_is_named_from_the_working_directory(tmp_path: Path) -> None:
+    specs = tmp_path / "myspecs"
+    specs.mkdir()
+    write(specs, "MyReload.yaml", MY_RELOAD)
+    out = tmp_path / "mypbx" / "actions"  # mypbx has no __init__.py: a namespace package
+    result = run_codegen("--specs", str(specs), "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "package mypbx.actions" in result.stdout
+    package = (out / "__init__.py").read_text()
+    assert "from mypbx.actions.myreload import MyReload" in package
+    assert "``from mypbx.actions import MyReload``" in package
+    code = "from mypbx.actions import MyReload; print(MyReload(module='x').to_bytes('1'))"
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0 and "Module: x" in run.stdout, run.stderr
+
+
+def test_a_package_whose_import_name_cannot_be_told_stops_with_what_to_do(
+    tmp_path: Path,
+) -> None:
+    specs = tmp_path / "myspecs"
+    specs.mkdir()
+    write(specs, "MyReload.yaml", MY_RELOAD)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "lib" / "mypbx" / "actions"  # neither a package nor under the cwd
+    result = run_codegen("--specs", str(specs), "--out", str(out), cwd=elsewhere)
+    assert result.returncode == 2
+    assert f"--out: cannot tell the import name of {out}" in result.stderr
+    assert "--package" in result.stderr
+    assert not out.exists()
+    bad = tmp_path / "my-pbx" / "actions"
+    result = run_codegen("--specs", str(specs), "--out", str(bad), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "would be imported as 'my-pbx.actions', which is not a dotted" in result.stderr
+    result = run_codegen(
+        "--specs", str(specs), "--out", str(out), "--package", "mypbx.actions", cwd=elsewhere
+    )
+    assert result.returncode == 0, result.stderr
+    assert "from mypbx.actions.myreload import MyReload" in (out / "__init__.py").read_text()
