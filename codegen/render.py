@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import subprocess
 import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -234,20 +235,63 @@ def _generated_files(directory: Path) -> list[Path]:
     return out
 
 
+def _git(directory: Path, *args: str) -> list[str] | None:
+    """The NUL-separated paths a git command prints in ``directory``; None if it fails."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(directory), *args, "-z", "--", "."],
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return [p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def git_states(directory: Path) -> dict[str, str]:
+    """What git says of each file directly in ``directory``: ``committed`` (tracked and as
+    in the last commit), ``changed since the last commit`` (or ``not committed yet``), and
+    ``not tracked by git``; every file is ``on disk`` outside a git work tree."""
+    tracked = _git(directory, "ls-files") if directory.is_dir() else None
+    if tracked is None:
+        return {}
+    changed = _git(directory, "diff", "--relative", "--name-only", "HEAD")
+    states = {
+        name: "not tracked by git"
+        for name in (_git(directory, "ls-files", "--others") or [])
+        if "/" not in name
+    }
+    for name in tracked:
+        if "/" in name:
+            continue
+        if changed is None:  # no commit yet
+            states[name] = "not committed yet"
+        else:
+            states[name] = "changed since the last commit" if name in changed else "committed"
+    return states
+
+
 def check(files: dict[str, str], directory: Path) -> Outcome:
-    """Compare rendered ``files`` with ``directory``; the diff reads as committed → generated."""
+    """Compare rendered ``files`` with ``directory``; the diff reads as what is there (in
+    git's words: committed, changed since the last commit...) → what the specs generate."""
     changed: dict[str, str] = {}
     diff: list[str] = []
+    states: dict[str, str] | None = None
     for name, text in sorted(files.items()):
         path = directory / name
         old = path.read_text(encoding="utf-8") if path.exists() else ""
         if old != text:
             changed[name] = text
+            if states is None and old:  # ask git only when a file differs
+                states = git_states(directory)
+            state = (states or {}).get(name, "on disk")
             diff.extend(
                 difflib.unified_diff(
                     old.splitlines(keepends=True),
                     text.splitlines(keepends=True),
-                    fromfile=f"{path} (committed)" if old else "/dev/null",
+                    fromfile=f"{path} ({state})" if old else "/dev/null",
                     tofile=f"{path} (from the specs)",
                 )
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -52,6 +53,45 @@ def test_check_fails_with_a_diff_when_code_drifts(tmp_path: Path) -> None:
     assert run_codegen("--out", str(out), "--package", "sdk.actions").returncode == 0
     assert not (out / "stale.py").exists()
     assert run_codegen("--check", "--out", str(out), "--package", "sdk.actions").returncode == 0
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def test_check_calls_a_file_committed_only_when_git_says_so(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    names = ("Alpha", "Beta", "Gamma")
+    for name in names:
+        write(specs, f"{name}.yaml", f"action: {name}\nsummary: {name}, first.\nfields: []\n")
+    out = tmp_path / "pkg"
+    assert run_codegen("--specs", str(specs), "--out", str(out), cwd=tmp_path).returncode == 0
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "pkg/__init__.py", "pkg/alpha.py", "pkg/beta.py")
+    git(tmp_path, "commit", "-q", "-m", "generated")
+    # every spec changes: alpha.py is as committed, beta.py was edited since, gamma.py was
+    # never committed
+    for name in names:
+        write(specs, f"{name}.yaml", f"action: {name}\nsummary: {name}, second.\nfields: []\n")
+    (out / "beta.py").write_text((out / "beta.py").read_text() + "# edited\n")
+    result = run_codegen("--check", "--specs", str(specs), "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert f"--- {out / 'alpha.py'} (committed)" in result.stdout
+    assert f"--- {out / 'beta.py'} (changed since the last commit)" in result.stdout
+    assert f"--- {out / 'gamma.py'} (not tracked by git)" in result.stdout
+    # outside a git work tree nothing is called committed
+    shutil.rmtree(tmp_path / ".git")
+    result = run_codegen("--check", "--specs", str(specs), "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert f"--- {out / 'alpha.py'} (on disk)" in result.stdout
+    assert "committed" not in result.stdout
 
 
 def test_two_runs_are_byte_identical() -> None:
