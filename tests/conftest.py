@@ -80,6 +80,21 @@ def run_threads(target: Callable[[int], None], count: int, timeout: float = 120)
         raise errors[0]
 
 
+# Lines a test adds to the end of the run's report (``report_line``), one each, plainly.
+REPORT_LINES = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def report_line(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Say one thing in the run's report: what a test checked where a resource was absent."""
+    return request.config.stash.setdefault(REPORT_LINES, []).append
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for line in terminalreporter.config.stash.get(REPORT_LINES, []):
+        terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def server() -> Iterator[AMIServer]:
     with AMIServer.as_recorded() as pbx:
