@@ -1,6 +1,7 @@
 """Command line.
 
-- ``python -m codegen [--check] [--specs DIR] [--out DIR]``: render specs into classes;
+- ``python -m codegen [--check] [--specs DIR] [--out DIR] [--package NAME]``: render specs
+  into classes; every problem of every spec and option comes in one report (exit 2);
 - ``python -m codegen import-docs core-en_US.xml... (--actions A,B | --all)``: write specs
   from Asterisk's documentation XML (``codegen.importer``);
 - ``python -m codegen doc-table core-en_US.xml --out FILE``: the names and required flags of
