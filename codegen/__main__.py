@@ -1,6 +1,7 @@
 """Command line.
 
-- ``python -m codegen [--check] [--specs DIR] [--out DIR]``: render specs into classes;
+- ``python -m codegen [--check] [--specs DIR] [--out DIR] [--package NAME]``: render specs
+  into classes; every problem of every spec and option comes in one report (exit 2);
 - ``python -m codegen import-docs core-en_US.xml... (--actions A,B | --all)``: write specs
   from Asterisk's documentation XML (``codegen.importer``);
 - ``python -m codegen doc-table core-en_US.xml --out FILE``: the names and required flags of
@@ -17,18 +18,37 @@ from pathlib import Path
 
 from codegen import OUT_DIR, ROOT, SPECS_DIR
 from codegen.render import check, render_all, write
-from codegen.spec import SpecErrors, load_specs
+from codegen.spec import SpecError, SpecErrors, load_specs, package_problem
 
 
-def package_of(directory: Path) -> str:
-    """The dotted package name of ``directory``: its name, and its parents' while they are packages."""
+def package_of(directory: Path, import_path: list[Path]) -> tuple[str, str | None]:
+    """The dotted name ``directory`` is imported by, and None; or a guess and the reason it
+    cannot be told.
+
+    The name runs through the regular packages above it (folders with an ``__init__.py``)
+    up to a folder on the ``import_path`` (the working directory and ``sys.path``, as
+    ``python`` started there sees them). Without a package above it, a folder under the
+    working directory is a namespace package, named by its path from there.
+    """
     directory = directory.resolve()
+    roots = {path.resolve() for path in import_path}
     parts = [directory.name]
     parent = directory.parent
-    while (parent / "__init__.py").exists():
+    while (parent / "__init__.py").is_file():
         parts.insert(0, parent.name)
         parent = parent.parent
-    return ".".join(parts)
+    if parent in roots:
+        return ".".join(parts), None
+    cwd = Path.cwd().resolve()
+    if len(parts) == 1 and directory.is_relative_to(cwd) and directory != cwd:
+        return ".".join(directory.relative_to(cwd).parts), None
+    guess = ".".join(parts)
+    return guess, (
+        f"cannot tell the import name of {directory}: {parent} is neither a package (no"
+        " __init__.py) nor on the import path (the working directory or sys.path); give it"
+        f" with --package (such as --package {guess}), or run codegen from the folder your"
+        " code imports it from"
+    )
 
 
 def generate(argv: list[str]) -> int:
@@ -50,13 +70,31 @@ def generate(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
 
+    errors: list[SpecError] = []
+    specs = []
     try:
         inside = args.specs.resolve().is_relative_to(ROOT)
         specs = load_specs(args.specs, cite_from=ROOT if inside else None)
     except SpecErrors as exc:
-        print(exc, file=sys.stderr)
+        errors.extend(exc.errors)
+    if args.package is not None:
+        package, problem = args.package, package_problem(args.package)
+        where = "--package"
+    elif args.out.resolve() == OUT_DIR:
+        package, problem, where = "sdk.actions", None, "--out"
+    else:
+        package, problem = package_of(args.out, [Path.cwd(), *map(Path, sys.path)])
+        if problem is None and package_problem(package):
+            problem = (
+                f"{args.out} would be imported as {package!r}, which is not a dotted Python"
+                " name: rename its folders, or give the name with --package"
+            )
+        where = "--out"
+    if problem:
+        errors.append(SpecError(where, 0, problem))
+    if errors:  # every problem of every spec and option, in one report
+        print(SpecErrors(errors), file=sys.stderr)
         return 2
-    package = args.package or package_of(args.out)
     files = render_all(specs, package=package)
     outcome = check(files, args.out)
     if args.check:
@@ -72,7 +110,8 @@ def generate(argv: list[str]) -> int:
         return 1
     write(outcome, args.out)
     print(
-        f"{args.out}: {len(specs)} specs, {len(outcome.changed)} files written, {len(outcome.stale)} deleted"
+        f"{args.out}: package {package}, {len(specs)} specs, {len(outcome.changed)} files"
+        f" written, {len(outcome.stale)} deleted"
     )
     return 0
 

@@ -8,6 +8,8 @@ the plain data so that each problem carries its file and line, and so that dupli
 from __future__ import annotations
 
 import keyword
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -16,33 +18,83 @@ import attrs
 import yaml
 
 from codegen.naming import attribute_name, module_name
+from sdk.action import Action
 from sdk.fields import HEADER_NAME, KINDS, SCALAR_KINDS, indexed_header
 
-__all__ = ["ActionSpec", "FieldSpec", "SpecError", "SpecErrors", "load_specs"]
+__all__ = [
+    "ActionSpec",
+    "FieldSpec",
+    "SpecError",
+    "SpecErrors",
+    "load_specs",
+    "package_problem",
+    "text_problem",
+]
 
 NAME_RULES = ("variable", "sip-token")
-# Attributes every action already has; a field may not take one of these names.
-RESERVED = frozenset(
-    {
-        "action_id",
-        "describe",
-        "fields",
-        "from_message",
-        "to_bytes",
-        "ACTION",
-        "SUMMARY",
-        "SPEC",
-        "MODULE",
-        "PRIVILEGE",
-        "SINCE",
-        "REMOVED_IN",
-        "REPLACED_BY",
-        "AVAILABLE_IN",
-        "SUCCESS_MESSAGE",
-        "LIST_EVENTS",
-        "LIST_COMPLETE",
-    }
+RULE_CLASSES = {
+    "exactly_one_of": "ExactlyOneOf",
+    "forbidden_names": "ForbiddenNames",
+    "unique_names": "UniqueNames",
+    "name_requires": "NameRequires",
+}
+RULE_KINDS = tuple(RULE_CLASSES)
+
+# --- what generated code can take ----------------------------------------------------------
+
+# An action, field or package name: ASCII only, so that Python does not normalize it into
+# another name (NFKC: "ﬁ" is "fi") and every tool reads it alike.
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# What the generated modules bind at their top level (codegen/templates): an action module,
+# and the package's __init__.py besides its actions. test_codegen_untrusted holds these to
+# what the templates render.
+ACTION_MODULE_NAMES = frozenset(
+    {"annotations", "ClassVar", "attrs", "Action", "fast_init", "ami_field", "Variables"}
+    | {"ExtraHeaders", "FieldInfo", "Records", "Rule", "__all__", *RULE_CLASSES.values()}
 )
+PACKAGE_NAMES = frozenset(
+    {"annotations", "TYPE_CHECKING", "Generic", "ActionRegistry", "ACTIONS", "__all__"}
+    | {"__getattr__", "__dir__"}
+)
+# A field may not shadow what the base class defines (attributes, methods, ``RULES``...) nor
+# a name its class body calls; an action may not shadow what its module or the package binds.
+RESERVED_FIELD_NAMES = frozenset(dir(Action)) | ACTION_MODULE_NAMES
+RESERVED_ACTION_NAMES = PACKAGE_NAMES | ACTION_MODULE_NAMES
+# Text in a spec may hold line ends and tabs only where it is prose (docstrings and docs).
+_PROSE_KEYS = frozenset({"summary", "description", "doc", "reason"})
+
+
+def identifier_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an action, field or package part, or None."""
+    if not _IDENTIFIER.fullmatch(name) or keyword.iskeyword(name):
+        return "is not an ASCII Python identifier"
+    return None
+
+
+def package_problem(package: str) -> str | None:
+    """Why ``package`` cannot be the dotted name of a generated package, or None."""
+    if any(identifier_problem(part) for part in package.split(".")):
+        return f"{package!r} is not a dotted Python name (such as mypbx.actions)"
+    return None
+
+
+def text_problem(text: str, *, prose: bool = False) -> str | None:
+    """The first character of ``text`` that generated source must not carry, or None.
+
+    Control, format and separator characters (categories C*, Zl, Zp: NUL, ESC, DEL, the
+    bidirectional overrides, U+2028...) can hide code from a reader or end a line in some
+    tool; prose may hold line ends and tabs, which the generator folds into its layout.
+    """
+    for index, char in enumerate(text):
+        if prose and char in "\n\t":
+            continue
+        category = unicodedata.category(char)
+        if category[0] == "C" or category in ("Zl", "Zp"):
+            return (
+                f"control character U+{ord(char):04X} at position {index}:"
+                " generated code cannot carry it; remove it"
+            )
+    return None
 
 
 @attrs.frozen
@@ -54,7 +106,8 @@ class SpecError:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
 
 
 class SpecErrors(Exception):
@@ -94,15 +147,6 @@ class FieldSpec:
             "headers": "ExtraHeaders",
             "indexed": "Records",
         }[self.kind]
-
-
-RULE_CLASSES = {
-    "exactly_one_of": "ExactlyOneOf",
-    "forbidden_names": "ForbiddenNames",
-    "unique_names": "UniqueNames",
-    "name_requires": "NameRequires",
-}
-RULE_KINDS = tuple(RULE_CLASSES)
 
 
 @attrs.frozen
@@ -195,7 +239,9 @@ class _Checker:
         out: dict[str, Any] = {}
         lines: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key = _constructor.construct_object(key_node)
+            key = _construct(self, key_node, where)
+            if key is _INVALID:
+                continue
             if not isinstance(key, str):
                 self.error(key_node, f"{where}: key {key!r} must be a string")
                 continue
@@ -221,15 +267,30 @@ class _Checker:
 _INVALID = object()
 
 
-def _scalar(expected: tuple[type, ...], label: str, *, coerce: bool = False) -> Callable:
+def _construct(checker: _Checker, node: yaml.Node, where: str) -> Any:
+    """The value of a scalar node, or _INVALID (a tag that names no plain YAML type)."""
+    try:
+        return _constructor.construct_object(node)
+    except yaml.YAMLError as exc:
+        checker.error(node, f"{where}: {getattr(exc, 'problem', None) or exc}")
+        return _INVALID
+
+
+def _scalar(
+    expected: tuple[type, ...], label: str, *, coerce: bool = False, text: bool = True
+) -> Callable:
     """A reader of one scalar of the ``expected`` types; numbers (and booleans, when
-    ``expected`` admits them) become strings where ``coerce`` is set (``since: 12``)."""
+    ``expected`` admits them) become strings where ``coerce`` is set (``since: 12``). With
+    ``text``, a string must be fit for generated source (``text_problem``; keys named in
+    ``_PROSE_KEYS`` may hold line ends)."""
 
     def read(checker: _Checker, node: yaml.Node, where: str) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             checker.error(node, f"{where} must be {label}")
             return _INVALID
-        value = _constructor.construct_object(node)
+        value = _construct(checker, node, where)
+        if value is _INVALID:
+            return _INVALID
         if isinstance(value, bool):
             if bool not in expected:
                 checker.error(node, f"{where} must be {label}, not {value!r}")
@@ -240,12 +301,18 @@ def _scalar(expected: tuple[type, ...], label: str, *, coerce: bool = False) -> 
         if not isinstance(value, expected):
             checker.error(node, f"{where} must be {label}, not {value!r}")
             return _INVALID
+        if text and isinstance(value, str):
+            problem = text_problem(value, prose=where.rsplit(".", 1)[-1] in _PROSE_KEYS)
+            if problem:
+                checker.error(node, f"{where}: {problem}")
+                return _INVALID
         return value
 
     return read
 
 
 _str = _scalar((str,), "a string")
+_header = _scalar((str,), "a string", text=False)  # checked as a header name (_read_field)
 _version = _scalar((str,), "a version string", coerce=True)
 _bool = _scalar((bool,), "true or false")
 _int = _scalar((int,), "an integer")
@@ -277,7 +344,7 @@ RESPONSE_SCHEMA = {
     "list_complete": (_str, False),
 }
 FIELD_SCHEMA = {
-    "header": (_str, True),
+    "header": (_header, True),
     "name": (_str, False),
     "kind": (_str, False),
     "required": (_bool, False),
@@ -330,10 +397,16 @@ def _read_field(
     header = data["header"]
     where = f"field {header!r}" if group is None else f"field {group!r}: member {header!r}"
     line = _line(node)
-    if header.lower() == "actionid":
-        checker.error(line, "ActionID belongs to the base class: leave it out")
+    if group is None and header.lower() in ("action", "actionid"):
+        checker.error(line, f"{header} belongs to the base class: leave it out")
         return None
     kind = data.get("kind", "string")
+    if kind != "indexed" and not HEADER_NAME.fullmatch(header):  # a pattern is checked below
+        checker.error(
+            lines.get("header", line),
+            f"{where}: header {header!r} is no AMI header name"
+            " (printable ASCII without blanks or ':')",
+        )
     allowed = KINDS if group is None else SCALAR_KINDS
     if kind not in allowed:
         checker.error(
@@ -348,23 +421,26 @@ def _read_field(
         checker.error(lines[key], f"{where}: '{key}' only fits kind indexed")
     if "name" in data:
         name = data["name"]
-        if not name.isidentifier() or keyword.iskeyword(name):
-            checker.error(lines["name"], f"{where}: name {name!r} is not a Python identifier")
+        problem = identifier_problem(name)
+        if problem:
+            checker.error(lines["name"], f"{where}: name {name!r} {problem}")
             return None
     elif kind == "indexed":
         checker.error(line, f"{where}: kind indexed needs a 'name:' (its header is a pattern)")
         return None
     else:
         name = attribute_name(header)
-        if not name.isidentifier():
+        if identifier_problem(name):
             checker.error(
                 lines.get("header", line),
                 f"{where}: header maps to {name!r}, which is no Python identifier; give a 'name:'",
             )
             return None
-    if name in RESERVED or name.startswith("_"):
+    if name in RESERVED_FIELD_NAMES or name.startswith("_"):
         checker.error(
-            lines.get("name", line), f"{where}: name {name!r} is reserved by the Action base class"
+            lines.get("name", line),
+            f"{where}: name {name!r} is reserved: the Action base class or the generated"
+            " module already uses it",
         )
         return None
     choices = data.get("choices", ())
@@ -486,9 +562,13 @@ def _read_spec(checker: _Checker, root: yaml.Node) -> ActionSpec | None:
         if (rule := _read_rule(checker, node, index, headers)) is not None
     ]
     action = data.get("action")
-    if action is not None and (not action.isidentifier() or keyword.iskeyword(action)):
-        checker.error(lines["action"], f"action {action!r} is not usable as a Python class name")
-        action = None
+    if action is not None:
+        problem = identifier_problem(action)
+        if problem is None and (action in RESERVED_ACTION_NAMES or action.startswith("_")):
+            problem = "is reserved: the generated package or module already uses this name"
+        if problem:
+            checker.error(lines["action"], f"action {action!r} {problem}")
+            action = None
     if action is None or "summary" not in data:
         return None
     return ActionSpec(
@@ -521,7 +601,9 @@ def _read_rule(
         checker.error(node, f"{where} must be a mapping with one key: {', '.join(RULE_KINDS)}")
         return None
     key_node, value_node = node.value[0]
-    kind = _constructor.construct_object(key_node)
+    kind = _construct(checker, key_node, where)
+    if kind is _INVALID:
+        return None
     if kind not in RULE_KINDS:
         checker.error(key_node, f"{where}: unknown rule {kind!r} (known: {', '.join(RULE_KINDS)})")
         return None
@@ -568,11 +650,24 @@ def _read_rule(
     )
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases: a spec needs none, and aliases of aliases make
+    a few lines stand for millions of nodes."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(
+                None, None, "an alias (*name): specs may not use anchors and aliases", mark
+            )
+        return super().compose_node(parent, index)
+
+
 def load_spec_text(text: str, source: str) -> tuple[ActionSpec | None, list[SpecError]]:
     """Read one spec's text; ``source`` names it in errors and in the generated code."""
     checker = _Checker(source)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -598,7 +693,12 @@ def load_specs(directory: Path, *, cite_from: Path | None = None) -> list[Action
         raise SpecErrors([SpecError(str(directory), 0, "no *.yaml spec files here")])
     for path in files:
         source = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix()
-        spec, problems = load_spec_text(path.read_text(encoding="utf-8"), source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            errors.append(SpecError(source, 1, f"not UTF-8 text (byte {exc.start}: {exc.reason})"))
+            continue
+        spec, problems = load_spec_text(text, source)
         errors.extend(problems)
         if spec is None:
             continue

@@ -80,6 +80,27 @@ def run_threads(target: Callable[[int], None], count: int, timeout: float = 120)
         raise errors[0]
 
 
+# Lines tests add to the end of the run's report (``report_line``), each said once, plainly.
+REPORT_LINES = pytest.StashKey[dict[str, None]]()
+# What the conformance tests say in a clone without ../shared (the normal case for a user).
+NO_DOCS_LINE = (
+    "conformance: checked the committed documentation tables against their digests"
+    " (no Asterisk documentation XML or sources here; CI compares them with those)"
+)
+
+
+@pytest.fixture
+def report_line(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Say one thing in the run's report: what a test checked where a resource was absent."""
+    lines = request.config.stash.setdefault(REPORT_LINES, {})
+    return lambda line: lines.setdefault(line)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for line in terminalreporter.config.stash.get(REPORT_LINES, []):
+        terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def server() -> Iterator[AMIServer]:
     with AMIServer.as_recorded() as pbx:

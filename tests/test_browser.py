@@ -8,6 +8,9 @@ then the test disconnects, types the secret into the panel, connects again, fill
 SIPnotify form, clicks Send and sees ``Notify Sent``; the server must have received exactly
 that action. JupyterLab is set to save widget state with the notebook, and the saved file
 must hold that state but not the secret. A screenshot goes to ``artifacts/browser/``.
+
+Every wait is 60 s, Playwright's ``expect`` included, and the kernel starts 6 s late on
+purpose, as on a slow machine: a wait that holds only on a fast one fails here.
 """
 
 from __future__ import annotations
@@ -48,6 +51,10 @@ CHROMIUM_FLAGS = [
 ]
 IDLE = "Python 3 (ipykernel) | Idle"
 WAIT_MS = 60_000  # generous: only there to catch a hang on a loaded machine
+# The kernel starts this much later than it would: longer than the 5 s Playwright's expect
+# waits unless told, as a machine three times slower than a developer's takes. A wait left
+# at a default fails here, not only on a newcomer's machine.
+SLOW_START_S = 6
 
 
 def free_port() -> int:
@@ -67,6 +74,13 @@ def configure_jupyterlab(base: Path) -> None:
     widgets = base / "jupyterlab_settings_dir" / "@jupyter-widgets" / "jupyterlab-manager"
     widgets.mkdir(parents=True)
     (widgets / "plugin.jupyterlab-settings").write_text('{"saveState": true}')
+
+
+def slow_kernel_start(base: Path) -> None:
+    """Every IPython kernel of this test sleeps ``SLOW_START_S`` before it says it is idle."""
+    startup = base / "ipythondir" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-slow-start.py").write_text(f"import time\ntime.sleep({SLOW_START_S})\n")
 
 
 def processes_mentioning(text: str) -> list[int]:
@@ -165,6 +179,7 @@ def test_sip_notify_notebook_in_jupyterlab(tmp_path: Path, jupyter_env: Path) ->
         pbx.add_sip_peer("phone1", "127.0.0.1", 5070)
         pbx.add_sip_peer("lobby", "127.0.0.1", 5071)
         configure_jupyterlab(jupyter_env)
+        slow_kernel_start(jupyter_env)
         env = dict(os.environ)
         env.update({"AMI_URL": f"ami://ops@{pbx.host}:{pbx.port}", "AMI_SECRET": secret})
         with jupyterlab(root, env) as (base, token), sync_playwright() as pw:
@@ -177,7 +192,8 @@ def test_sip_notify_notebook_in_jupyterlab(tmp_path: Path, jupyter_env: Path) ->
             )
             try:
                 page = browser.new_page()
-                page.set_default_timeout(WAIT_MS)
+                page.set_default_timeout(WAIT_MS)  # clicks, fills, navigation
+                expect.set_options(timeout=WAIT_MS)  # expect has a 5 s default of its own
                 page.goto(f"{base}/lab/tree/{notebook.name}?token={token}")
                 status = page.locator(".jp-StatusBar-Widget", has_text="Python 3 (ipykernel)")
                 # the kernel says idle only once it has started: Run All before that runs nothing
@@ -231,9 +247,10 @@ def test_sip_notify_notebook_in_jupyterlab(tmp_path: Path, jupyter_env: Path) ->
 
                 mtime = notebook.stat().st_mtime_ns
                 page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
-                deadline = time.monotonic() + 60
+                deadline = time.monotonic() + WAIT_MS / 1000
                 while notebook.stat().st_mtime_ns == mtime and time.monotonic() < deadline:
                     time.sleep(0.1)
+                assert notebook.stat().st_mtime_ns != mtime, "JupyterLab did not save"
                 saved = notebook.read_text()
                 expect(status.first).to_contain_text(IDLE)
                 page.screenshot(path=str(screenshot), full_page=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import wait_until
 
 from sdk.bulk import ConfigError, bulk_notify, load_pbx_config, read_results, read_targets
 from sdk.cli import main
@@ -111,7 +112,7 @@ def test_two_thousand_targets_two_versions_one_slow_one_dead(
 def test_timeouts_are_not_retried_unless_asked_and_answers_never_twice(
     pbx20: AMIServer, tmp_path: Path
 ) -> None:
-    pbx20.fault("lag", "SIPnotify", times=3, delay=1.5)  # the first three answers come too late
+    pbx20.fault("lag", "SIPnotify", times=3, delay=30)  # the first three answers come too late
     results = tmp_path / "results.csv"
     targets = [("east", f"p{i}") for i in range(10)]
     options = {
@@ -120,13 +121,13 @@ def test_timeouts_are_not_retried_unless_asked_and_answers_never_twice(
         "progress": False,
         "rate": 200,
     }
-    first = bulk_notify(targets, timeout=0.5, results=results, **options)
+    first = bulk_notify(targets, timeout=3, results=results, **options)
     assert Counter(r.status for r in first.results) == {"timeout": 3, "ok": 7}
     assert len(notifies(pbx20)) == 10
-    again = bulk_notify(targets, timeout=0.5, results=results, **options)
+    again = bulk_notify(targets, timeout=3, results=results, **options)
     assert again.results == [] and again.skipped == 10  # nothing resent: timeouts may have arrived
     assert len(notifies(pbx20)) == 10
-    retried = bulk_notify(targets, timeout=2, results=results, retry_timeouts=True, **options)
+    retried = bulk_notify(targets, timeout=10, results=results, retry_timeouts=True, **options)
     assert Counter(r.status for r in retried.results) == {"ok": 3}
     sent = Counter(m.get("Channel") for m in notifies(pbx20))
     assert sent.most_common(1)[0][1] == 2 and sum(sent.values()) == 13  # only the timeouts twice
@@ -140,12 +141,15 @@ def test_interrupt_stops_cleanly_and_a_resume_finishes_the_rest(
     results = tmp_path / "results.csv"
     targets = [("east", f"p{i}") for i in range(60)]
     options = {"pbxs": config(east=pbx20), "secrets": {"east": "s3cret"}, "progress": False}
-    timer = threading.Timer(0.4, _thread.interrupt_main)  # Ctrl-C, after about 8 sends
+    timer = threading.Thread(  # Ctrl-C, after 8 sends
+        target=lambda: (
+            wait_until(lambda: len(notifies(pbx20)) >= 8, 60) and _thread.interrupt_main()
+        )
+    )
     timer.start()
     try:
         report = bulk_notify(targets, results=results, rate=20, **options)
     finally:
-        timer.cancel()
         timer.join()
     assert report.interrupted
     done = {r.target for r in report.results}
@@ -318,7 +322,9 @@ def test_a_pbx_that_dies_mid_run_leaves_the_others_unharmed(
     pbx20: AMIServer, pbx22: AMIServer
 ) -> None:
     targets = [("east", f"p{i}") for i in range(60)] + [("west", f"e{i}") for i in range(60)]
-    killer = threading.Timer(0.6, pbx22.stop)  # west goes down for good, about 30 sends in
+    killer = threading.Thread(  # west goes down for good, 30 sends in
+        target=lambda: wait_until(lambda: len(notifies(pbx22)) >= 30, 60) and pbx22.stop()
+    )
     killer.start()
     try:
         report = bulk_notify(
@@ -326,11 +332,10 @@ def test_a_pbx_that_dies_mid_run_leaves_the_others_unharmed(
             pbxs=config(east=pbx20, west=pbx22),
             secrets={"east": "s3cret", "west": "s3cret"},
             rate=50,
-            timeout=1.0,
+            timeout=3,  # east answers in milliseconds; west's last send waits this long
             progress=False,
         )
     finally:
-        killer.cancel()
         killer.join()
     assert Counter((r.pbx, r.target) for r in report.results).most_common(1)[0][1] == 1
     assert len(report.results) == 120

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 
 from sdk import Session
 from sdk.actions import UserEvent
@@ -198,10 +199,8 @@ def test_events_streams_until_count(env: AMIServer) -> None:
     )
     thread.start()
     with Session(env.host, env.port, username="admin", secret="s3cret") as ami:
-        deadline = 50
-        while deadline and sum(1 for c in env.connections if c.authenticated) < 2:
-            threading.Event().wait(0.05)
-            deadline -= 1
+        # both logged in (the CLI's session too), or its events would be missed
+        assert wait_until(lambda: sum(1 for c in env.connections if c.authenticated) == 2, 30)
         for name in ("One", "Two", "Three"):
             ami.send(UserEvent(user_event=name))
     thread.join(30)

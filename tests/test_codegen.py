@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -52,6 +53,45 @@ def test_check_fails_with_a_diff_when_code_drifts(tmp_path: Path) -> None:
     assert run_codegen("--out", str(out), "--package", "sdk.actions").returncode == 0
     assert not (out / "stale.py").exists()
     assert run_codegen("--check", "--out", str(out), "--package", "sdk.actions").returncode == 0
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def test_check_calls_a_file_committed_only_when_git_says_so(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    names = ("Alpha", "Beta", "Gamma")
+    for name in names:
+        write(specs, f"{name}.yaml", f"action: {name}\nsummary: {name}, first.\nfields: []\n")
+    out = tmp_path / "pkg"
+    assert run_codegen("--specs", str(specs), "--out", str(out), cwd=tmp_path).returncode == 0
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "pkg/__init__.py", "pkg/alpha.py", "pkg/beta.py")
+    git(tmp_path, "commit", "-q", "-m", "generated")
+    # every spec changes: alpha.py is as committed, beta.py was edited since, gamma.py was
+    # never committed
+    for name in names:
+        write(specs, f"{name}.yaml", f"action: {name}\nsummary: {name}, second.\nfields: []\n")
+    (out / "beta.py").write_text((out / "beta.py").read_text() + "# edited\n")
+    result = run_codegen("--check", "--specs", str(specs), "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert f"--- {out / 'alpha.py'} (committed)" in result.stdout
+    assert f"--- {out / 'beta.py'} (changed since the last commit)" in result.stdout
+    assert f"--- {out / 'gamma.py'} (not tracked by git)" in result.stdout
+    # outside a git work tree nothing is called committed
+    shutil.rmtree(tmp_path / ".git")
+    result = run_codegen("--check", "--specs", str(specs), "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert f"--- {out / 'alpha.py'} (on disk)" in result.stdout
+    assert "committed" not in result.stdout
 
 
 def test_two_runs_are_byte_identical() -> None:
@@ -222,3 +262,49 @@ def test_users_own_specs_generate_into_their_own_package(tmp_path: Path) -> None
     )
     # the SDK's own generated code is untouched
     assert run_codegen("--check").returncode == 0
+
+
+MY_RELOAD = "action: MyReload\nsummary: Reload our own module.\nfields:\n  - header: Module\n"
+
+
+def test_a_package_without_init_is_named_from_the_working_directory(tmp_path: Path) -> None:
+    specs = tmp_path / "myspecs"
+    specs.mkdir()
+    write(specs, "MyReload.yaml", MY_RELOAD)
+    out = tmp_path / "mypbx" / "actions"  # mypbx has no __init__.py: a namespace package
+    result = run_codegen("--specs", str(specs), "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "package mypbx.actions" in result.stdout
+    package = (out / "__init__.py").read_text()
+    assert "from mypbx.actions.myreload import MyReload" in package
+    assert "``from mypbx.actions import MyReload``" in package
+    code = "from mypbx.actions import MyReload; print(MyReload(module='x').to_bytes('1'))"
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0 and "Module: x" in run.stdout, run.stderr
+
+
+def test_a_package_whose_import_name_cannot_be_told_stops_with_what_to_do(
+    tmp_path: Path,
+) -> None:
+    specs = tmp_path / "myspecs"
+    specs.mkdir()
+    write(specs, "MyReload.yaml", MY_RELOAD)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "lib" / "mypbx" / "actions"  # neither a package nor under the cwd
+    result = run_codegen("--specs", str(specs), "--out", str(out), cwd=elsewhere)
+    assert result.returncode == 2
+    assert f"--out: cannot tell the import name of {out}" in result.stderr
+    assert "--package" in result.stderr
+    assert not out.exists()
+    bad = tmp_path / "my-pbx" / "actions"
+    result = run_codegen("--specs", str(specs), "--out", str(bad), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "would be imported as 'my-pbx.actions', which is not a dotted" in result.stderr
+    result = run_codegen(
+        "--specs", str(specs), "--out", str(out), "--package", "mypbx.actions", cwd=elsewhere
+    )
+    assert result.returncode == 0, result.stderr
+    assert "from mypbx.actions.myreload import MyReload" in (out / "__init__.py").read_text()

@@ -241,7 +241,7 @@ class AckEverything:
 @pytest.fixture(scope="module")
 def recording() -> Iterator[tuple[AMIServer, Session]]:
     with AMIServer.as_recorded() as pbx:
-        with Session(pbx.host, pbx.port, username="admin", secret="s3cret", timeout=2) as ami:
+        with Session(pbx.host, pbx.port, username="admin", secret="s3cret", timeout=10) as ami:
             real = pbx.handlers
             pbx.handlers = AckEverything()  # type: ignore[assignment]
             try:

@@ -268,7 +268,10 @@ def test_dump_spec_reads_back_whatever_the_text() -> None:
         }
         dumped = dump_spec(spec)
         assert yaml.safe_load(dumped) == spec
-        assert load_spec_text(dumped, "X.yaml")[1] == []
+        # a line end is prose only: a choice or a default is one line (test_codegen_untrusted)
+        refused = ["choices[0]", "default"] if "\n" in text else []
+        problems = [e.message.split(":")[0] for e in load_spec_text(dumped, "X.yaml")[1]]
+        assert problems == [f"fields[0].{key}" for key in refused]
         assert dump_spec(yaml.safe_load(dumped)) == dumped
 
 

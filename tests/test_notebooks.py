@@ -19,7 +19,11 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 def execute(name: str, workdir: Path) -> nbformat.NotebookNode:
     book = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = NotebookClient(
-        book, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
+        book,
+        timeout=120,  # per cell
+        startup_timeout=120,  # the kernel's start (nbclient waits 60 s unless told)
+        kernel_name="python3",
+        resources={"metadata": {"path": str(workdir)}},
     )
     client.execute()  # raises CellExecutionError on the first cell that fails
     return book

@@ -93,13 +93,15 @@ def test_callbacks_waiters_and_queue_survive_a_reconnect(server: AMIServer) -> N
 
 def test_send_during_an_outage_waits_for_the_connection(server: AMIServer) -> None:
     with admin_session(server, reconnect=FAST) as ami:
-        done = threading.Event()
-        restart = threading.Thread(target=lambda: (server.restart(downtime=0.5), done.set()))
-        restart.start()
-        time.sleep(0.1)  # the server is down now
-        assert ami.send(Ping(), timeout=10).ok
-        restart.join(10)
-        assert done.is_set()
+        server.stop()
+        assert wait_until(lambda: not ami.connected, 10)  # the session saw the outage
+        back = threading.Timer(0.5, server.start)  # the PBX comes back while we send
+        back.start()
+        try:
+            assert ami.send(Ping(), timeout=10).ok
+        finally:
+            back.join(10)
+        assert ami.reconnects == 1
 
 
 def test_send_during_a_long_outage_is_refused_unsent(server: AMIServer) -> None:

@@ -237,7 +237,7 @@ def notebook_panel_and_forms(case: Case) -> None:
     from sdk.widgets import ActionForm, ConnectionPanel
 
     case.pbx.auth_fail_delay = 0.01
-    panel = ConnectionPanel(case.pbx.host, case.pbx.port, "admin", events="user", timeout=2)
+    panel = ConnectionPanel(case.pbx.host, case.pbx.port, "admin", events="user", timeout=10)
     try:
         panel.secret.value = WRONG  # as typed in the browser
         assert not panel.connect()

@@ -115,9 +115,9 @@ def test_tls_client_on_a_plain_port_says_so(server: AMIServer, ca: trustme.CA) -
         admin_session(
             server,
             tls=client_context(ca),
-            timeout=2,
+            timeout=10,  # the handshake fails at the banner: long before that
         )
-    assert time.monotonic() - start < 2 + SLACK
+    assert time.monotonic() - start < 10 + SLACK
 
 
 def test_plain_client_on_a_tls_port_times_out_waiting_for_the_banner(

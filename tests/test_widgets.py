@@ -23,6 +23,7 @@ import attrs
 import comm
 import ipywidgets
 import pytest
+from conftest import wait_until
 
 from codegen.render import check, render_all, write
 from codegen.spec import load_specs
@@ -58,15 +59,6 @@ def panel(server: AMIServer) -> Iterator[ConnectionPanel]:
 
 def actions_sent(server: AMIServer, name: str) -> list[Any]:
     return [m for m in server.received if m.action == name]
-
-
-def wait_until(predicate: Any, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 def fill_sip_notify(form: ActionForm, channel: str, pairs: list[tuple[str, str]]) -> None:
@@ -521,7 +513,7 @@ def test_secret_box_never_echoes_and_starts_empty(monkeypatch: pytest.MonkeyPatc
 
 def test_wrong_secret_shows_in_the_panel_not_as_a_traceback(server: AMIServer) -> None:
     server.auth_fail_delay = 0.01
-    with ConnectionPanel(server.host, server.port, "admin", timeout=3) as panel:
+    with ConnectionPanel(server.host, server.port, "admin", timeout=10) as panel:
         assert not panel.connect("not-the-secret")
         assert "could not connect" in panel.state.value
         assert "Authentication failed" in panel.state.value
