@@ -29,7 +29,6 @@ from sdk.fields import (
     SIP_TOKEN,
     ExtraHeaders,
     FieldInfo,
-    Pairs,
     Records,
     Variables,
     ami_field,
@@ -39,6 +38,7 @@ from sdk.fields import (
     split_variables,
 )
 from sdk.message import Message
+from sdk.values import plain
 
 if TYPE_CHECKING:
     from sdk.rules import Rule
@@ -113,22 +113,24 @@ def _encode_line(header: str, text: str) -> tuple[bytes | None, str | None]:
 
 
 def _scalar_text(value: Any, info: FieldInfo) -> tuple[str | None, str | None]:
-    """The wire text of a non-list value, or the reason the value has the wrong type."""
+    """The wire text of a non-list value (made plain first: ``sdk.values``), by the rule of
+    its kind, or the reason the value has the wrong type."""
+    value = plain(value)
     kind = info.kind
     if kind == "string":
-        if isinstance(value, str):
+        if type(value) is str:
             return value, None
         return None, f"must be a string, not {type(value).__name__}"
     if kind == "integer":
-        if isinstance(value, int) and not isinstance(value, bool):
+        if type(value) is int:
             return str(value), None
         return None, f"must be an integer, not {value!r}"
     if kind == "boolean":
-        if isinstance(value, bool):
+        if type(value) is bool:
             return ("true" if value else "false"), None
         return None, f"must be true or false, not {value!r}"
     if kind == "enum":
-        if isinstance(value, str):
+        if type(value) is str:
             for choice in info.choices:
                 if value.lower() == choice.lower():
                     return choice, None
@@ -192,7 +194,7 @@ def _encode_variables(
     lines: list[bytes],
     problems: list[FieldProblem] | None,
 ) -> None:
-    if not isinstance(value, Variables):
+    if type(value) is not Variables:  # a subclass too: its pairs, made plain
         value = Variables.of(value)
     if problems is None:
         for var, text in value:
@@ -246,7 +248,7 @@ def _encode_headers(
     lines: list[bytes],
     problems: list[FieldProblem] | None,
 ) -> None:
-    if not isinstance(value, Pairs):
+    if type(value) is not ExtraHeaders:  # a subclass too: its pairs, made plain
         value = ExtraHeaders.of(value)
     if problems is None:
         for header, text in value:
@@ -282,7 +284,7 @@ def _encode_indexed(
     problems: list[FieldProblem] | None,
 ) -> None:
     """Write group ``n`` of a kind ``indexed`` field as its members' numbered headers."""
-    if not isinstance(value, Records):
+    if type(value) is not Records:  # a subclass too: its groups, made plain
         value = Records.of(value, info.members)
     if problems is None:
         for number, record in enumerate(value):
@@ -353,7 +355,8 @@ def _int_or_text(raw: str) -> int | str:
 
 
 def _action_id_problems(action_id: Any) -> list[FieldProblem]:
-    if not isinstance(action_id, str):
+    """The problems of ``action_id``, a plain value (``sdk.values.plain``), as an ActionID."""
+    if type(action_id) is not str:
         return [
             FieldProblem(
                 "action_id", "ActionID", f"must be a string, not {type(action_id).__name__}"
@@ -439,6 +442,7 @@ class Action:
                 and len(action_id) <= _ACTION_ID_ROOM
             )
         ):
+            action_id = plain(action_id)  # checked and written as its plain text
             problems = _action_id_problems(action_id)
             if problems:
                 raise ValidationError(self.ACTION, problems)
@@ -447,7 +451,7 @@ class Action:
     def describe(self, action_id: str | None = None) -> str:
         """The message as it goes on the wire, for people and logs: secrets show as ``***``."""
         lines = [f"Action: {self.ACTION}"]
-        action_id = self.action_id if action_id is None else action_id
+        action_id = self.action_id if action_id is None else plain(action_id)
         if action_id is not None:
             lines.append(f"ActionID: {action_id}")
         wire = self._wire if self._wire is not None else _encode(self, check=False)[0]
