@@ -29,7 +29,9 @@ from sdk.actions import (
     UpdateConfig,
     UserEvent,
 )
+from sdk.bulk import Target, read_targets
 from sdk.fields import ExtraHeaders, Records, Variables
+from sdk.notify import build_notify
 from sdk.testing import AMIServer
 
 # What a hostile value would rather write: the end of its line, then a second action.
@@ -280,3 +282,33 @@ def test_the_login_sends_the_plain_username_secret_and_events() -> None:
     assert [m.get("Events") for m in logins] == ["off", "off", "off", "system,call"]
     assert logins[1].get("Secret") == "s3cret"
     assert "Originate" not in [m.action for m in pbx.received]
+
+
+# --- the other ways in: bulk rows, NOTIFY helpers, forms ----------------------------------
+
+
+def test_bulk_rows_and_notify_targets_are_read_as_plain_text() -> None:
+    class Site(str, enum.Enum):  # noqa: UP042 - as Peer
+        LAB = "lab"
+
+    rows = [(Site.LAB, Peer.PHONE1), {"pbx": Site.LAB, "target": HOSTILE[-1]("phone2")}]
+    assert [(t.pbx, t.target) for t in read_targets(rows)] == [("lab", "phone1"), ("lab", "phone2")]
+    assert all(type(t.target) is str for t in read_targets(rows))
+    says_uri = type("SaysUri", (str,), {"__getitem__": _returns("sip:")})
+    for method in ("PJSIPNotify", "SIPnotify"):
+        for target in [Peer.PHONE1, says_uri("phone1"), *(h("phone1") for h in HOSTILE)]:
+            built = build_notify(method, target, event="check-sync").to_bytes()
+            assert built == build_notify(method, "phone1", event="check-sync").to_bytes()
+    assert isinstance(read_targets([Target("lab", "p")])[0], Target)
+
+
+def test_a_form_filled_with_an_enum_shows_and_sends_its_value() -> None:
+    from sdk.widgets import ActionForm
+
+    form = ActionForm(SIPnotify).fill(channel=Peer.PHONE1, variables={"Event": Ev.CHECK_SYNC})
+    try:
+        assert form.editors["channel"].text.value == "phone1"
+        assert form.action is not None
+        assert form.action.to_bytes() == notify().to_bytes()
+    finally:
+        form.close()
