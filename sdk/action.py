@@ -26,6 +26,7 @@ from sdk.fields import (
     MAX_LINE_BYTES,
     MAX_LINES,
     METADATA_KEY,
+    SECRET_HEADERS,
     SIP_TOKEN,
     ExtraHeaders,
     FieldInfo,
@@ -43,7 +44,7 @@ from sdk.values import plain
 if TYPE_CHECKING:
     from sdk.rules import Rule
 
-__all__ = ["Action", "action_fields", "fast_init"]
+__all__ = ["Action", "action_fields", "fast_init", "secret_headers"]
 
 A = TypeVar("A", bound="Action")
 
@@ -354,6 +355,20 @@ def _int_or_text(raw: str) -> int | str:
         return raw
 
 
+@functools.cache
+def secret_headers(cls: type[Action]) -> frozenset[str]:
+    """The headers (lower-cased) whose values an action of ``cls`` never shows (``***``):
+    its fields marked ``secret`` in the spec, and, when it takes headers by name (``Generic``,
+    UserEvent), any of ``SECRET_HEADERS`` that is not a field of its own. One rule for
+    ``describe``, the session's log and the embedded server's record of what it read."""
+    fields = action_fields(cls)
+    own = {info.header.lower() for _, info in fields if info.kind != "headers"}
+    secret = {info.header.lower() for _, info in fields if info.secret}
+    if any(info.kind == "headers" for _, info in fields):
+        secret |= SECRET_HEADERS - own
+    return frozenset(secret)
+
+
 def _action_id_problems(action_id: Any) -> list[FieldProblem]:
     """The problems of ``action_id``, a plain value (``sdk.values.plain``), as an ActionID."""
     if type(action_id) is not str:
@@ -449,13 +464,14 @@ class Action:
         return b"".join((head, action_id.encode(), b"\r\n", wire, b"\r\n"))
 
     def describe(self, action_id: str | None = None) -> str:
-        """The message as it goes on the wire, for people and logs: secrets show as ``***``."""
+        """The message as it goes on the wire, for people and logs: secrets show as ``***``
+        (``secret_headers``)."""
         lines = [f"Action: {self.ACTION}"]
         action_id = self.action_id if action_id is None else plain(action_id)
         if action_id is not None:
             lines.append(f"ActionID: {action_id}")
         wire = self._wire if self._wire is not None else _encode(self, check=False)[0]
-        secrets = {info.header.lower() for _, info in self.fields() if info.secret}
+        secrets = secret_headers(type(self))
         for line in wire.decode("utf-8", "replace").split("\r\n")[:-1]:
             name, _, _value = line.partition(": ")
             lines.append(f"{name}: ***" if name.lower() in secrets else line)

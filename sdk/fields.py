@@ -36,6 +36,7 @@ __all__ = [
     "MAX_LINE_BYTES",
     "MAX_LINES",
     "METADATA_KEY",
+    "SECRET_HEADERS",
     "TRUE_WORDS",
     "ExtraHeaders",
     "FieldInfo",
@@ -66,6 +67,10 @@ _ESCAPES = tuple((char, "\\" + char) for char in '\\",()[]')
 # The words a boolean header reads as true or false (lower-cased), as Asterisk's ast_true/ast_false.
 TRUE_WORDS = frozenset({"true", "yes", "y", "t", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "n", "f", "0", "off"})
+# Header names (lower-cased) whose values are secrets wherever a header is given by name
+# (``Generic``, UserEvent's headers): Login's Secret and Key, the only AMI headers that carry
+# one. Spec fields say it with ``secret: true``; each of those is in this set (a test checks).
+SECRET_HEADERS = frozenset({"secret", "key"})
 
 
 @attrs.frozen
@@ -220,6 +225,11 @@ class Pairs(Sequence[tuple[str, str]]):
         return item[:cut], value
 
     @classmethod
+    def _shown(cls, item: Any) -> str:
+        """How a problem names an item that cannot be read as a pair."""
+        return repr(item)
+
+    @classmethod
     def _pair(cls, item: Any) -> tuple[str, str] | str:
         """``item`` as a pair of exact strings, or the reason it is not one."""
         if type(item) is not tuple:
@@ -227,12 +237,14 @@ class Pairs(Sequence[tuple[str, str]]):
             if type(item) is str:
                 pair = cls._split(item)
                 if pair is None:
-                    return f"{item!r} is not of the form name=value"
+                    return f"{cls._shown(item)} is not of the form name=value"
                 return pair
             if not isinstance(item, (tuple, list)):
-                return f"must be a (name, value) pair or a name=value string, not {item!r}"
+                return (
+                    f"must be a (name, value) pair or a name=value string, not {cls._shown(item)}"
+                )
         if len(item) != 2:
-            return f"must be a (name, value) pair or a name=value string, not {item!r}"
+            return f"must be a (name, value) pair or a name=value string, not {cls._shown(item)}"
         name, value = item
         if type(name) is str and type(value) is str:  # the usual case, at once
             return item if type(item) is tuple else (name, value)
@@ -325,11 +337,21 @@ class Variables(Pairs):
 class ExtraHeaders(Pairs):
     """Pairs written as headers of their own, ``Name: value`` (kind ``headers``: UserEvent's).
 
-    A string item may be ``"Name: value"`` or ``"Name=value"``.
+    A string item may be ``"Name: value"`` or ``"Name=value"``. A header named in
+    ``SECRET_HEADERS`` (Secret, Key) shows as ``***`` in the repr, and an item that cannot be
+    read is not repeated in its problem: either may be a secret.
     """
 
     __slots__ = ()
     _SEPARATORS = ":="
+
+    @classmethod
+    def _shown(cls, item: Any) -> str:
+        return f"a {type(item).__name__}"
+
+    def __repr__(self) -> str:
+        shown = [(n, "***" if n.lower() in SECRET_HEADERS else v) for n, v in self._pairs]
+        return f"{type(self).__name__}({shown!r})"
 
 
 def indexed_header(pattern: str, member: str, index: int) -> str:

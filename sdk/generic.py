@@ -10,7 +10,8 @@ The name and every header are checked like a generated action's fields: no CR, L
 no leading blank, header names of printable ASCII without blanks or ``:``, no line over 1024
 bytes, at most 128 lines. Variables are escaped as for ``Originate``. All problems are
 reported at once in one ``ValidationError``. The name, like every value, is made plain
-first (``sdk.values``).
+first (``sdk.values``). Headers named Secret or Key (``sdk.fields.SECRET_HEADERS``) are
+shown as ``***`` wherever the action is shown or logged, as ``Login``'s are.
 """
 
 from __future__ import annotations
