@@ -6,7 +6,8 @@ one ``ValidationError`` listing all problems; a valid action keeps its encoded h
 so ``to_bytes`` only adds ``Action`` and ``ActionID``. Plain values (nearly all) are checked
 and written at once by the class's ``sdk.fastpath`` functions (its fused ``__init__``, or
 the encoder after attrs' own); anything else gets the full check here, the only one that
-reports problems.
+reports problems. Both read values made plain (``sdk.values``): an Enum member or a ``str``
+subclass never reaches them as itself.
 
 ``from_message`` builds an action back from a received message without validating it, as
 the embedded server must: Asterisk accepts messages the client classes refuse.

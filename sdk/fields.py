@@ -4,7 +4,9 @@ Each attribute of a generated action carries a ``FieldInfo`` under ``METADATA_KE
 attrs metadata: the wire header, the kind of value, whether it is required, its doc. Forms,
 the CLI and the validator read only this metadata, never an action by name.
 
-The wire rules (``shared/ami/PROTOCOL.md``, checked against Asterisk 20 and 22):
+The wire rules (``shared/ami/PROTOCOL.md``, checked against Asterisk 20 and 22), applied to
+each value made plain first (``sdk.values.plain``, in the converters below), so that what is
+checked is what is written:
 
 - a line is ``Name: value`` + CRLF, at most 1024 bytes; a message at most 128 lines;
 - CR, LF or NUL inside a value would end the line early, so they are refused;
