@@ -6,7 +6,8 @@ one ``ValidationError`` listing all problems; a valid action keeps its encoded h
 so ``to_bytes`` only adds ``Action`` and ``ActionID``. Plain values (nearly all) are checked
 and written at once by the class's ``sdk.fastpath`` functions (its fused ``__init__``, or
 the encoder after attrs' own); anything else gets the full check here, the only one that
-reports problems.
+reports problems. Both read values made plain (``sdk.values``): an Enum member or a ``str``
+subclass never reaches them as itself.
 
 ``from_message`` builds an action back from a received message without validating it, as
 the embedded server must: Asterisk accepts messages the client classes refuse.
@@ -26,10 +27,10 @@ from sdk.fields import (
     MAX_LINE_BYTES,
     MAX_LINES,
     METADATA_KEY,
+    SECRET_HEADERS,
     SIP_TOKEN,
     ExtraHeaders,
     FieldInfo,
-    Pairs,
     Records,
     Variables,
     ami_field,
@@ -39,11 +40,12 @@ from sdk.fields import (
     split_variables,
 )
 from sdk.message import Message
+from sdk.values import plain
 
 if TYPE_CHECKING:
     from sdk.rules import Rule
 
-__all__ = ["Action", "action_fields", "fast_init"]
+__all__ = ["Action", "action_fields", "fast_init", "secret_headers"]
 
 A = TypeVar("A", bound="Action")
 
@@ -113,22 +115,24 @@ def _encode_line(header: str, text: str) -> tuple[bytes | None, str | None]:
 
 
 def _scalar_text(value: Any, info: FieldInfo) -> tuple[str | None, str | None]:
-    """The wire text of a non-list value, or the reason the value has the wrong type."""
+    """The wire text of a non-list value (made plain first: ``sdk.values``), by the rule of
+    its kind, or the reason the value has the wrong type."""
+    value = plain(value)
     kind = info.kind
     if kind == "string":
-        if isinstance(value, str):
+        if type(value) is str:
             return value, None
         return None, f"must be a string, not {type(value).__name__}"
     if kind == "integer":
-        if isinstance(value, int) and not isinstance(value, bool):
+        if type(value) is int:
             return str(value), None
         return None, f"must be an integer, not {value!r}"
     if kind == "boolean":
-        if isinstance(value, bool):
+        if type(value) is bool:
             return ("true" if value else "false"), None
         return None, f"must be true or false, not {value!r}"
     if kind == "enum":
-        if isinstance(value, str):
+        if type(value) is str:
             for choice in info.choices:
                 if value.lower() == choice.lower():
                     return choice, None
@@ -192,7 +196,7 @@ def _encode_variables(
     lines: list[bytes],
     problems: list[FieldProblem] | None,
 ) -> None:
-    if not isinstance(value, Variables):
+    if type(value) is not Variables:  # a subclass too: its pairs, made plain
         value = Variables.of(value)
     if problems is None:
         for var, text in value:
@@ -246,7 +250,7 @@ def _encode_headers(
     lines: list[bytes],
     problems: list[FieldProblem] | None,
 ) -> None:
-    if not isinstance(value, Pairs):
+    if type(value) is not ExtraHeaders:  # a subclass too: its pairs, made plain
         value = ExtraHeaders.of(value)
     if problems is None:
         for header, text in value:
@@ -282,7 +286,7 @@ def _encode_indexed(
     problems: list[FieldProblem] | None,
 ) -> None:
     """Write group ``n`` of a kind ``indexed`` field as its members' numbered headers."""
-    if not isinstance(value, Records):
+    if type(value) is not Records:  # a subclass too: its groups, made plain
         value = Records.of(value, info.members)
     if problems is None:
         for number, record in enumerate(value):
@@ -352,8 +356,23 @@ def _int_or_text(raw: str) -> int | str:
         return raw
 
 
+@functools.cache
+def secret_headers(cls: type[Action]) -> frozenset[str]:
+    """The headers (lower-cased) whose values an action of ``cls`` never shows (``***``):
+    its fields marked ``secret`` in the spec, and, when it takes headers by name (``Generic``,
+    UserEvent), any of ``SECRET_HEADERS`` that is not a field of its own. One rule for
+    ``describe``, the session's log and the embedded server's record of what it read."""
+    fields = action_fields(cls)
+    own = {info.header.lower() for _, info in fields if info.kind != "headers"}
+    secret = {info.header.lower() for _, info in fields if info.secret}
+    if any(info.kind == "headers" for _, info in fields):
+        secret |= SECRET_HEADERS - own
+    return frozenset(secret)
+
+
 def _action_id_problems(action_id: Any) -> list[FieldProblem]:
-    if not isinstance(action_id, str):
+    """The problems of ``action_id``, a plain value (``sdk.values.plain``), as an ActionID."""
+    if type(action_id) is not str:
         return [
             FieldProblem(
                 "action_id", "ActionID", f"must be a string, not {type(action_id).__name__}"
@@ -439,19 +458,21 @@ class Action:
                 and len(action_id) <= _ACTION_ID_ROOM
             )
         ):
+            action_id = plain(action_id)  # checked and written as its plain text
             problems = _action_id_problems(action_id)
             if problems:
                 raise ValidationError(self.ACTION, problems)
         return b"".join((head, action_id.encode(), b"\r\n", wire, b"\r\n"))
 
     def describe(self, action_id: str | None = None) -> str:
-        """The message as it goes on the wire, for people and logs: secrets show as ``***``."""
+        """The message as it goes on the wire, for people and logs: secrets show as ``***``
+        (``secret_headers``)."""
         lines = [f"Action: {self.ACTION}"]
-        action_id = self.action_id if action_id is None else action_id
+        action_id = self.action_id if action_id is None else plain(action_id)
         if action_id is not None:
             lines.append(f"ActionID: {action_id}")
         wire = self._wire if self._wire is not None else _encode(self, check=False)[0]
-        secrets = {info.header.lower() for _, info in self.fields() if info.secret}
+        secrets = secret_headers(type(self))
         for line in wire.decode("utf-8", "replace").split("\r\n")[:-1]:
             name, _, _value = line.partition(": ")
             lines.append(f"{name}: ***" if name.lower() in secrets else line)

@@ -47,6 +47,7 @@ from sdk.errors import AMIError, OutcomeUnknown, TimeoutError, ValidationError
 from sdk.notify import METHODS, build_notify, is_uri, notify_method
 from sdk.ratelimit import TokenBucket
 from sdk.session import Session
+from sdk.values import plain_text
 
 if TYPE_CHECKING:
     import pandas
@@ -201,10 +202,12 @@ def read_targets(source: str | Path | Iterable[Any] | pandas.DataFrame) -> list[
             continue
         if isinstance(row, Mapping):
             values = {
-                k: ("" if v is None or v != v else str(v)) for k, v in row.items()
+                k: ("" if v is None or v != v else plain_text(v)) for k, v in row.items()
             }  # v != v: NaN
         elif isinstance(row, Sequence) and not isinstance(row, str) and len(row) in (2, 3, 4):
-            values = dict(zip(("pbx", "target", "event", "content"), map(str, row), strict=False))
+            values = dict(
+                zip(("pbx", "target", "event", "content"), map(plain_text, row), strict=False)
+            )
         else:
             problems.append(f"row {index}: expected pbx and target, not {row!r}")
             continue

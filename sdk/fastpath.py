@@ -23,7 +23,9 @@ Why the shortcuts hold:
   all ASCII encodes to as many bytes as it has characters, and holds no surrogate; so a
   value is plain when it is printable, does not start with a blank, and the message it ends
   up in is ASCII with lines of at most 1024 bytes (all of them together, or each counted);
-- exact ``str``, ``int`` and ``bool`` only: a subclass may format itself otherwise;
+- exact ``str``, ``int`` and ``bool`` only: a subclass or an Enum may format itself
+  otherwise, so it goes to the attrs ``__init__``, whose converters make it plain
+  (``sdk.values.plain``, the one boundary every value crosses), and then comes back here;
 - no character that gets a backslash (``\\ " , ( ) [ ]``) can be in ``Variable: ``, ``=``,
   CRLF or a SIP token, so escaping all of a field's ``Variable`` lines at once escapes each
   value (and each name, under the ``variable`` rule) as the full path does.
@@ -197,10 +199,11 @@ def _plain_scalar(
 
 def _optional(v: str, s: str, braced: str, scalar: tuple[str, str], bail: str) -> list[str]:
     """Source lines for an optional scalar ``v``: ``s`` gets its line, or "" when it is None
-    or empty; ``bail`` runs when it is not plain (``scalar``: ``_plain_scalar``'s)."""
+    or the empty str; ``bail`` runs when it is not plain (``scalar``: ``_plain_scalar``'s),
+    an empty ``str`` subclass included (attrs' converter stores it plain)."""
     plain, text = scalar
     return [
-        f'if {v} is None or {v} == "":',
+        f"if {v} is None or (type({v}) is str and not {v}):",
         f'    {s} = ""',
         f"elif not ({plain}):",
         f"    {bail}",

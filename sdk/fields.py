@@ -4,7 +4,9 @@ Each attribute of a generated action carries a ``FieldInfo`` under ``METADATA_KE
 attrs metadata: the wire header, the kind of value, whether it is required, its doc. Forms,
 the CLI and the validator read only this metadata, never an action by name.
 
-The wire rules (``shared/ami/PROTOCOL.md``, checked against Asterisk 20 and 22):
+The wire rules (``shared/ami/PROTOCOL.md``, checked against Asterisk 20 and 22), applied to
+each value made plain first (``sdk.values.plain``, in the converters below), so that what is
+checked is what is written:
 
 - a line is ``Name: value`` + CRLF, at most 1024 bytes; a message at most 128 lines;
 - CR, LF or NUL inside a value would end the line early, so they are refused;
@@ -28,12 +30,15 @@ from typing import Any, overload
 
 import attrs
 
+from sdk.values import plain, plain_text
+
 __all__ = [
     "FALSE_WORDS",
     "KINDS",
     "MAX_LINE_BYTES",
     "MAX_LINES",
     "METADATA_KEY",
+    "SECRET_HEADERS",
     "TRUE_WORDS",
     "ExtraHeaders",
     "FieldInfo",
@@ -59,12 +64,15 @@ SIP_TOKEN = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+")
 # What an AMI header name of a "headers" field may be: visible ASCII but the colon.
 HEADER_NAME = re.compile(r"[!-9;-~]+")
 _FORBIDDEN = re.compile(r"[\r\n\x00]")
-_ESCAPE = re.compile(r'([\\",()\[\]])')
 # The same, one character at a time: the backslash first, so no added one is escaped again.
 _ESCAPES = tuple((char, "\\" + char) for char in '\\",()[]')
 # The words a boolean header reads as true or false (lower-cased), as Asterisk's ast_true/ast_false.
 TRUE_WORDS = frozenset({"true", "yes", "y", "t", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "n", "f", "0", "off"})
+# Header names (lower-cased) whose values are secrets wherever a header is given by name
+# (``Generic``, UserEvent's headers): Login's Secret and Key, the only AMI headers that carry
+# one. Spec fields say it with ``secret: true``; each of those is in this set (a test checks).
+SECRET_HEADERS = frozenset({"secret", "key"})
 
 
 @attrs.frozen
@@ -98,8 +106,8 @@ def check_value(text: str) -> str | None:
 
 def escape_variable_value(value: str) -> str:
     """Put a backslash before each of ``\\ " , ( ) [ ]`` so Asterisk reads ``value`` as given."""
-    if type(value) is not str:  # a subclass: as it always was
-        return _ESCAPE.sub(r"\\\1", value)
+    if type(value) is not str:
+        value = plain(value)  # its characters, not what its own replace() says
     for char, escaped in _ESCAPES:  # several times faster than the regular expression
         if char in value:
             value = value.replace(char, escaped)
@@ -177,19 +185,32 @@ class Pairs(Sequence[tuple[str, str]]):
     """Ordered ``(name, value)`` pairs for a repeated header; a name may repeat.
 
     Built from a dict, a list of ``(name, value)`` pairs, ``"name=value"`` strings, or one
-    such string. Conversion never raises: items it cannot read are kept in ``problems`` and
-    reported by the action's validation together with every other problem.
+    such string. Each name and value is made plain as it comes in (``sdk.values.plain``: an
+    Enum member by its value, a ``str`` subclass by its characters; a number value by its
+    digits), so a ``Pairs`` holds exact strings only. Conversion never raises: items it
+    cannot read are kept in ``problems`` and reported by the action's validation together
+    with every other problem.
     """
 
     __slots__ = ("_pairs", "origins", "problems")
     _SEPARATORS = "="
 
-    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
-        self._pairs: tuple[tuple[str, str], ...] = tuple(pairs)
-        self.problems: tuple[tuple[int, str], ...] = ()
-        self.origins: tuple[int, ...] | None = (
-            None  # input position of each pair, if any was dropped
-        )
+    def __init__(self, pairs: Iterable[Any] = ()) -> None:
+        """``pairs``: ``(name, value)`` pairs or ``"name=value"`` strings, in order."""
+        kept: list[tuple[str, str]] = []
+        origins: list[int] = []
+        problems: list[tuple[int, str]] = []
+        for index, item in enumerate(pairs):
+            pair = self._pair(item)
+            if type(pair) is str:
+                problems.append((index, pair))
+            else:
+                kept.append(pair)  # type: ignore[arg-type]
+                origins.append(index)
+        self._pairs: tuple[tuple[str, str], ...] = tuple(kept)
+        self.problems: tuple[tuple[int, str], ...] = tuple(problems)
+        # input position of each pair, if any was dropped
+        self.origins: tuple[int, ...] | None = tuple(origins) if problems else None
 
     def origin(self, position: int) -> int:
         """Where the pair at ``position`` stood in what the user passed."""
@@ -206,6 +227,37 @@ class Pairs(Sequence[tuple[str, str]]):
         return item[:cut], value
 
     @classmethod
+    def _shown(cls, item: Any) -> str:
+        """How a problem names an item that cannot be read as a pair."""
+        return repr(item)
+
+    @classmethod
+    def _pair(cls, item: Any) -> tuple[str, str] | str:
+        """``item`` as a pair of exact strings, or the reason it is not one."""
+        if type(item) is not tuple:
+            item = plain(item)
+            if type(item) is str:
+                pair = cls._split(item)
+                if pair is None:
+                    return f"{cls._shown(item)} is not of the form name=value"
+                return pair
+            if not isinstance(item, (tuple, list)):
+                return (
+                    f"must be a (name, value) pair or a name=value string, not {cls._shown(item)}"
+                )
+        if len(item) != 2:
+            return f"must be a (name, value) pair or a name=value string, not {cls._shown(item)}"
+        name, value = item
+        if type(name) is str and type(value) is str:  # the usual case, at once
+            return item if type(item) is tuple else (name, value)
+        name, value = plain(name), plain(value)
+        if type(name) is not str:
+            return f"name must be a string, not {type(name).__name__}"
+        if type(value) not in (str, int, float):  # bool is not: true, yes or 1?
+            return f"value of {name!r} must be a string, not {type(value).__name__}"
+        return name, plain_text(value)
+
+    @classmethod
     def of(cls, value: Any) -> Any:
         """Convert what a user passes (attrs converter; never raises)."""
         if type(value) is dict:  # the usual case, all text: kept as given, in one step
@@ -219,54 +271,22 @@ class Pairs(Sequence[tuple[str, str]]):
                 fast.problems = ()
                 fast.origins = None
                 return fast
-        if isinstance(value, cls):
+        if type(value) is cls:  # made by this class, so plain already (not a subclass)
             return value
-        out = cls()
+        if type(value) is list or type(value) is tuple:
+            return cls(value)
+        value = plain(value)
         if value is None:
-            return out
-        pairs: list[tuple[str, str]] = []
-        origins: list[int] = []
-        problems: list[tuple[int, str]] = []
+            return cls()
         if isinstance(value, Mapping):
-            items: Iterable[Any] = value.items()
-        elif isinstance(value, str):
-            items = [value]
-        elif isinstance(value, Iterable) and not isinstance(value, bytes):
-            items = value
-        else:
-            kind = type(value).__name__
-            out.problems = (
-                (0, f"must be a dict, a list of pairs or name=value strings, not {kind}"),
-            )
-            return out
-        for index, item in enumerate(items):
-            if isinstance(item, str):
-                pair = cls._split(item)
-                if pair is None:
-                    problems.append((index, f"{item!r} is not of the form name=value"))
-                    continue
-                name, text = pair
-            elif isinstance(item, (tuple, list)) and len(item) == 2:
-                name, text = item
-            else:
-                problems.append(
-                    (index, f"must be a (name, value) pair or a name=value string, not {item!r}")
-                )
-                continue
-            if not isinstance(name, str):
-                problems.append((index, f"name must be a string, not {type(name).__name__}"))
-                continue
-            if isinstance(text, bool) or not isinstance(text, (str, int, float)):
-                problems.append(
-                    (index, f"value of {name!r} must be a string, not {type(text).__name__}")
-                )
-                continue
-            pairs.append((name, text if isinstance(text, str) else str(text)))
-            origins.append(index)
-        out._pairs = tuple(pairs)
-        if problems:
-            out.problems = tuple(problems)
-            out.origins = tuple(origins)
+            return cls(value.items())
+        if type(value) is str:
+            return cls([value])
+        if isinstance(value, Iterable) and not isinstance(value, (bytes, str)):
+            return cls(value)
+        out = cls()
+        kind = type(value).__name__
+        out.problems = ((0, f"must be a dict, a list of pairs or name=value strings, not {kind}"),)
         return out
 
     @overload
@@ -319,11 +339,21 @@ class Variables(Pairs):
 class ExtraHeaders(Pairs):
     """Pairs written as headers of their own, ``Name: value`` (kind ``headers``: UserEvent's).
 
-    A string item may be ``"Name: value"`` or ``"Name=value"``.
+    A string item may be ``"Name: value"`` or ``"Name=value"``. A header named in
+    ``SECRET_HEADERS`` (Secret, Key) shows as ``***`` in the repr, and an item that cannot be
+    read is not repeated in its problem: either may be a secret.
     """
 
     __slots__ = ()
     _SEPARATORS = ":="
+
+    @classmethod
+    def _shown(cls, item: Any) -> str:
+        return f"a {type(item).__name__}"
+
+    def __repr__(self) -> str:
+        shown = [(n, "***" if n.lower() in SECRET_HEADERS else v) for n, v in self._pairs]
+        return f"{type(self).__name__}({shown!r})"
 
 
 def indexed_header(pattern: str, member: str, index: int) -> str:
@@ -338,14 +368,16 @@ class Records(Sequence[Mapping[str, Any]]):
     ``[{"action": "NewCat", "cat": "office"}, {"action": "Append", "cat": "office", ...}]``.
     Group ``n`` goes on the wire with index ``start + n``, so the numbers are always
     consecutive, as Asterisk needs (it stops reading at the first missing group). Like
-    ``Pairs``, conversion never raises: what it cannot read is kept in ``problems``.
+    ``Pairs``, each key and value is made plain as it comes in, and conversion never raises:
+    what it cannot read is kept in ``problems``.
     """
 
     __slots__ = ("_records", "origins", "problems")
 
     def __init__(self, records: Iterable[Mapping[str, Any]] = ()) -> None:
         self._records: tuple[MappingProxyType[str, Any], ...] = tuple(
-            MappingProxyType(dict(record)) for record in records
+            MappingProxyType({plain(k): plain(v) for k, v in dict(record).items()})
+            for record in records
         )
         self.problems: tuple[tuple[int, str], ...] = ()
         self.origins: tuple[int, ...] | None = (
@@ -359,9 +391,10 @@ class Records(Sequence[Mapping[str, Any]]):
     @classmethod
     def of(cls, value: Any, members: Sequence[tuple[str, FieldInfo]] = ()) -> Records:
         """Convert what a user passes: a mapping (one group) or a list of mappings."""
-        if isinstance(value, cls):
+        if type(value) is cls:  # made by this class, so plain already (not a subclass)
             return value
         out = cls()
+        value = plain(value)
         if value is None:
             return out
         if isinstance(value, Mapping):
@@ -382,17 +415,16 @@ class Records(Sequence[Mapping[str, Any]]):
             record: dict[str, Any] = {}
             unknown = False
             for key, raw in item.items():
+                key = plain(key)
                 found = by_name.get(key) or (
-                    by_header.get(key.lower()) if isinstance(key, str) else None
+                    by_header.get(key.lower()) if type(key) is str else None
                 )
                 if found is None:
                     problems.append((index, f"has no member {key!r} (members: {known})"))
                     unknown = True
                     continue
                 name, info = found
-                converter = _CONVERTERS.get(info.kind)
-                if raw is not None and converter is not None:
-                    raw = converter(raw)
+                raw = _CONVERTERS[info.kind](raw)
                 if raw is not None:
                     record[name] = raw
             if unknown and not record:
@@ -435,13 +467,15 @@ class Records(Sequence[Mapping[str, Any]]):
 
 
 def _convert_integer(value: Any) -> Any:
-    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+    value = plain(value)
+    if type(value) is str and re.fullmatch(r"[+-]?\d+", value.strip()):
         return int(value)
     return value
 
 
 def _convert_boolean(value: Any) -> Any:
-    if isinstance(value, str):
+    value = plain(value)
+    if type(value) is str:
         low = value.strip().lower()
         if low in TRUE_WORDS:
             return True
@@ -454,8 +488,11 @@ def _mask(value: Any) -> str:
     return "None" if value is None else "'***'"
 
 
-# The converters of scalar kinds that have one (the other kinds' are set in ami_field).
+# The converters of the scalar kinds (the other kinds' are set in ami_field): each makes the
+# value plain first, so every check and every write reads an exact str, int or bool.
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "string": plain,
+    "enum": plain,
     "integer": _convert_integer,
     "boolean": _convert_boolean,
 }
@@ -515,7 +552,4 @@ def ami_field(
             return Records.of(value, member_pairs)
 
         return attrs.field(factory=Records, converter=to_records, metadata=metadata, repr=repr_)
-    converter = _CONVERTERS.get(kind)
-    if converter is None:
-        return attrs.field(default=None, metadata=metadata, repr=repr_)
-    return attrs.field(default=None, converter=converter, metadata=metadata, repr=repr_)
+    return attrs.field(default=None, converter=_CONVERTERS[kind], metadata=metadata, repr=repr_)

@@ -9,7 +9,9 @@ For actions of an Asterisk newer than the specs, of a third-party module, or of 
 The name and every header are checked like a generated action's fields: no CR, LF or NUL,
 no leading blank, header names of printable ASCII without blanks or ``:``, no line over 1024
 bytes, at most 128 lines. Variables are escaped as for ``Originate``. All problems are
-reported at once in one ``ValidationError``.
+reported at once in one ``ValidationError``. The name, like every value, is made plain
+first (``sdk.values``). Headers named Secret or Key (``sdk.fields.SECRET_HEADERS``) are
+shown as ``***`` wherever the action is shown or logged, as ``Login``'s are.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import attrs
 from sdk.action import Action
 from sdk.errors import FieldProblem, ValidationError
 from sdk.fields import MAX_LINE_BYTES, ExtraHeaders, Variables, ami_field
+from sdk.values import plain
 
 __all__ = ["Generic"]
 
@@ -56,10 +59,11 @@ class Generic(Action):
         variables: Any = None,
         action_id: str | None = None,
     ) -> None:
+        name = plain(name)
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "headers", ExtraHeaders.of(headers))
         object.__setattr__(self, "variables", Variables.of(variables))
-        object.__setattr__(self, "action_id", action_id)
+        object.__setattr__(self, "action_id", plain(action_id))
         object.__setattr__(self, "_wire", None)
         problem = _name_problem(name)
         try:
@@ -76,11 +80,11 @@ class Generic(Action):
     @property  # type: ignore[override]
     def ACTION(self) -> str:  # noqa: N802 - the name every action has
         """The action's name, as given."""
-        return self.name if isinstance(self.name, str) else ""
+        return self.name if type(self.name) is str else ""
 
 
 def _name_problem(name: Any) -> str | None:
-    if not isinstance(name, str):
+    if type(name) is not str:
         return f"must be a string, not {type(name).__name__}"
     if not _ACTION_NAME.fullmatch(name):
         return (

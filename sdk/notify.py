@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sdk.action import Action
 from sdk.errors import FieldProblem, ValidationError
+from sdk.values import plain
 
 if TYPE_CHECKING:
     from sdk.message import Response
@@ -66,6 +67,8 @@ def build_notify(
     """The NOTIFY action for ``method``: the SIP headers (Event first, then ``headers``,
     then Content-Type) and one Content variable per body line. Validates like any action."""
     from sdk.actions import ACTIONS
+
+    target = plain(target)  # URI or name is decided on the text that is sent
 
     variables: list[tuple[str, str]] = [("Event", event), *headers]
     lines = _content_lines(content)

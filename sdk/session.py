@@ -49,6 +49,7 @@ from sdk.errors import (
 )
 from sdk.message import Event, Message, Response
 from sdk.transport import ConnectFailed, Transport, open_socket, recv_some
+from sdk.values import plain, plain_text
 from sdk.wire import BANNER_PREFIX, DEFAULT_MAX_LINE, Parser
 
 __all__ = ["PendingResponse", "Reconnect", "Session", "connect"]
@@ -191,13 +192,15 @@ def _matcher(pattern: str | re.Pattern[str]) -> Callable[[str], bool]:
 
 
 def _events_header(events: bool | str | list[str] | tuple[str, ...]) -> str:
+    """The Events header of the login, each class name made plain text (``sdk.values``)."""
+    events = plain(events)
     if events is True:
         return "on"
     if events is False:
         return "off"
     if isinstance(events, (list, tuple)):
-        return ",".join(events)
-    return str(events)
+        return ",".join(map(plain_text, events))
+    return plain_text(events)
 
 
 def _tls_context(
@@ -280,6 +283,7 @@ class Session(ServerInfo):
         reconnect: bool | Reconnect = True,
         keepalive: float | None = None,
     ) -> None:
+        auth, username, secret = plain(auth), plain(username), plain(secret)
         if auth not in ("md5", "plain"):
             raise ValueError(f"auth must be 'md5' or 'plain', not {auth!r}")
         if keepalive is not None and keepalive <= 0:

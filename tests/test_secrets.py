@@ -24,7 +24,7 @@ import trustme
 from conftest import wait_until
 
 from sdk import AMIError, Session, ValidationError
-from sdk.actions import Challenge, Login, Ping
+from sdk.actions import Challenge, Generic, Login, Ping, UserEvent
 from sdk.session import Reconnect
 from sdk.testing import AMIServer
 
@@ -162,6 +162,27 @@ def login_actions(case: Case) -> None:
     case.raises(ValidationError, lambda: Login(username=" admin", key=f"\x00{KEY}"))
 
 
+@surface
+def generic_actions_with_secret_headers(case: Case) -> None:
+    """Login by name, and any action given a Secret or Key header by name: shown, described,
+    sent and logged at DEBUG, refused, as Login's own fields are."""
+    actions = [
+        Generic("Login", headers={"Username": "admin", "Secret": SECRET}),
+        Generic("login", headers=[("Username", "admin"), ("AuthType", "MD5"), ("key", KEY)]),
+        Generic("MyModuleAuth", headers=[f"Secret: {SECRET}", f"KEY={WRONG_KEY}"]),
+        UserEvent(user_event="Audit", headers={"Secret": WRONG}),
+    ]
+    with case.session() as ami:
+        for action in actions:
+            case.show(action, action.describe(), action.headers, attrs.evolve(action))
+            case.show(ami.send(action))
+    case.show(case.pbx.received)
+    bad = [{"Secret": f"{SECRET}\r\n"}, [f"Secret {SECRET}"], [("Secret", SECRET, KEY)]]
+    for headers in bad:
+        case.raises(ValidationError, lambda h=headers: Generic("Login", headers=h))
+        case.raises(ValidationError, lambda h=headers: UserEvent(user_event="A", headers=h))
+
+
 # --- the embedded server ----------------------------------------------------------------------
 
 
@@ -278,6 +299,19 @@ def test_secret_and_key_never_show(
     for text in shown:
         for secret in NEVER_SHOWN:
             assert secret not in text, f"{name} showed a secret in: {text[:300]!r}"
+
+
+def test_every_secret_field_of_a_spec_is_a_secret_header() -> None:
+    """``SECRET_HEADERS`` (what is masked in headers given by name) holds every header a spec
+    marks secret: Generic("Login", ...) hides what Login hides."""
+    from sdk.actions import ACTIONS
+    from sdk.fields import SECRET_HEADERS
+
+    marked = {
+        info.header.lower() for name in ACTIONS for _, info in ACTIONS[name].fields() if info.secret
+    }
+    assert marked == {"secret", "key"}  # Login's, the only ones Asterisk's AMI has
+    assert marked <= SECRET_HEADERS
 
 
 def test_the_capture_would_see_a_leak(pbx: AMIServer, caplog: pytest.LogCaptureFixture) -> None:

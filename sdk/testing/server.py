@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from sdk.action import secret_headers
 from sdk.fields import FALSE_WORDS, TRUE_WORDS
 from sdk.message import Headers, Message
 from sdk.testing.faults import GARBAGE, LATIN1_EVENT, MIB, Fault, blank_lines, long_line
@@ -128,24 +129,16 @@ class _ReceivedHeaders(Headers):
 
 
 _SECRET = frozenset({"secret"})
-_SECRET_HEADERS: dict[str, frozenset[str]] = {}  # by the action's name as the spec spells it
 
 
 def _secret_headers(action: str | None) -> frozenset[str]:
-    """Lower-case names of the headers that carry a secret in ``action`` (per its spec)."""
-    if not action:
-        return _SECRET
-    from sdk.actions import ACTIONS
+    """Lower-case names of the headers that carry a secret in ``action``: what the SDK masks
+    for it (``sdk.action.secret_headers``; an action without a spec as ``Generic``), and
+    Secret in any request."""
+    from sdk.actions import ACTIONS, Generic
 
-    canonical = ACTIONS.canonical(action)
-    if canonical is None:
-        return _SECRET
-    names = _SECRET_HEADERS.get(canonical)
-    if names is None:
-        fields = ACTIONS[canonical].fields()
-        names = _SECRET | {info.header.lower() for _, info in fields if info.secret}
-        _SECRET_HEADERS[canonical] = names
-    return names
+    canonical = ACTIONS.canonical(action) if action else None
+    return _SECRET | secret_headers(Generic if canonical is None else ACTIONS[canonical])
 
 
 class ReceivedMessage(Message):

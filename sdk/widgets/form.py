@@ -32,6 +32,7 @@ from sdk.errors import (
 )
 from sdk.message import Response
 from sdk.session import Session
+from sdk.values import plain
 from sdk.widgets.base import ERROR_COLOR, HINT_COLOR, Component
 from sdk.widgets.editors import FieldEditor, editor_for, problems_html
 
@@ -261,7 +262,7 @@ class ActionForm(Component):
                 f" fields: {', '.join(self.editors) or 'none'}"
             )
         for name, value in values.items():
-            self.editors[name].fill(value)
+            self.editors[name].fill(plain(value))  # an Enum by its value, as actions take it
         self.validate()
         return self
 
