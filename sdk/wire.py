@@ -8,8 +8,10 @@ its indentation. A line that is not UTF-8 is read as latin-1, so no byte is lost
 no colon stays in the message (``Message.unparsed``). Empty messages (the stray blank lines
 Asterisk sometimes writes) are dropped.
 
-Asterisk 13 and older answered Command with ``Response: Follows``, then raw CLI text ended by
-``--END COMMAND--``; that text may hold colons and blank lines, so the parser reads it raw.
+Asterisk 13 and older answered Command with ``Response: Follows``, its Privilege and ActionID,
+then the raw CLI text and ``--END COMMAND--``; everything between the first line that is not
+one of those headers and ``--END COMMAND--`` is that text, colons and blank lines included
+(the text of ``core show settings`` starts with a blank line), so the parser reads it raw.
 
 For speed, a read is cut into messages at blank lines first, and a whole message that needs
 nothing special keeps its headers as text (``sdk.message.Headers``); everything else goes
@@ -165,6 +167,14 @@ class Parser:
                     unparsed.append(line)
                     continue
                 self._raw = 0  # the blank line after --END COMMAND-- ends the message
+            elif pairs and pairs[0][1] == "Follows" and pairs[0][0].lower() == "response":
+                # Any line but the few headers Asterisk writes first (a blank one too: the
+                # text of ``core show settings`` begins with one) starts the raw CLI text.
+                name, colon, _ = line.partition(":")
+                if not colon or name.lower() not in _FOLLOWS_HEADERS:
+                    self._raw = 1
+                    self._raw_line(line, unparsed)
+                    continue
             if not line:
                 if pairs or unparsed:
                     out.append(message_from_pairs(pairs, tuple(unparsed)))
@@ -172,11 +182,6 @@ class Parser:
                     unparsed = self._unparsed = []
                 continue
             name, colon, value = line.partition(":")
-            if pairs and pairs[0][1] == "Follows" and pairs[0][0].lower() == "response":
-                if not colon or name.lower() not in _FOLLOWS_HEADERS:
-                    self._raw = 1  # the raw CLI text of an old-style Command answer
-                    self._raw_line(line, unparsed)
-                    continue
             if not colon:
                 unparsed.append(line)
                 continue

@@ -114,6 +114,48 @@ def test_raw_bytes_raise_nothing_but_protocol_error(data: bytes, cuts: list[int]
             assert (pieces, pieces_end) == (whole, whole_end)
 
 
+# Lines of CLI text as a ``Response: Follows`` answer carries it: blank ones, ones that look
+# like headers (even those Asterisk writes before the text), stray CRs, any other text.
+CLI_LINES = ["", "Name: value", "ActionID: other", "Privilege: x", "Response: Success", ":"]
+CLI_LINES += ["  indented:  ", "--END", "COMMAND--", "cr\r", "\r", "J\xfcrgen \u260e"]
+CLI_TEXT = (
+    st.lists(st.one_of(st.sampled_from(CLI_LINES), st.text(max_size=6)), max_size=12)
+    .map("\n".join)
+    .flatmap(lambda text: st.sampled_from([text, text + "\n"]))
+    .filter(lambda text: "--END COMMAND--" not in text)
+    .filter(  # a first line that is one of the headers before the text would be taken as one
+        lambda text: (
+            text.split("\n")[0].partition(":")[0].lower() not in FOLLOWS_HEADERS
+            or ":" not in text.split("\n")[0]
+        )
+    )
+)
+FOLLOWS_HEADERS = {"response", "privilege", "actionid", "message"}
+
+
+@settings(max_examples=500)
+@given(
+    text=CLI_TEXT,
+    action_id=st.sampled_from(["", "c-1"]),
+    cuts=st.lists(st.integers(min_value=0, max_value=300), max_size=10),
+)
+def test_old_style_command_text_is_the_output_however_it_is_split(
+    text: str, action_id: str, cuts: list[int]
+) -> None:
+    """Everything between the headers of a ``Response: Follows`` answer and ``--END
+    COMMAND--`` is its output, blank lines included (as Asterisk 11's action_command wrote
+    it), whether the block splitter reads it or the line reader."""
+    head = "Response: Follows\r\nPrivilege: Command\r\n"
+    head += f"ActionID: {action_id}\r\n" if action_id else ""
+    data = (head + text + "--END COMMAND--\r\n\r\nEvent: After\r\n\r\n").encode()
+    whole, whole_end = parse([data], banner=False, max_line=1024)
+    assert [type(m).__name__ for m in whole] == ["Response", "Event"]
+    assert whole[0].output == text.replace("\r\n", "\n").removesuffix("\n")
+    assert whole[0].action_id == (action_id or None)
+    assert parse(split(data, cuts), banner=False, max_line=1024) == (whole, whole_end)
+    assert parse(split(data, list(range(len(data)))), banner=False, max_line=1024)[0] == whole
+
+
 def test_line_limit_counts_bytes_without_the_line_end() -> None:
     """Found by the split test: the limit counted characters in one piece, bytes in parts."""
     from sdk.wire import Parser

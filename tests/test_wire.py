@@ -173,3 +173,45 @@ def test_over_long_line_is_a_protocol_error() -> None:
             parser.feed(b"x" * 100)
     with pytest.raises(ProtocolError):
         Parser(banner=False, max_line=1000).feed(b"Event: " + b"y" * 2000 + b"\r\n\r\n")
+
+
+def action_command_answer(action_id: str, text: str) -> bytes:
+    """A Command answer as Asterisk 11's (to 13's) ``action_command`` wrote it: Response:
+    Follows, Privilege: Command, the ActionID when one was given, the CLI text as the command
+    wrote it (LF line ends), then ``--END COMMAND--`` and the blank line."""
+    head = "Response: Follows\r\nPrivilege: Command\r\n"
+    if action_id:
+        head += f"ActionID: {action_id}\r\n"
+    return (head + text + "--END COMMAND--\r\n\r\n").encode()
+
+
+# CLI texts of Asterisk 13 that begin with blank lines (``core show settings``: one,
+# ``sip show peer``: two), and one with a colon in its first line after them.
+CORE_SHOW_SETTINGS = (
+    "\nPBX Core settings\n-----------------\n  Version:                     13.38.3\n"
+    "  Maximum calls:               Not set\n\n* Subsystems\n  -------------\n"
+    "  Manager (AMI):               Enabled\n"
+)
+SIP_SHOW_PEER = (
+    "\n\n  * Name       : phone1\n  Secret       : <Set>\n  Context      : default\n"
+    "  Addr->IP     : 127.0.0.1:5070\n\n"
+)
+
+
+@pytest.mark.parametrize("text", [CORE_SHOW_SETTINGS, SIP_SHOW_PEER, "\n", "\n\nlast line"])
+@pytest.mark.parametrize("action_id", ["c1", ""])
+def test_old_style_command_text_that_begins_with_a_blank_line_is_its_output(
+    text: str, action_id: str
+) -> None:
+    data = action_command_answer(action_id, text) + b"Response: Success\r\nActionID: p\r\n\r\n"
+    expected = text.removesuffix("\n")  # the LF before --END COMMAND-- ends the last line
+    _, whole = parse(b"Asterisk Call Manager/1.3\r\n" + data)
+    assert len(whole) == 2, whole
+    follows, ping = whole
+    assert isinstance(follows, Response) and follows.status == "Follows"
+    assert follows.action_id == (action_id or None)
+    assert follows.get("Privilege") == "Command"
+    assert follows.output == expected
+    assert ping.action_id == "p"
+    for size in (1, 2, 5, 13, len(data)):  # the line reader and the block splitter agree
+        assert parse_chunks(Parser(banner=False), data, size) == whole
