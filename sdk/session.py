@@ -319,6 +319,7 @@ class Session(ServerInfo):
         self._threads: list[threading.Thread] = []
         self._down_reason = ""
         self._ended: ConnectionError | None = None
+        self._close_note = ""  # how the session came to close, for the error of a later send
         self._pending: dict[str, PendingResponse] = {}
         self._stale: dict[str, int] = {}
         self._queue: collections.deque[Event] = collections.deque()
@@ -826,7 +827,23 @@ class Session(ServerInfo):
                 )
             self.unmatched.append(response)
             return
+        if response.status.lower() == "goodbye" and pending.action.ACTION.lower() == "logoff":
+            self._logged_off()  # before the caller wakes: it finds the session closed
         pending._finish()
+
+    def _logged_off(self) -> None:
+        """Asterisk said Goodbye to our own Logoff and closes the connection: an orderly end,
+        not a loss. The session closes (no reconnect, no warning); ``close()`` still joins."""
+        with self._cond:
+            if not self._closing:  # not close()'s own Logoff
+                self._close_note = " (Logoff sent; the server said Goodbye)"
+            self._closing = True
+            transport = self._transport
+            self._cond.notify_all()
+        self._stop.set()
+        log.info("logged off from %s", self._where)
+        if transport is not None:
+            transport.close("logged off")
 
     def _on_list_item(self, event: Event) -> bool:
         """File ``event`` under the list it belongs to; False if it belongs to none."""
@@ -933,7 +950,7 @@ class Session(ServerInfo):
             thread.start()
         if final:
             self._end(
-                f"session to {where} closed"
+                f"session to {where} closed{self._close_note}"
                 if self._closing
                 else f"session to {where} ended: {reason}"
             )
@@ -991,7 +1008,7 @@ class Session(ServerInfo):
         ended = self._ended
         if ended is not None:
             return str(ended)
-        return f"session to {self._where} is closed"
+        return f"session to {self._where} is closed{self._close_note}"
 
     # --- closing ---------------------------------------------------------------------------
 
@@ -1007,7 +1024,8 @@ class Session(ServerInfo):
 
     def close(self) -> None:
         """Log off and close; join every thread the session started. Safe to call more than
-        once, and from any thread. From an event callback it cannot wait for the I/O thread
+        once, and from any thread (also after ``send(Logoff())``, which closes the session
+        once the server says Goodbye). From an event callback it cannot wait for the I/O thread
         it runs on; that thread ends when the callback returns, and a later ``close()``
         from elsewhere joins it."""
         self._close(logoff=True)
@@ -1041,7 +1059,7 @@ class Session(ServerInfo):
                 break
             for thread in threads:
                 thread.join(max(self.timeout, 1.0) + 1.0)
-        self._end(f"session to {self._where} closed")
+        self._end(f"session to {self._where} closed{self._close_note}")
 
     def _shutdown(self) -> None:
         """Close without logging off (kept for tests that stop a session abruptly)."""
