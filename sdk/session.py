@@ -49,7 +49,13 @@ from sdk.errors import (
 )
 from sdk.message import Event, Message, Response
 from sdk.transport import ConnectFailed, Transport, open_socket, recv_some
-from sdk.wire import BANNER_PREFIX, DEFAULT_MAX_LINE, Parser
+from sdk.wire import (
+    BANNER_PREFIX,
+    DEFAULT_MAX_LINE,
+    DEFAULT_MAX_MESSAGE,
+    DEFAULT_MAX_MESSAGE_LINES,
+    Parser,
+)
 
 __all__ = ["PendingResponse", "Reconnect", "Session", "connect"]
 
@@ -234,6 +240,8 @@ _URL_OPTIONS: dict[str, Callable[[str], Any]] = {
     "keepalive": float,
     "reconnect": _bool_option,
     "event_queue_size": int,
+    "max_message": int,
+    "max_message_lines": int,
     "tls_verify": _bool_option,
     "tls_cafile": str,
     "tls_server_name": str,
@@ -259,6 +267,11 @@ class Session(ServerInfo):
 
     Events: at most ``event_queue_size`` wait in the queue; when it is full the oldest is
     dropped, counted in ``dropped_events`` and logged (the first drop, then every 1000th).
+
+    What the server may make the session hold (``sdk.wire.Parser``): a line of ``max_line``
+    bytes (256 KiB), a message of ``max_message`` characters (16 MiB) and
+    ``max_message_lines`` lines (200,000), far above any real answer; past them the
+    connection ends with ``sdk.ProtocolError``, and the session reconnects.
     """
 
     def __init__(
@@ -273,6 +286,8 @@ class Session(ServerInfo):
         events: bool | str | list[str] | tuple[str, ...] = False,
         event_queue_size: int = DEFAULT_EVENT_QUEUE,
         max_line: int = DEFAULT_MAX_LINE,
+        max_message: int = DEFAULT_MAX_MESSAGE,
+        max_message_lines: int = DEFAULT_MAX_MESSAGE_LINES,
         tls: bool | ssl.SSLContext = False,
         tls_verify: bool = True,
         tls_cafile: str | os.PathLike[str] | None = None,
@@ -306,7 +321,12 @@ class Session(ServerInfo):
             log.warning("TLS to %s: certificate checks are off", self._where)
 
         self._tls_server_name = tls_server_name
-        self._max_line = max_line
+        self._limits = {
+            "max_line": max_line,
+            "max_message": max_message,
+            "max_message_lines": max_message_lines,
+        }
+        Parser(**self._limits)  # refuses bad limits now, not at the first connect
         self._ids = itertools.count(1)
         self._id_prefix = _secrets.token_hex(3) + "-"
         self._lock = threading.Lock()
@@ -362,7 +382,8 @@ class Session(ServerInfo):
 
         Options may follow the URL: ``?auth=plain&events=on&timeout=5&keepalive=30``,
         ``reconnect=false``, ``tls_verify=false``, ``tls_cafile=/path/ca.pem``,
-        ``tls_server_name=pbx.example.net``, ``event_queue_size=1000``.
+        ``tls_server_name=pbx.example.net``, ``event_queue_size=1000``,
+        ``max_message=33554432``, ``max_message_lines=500000``.
         """
         url = url or os.environ.get("AMI_URL")
         if not url:
@@ -442,7 +463,7 @@ class Session(ServerInfo):
                 f"TLS handshake with {where} failed ({exc.reason or exc});"
                 f" is it a plain AMI port? (Asterisk's plain port is {DEFAULT_PORT})"
             ) from None
-        parser = Parser(max_line=self._max_line)
+        parser = Parser(**self._limits)
         try:
             early = self._read_banner(sock, parser)
         except BaseException:
