@@ -7,7 +7,7 @@
     │   └── ActionUnavailable  the connected server does not have the action (.replacement)
     ├── AuthenticationError    login refused
     ├── ActionError            the server answered Error (.response)
-    ├── ProtocolError          the server broke the protocol (bad banner, over-long line)
+    ├── ProtocolError          the server broke the protocol (bad banner, over-long line or message)
     ├── ConnectionError        also a builtins.ConnectionError: could not connect, or lost
     │   └── OutcomeUnknown     lost while an action was in flight: it may or may not have run
     └── TimeoutError           also a builtins.TimeoutError; carries what arrived (.events)
@@ -26,7 +26,9 @@ session's ``timeout``):
   (never sent again); ``ConnectionError`` for one whose bytes had not left yet;
 - garbage lines, non-UTF-8 bytes, stray blank lines, answers without an ActionID: no error;
   the session goes on (what matches no caller is logged and kept in ``Session.unmatched``);
-- a line over ``max_line`` bytes, or a banner that is not AMI's: ``ProtocolError`` (below).
+- a line over ``max_line`` bytes, a message that passes ``max_message`` characters or
+  ``max_message_lines`` lines before its end (one that never ends), or a banner that is not
+  AMI's: ``ProtocolError`` (below).
 """
 
 from __future__ import annotations
@@ -124,15 +126,19 @@ class ProtocolError(AMIError):
     """The server broke the AMI protocol. Exactly these raise it:
 
     - ``sdk.wire.Parser.feed``: a line (the banner included) of more than ``max_line`` bytes,
-      its line end not counted; raised as soon as that many bytes came without a line end.
+      its line end not counted; a message of more than ``max_message`` characters or
+      ``max_message_lines`` lines: header lines that never reach a blank line, or the raw
+      text of a ``Response: Follows`` that never reaches ``--END COMMAND--``. Each is raised
+      as soon as the bound is passed, before the line or the message has ended.
     - ``Session()`` (and ``sdk.connect``): the first line is not an AMI banner
-      (``Asterisk Call Manager/...``), or a line over ``max_line`` bytes (default 256 KiB)
-      arrives before the login is answered.
+      (``Asterisk Call Manager/...``), or a line or message past those bounds (default
+      256 KiB, 16 MiB, 200,000 lines) arrives before the login is answered.
 
-    Once a session is logged in, a line too long ends that connection instead: the actions in
-    flight fail with ``OutcomeUnknown`` whose ``__cause__`` is the ``ProtocolError``, and the
+    Once a session is logged in, such a line or message ends that connection instead: the
+    actions in flight fail with ``OutcomeUnknown`` whose ``__cause__`` is the
+    ``ProtocolError`` (without a traceback: it would keep the read buffers alive), and the
     session reconnects (or, with ``reconnect=False``, ends; later sends raise
-    ``ConnectionError`` naming the line). Nothing else raises it: text that is not UTF-8 is
+    ``ConnectionError`` naming the bound). Nothing else raises it: text that is not UTF-8 is
     read as latin-1, and lines without a colon are kept in ``Message.unparsed``.
     """
 

@@ -50,7 +50,13 @@ from sdk.errors import (
 from sdk.message import Event, Message, Response
 from sdk.transport import ConnectFailed, Transport, open_socket, recv_some
 from sdk.values import plain, plain_text
-from sdk.wire import BANNER_PREFIX, DEFAULT_MAX_LINE, Parser
+from sdk.wire import (
+    BANNER_PREFIX,
+    DEFAULT_MAX_LINE,
+    DEFAULT_MAX_MESSAGE,
+    DEFAULT_MAX_MESSAGE_LINES,
+    Parser,
+)
 
 __all__ = ["PendingResponse", "Reconnect", "Session", "connect"]
 
@@ -237,6 +243,8 @@ _URL_OPTIONS: dict[str, Callable[[str], Any]] = {
     "keepalive": float,
     "reconnect": _bool_option,
     "event_queue_size": int,
+    "max_message": int,
+    "max_message_lines": int,
     "tls_verify": _bool_option,
     "tls_cafile": str,
     "tls_server_name": str,
@@ -262,6 +270,11 @@ class Session(ServerInfo):
 
     Events: at most ``event_queue_size`` wait in the queue; when it is full the oldest is
     dropped, counted in ``dropped_events`` and logged (the first drop, then every 1000th).
+
+    What the server may make the session hold (``sdk.wire.Parser``): a line of ``max_line``
+    bytes (256 KiB), a message of ``max_message`` characters (16 MiB) and
+    ``max_message_lines`` lines (200,000), far above any real answer; past them the
+    connection ends with ``sdk.ProtocolError``, and the session reconnects.
     """
 
     def __init__(
@@ -276,6 +289,8 @@ class Session(ServerInfo):
         events: bool | str | list[str] | tuple[str, ...] = False,
         event_queue_size: int = DEFAULT_EVENT_QUEUE,
         max_line: int = DEFAULT_MAX_LINE,
+        max_message: int = DEFAULT_MAX_MESSAGE,
+        max_message_lines: int = DEFAULT_MAX_MESSAGE_LINES,
         tls: bool | ssl.SSLContext = False,
         tls_verify: bool = True,
         tls_cafile: str | os.PathLike[str] | None = None,
@@ -310,7 +325,12 @@ class Session(ServerInfo):
             log.warning("TLS to %s: certificate checks are off", self._where)
 
         self._tls_server_name = tls_server_name
-        self._max_line = max_line
+        self._limits = {
+            "max_line": max_line,
+            "max_message": max_message,
+            "max_message_lines": max_message_lines,
+        }
+        Parser(**self._limits)  # refuses bad limits now, not at the first connect
         self._ids = itertools.count(1)
         self._id_prefix = _secrets.token_hex(3) + "-"
         self._lock = threading.Lock()
@@ -323,6 +343,7 @@ class Session(ServerInfo):
         self._threads: list[threading.Thread] = []
         self._down_reason = ""
         self._ended: ConnectionError | None = None
+        self._close_note = ""  # how the session came to close, for the error of a later send
         self._pending: dict[str, PendingResponse] = {}
         self._stale: dict[str, int] = {}
         self._queue: collections.deque[Event] = collections.deque()
@@ -365,7 +386,8 @@ class Session(ServerInfo):
 
         Options may follow the URL: ``?auth=plain&events=on&timeout=5&keepalive=30``,
         ``reconnect=false``, ``tls_verify=false``, ``tls_cafile=/path/ca.pem``,
-        ``tls_server_name=pbx.example.net``, ``event_queue_size=1000``.
+        ``tls_server_name=pbx.example.net``, ``event_queue_size=1000``,
+        ``max_message=33554432``, ``max_message_lines=500000``.
         """
         url = url or os.environ.get("AMI_URL")
         if not url:
@@ -445,7 +467,7 @@ class Session(ServerInfo):
                 f"TLS handshake with {where} failed ({exc.reason or exc});"
                 f" is it a plain AMI port? (Asterisk's plain port is {DEFAULT_PORT})"
             ) from None
-        parser = Parser(max_line=self._max_line)
+        parser = Parser(**self._limits)
         try:
             early = self._read_banner(sock, parser)
         except BaseException:
@@ -830,7 +852,23 @@ class Session(ServerInfo):
                 )
             self.unmatched.append(response)
             return
+        if response.status.lower() == "goodbye" and pending.action.ACTION.lower() == "logoff":
+            self._logged_off()  # before the caller wakes: it finds the session closed
         pending._finish()
+
+    def _logged_off(self) -> None:
+        """Asterisk said Goodbye to our own Logoff and closes the connection: an orderly end,
+        not a loss. The session closes (no reconnect, no warning); ``close()`` still joins."""
+        with self._cond:
+            if not self._closing:  # not close()'s own Logoff
+                self._close_note = " (Logoff sent; the server said Goodbye)"
+            self._closing = True
+            transport = self._transport
+            self._cond.notify_all()
+        self._stop.set()
+        log.info("logged off from %s", self._where)
+        if transport is not None:
+            transport.close("logged off")
 
     def _on_list_item(self, event: Event) -> bool:
         """File ``event`` under the list it belongs to; False if it belongs to none."""
@@ -937,7 +975,7 @@ class Session(ServerInfo):
             thread.start()
         if final:
             self._end(
-                f"session to {where} closed"
+                f"session to {where} closed{self._close_note}"
                 if self._closing
                 else f"session to {where} ended: {reason}"
             )
@@ -995,7 +1033,7 @@ class Session(ServerInfo):
         ended = self._ended
         if ended is not None:
             return str(ended)
-        return f"session to {self._where} is closed"
+        return f"session to {self._where} is closed{self._close_note}"
 
     # --- closing ---------------------------------------------------------------------------
 
@@ -1011,7 +1049,8 @@ class Session(ServerInfo):
 
     def close(self) -> None:
         """Log off and close; join every thread the session started. Safe to call more than
-        once, and from any thread. From an event callback it cannot wait for the I/O thread
+        once, and from any thread (also after ``send(Logoff())``, which closes the session
+        once the server says Goodbye). From an event callback it cannot wait for the I/O thread
         it runs on; that thread ends when the callback returns, and a later ``close()``
         from elsewhere joins it."""
         self._close(logoff=True)
@@ -1045,7 +1084,7 @@ class Session(ServerInfo):
                 break
             for thread in threads:
                 thread.join(max(self.timeout, 1.0) + 1.0)
-        self._end(f"session to {self._where} closed")
+        self._end(f"session to {self._where} closed{self._close_note}")
 
     def _shutdown(self) -> None:
         """Close without logging off (kept for tests that stop a session abruptly)."""

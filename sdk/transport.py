@@ -312,7 +312,9 @@ class Transport:
             reason, error = str(exc) or type(exc).__name__, exc
             from sdk.errors import ProtocolError
 
-            if not isinstance(exc, ProtocolError):
+            if isinstance(exc, ProtocolError):  # the server's doing; its message says it all
+                error = exc.with_traceback(None)  # and no frames (read buffers) stay pinned
+            else:
                 log.exception("%s: I/O thread failed", self.name)
         self._finish(reason, error)
 

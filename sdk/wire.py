@@ -8,8 +8,13 @@ its indentation. A line that is not UTF-8 is read as latin-1, so no byte is lost
 no colon stays in the message (``Message.unparsed``). Empty messages (the stray blank lines
 Asterisk sometimes writes) are dropped.
 
-Asterisk 13 and older answered Command with ``Response: Follows``, then raw CLI text ended by
-``--END COMMAND--``; that text may hold colons and blank lines, so the parser reads it raw.
+Asterisk 13 and older answered Command with ``Response: Follows``, its Privilege and ActionID,
+then the raw CLI text and ``--END COMMAND--``; everything between the first line that is not
+one of those headers and ``--END COMMAND--`` is that text, colons and blank lines included
+(the text of ``core show settings`` starts with a blank line), so the parser reads it raw.
+
+What a peer can make the parser hold is bounded: a line of ``max_line`` bytes, a message of
+``max_message`` characters and ``max_message_lines`` lines; past them ``ProtocolError``.
 
 For speed, a read is cut into messages at blank lines first, and a whole message that needs
 nothing special keeps its headers as text (``sdk.message.Headers``); everything else goes
@@ -21,11 +26,26 @@ from __future__ import annotations
 from sdk.errors import ProtocolError
 from sdk.message import Message, message_from_pairs, message_from_text
 
-__all__ = ["BANNER_PREFIX", "DEFAULT_MAX_LINE", "END_COMMAND", "Parser"]
+__all__ = [
+    "BANNER_PREFIX",
+    "DEFAULT_MAX_LINE",
+    "DEFAULT_MAX_MESSAGE",
+    "DEFAULT_MAX_MESSAGE_LINES",
+    "END_COMMAND",
+    "Parser",
+]
 
 BANNER_PREFIX = "Asterisk Call Manager"
 END_COMMAND = "--END COMMAND--"
 DEFAULT_MAX_LINE = 256 * 1024
+# One message, as the parser holds it until its end: the largest real ones are Command
+# answers (Asterisk 14 and later send all the CLI text as Output lines of one message), and
+# the largest CLI texts ops engineers ask for (``dialplan show``, ``database show`` on a big
+# PBX) run to some 100,000 lines of ~80 characters, 8 MiB. Twice that passes; past it the
+# message is refused, so that a server that never ends one costs at most ~60 MB (16 MiB of
+# text and 200,000 lines of ~200 bytes of Python objects each).
+DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024
+DEFAULT_MAX_MESSAGE_LINES = 200_000
 
 # Headers that may precede the raw text of a ``Response: Follows`` answer.
 _FOLLOWS_HEADERS = frozenset({"response", "privilege", "actionid", "message"})
@@ -49,21 +69,56 @@ class Parser:
     """Turns server bytes into messages, however the bytes are split into reads.
 
     ``feed(data)`` returns the messages completed by ``data``. With ``banner=True`` (a client)
-    the first line is the banner, kept in ``.banner``. A line (the banner included) of more
-    than ``max_line`` bytes, its line end not counted, raises ``ProtocolError``: as soon as
-    that many bytes have come without a line end, so a peer cannot make it buffer without
-    bound. The parser is not usable after that error. Nothing else raises.
+    the first line is the banner, kept in ``.banner``. Two bounds keep what a peer can make
+    it hold finite, and raise ``ProtocolError`` as soon as they are passed, before the line or
+    the message has ended:
+
+    - a line (the banner included) of more than ``max_line`` bytes, its line end not counted;
+    - a message of more than ``max_message`` characters (bytes, for ASCII text; each line
+      counts its line end as one) or more than ``max_message_lines`` lines: one whose blank
+      line never comes, or a ``Response: Follows`` whose ``--END COMMAND--`` never comes.
+
+    The parser is not usable after that error. Nothing else raises.
     """
 
-    __slots__ = ("_buf", "_pairs", "_raw", "_unparsed", "banner", "max_line")
+    __slots__ = (
+        "_buf",
+        "_count",
+        "_pairs",
+        "_raw",
+        "_size",
+        "_unparsed",
+        "banner",
+        "max_line",
+        "max_message",
+        "max_message_lines",
+    )
 
-    def __init__(self, *, banner: bool = True, max_line: int = DEFAULT_MAX_LINE) -> None:
+    def __init__(
+        self,
+        *,
+        banner: bool = True,
+        max_line: int = DEFAULT_MAX_LINE,
+        max_message: int = DEFAULT_MAX_MESSAGE,
+        max_message_lines: int = DEFAULT_MAX_MESSAGE_LINES,
+    ) -> None:
+        for name, limit in (
+            ("max_line", max_line),
+            ("max_message", max_message),
+            ("max_message_lines", max_message_lines),
+        ):
+            if type(limit) is not int or limit < 1:
+                raise ValueError(f"{name} must be a whole number of at least 1, not {limit!r}")
         self.banner: str | None = None if banner else ""
         self.max_line = max_line
+        self.max_message = max_message
+        self.max_message_lines = max_message_lines
         self._buf = b""
         self._pairs: list[tuple[str, str]] = []
         self._unparsed: list[str] = []
         self._raw = 0  # 0: headers; 1: raw Follows text; 2: raw text ended, waiting for blank
+        self._size = 0  # characters of the message in progress, a line end counted as one
+        self._count = 0  # and its lines
 
     @property
     def buffered(self) -> int:
@@ -122,6 +177,9 @@ class Parser:
         tail = blocks.pop()  # the lines after the last blank line: a message not ended yet
         busy = self._raw or self._pairs or self._unparsed  # a message is in progress
         append = out.append
+        # A block has no blank line, so k lines take 2k - 1 characters: a shorter block is
+        # within both bounds, and only a longer one is measured.
+        big = min(self.max_message, 2 * self.max_message_lines + 1)
         for block in blocks:
             if not busy:
                 if not block or block[0] == "\n":  # blank lines between messages: nothing
@@ -136,6 +194,8 @@ class Parser:
                     value = block[start:end] if end >= 0 else block[start:]
                     # old Command output (Response: Follows) is read raw, line by line
                     if first != "response" or value != "Follows":
+                        if len(block) >= big:
+                            self._measure(block)
                         append(message_from_text(block, first, value))
                         continue
             self._lines([*block.split("\n"), ""], out)
@@ -153,33 +213,68 @@ class Parser:
                 return
         unparsed.append(line)
 
+    def _measure(self, block: str) -> None:
+        """Refuse a whole message (``block``: its lines joined by LF) past the bounds."""
+        size = len(block) + 1
+        count = block.count("\n") + 1
+        if size > self.max_message or count > self.max_message_lines:
+            header = block.partition("\n")[0]  # the fast path's blocks begin with one
+            raise self._too_big(count, f"first header {header[:60]!r}")
+
+    def _too_big(self, count: int, first: str) -> ProtocolError:
+        """The error for a message past the bounds (``first`` says how it began); what the
+        parser held of it is let go (the lists are emptied, not only dropped: a traceback may
+        keep them referenced)."""
+        self._pairs.clear()
+        self._unparsed.clear()
+        if count > self.max_message_lines:
+            what = f"more than {self.max_message_lines} lines"
+        else:
+            what = f"more than {self.max_message} characters"
+        end = "--END COMMAND--" if self._raw == 1 else "its blank line"
+        return ProtocolError(f"message of {what} before {end} ({first})")
+
     def _lines(self, lines: list[str], out: list[Message]) -> None:
         pairs = self._pairs
         unparsed = self._unparsed
+        size = self._size
+        count = self._count
         for line in lines:
-            if self._raw == 1:  # raw CLI text, blank lines included, up to --END COMMAND--
-                self._raw_line(line, unparsed)
-                continue
-            if self._raw == 2:
-                if line:
-                    unparsed.append(line)
-                    continue
-                self._raw = 0  # the blank line after --END COMMAND-- ends the message
-            if not line:
+            raw = self._raw
+            if not raw and pairs and pairs[0][1] == "Follows" and pairs[0][0].lower() == "response":
+                # Any line but the few headers Asterisk writes first (a blank one too: the
+                # text of ``core show settings`` begins with one) starts the raw CLI text.
+                name, colon, _ = line.partition(":")
+                if not colon or name.lower() not in _FOLLOWS_HEADERS:
+                    self._raw = raw = 1
+            if not line and raw != 1:  # a blank line ends the message (if one is under way)
+                self._raw = 0
+                size = count = 0
                 if pairs or unparsed:
                     out.append(message_from_pairs(pairs, tuple(unparsed)))
                     pairs = self._pairs = []
                     unparsed = self._unparsed = []
                 continue
+            size += len(line) + 1
+            count += 1
+            if size > self.max_message or count > self.max_message_lines:
+                if pairs:
+                    first = f"first header {f'{pairs[0][0]}: {pairs[0][1]}'[:60]!r}"
+                else:
+                    first = f"first line {(unparsed or [line])[0][:60]!r}"
+                raise self._too_big(count, first)
+            if raw == 1:  # raw CLI text, blank lines included, up to --END COMMAND--
+                self._raw_line(line, unparsed)
+                continue
+            if raw == 2:  # after --END COMMAND--, up to the blank line
+                unparsed.append(line)
+                continue
             name, colon, value = line.partition(":")
-            if pairs and pairs[0][1] == "Follows" and pairs[0][0].lower() == "response":
-                if not colon or name.lower() not in _FOLLOWS_HEADERS:
-                    self._raw = 1  # the raw CLI text of an old-style Command answer
-                    self._raw_line(line, unparsed)
-                    continue
             if not colon:
                 unparsed.append(line)
                 continue
             if value[:1] == " ":
                 value = value[1:]
             pairs.append((name, value))
+        self._size = size
+        self._count = count

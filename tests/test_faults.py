@@ -181,3 +181,93 @@ def test_line_of_a_mebibyte_without_reconnect_ends_the_session(server: AMIServer
             ami.send(Ping())
         with pytest.raises(ConnectionError, match="ended: line longer than"):
             ami.send(Ping())
+
+
+ENDLESS = ["endless-headers", "no-blank-line", "no-end-command"]
+BOUNDS = {"max_message": 256 * 1024, "max_message_lines": 2000}  # small: the test is quick
+
+
+@pytest.mark.parametrize("kind", ENDLESS)
+def test_a_message_that_never_ends_is_refused_past_its_bound_and_the_session_reconnects(
+    server: AMIServer, kind: str
+) -> None:
+    with admin_session(server, timeout=TIMEOUT, reconnect=FAST, **BOUNDS) as ami:
+        server.fault(kind, "Ping")
+        with Timer() as timer, pytest.raises(OutcomeUnknown, match="message of more") as excinfo:
+            ami.send(Ping())
+        assert timer.elapsed < TIMEOUT + SLACK
+        cause = excinfo.value.__cause__
+        assert isinstance(cause, ProtocolError) and cause.__traceback__ is None
+        end = "--END COMMAND--" if kind == "no-end-command" else "its blank line"
+        assert f"more than 2000 lines before {end}" in str(cause)
+        assert ami.send(Ping(), timeout=5).get("Ping") == "Pong" and ami.reconnects == 1
+
+
+@pytest.mark.parametrize("kind", ENDLESS)
+def test_a_message_that_never_ends_during_login_is_a_protocol_error(
+    server: AMIServer, kind: str
+) -> None:
+    server.fault(kind, "Login")
+    with Timer() as timer, pytest.raises(ProtocolError, match="during login: message of more"):
+        admin_session(server, timeout=TIMEOUT, **BOUNDS)
+    assert timer.elapsed < TIMEOUT + SLACK
+
+
+def test_a_message_that_never_ends_without_reconnect_ends_the_session(server: AMIServer) -> None:
+    with admin_session(server, reconnect=False, timeout=TIMEOUT, **BOUNDS) as ami:
+        server.fault("endless-headers", "Ping")
+        with pytest.raises(OutcomeUnknown):
+            ami.send(Ping())
+        with pytest.raises(ConnectionError, match="ended: message of more than 2000 lines"):
+            ami.send(Ping())
+
+
+def test_the_bounds_come_from_the_url_too(server: AMIServer) -> None:
+    url = f"ami://admin@{server.host}:{server.port}"
+    for option, kind, said in (
+        ("max_message_lines=300", "no-end-command", "more than 300 lines"),
+        ("max_message=100000", "endless-headers", "more than 100000 characters"),
+    ):
+        with Session.from_url(
+            f"{url}?{option}", secret="s3cret", timeout=TIMEOUT, reconnect=FAST
+        ) as ami:
+            server.fault(kind, "Ping")
+            with pytest.raises(OutcomeUnknown) as excinfo:
+                ami.send(Ping())
+            assert said in str(excinfo.value.__cause__)
+    for bad in ("max_message=0", "max_message_lines=many"):
+        with pytest.raises(ValueError, match=bad.partition("=")[0]):
+            Session.from_url(f"{url}?{bad}", secret="s3cret")
+    with pytest.raises(ValueError, match="max_message must be a whole number of at least 1"):
+        admin_session(server, max_message=-1)
+
+
+def test_the_default_bounds_pass_a_command_answer_larger_than_any_real_one(
+    server: AMIServer,
+) -> None:
+    """100,000 lines of CLI text (8 MiB), as ``dialplan show`` on a big PBX answers: well
+    within the default bounds, in Asterisk 14's form (Output lines) and 13's (raw text)."""
+    from sdk.actions import Command
+
+    text = [
+        f"  '{n}' => 1. Dial(PJSIP/phone{n},30,tT)   [pbx_config] ....." for n in range(100_000)
+    ]
+
+    def answer(conn: object, request: object) -> None:
+        action_id = request.get("ActionID")  # type: ignore[attr-defined]
+        if request.get("Command") == "old":  # type: ignore[attr-defined]
+            body = f"Response: Follows\r\nPrivilege: Command\r\nActionID: {action_id}\r\n\n"
+            body += "\n".join(text) + "\n--END COMMAND--\r\n\r\n"
+        else:
+            body = (
+                f"Response: Success\r\nActionID: {action_id}\r\nMessage: Command output follows\r\n"
+            )
+            body += "".join(f"Output: {line}\r\n" for line in text) + "\r\n"
+        conn.write(body)  # type: ignore[attr-defined]
+
+    server.handle("Command", answer)
+    with admin_session(server, timeout=30) as ami:
+        for form in ("new", "old"):
+            output = ami.send(Command(command=form)).output
+            assert output is not None and len(output) > 6 * 1024 * 1024
+            assert output.split("\n") == ([""] if form == "old" else []) + text

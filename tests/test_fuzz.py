@@ -57,11 +57,13 @@ streams = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.binary(max_size=12))
 )
 
 
-def parse(chunks: list[bytes], *, banner: bool, max_line: int) -> tuple[list[Message], Any]:
+def parse(
+    chunks: list[bytes], *, banner: bool, max_line: int, **limits: int
+) -> tuple[list[Message], Any]:
     """Messages parsed and, as the last item, the ProtocolError or the parser's end state."""
     from sdk.wire import Parser
 
-    parser = Parser(banner=banner, max_line=max_line)
+    parser = Parser(banner=banner, max_line=max_line, **limits)
     out: list[Message] = []
     try:
         for chunk in chunks:
@@ -69,6 +71,11 @@ def parse(chunks: list[bytes], *, banner: bool, max_line: int) -> tuple[list[Mes
     except ProtocolError as exc:  # the only exception allowed
         return out, exc
     return out, (parser.banner, parser.buffered)
+
+
+def near(values: set[int]) -> st.SearchStrategy[int]:
+    """One of ``values``, give or take one (the limits worth trying are at a size)."""
+    return st.sampled_from(sorted({n + d for n in values for d in (-1, 0, 1) if n + d > 0}))
 
 
 def split(data: bytes, cuts: list[int]) -> list[bytes]:
@@ -89,18 +96,66 @@ def test_any_split_parses_as_one_piece(
 ) -> None:
     # The interesting limits are those at a line's length, give or take a byte.
     lengths = {len(line) for line in data.split(b"\n")}
-    limits = sorted({n + d for n in lengths for d in (-1, 0, 1) if n + d > 0} | {256 * 1024})
-    max_line = draw.draw(st.sampled_from(limits), label="max_line")
-    whole, whole_end = parse([data], banner=banner, max_line=max_line)
-    pieces, pieces_end = parse(split(data, cuts), banner=banner, max_line=max_line)
-    if isinstance(whole_end, ProtocolError):
-        # Both see the over-long line; the split run may have read the messages before it.
-        assert isinstance(pieces_end, ProtocolError)
-        unbounded, _ = parse([data], banner=banner, max_line=10**9)
-        assert pieces == unbounded[: len(pieces)]
-    else:
-        assert pieces == whole
-        assert pieces_end == whole_end
+    max_line = draw.draw(near(lengths | {256 * 1024}), label="max_line")
+    # A message's bounds, near the sizes of the messages (in characters and lines) or far.
+    message = {
+        "max_message": draw.draw(st.sampled_from([2, 5, 9, 17, 33, 64, 100, 10**9])),
+        "max_message_lines": draw.draw(st.sampled_from([1, 2, 3, 4, 6, 9, 10**9])),
+    }
+    whole, whole_end = parse([data], banner=banner, max_line=max_line, **message)
+    # Random cuts, and a byte at a time: every line through the line reader.
+    for chunks in (split(data, cuts), split(data, list(range(len(data))))):
+        pieces, pieces_end = parse(chunks, banner=banner, max_line=max_line, **message)
+        if isinstance(whole_end, ProtocolError):
+            # Both see the over-long line or message; the split run may have read the
+            # messages before it.
+            assert isinstance(pieces_end, ProtocolError)
+            unbounded, _ = parse([data], banner=banner, max_line=10**9)
+            assert pieces == unbounded[: len(pieces)]
+        else:
+            assert pieces == whole
+            assert pieces_end == whole_end
+
+
+# Streams of whole lines (the fragments above as lines, blank lines between), so that messages
+# of several lines, Follows answers and their raw text are common.
+LINES = st.one_of(st.sampled_from([f for f in FRAGMENTS if b"\n" not in f]), st.just(b""))
+line_streams = st.lists(
+    st.tuples(LINES, st.sampled_from([b"\r\n", b"\n"])).map(b"".join), max_size=40
+).map(b"".join)
+
+
+@settings(max_examples=1000)
+@given(
+    data=line_streams,
+    cuts=st.lists(st.integers(min_value=0, max_value=600), max_size=12),
+    draw=st.data(),
+)
+def test_a_message_past_its_bounds_is_refused_however_it_is_split(
+    data: bytes, cuts: list[int], draw: st.DataObject
+) -> None:
+    """The block splitter and the line reader count a message alike (characters, a line end
+    as one; lines), so that where it is cut never decides whether it passes."""
+    # The interesting bounds are those at a message's size, give or take one: roughly the
+    # blocks between blank lines (characters, a line end counted as one; lines).
+    blocks = data.replace(b"\r\n", b"\n").decode("latin-1").split("\n\n")
+    sizes = {len(b.strip("\n")) + 1 for b in blocks} | {1, 10**9}
+    counts = {b.strip("\n").count("\n") + 1 for b in blocks} | {1, 10**9}
+    limits = {
+        "max_message": draw.draw(near(sizes), label="max_message"),
+        "max_message_lines": draw.draw(near(counts), label="max_message_lines"),
+    }
+    whole, whole_end = parse([data], banner=False, max_line=1024, **limits)
+    unbounded, _ = parse([data], banner=False, max_line=1024)
+    if not isinstance(whole_end, ProtocolError):
+        assert whole == unbounded
+    for chunks in (split(data, cuts), split(data, list(range(len(data))))):
+        pieces, pieces_end = parse(chunks, banner=False, max_line=1024, **limits)
+        assert isinstance(pieces_end, ProtocolError) == isinstance(whole_end, ProtocolError)
+        if isinstance(whole_end, ProtocolError):
+            assert pieces == unbounded[: len(pieces)]
+        else:
+            assert (pieces, pieces_end) == (whole, whole_end)
 
 
 @settings(max_examples=200)
@@ -112,6 +167,48 @@ def test_raw_bytes_raise_nothing_but_protocol_error(data: bytes, cuts: list[int]
         assert isinstance(whole_end, ProtocolError) == isinstance(pieces_end, ProtocolError)
         if not isinstance(whole_end, ProtocolError):
             assert (pieces, pieces_end) == (whole, whole_end)
+
+
+# Lines of CLI text as a ``Response: Follows`` answer carries it: blank ones, ones that look
+# like headers (even those Asterisk writes before the text), stray CRs, any other text.
+CLI_LINES = ["", "Name: value", "ActionID: other", "Privilege: x", "Response: Success", ":"]
+CLI_LINES += ["  indented:  ", "--END", "COMMAND--", "cr\r", "\r", "J\xfcrgen \u260e"]
+CLI_TEXT = (
+    st.lists(st.one_of(st.sampled_from(CLI_LINES), st.text(max_size=6)), max_size=12)
+    .map("\n".join)
+    .flatmap(lambda text: st.sampled_from([text, text + "\n"]))
+    .filter(lambda text: "--END COMMAND--" not in text)
+    .filter(  # a first line that is one of the headers before the text would be taken as one
+        lambda text: (
+            text.split("\n")[0].partition(":")[0].lower() not in FOLLOWS_HEADERS
+            or ":" not in text.split("\n")[0]
+        )
+    )
+)
+FOLLOWS_HEADERS = {"response", "privilege", "actionid", "message"}
+
+
+@settings(max_examples=500)
+@given(
+    text=CLI_TEXT,
+    action_id=st.sampled_from(["", "c-1"]),
+    cuts=st.lists(st.integers(min_value=0, max_value=300), max_size=10),
+)
+def test_old_style_command_text_is_the_output_however_it_is_split(
+    text: str, action_id: str, cuts: list[int]
+) -> None:
+    """Everything between the headers of a ``Response: Follows`` answer and ``--END
+    COMMAND--`` is its output, blank lines included (as Asterisk 11's action_command wrote
+    it), whether the block splitter reads it or the line reader."""
+    head = "Response: Follows\r\nPrivilege: Command\r\n"
+    head += f"ActionID: {action_id}\r\n" if action_id else ""
+    data = (head + text + "--END COMMAND--\r\n\r\nEvent: After\r\n\r\n").encode()
+    whole, whole_end = parse([data], banner=False, max_line=1024)
+    assert [type(m).__name__ for m in whole] == ["Response", "Event"]
+    assert whole[0].output == text.replace("\r\n", "\n").removesuffix("\n")
+    assert whole[0].action_id == (action_id or None)
+    assert parse(split(data, cuts), banner=False, max_line=1024) == (whole, whole_end)
+    assert parse(split(data, list(range(len(data)))), banner=False, max_line=1024)[0] == whole
 
 
 def test_line_limit_counts_bytes_without_the_line_end() -> None:

@@ -16,12 +16,14 @@ from sdk import (
     ActionError,
     AuthenticationError,
     ConnectionError,
+    OutcomeUnknown,
     ProtocolError,
     Session,
     TimeoutError,
     ValidationError,
 )
-from sdk.actions import Ping, SIPnotify, UserEvent
+from sdk.action import Action
+from sdk.actions import Generic, Logoff, Ping, SIPnotify, UserEvent
 from sdk.testing import AMIServer
 
 
@@ -325,6 +327,30 @@ def test_close_is_idempotent_and_logs_off(server: AMIServer) -> None:
     assert "closed" in repr(ami) and "s3cret" not in repr(ami)
     with pytest.raises(ConnectionError, match="closed"):
         ami.send(Ping())
+
+
+@pytest.mark.parametrize("logoff", [Logoff(), Generic("logoff")], ids=["Logoff", "Generic"])
+def test_logoff_answered_by_goodbye_closes_the_session_without_a_reconnect(
+    server: AMIServer, caplog: pytest.LogCaptureFixture, logoff: Action
+) -> None:
+    """Asterisk answers Logoff with Goodbye and closes the connection: an orderly end that
+    the caller asked for, not a lost connection to log, reconnect and log in again."""
+    caplog.set_level(logging.DEBUG, logger="sdk")
+    ami = Session(server.host, server.port, username="admin", secret="s3cret", timeout=5)
+    try:
+        answer = ami.send(logoff)
+        assert answer.status == "Goodbye" and answer.message == "Thanks for all the fish."
+        assert ami.closed and not ami.connected  # already when send() returns
+        with pytest.raises(ConnectionError, match="Logoff sent; the server said Goodbye") as exc:
+            ami.send(Ping())
+        assert not isinstance(exc.value, OutcomeUnknown) and "closed" in repr(ami)
+    finally:
+        ami.close()  # joins every thread the session started, a reconnect's too
+    assert [m.action.lower() for m in server.received] == ["challenge", "login", "logoff"]
+    assert ami.reconnects == 0
+    said = [f"{r.levelname} {r.getMessage()}" for r in caplog.records]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], said
+    assert not [line for line in said if "reconnect" in line or "lost" in line], said
 
 
 def test_from_url_and_environment(server: AMIServer, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -173,3 +173,98 @@ def test_over_long_line_is_a_protocol_error() -> None:
             parser.feed(b"x" * 100)
     with pytest.raises(ProtocolError):
         Parser(banner=False, max_line=1000).feed(b"Event: " + b"y" * 2000 + b"\r\n\r\n")
+
+
+def action_command_answer(action_id: str, text: str) -> bytes:
+    """A Command answer as Asterisk 11's (to 13's) ``action_command`` wrote it: Response:
+    Follows, Privilege: Command, the ActionID when one was given, the CLI text as the command
+    wrote it (LF line ends), then ``--END COMMAND--`` and the blank line."""
+    head = "Response: Follows\r\nPrivilege: Command\r\n"
+    if action_id:
+        head += f"ActionID: {action_id}\r\n"
+    return (head + text + "--END COMMAND--\r\n\r\n").encode()
+
+
+# CLI texts of Asterisk 13 that begin with blank lines (``core show settings``: one,
+# ``sip show peer``: two), and one with a colon in its first line after them.
+CORE_SHOW_SETTINGS = (
+    "\nPBX Core settings\n-----------------\n  Version:                     13.38.3\n"
+    "  Maximum calls:               Not set\n\n* Subsystems\n  -------------\n"
+    "  Manager (AMI):               Enabled\n"
+)
+SIP_SHOW_PEER = (
+    "\n\n  * Name       : phone1\n  Secret       : <Set>\n  Context      : default\n"
+    "  Addr->IP     : 127.0.0.1:5070\n\n"
+)
+
+
+@pytest.mark.parametrize("text", [CORE_SHOW_SETTINGS, SIP_SHOW_PEER, "\n", "\n\nlast line"])
+@pytest.mark.parametrize("action_id", ["c1", ""])
+def test_old_style_command_text_that_begins_with_a_blank_line_is_its_output(
+    text: str, action_id: str
+) -> None:
+    data = action_command_answer(action_id, text) + b"Response: Success\r\nActionID: p\r\n\r\n"
+    expected = text.removesuffix("\n")  # the LF before --END COMMAND-- ends the last line
+    _, whole = parse(b"Asterisk Call Manager/1.3\r\n" + data)
+    assert len(whole) == 2, whole
+    follows, ping = whole
+    assert isinstance(follows, Response) and follows.status == "Follows"
+    assert follows.action_id == (action_id or None)
+    assert follows.get("Privilege") == "Command"
+    assert follows.output == expected
+    assert ping.action_id == "p"
+    for size in (1, 2, 5, 13, len(data)):  # the line reader and the block splitter agree
+        assert parse_chunks(Parser(banner=False), data, size) == whole
+
+
+# Messages that may not end: a head, a line repeated, and what ends the message (before its
+# blank line): header lines, lines without a colon, and raw CLI text (blank lines in it).
+UNENDING = {
+    "header lines": (b"Event: Flood\r\n", b"Filler: 0123456789\r\n", b""),
+    "no blank line": (b"Response: Success\r\nActionID: p\r\n", b"text, no colon\r\n", b""),
+    "no --END COMMAND--": (
+        b"Response: Follows\r\nPrivilege: Command\r\nActionID: c\r\n",
+        b"cli: text\n\n",
+        b"--END COMMAND--\r\n",
+    ),
+}
+
+
+def measure(body: bytes) -> dict[str, int]:
+    """The bounds ``body`` (a message's lines, without the blank line that ends it) just
+    fits: its characters (a line end counts one) and its lines."""
+    return {
+        "max_message": len(body.replace(b"\r\n", b"\n")),
+        "max_message_lines": body.count(b"\n"),
+    }
+
+
+@pytest.mark.parametrize("size", [1, 7, 64 * 1024])
+@pytest.mark.parametrize("shape", UNENDING)
+def test_a_message_at_its_bounds_passes_and_a_longer_one_is_refused_before_it_ends(
+    shape: str, size: int
+) -> None:
+    head, line, end = UNENDING[shape]
+    body = head + line * 20 + end
+    fits = measure(body)
+    longer = head + line * 25  # and never its end
+    first = head.split(b"\r\n")[0].decode()
+    for name, limit in fits.items():
+        (message,) = parse_chunks(Parser(banner=False, **{name: limit}), body + b"\r\n", size)
+        assert f"{message.headers[0][0]}: {message.headers[0][1]}" == first
+        kept = len(message.headers) + len(message.unparsed)
+        assert kept == fits["max_message_lines"] - (1 if end else 0)  # not --END COMMAND--
+        with pytest.raises(ProtocolError, match="message of more than") as excinfo:
+            parse_chunks(Parser(banner=False, **{name: limit}), longer, size)
+        assert f"(first header {first!r})" in str(excinfo.value)
+        assert ("--END COMMAND--" in str(excinfo.value)) == bool(end)
+        with pytest.raises(ProtocolError, match="message of more than"):  # ended, too long
+            parse_chunks(Parser(banner=False, **{name: limit}), longer + end + b"\r\n", size)
+
+
+def test_the_message_bounds_count_each_message_afresh() -> None:
+    head, line, end = UNENDING["header lines"]
+    body = head + line * 20 + end
+    parser = Parser(banner=False, **measure(body))
+    assert len(parse_chunks(parser, (body + b"\r\n\r\n") * 50, 1000)) == 50
+    assert parser.feed(body[:-1]) == [] and parser.feed(b"\n\r\n") != []

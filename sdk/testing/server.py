@@ -30,7 +30,16 @@ import attrs
 from sdk.action import secret_headers
 from sdk.fields import FALSE_WORDS, TRUE_WORDS
 from sdk.message import Headers, Message
-from sdk.testing.faults import GARBAGE, LATIN1_EVENT, MIB, Fault, blank_lines, long_line
+from sdk.testing.faults import (
+    ENDLESS,
+    GARBAGE,
+    LATIN1_EVENT,
+    MIB,
+    Fault,
+    blank_lines,
+    endless,
+    long_line,
+)
 from sdk.testing.pbx import PBX
 from sdk.testing.res_pjsip import Endpoint
 from sdk.testing.sip import Notify
@@ -340,7 +349,7 @@ class Connection:
             self.abort()
             return
         if kind == "long-line":
-            self.write(long_line(fault.size))
+            self.write(long_line(fault.size or MIB))
             return
         if kind == "slow":
             if self.server._stopping_event.wait(fault.delay):
@@ -351,7 +360,7 @@ class Connection:
             self.write(blank_lines())
         elif kind == "latin1":
             self.write(LATIN1_EVENT)
-        if kind not in ("cut", "no-action-id", "lag"):
+        if kind not in ("cut", "no-action-id", "lag", *ENDLESS):
             self.server.handlers.process(self, request)
             return
         self._capture = []
@@ -360,7 +369,10 @@ class Connection:
             answer = b"".join(self._capture)
         finally:
             self._capture = None
-        if kind == "lag":
+        if kind in ENDLESS:
+            head, block = endless(kind, answer)
+            self.server.schedule(0, lambda: self._flood(head, block, fault.size))
+        elif kind == "lag":
             self.server.schedule(fault.delay, lambda: self.write(answer))
         elif kind == "cut":
             self.write(answer[: max(1, len(answer) // 2)])
@@ -370,6 +382,21 @@ class Connection:
                 line for line in answer.split(b"\r\n") if not line.lower().startswith(b"actionid:")
             ]
             self.write(b"\r\n".join(kept))
+
+    def _flood(self, head: bytes, block: bytes, size: int | None) -> None:
+        """Write ``head``, then ``block`` again and again (up to ``size`` bytes in all), as
+        fast as the client reads, until the connection or the server closes."""
+        self.write(head)
+        sent = len(head)
+        stopping = self.server._stopping_event
+        while not self.closed and (size is None or sent < size):
+            if self.transport.backlog > 2 * len(block):  # the client has not read it yet
+                if stopping.wait(0.002):
+                    return
+                continue
+            data = block if size is None else block[: size - sent]
+            self.write(data)
+            sent += len(data)
 
 
 class AMIServer:
@@ -504,10 +531,11 @@ class AMIServer:
         *,
         times: int = 1,
         delay: float = 0.0,
-        size: int = MIB,
+        size: int | None = None,
     ) -> Fault:
         """Arm a fault for the next ``times`` requests for ``action`` (``None``: any); see
-        ``sdk.testing.faults`` for the kinds. Returns it; its ``hits`` count its uses."""
+        ``sdk.testing.faults`` for the kinds (and ``size``). Returns it; its ``hits`` count
+        its uses."""
         fault = Fault(kind, action, times=times, delay=delay, size=size)
         with self._lock:
             self.faults.append(fault)
