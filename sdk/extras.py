@@ -1,9 +1,8 @@
 """Optional dependencies: a feature that needs one says, in one line, what to install.
 
-The base install (attrs, pyyaml, tqdm, jinja2) runs sessions, the CLI, bulk NOTIFY, the
-embedded server and codegen; tables as DataFrames and the notebook forms need an extra.
-``require`` is the one place that imports such a module, so every feature fails the same
-way when it is missing::
+The package alone runs sessions, the CLI, bulk NOTIFY, the embedded server and codegen;
+tables as DataFrames and the notebook forms need an extra. ``require`` is the one place
+that imports such a module, so every feature fails the same way when it is missing::
 
     ModuleNotFoundError: Response.to_dataframe needs pandas: pip install 'asterisk-ami-sdk[pandas]'
 """
