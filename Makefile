@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 BROWSER_STAMP := $(VENV)/.installed-browser
 BENCH_STAMP := $(VENV)/.installed-bench
 CHROMIUM ?= /usr/bin/chromium
@@ -13,9 +14,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 
+# The test extra holds the package itself: once it is installed, the demo's stamp is too.
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -e '.[test]'
-	touch $(STAMP)
+	touch $(STAMP) $(DEMO_STAMP)
+
+# The demo needs the package and its dependencies alone, not the test tools.
+$(DEMO_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -e .
+	touch $(DEMO_STAMP)
 
 $(BENCH_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -e '.[bench]'
@@ -26,7 +33,7 @@ $(BROWSER_STAMP): $(STAMP)
 	touch $(BROWSER_STAMP)
 
 ## make demo: send SIPnotify check-sync to a phone of the embedded AMI server (or AMI_URL)
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/python -m sdk.demo
 
 ## make test: every test but the real-browser test and the benchmarks

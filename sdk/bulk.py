@@ -44,6 +44,7 @@ import attrs
 import yaml
 
 from sdk.errors import AMIError, OutcomeUnknown, TimeoutError, ValidationError
+from sdk.extras import require
 from sdk.notify import METHODS, build_notify, is_uri, notify_method
 from sdk.ratelimit import TokenBucket
 from sdk.session import Session
@@ -245,8 +246,8 @@ class BulkReport:
         return dict(Counter(r.status for r in self.results))
 
     def to_dataframe(self) -> pandas.DataFrame:
-        import pandas
-
+        """One row a result, in the results file's columns (the pandas extra)."""
+        pandas = require("pandas", "BulkReport.to_dataframe")
         return pandas.DataFrame([r.row() for r in self.results], columns=list(RESULT_COLUMNS))
 
     def to_csv(self, path: str | Path) -> None:

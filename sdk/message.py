@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from sdk.display import events_html, events_text, response_html
 from sdk.errors import ActionError
+from sdk.extras import require
 
 if TYPE_CHECKING:
     import pandas
@@ -323,13 +324,8 @@ class Response(Message):
         return self
 
     def to_dataframe(self) -> pandas.DataFrame:
-        """The list items as a pandas DataFrame, one row an event (needs pandas)."""
-        try:
-            import pandas
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "Response.to_dataframe needs pandas: pip install 'asterisk-ami-sdk[pandas]'"
-            ) from exc
+        """The list items as a pandas DataFrame, one row an event (the pandas extra)."""
+        pandas = require("pandas", "Response.to_dataframe")
         return pandas.DataFrame([event.headers.as_dict() for event in self.events])
 
     def __str__(self) -> str:

@@ -7,7 +7,8 @@ Jupyter folder in a temporary one, and Chromium with a fresh profile. The notebo
 then the test disconnects, types the secret into the panel, connects again, fills the
 SIPnotify form, clicks Send and sees ``Notify Sent``; the server must have received exactly
 that action. JupyterLab is set to save widget state with the notebook, and the saved file
-must hold that state but not the secret. A screenshot goes to ``artifacts/browser/``.
+must hold that state but not the secret. A screenshot goes to ``artifacts/browser/``. Then
+the notebook's last section closes the session and the widgets, and its check cell passes.
 
 Every wait is 60 s, Playwright's ``expect`` included, and the kernel starts 6 s late on
 purpose, as on a slow machine: a wait that holds only on a fast one fails here.
@@ -55,6 +56,19 @@ WAIT_MS = 60_000  # generous: only there to catch a hang on a loaded machine
 # waits unless told, as a machine three times slower than a developer's takes. A wait left
 # at a default fails here, not only on a newcomer's machine.
 SLOW_START_S = 6
+# The notebook ends by closing the panel and the form ("Done"): the test runs the cells above
+# that section, works the form, saves, and only then runs the section and its check.
+DONE_CELL = "01-10"
+RUN_FROM_CELL = """([index, command]) => {
+    const app = window.jupyterapp;
+    app.shell.currentWidget.content.activeCellIndex = index;
+    return app.commands.execute(command);
+}"""
+
+
+def cell_index(notebook: Path, cell_id: str) -> int:
+    cells = json.loads(notebook.read_text())["cells"]
+    return next(i for i, cell in enumerate(cells) if cell["id"] == cell_id)
 
 
 def free_port() -> int:
@@ -198,7 +212,8 @@ def test_sip_notify_notebook_in_jupyterlab(tmp_path: Path, jupyter_env: Path) ->
                 status = page.locator(".jp-StatusBar-Widget", has_text="Python 3 (ipykernel)")
                 # the kernel says idle only once it has started: Run All before that runs nothing
                 expect(status.first).to_contain_text(IDLE)
-                page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+                done = cell_index(notebook, DONE_CELL)
+                page.evaluate(RUN_FROM_CELL, [done, "notebook:run-all-above"])
 
                 state = page.locator(".ami-state")
                 expect(state).to_contain_text("connected as ops")
@@ -254,6 +269,13 @@ def test_sip_notify_notebook_in_jupyterlab(tmp_path: Path, jupyter_env: Path) ->
                 saved = notebook.read_text()
                 expect(status.first).to_contain_text(IDLE)
                 page.screenshot(path=str(screenshot), full_page=True)
+
+                # the Done section: logs off, closes the widgets, and its check cell passes
+                page.evaluate(RUN_FROM_CELL, [done, "notebook:run-all-below"])
+                closed = page.locator(".jp-OutputArea-output", has_text="Everything is closed.")
+                expect(closed.first).to_be_visible()
+                expect(status.first).to_contain_text(IDLE)
+                assert pbx.received[-1].action == "Logoff"
             finally:
                 browser.close()
 

@@ -31,12 +31,76 @@ def test_demo_sends_check_sync_and_shows_the_notify() -> None:
     assert "s3cret" not in out
 
 
-def test_readme_python_examples_run() -> None:
+OWN_ACTIONS = "Your own actions"  # its example imports the classes its spec generates
+
+
+def readme_sections() -> dict[str, str]:
+    """The README's text by ``## `` heading (the part before the first under "")."""
     text = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    parts = re.split(r"^## (.+)\n", text, flags=re.M)
+    return {"": parts[0], **dict(zip(parts[1::2], parts[2::2], strict=True))}
+
+
+def code_blocks(text: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, re.S)
+
+
+def test_readme_python_examples_run() -> None:
+    sections = readme_sections()
+    assert OWN_ACTIONS in sections
+    blocks = [
+        block
+        for title, text in sections.items()
+        if title != OWN_ACTIONS
+        for block in code_blocks(text, "python")
+    ]
     assert blocks, "the README has a Python example"
     for block in blocks:
         result = subprocess.run(
             [sys.executable, "-c", block], cwd=ROOT, capture_output=True, text=True, timeout=60
         )
         assert result.returncode == 0, f"README example failed:\n{block}\n{result.stderr}"
+
+
+def test_readme_own_actions_section_runs(tmp_path: Path) -> None:
+    """As a user would: write the spec, run the codegen command, run the example."""
+    section = readme_sections()[OWN_ACTIONS]
+    [spec] = code_blocks(section, "yaml")
+    first, _, _ = spec.partition("\n")
+    assert first.startswith("# "), "the spec's first line names its file"
+    spec_path = tmp_path / first.removeprefix("# ")
+    spec_path.parent.mkdir(parents=True)
+    spec_path.write_text(spec)
+
+    commands = [
+        line.partition("#")[0].split()
+        for block in code_blocks(section, "sh")
+        for line in block.splitlines()
+        if line.strip()
+    ]
+    commands += [
+        text.split() for text in re.findall(r"`(python -m codegen [^`]*)`", section)
+    ]  # the --check line of the prose too, once the code is written
+    assert [c[:3] for c in commands] == [["python", "-m", "codegen"]] * 2
+    for command in commands:
+        result = subprocess.run(
+            [sys.executable, *command[1:]],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
+    assert (tmp_path / "mypbx" / "actions" / "phonereboot.py").is_file()
+
+    [example] = code_blocks(section, "python")
+    result = subprocess.run(
+        [sys.executable, "-c", example], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, f"README example failed:\n{example}\n{result.stderr}"
+    assert result.stdout.splitlines() == [
+        "Reboot queued",
+        "No phone lobby",
+        "phone1 5",
+        "['phone', 'delay']",
+    ]

@@ -671,7 +671,12 @@ class AMIServer:
 
     def handle(self, action: str, func: Callable[[Connection, ReceivedMessage], None]) -> None:
         """Answer ``action`` with ``func(connection, request)`` instead of the built-in
-        behaviour: for tests of what a client does with an unusual answer."""
+        behaviour: an action of your own specs, or an unusual answer to test a client with.
+
+        ``func`` answers with ``connection.ack(request, message)``, ``connection.error(request,
+        message)`` or ``connection.respond(request, status, message, headers)`` (each carries
+        the request's ActionID), and reads what was sent with ``request.get(header)``. An
+        action this version lacks becomes one it lists, needing no write class."""
         self.handlers.set(action, func)
 
     # --- what handlers call ---

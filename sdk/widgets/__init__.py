@@ -15,14 +15,13 @@ kernel's memory: they are never shown, logged or kept in the widget state a note
 Needs the ``notebook`` extra (ipywidgets).
 """
 
+# ruff: noqa: E402 - the imports below come after the check that ipywidgets is installed
+
 from __future__ import annotations
 
-try:
-    import ipywidgets  # noqa: F401
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "sdk.widgets needs ipywidgets: pip install 'asterisk-ami-sdk[notebook]'"
-    ) from exc
+from sdk.extras import require
+
+require("ipywidgets", "sdk.widgets")  # before the modules below import it
 
 from sdk.widgets.connection import ConnectionPanel
 from sdk.widgets.editors import EDITORS, FieldEditor, editor_for
