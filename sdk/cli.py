@@ -24,7 +24,6 @@ import argparse
 import contextlib
 import fnmatch
 import getpass
-import json
 import logging
 import os
 import sys
@@ -32,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn, TextIO
 
 from sdk.action import Action
-from sdk.display import text_table
+from sdk.display import terminal_json, terminal_text, text_table
 from sdk.errors import (
     AMIError,
     AuthenticationError,
@@ -291,24 +290,32 @@ def table(
     print(text_table(columns, cells, width=sys.maxsize), file=out)  # cells never cut
 
 
+def _print_json(value: Any, out: TextIO, *, indent: int | None = 2) -> None:
+    print(terminal_json(value, indent=indent), file=out, flush=True)
+
+
+def _print_text(text: str, out: TextIO) -> None:
+    """Text from the server: its lines kept, every other control character escaped."""
+    print(terminal_text(text, keep="\n\t"), file=out, flush=True)
+
+
 def _print_response(response: Response, out: TextIO, as_json: bool) -> None:
     if as_json:
-        json.dump(response_json(response), out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        _print_json(response_json(response), out)
         return
     if response.output is not None:
-        print(f"Response: {response.status}", file=out)
+        _print_text(f"Response: {response.status}", out)
         if response.output:
-            print(response.output, file=out)
+            _print_text(response.output, out)
         return
     for name, value in response.headers:
         if name != "EventList":
-            print(f"{name}: {value}", file=out)
+            _print_text(f"{name}: {value}", out)
     if response.events:
         print(file=out)
         table([e.headers.as_dict() for e in response.events], out)
     if response.complete is not None:
-        print(f"\n{response.complete.name}: {len(response.events)} items", file=out)
+        _print_text(f"\n{response.complete.name}: {len(response.events)} items", out)
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -325,8 +332,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         available = ",".join(getattr(cls, "AVAILABLE_IN", ()))
         rows.append({"action": name, "asterisk": available, "summary": cls.SUMMARY})
     if args.json:
-        json.dump(rows, out, indent=2)
-        out.write("\n")
+        _print_json(rows, out)
     else:
         table(rows, out, skip=())
     return EXIT_OK
@@ -347,8 +353,7 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
         for attribute, info in cls.fields()
     ]
     if args.json:
-        json.dump({"action": cls.ACTION, "summary": cls.SUMMARY, "fields": fields}, out, indent=2)
-        out.write("\n")
+        _print_json({"action": cls.ACTION, "summary": cls.SUMMARY, "fields": fields}, out)
         return EXIT_OK
     print(f"{cls.ACTION}: {cls.SUMMARY}", file=out)
     for label, attr in (
@@ -373,11 +378,11 @@ def cmd_send(args: argparse.Namespace, out: TextIO) -> int:
     _configure_logging(args.verbose)
     with _connect(args) as session:
         if args.verbose:
-            print(action.describe(), file=sys.stderr)
+            _print_text(action.describe(), sys.stderr)
         response = session.send(action)
     _print_response(response, out, args.json)
     if not response.ok:
-        print(f"ami: {cls.ACTION} failed: {response.message or 'Error'}", file=sys.stderr)
+        _fail(f"{cls.ACTION} failed: {response.message or 'Error'}")
         return EXIT_ACTION_ERROR
     return EXIT_OK
 
@@ -393,11 +398,9 @@ def cmd_events(args: argparse.Namespace, out: TextIO) -> int:
                 if match is not None and not match(event.name):
                     continue
                 if args.json:
-                    print(
-                        json.dumps(_headers_json(event), ensure_ascii=False), file=out, flush=True
-                    )
+                    _print_json(_headers_json(event), out, indent=None)
                 else:
-                    print(f"{event}\n", file=out, flush=True)
+                    _print_text(f"{event}\n", out)
                 count += 1
                 if args.count is not None and count >= args.count:
                     break
@@ -438,18 +441,17 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
     except (ConfigError, OSError) as exc:
         raise UsageError(str(exc)) from None
     if args.json:
-        json.dump(
+        _print_json(
             {"counts": report.counts, "skipped": report.skipped, "interrupted": report.interrupted,
              "results": [r.row() for r in report.results]},
-            out, indent=2,
+            out,
         )  # fmt: skip
-        out.write("\n")
     else:
         failed = [r for r in report.results if r.status not in ("ok", "dry-run")]
         if failed:
             table([r.row() for r in failed], out, skip=("time", "action_id"))
             print(file=out)
-        print(report, file=out)
+        _print_text(str(report), out)
     if report.interrupted:
         return EXIT_INTERRUPTED
     return (
@@ -526,9 +528,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _TerminalFormatter(logging.Formatter):
+    """Log lines as a terminal may show them: what the server sent (a banner, a message) is
+    escaped like the rest of the output."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_text(super().format(record), keep="\n\t")
+
+
 def _configure_logging(verbose: int | None) -> None:
     if verbose:
-        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO, stream=sys.stderr)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_TerminalFormatter(logging.BASIC_FORMAT))
+        logging.basicConfig(
+            level=logging.DEBUG if verbose > 1 else logging.INFO, handlers=[handler]
+        )
+
+
+def _fail(message: str) -> None:
+    """One ``ami:`` message on stderr; any server text in it escaped."""
+    print("ami: " + terminal_text(message, keep="\n"), file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -551,23 +570,20 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return args.func(args, out)
     except _ArgparseExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
-    except UsageError as exc:
-        print(f"ami: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except ValidationError as exc:
-        print(f"ami: {exc}", file=sys.stderr)
+    except (UsageError, ValidationError) as exc:
+        _fail(str(exc))
         return EXIT_USAGE
     except TimeoutError as exc:
-        print(f"ami: timeout: {exc}", file=sys.stderr)
+        _fail(f"timeout: {exc}")
         return EXIT_TIMEOUT
     except (AuthenticationError, ConnectionError, ProtocolError) as exc:
-        print(f"ami: {exc}", file=sys.stderr)
+        _fail(str(exc))
         return EXIT_CONNECTION
     except AMIError as exc:
-        print(f"ami: {exc}", file=sys.stderr)
+        _fail(str(exc))
         return EXIT_ACTION_ERROR
     except KeyboardInterrupt:
-        print("ami: interrupted", file=sys.stderr)
+        _fail("interrupted")
         return EXIT_INTERRUPTED
 
 
