@@ -333,7 +333,7 @@ class _Job:
             method,
             target.target,
             event=target.event or self.event,
-            content=content.splitlines() if isinstance(content, str) else content,
+            content=content,  # one string is split by build_notify's rule (body_lines)
             content_type=self.content_type if content is not None else None,
         )
 

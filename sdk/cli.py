@@ -411,6 +411,7 @@ def cmd_events(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
     from sdk.bulk import ConfigError, bulk_notify
+    from sdk.notify import body_lines
 
     targets: list[Any] | str
     if args.csv:
@@ -429,7 +430,9 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
             targets,
             pbxs=args.pbx_config,
             event=args.event,
-            content=args.content,
+            content=[line for text in args.content for line in body_lines(text)]
+            if args.content is not None
+            else None,
             content_type=args.content_type,
             rate=args.rate,
             timeout=args.timeout if args.timeout is not None else 10.0,
@@ -510,7 +513,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--event", default="check-sync", help="the Event header (default: check-sync)"
     )
     p_notify.add_argument(
-        "--content", action="append", metavar="LINE", help="a body line (repeatable)"
+        "--content",
+        action="append",
+        metavar="LINE",
+        help="body line(s), split only at line ends (repeatable)",
     )
     p_notify.add_argument("--content-type", help="the body's Content-Type (needed with --content)")
     p_notify.add_argument(
