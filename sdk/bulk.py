@@ -30,7 +30,9 @@ from __future__ import annotations
 import csv
 import getpass
 import logging
+import math
 import os
+import re
 import sys
 import threading
 import time
@@ -43,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import yaml
 
+from sdk.display import mask_url
 from sdk.errors import AMIError, OutcomeUnknown, TimeoutError, ValidationError
 from sdk.notify import METHODS, build_notify, is_uri, notify_method
 from sdk.ratelimit import TokenBucket
@@ -64,6 +67,8 @@ __all__ = [
 log = logging.getLogger("sdk.bulk")
 
 DEFAULT_RATE = 20.0
+MAX_RATE = 1000.0  # NOTIFYs a second per PBX: a bound that keeps a typo from flooding a PBX
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 RESULT_COLUMNS = ("pbx", "target", "status", "message", "method", "action_id", "time")
 ANSWERED = frozenset({"ok", "error"})
 UNCERTAIN = frozenset({"timeout", "unknown"})  # sent, answer unknown: not re-sent by default
@@ -121,7 +126,7 @@ def load_pbx_config(source: str | Path | Mapping[str, Any]) -> dict[str, PBX]:
         data: Any = source
     else:
         where = str(source)
-        data = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
+        data = _load_yaml(_read_text(source), where)
     if isinstance(data, Mapping) and "pbxs" in data:
         data = data["pbxs"]
     if not isinstance(data, Mapping) or not data:
@@ -132,6 +137,7 @@ def load_pbx_config(source: str | Path | Mapping[str, Any]) -> dict[str, PBX]:
         if not isinstance(entry, Mapping):
             problems.append(f"{name}: expected a mapping with at least 'url'")
             continue
+        # No message repeats a value of the file: a secret may sit where it should not.
         unknown = set(entry) - {"url", "rate", "method", "secret_env"}
         if {"secret", "password", "key"} & set(entry):
             problems.append(
@@ -140,29 +146,94 @@ def load_pbx_config(source: str | Path | Mapping[str, Any]) -> dict[str, PBX]:
             unknown -= {"secret", "password", "key"}
         if unknown:
             problems.append(
-                f"{name}: unknown keys {', '.join(sorted(unknown))} (known: url, rate, method, secret_env)"
+                f"{name}: unknown keys {', '.join(sorted(map(str, unknown)))} (known: url, rate, method, secret_env)"
             )
         url = entry.get("url")
         if not isinstance(url, str) or not url.startswith(("ami://", "amis://")) or "@" not in url:
-            problems.append(f"{name}: url must be ami://user@host:port, not {url!r}")
+            problems.append(f"{name}: url must be ami://user@host:port (or amis:// for TLS)")
+            continue
+        if mask_url(url) != url:
+            problems.append(
+                f"{name}: the url carries a password; secrets never go in this file,"
+                f" set {_default_env(str(name))} instead"
+            )
             continue
         rate = entry.get("rate", DEFAULT_RATE)
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate <= 0:
-            problems.append(
-                f"{name}: rate must be a positive number of NOTIFYs a second, not {rate!r}"
-            )
+        problem = _rate_problem(rate)
+        if problem:
+            problems.append(f"{name}: {problem}")
             continue
         method = entry.get("method", "auto")
         if method not in ("auto", *METHODS):
-            problems.append(
-                f"{name}: method must be auto, PJSIPNotify or SIPnotify, not {method!r}"
-            )
+            problems.append(f"{name}: method must be auto, PJSIPNotify or SIPnotify")
             continue
         secret_env = entry.get("secret_env") or _default_env(str(name))
-        pbxs[str(name)] = PBX(str(name), url, str(secret_env), float(rate), method)
+        if not isinstance(secret_env, str) or not _ENV_NAME.fullmatch(secret_env):
+            problems.append(
+                f"{name}: secret_env must name an environment variable (capitals, digits, _)"
+            )
+            continue
+        pbxs[str(name)] = PBX(str(name), url, secret_env, float(rate), method)
     if problems:
         raise ConfigError(f"{where}:\n  " + "\n  ".join(problems))
     return pbxs
+
+
+def _rate_problem(rate: Any) -> str | None:
+    """Why ``rate`` is no NOTIFY rate (None: it is one); the value itself is not repeated."""
+    if (
+        isinstance(rate, bool)
+        or not isinstance(rate, (int, float))
+        or not math.isfinite(rate)
+        or not 0 < rate <= MAX_RATE
+    ):
+        return f"rate must be a positive number of NOTIFYs a second, at most {MAX_RATE:g}"
+    return None
+
+
+def _read_text(path: str | Path, encoding: str = "utf-8-sig", hint: str = "") -> str:
+    """A whole text file; a byte that is not ``encoding`` is a ConfigError naming its line."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        name = "UTF-8" if encoding.lower().replace("_", "-") in _UTF8 else encoding
+        raise ConfigError(
+            f"{path}, line {line}: not {name} (byte 0x{data[exc.start]:02x}){hint}"
+        ) from None
+    except LookupError:
+        raise ConfigError(f"{path}: unknown encoding {encoding!r}") from None
+
+
+_UTF8 = ("utf-8", "utf8", "utf-8-sig")
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _load_yaml(text: str, where: str) -> Any:
+    """``yaml.safe_load``, its errors one line: where and what, never the text of the line
+    (YAML quotes the line and what it found there, which may be a secret)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = _QUOTED.sub(_yaml_quote, exc.problem or exc.context or "not YAML")
+        raise ConfigError(f"{where}{at}: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{where}: not YAML ({type(exc).__name__})") from None
+
+
+def _yaml_quote(match: re.Match[str]) -> str:
+    """What YAML quoted in a message, if it is no text of the file: a character or a token
+    name; a standard tag by its family (``!!python``). Anything else is left out."""
+    text = match.group(1)
+    if len(text) <= 2 or re.fullmatch(r"<[a-z ]+>", text):
+        return match.group()
+    family = re.match(r"tag:yaml\.org,2002:(\w+)", text)
+    if family:
+        return f"!!{family.group(1)} (no tags: the file holds plain values)"
+    return "…"
 
 
 def _default_env(name: str) -> str:
@@ -177,7 +248,7 @@ def _secret_for(pbx: PBX, secrets: Mapping[str, str] | None) -> str:
         if value is not None:
             return value
     if sys.stdin is not None and sys.stdin.isatty():
-        return getpass.getpass(f"AMI secret for {pbx.name} ({pbx.url}): ")
+        return getpass.getpass(f"AMI secret for {pbx.name} ({mask_url(pbx.url)}): ")
     raise ConfigError(f"{pbx.name}: no secret; set {pbx.secret_env} (or AMI_SECRET)")
 
 
@@ -456,6 +527,8 @@ def bulk_notify(
     callers that hold them already (a notebook form), instead of the environment.
     """
     config = load_pbx_config(pbxs)
+    if rate is not None and _rate_problem(rate):
+        raise ConfigError(f"{', '.join(config)}: {_rate_problem(rate)} (rate= is for every PBX)")
     wanted = read_targets(targets)
     unknown = sorted({t.pbx for t in wanted} - set(config))
     if unknown:
@@ -484,7 +557,7 @@ def bulk_notify(
         if not mine:
             continue
         if rate is not None:
-            pbx = attrs.evolve(pbx, rate=float(rate))
+            pbx = attrs.evolve(pbx, rate=float(rate))  # checked above
         secret = None if dry_run else _secret_for(pbx, secrets)
         jobs.append(
             _Job(

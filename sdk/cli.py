@@ -26,12 +26,13 @@ import fnmatch
 import getpass
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn, TextIO
 
 from sdk.action import Action
-from sdk.display import terminal_json, terminal_text, text_table
+from sdk.display import mask_url, terminal_json, terminal_text, text_table
 from sdk.errors import (
     AMIError,
     AuthenticationError,
@@ -61,20 +62,67 @@ class UsageError(Exception):
     """Bad command-line input: reported on stderr with exit status 2."""
 
 
+# argparse messages that quote what was typed, and the same message without it.
+_ECHOES = (
+    (re.compile(r"(argument .+?: invalid choice): .* (\(choose from .*\))", re.S), r"\1 \2"),
+    (re.compile(r"(argument .+?: invalid \S+ value): .*", re.S), r"\1"),
+    (re.compile(r"(argument .+?): ignored explicit argument .*", re.S), r"\1 takes no value"),
+    (re.compile(r"ambiguous option: (--?[\w-]*).*? (could match .*)", re.S), r"option \1 \2"),
+)
+_OPTION_NAME = re.compile(r"--[A-Za-z][\w-]*|-[A-Za-z]")  # a word shown as an option name
+_SECRET_OPTIONS = ("--secret", "--key", "--password")
+
+
 class _Parser(argparse.ArgumentParser):
-    """An argument parser that does not echo unknown arguments back: one of them may be a
-    secret someone tried to pass (``--secret s3cret``), which must not reach a terminal log."""
+    """An argument parser whose errors never repeat a value from the command line: one of
+    them may be a secret given by mistake (``--secret S``, ``--auth admin:S``), which must not
+    reach a terminal or its log. Options are never abbreviated (``--a=S`` is no ``--auth``).
+
+    Known messages lose the value they quote; unknown options are named only when they look
+    like option names; and a message that still holds a word of the command line is replaced
+    by one that names nothing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+        self._argv: list[str] = []
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._argv = [str(a) for a in (sys.argv[1:] if args is None else args)]
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> NoReturn:
         if message.startswith("unrecognized arguments:"):
             words = message.split(":", 1)[1].split()
-            options = sorted({w.split("=", 1)[0] for w in words if w.startswith("-")})
+            options = sorted(
+                {w.split("=", 1)[0] for w in words if _OPTION_NAME.fullmatch(w.split("=", 1)[0])}
+            )
             message = (
                 f"unrecognized options: {' '.join(options)}" if options else "unexpected arguments"
             )
-            if any(o in ("--secret", "--key", "--password") for o in options):
+            if any(o in _SECRET_OPTIONS for o in options):
                 message += " (a secret is never taken from the command line: set AMI_SECRET)"
+        for pattern, replacement in _ECHOES:
+            message = pattern.sub(replacement, message)
+        if any(value in message for value in self._typed_values()):
+            message = "bad arguments (not repeated here: one may be a secret); see --help"
         super().error(message)
+
+    def _typed_values(self) -> set[str]:
+        """The words of the command line that are not option names (nor parts of them)."""
+        known = set(self._option_string_actions)
+        values = set()
+        for word in self._argv:
+            name, eq, value = word.partition("=")
+            if word.startswith("-") and eq:
+                values.add(value)
+            elif word.startswith("-") and (name in known or _OPTION_NAME.fullmatch(name)):
+                continue
+            else:
+                values.add(word)
+            if word[:1] == "-" and word[1:2] != "-":
+                values.add(word[2:])  # -vVALUE
+        return {v for v in values if len(v) >= 4}
 
 
 # --- connection -----------------------------------------------------------------------------
@@ -139,11 +187,20 @@ def _connect(args: argparse.Namespace, *, events: bool | str = False) -> Iterato
         raise UsageError(
             "no server: give --url ami://user@host:port, set AMI_URL, or use --embedded"
         )
+    if mask_url(url) != url:  # checked before any prompt or message could show it
+        where = (
+            "--url carries a password, which other users see on the command line (ps, history)"
+            if args.url
+            else "AMI_URL carries a password"
+        )
+        raise UsageError(
+            f"{where}: the secret goes in AMI_SECRET or at the prompt, never in the URL"
+        )
     secret = os.environ.get("AMI_SECRET")
     if secret is None:
         if not sys.stdin.isatty():
             raise UsageError("no secret: set AMI_SECRET (the prompt needs a terminal)")
-        secret = getpass.getpass(f"AMI secret for {url}: ")
+        secret = getpass.getpass(f"AMI secret for {mask_url(url)}: ")
     try:
         session = Session.from_url(url, secret=secret, auth=auth, timeout=timeout, events=events)
     except ValueError as exc:
@@ -165,6 +222,8 @@ def _action_class(name: str) -> type[Action]:
     registry = _registry()
     canonical = registry.canonical(name)
     if canonical is None:
+        if not name.isidentifier():  # not repeated: it may be a secret typed in the wrong place
+            raise UsageError("unknown action: an action name is a word (ami list shows them all)")
         close = [n for n in registry if n.lower().startswith(name.lower()[:4])][:5]
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UsageError(f"unknown action {name!r}{hint} (ami list shows them all)")
