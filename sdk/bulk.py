@@ -9,9 +9,10 @@
 - PBXs are named in a small YAML file (name → ``url: ami://user@host:port``, optional
   ``rate`` and ``method``); each secret comes from the environment (``secret_env``, default
   ``AMI_SECRET_<NAME>``, then ``AMI_SECRET``) or a prompt, never from the file.
-- Targets come from a list, a CSV file or a pandas DataFrame with columns ``pbx``,
-  ``target`` (peer or endpoint name; a ``sip:`` URI is sent as URI) and optional ``event``
-  and ``content`` (body lines separated by ``\\n``).
+- Targets come from a list, a CSV file (UTF-8, a BOM or not, unless ``encoding=``) or a
+  pandas DataFrame with columns ``pbx``, ``target`` (peer or endpoint name; a ``sip:`` URI
+  is sent as URI) and optional ``event`` and ``content`` (body lines separated by ``\\n``).
+- A file that cannot be read is a ``ConfigError`` naming the file and the line.
 - One session per PBX, the PBXs worked in parallel; each PBX's sends are spaced by a token
   bucket (default 20 a second, at most ``MAX_RATE``, 1000) at the moment they are written,
   and pipelined, so a slow answer does not slow the sending.
@@ -35,6 +36,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import getpass
@@ -88,7 +90,8 @@ MAX_MESSAGE = 2000  # characters of a message kept in a result (and its CSV row)
 
 
 class ConfigError(ValueError):
-    """A bad PBX config file or target list; names the file, the entry and the rule."""
+    """A bad PBX config, target list or results file; names the file, the line or entry, and
+    the rule."""
 
 
 @attrs.frozen
@@ -204,22 +207,25 @@ def _rate_problem(rate: Any) -> str | None:
     return None
 
 
-def _read_text(path: str | Path, encoding: str = "utf-8-sig", hint: str = "") -> str:
-    """A whole text file; a byte that is not ``encoding`` is a ConfigError naming its line."""
-    data = Path(path).read_bytes()
+def _read_text(path: str | Path, encoding: str = "utf-8") -> str:
+    """A whole text file (UTF-8 read with or without a BOM); a byte that is not ``encoding``
+    is a ConfigError naming the file and the line."""
     try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        name = "UTF-8" if encoding.lower().replace("_", "-") in _UTF8 else encoding
-        raise ConfigError(
-            f"{path}, line {line}: not {name} (byte 0x{data[exc.start]:02x}){hint}"
-        ) from None
+        codec = codecs.lookup(encoding).name
     except LookupError:
         raise ConfigError(f"{path}: unknown encoding {encoding!r}") from None
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig" if codec == "utf-8" else codec)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        name = "UTF-8" if codec == "utf-8" else codec
+        raise ConfigError(
+            f"{path}, line {line}: not {name} text (byte 0x{data[exc.start]:02x});"
+            " give the file's encoding (ami notify --encoding, bulk_notify(encoding=))"
+        ) from None
 
 
-_UTF8 = ("utf-8", "utf8", "utf-8-sig")
 _QUOTED = re.compile(r"'([^']*)'")
 
 
@@ -265,21 +271,26 @@ def _secret_for(pbx: PBX, secrets: Mapping[str, str] | None) -> str:
     raise ConfigError(f"{pbx.name}: no secret; set {pbx.secret_env} (or AMI_SECRET)")
 
 
-def read_targets(source: str | Path | Iterable[Any] | pandas.DataFrame) -> list[Target]:
-    """Targets from a CSV path, a DataFrame, or a list of Target / dict / (pbx, target) items."""
+def read_targets(
+    source: str | Path | Iterable[Any] | pandas.DataFrame, *, encoding: str = "utf-8"
+) -> list[Target]:
+    """Targets from a CSV path (its ``encoding``; UTF-8 with or without a BOM by default), a
+    DataFrame, or a list of Target / dict / (pbx, target) items."""
+    rows: Iterable[tuple[str, Any]]
     if isinstance(source, (str, Path)):
-        with open(source, newline="", encoding="utf-8") as handle:
-            rows: Iterable[Any] = list(csv.DictReader(handle))
         where = str(source)
+        lines = _csv_rows(Path(source), _read_text(source, encoding))
+        header = [name.strip() for name in lines[0][1]] if lines else []
+        rows = [(f"line {n}", dict(zip(header, row, strict=False))) for n, row in lines[1:]]
     elif hasattr(source, "to_dict") and hasattr(source, "columns"):
-        rows = source.to_dict("records")  # a pandas DataFrame
         where = "DataFrame"
+        rows = [(f"row {i}", row) for i, row in enumerate(source.to_dict("records"), start=1)]
     else:
-        rows = source
         where = "targets"
+        rows = ((f"row {i}", row) for i, row in enumerate(source, start=1))
     out: list[Target] = []
     problems: list[str] = []
-    for index, row in enumerate(rows, start=1):
+    for label, row in rows:
         if isinstance(row, Target):
             out.append(row)
             continue
@@ -290,11 +301,11 @@ def read_targets(source: str | Path | Iterable[Any] | pandas.DataFrame) -> list[
         elif isinstance(row, Sequence) and not isinstance(row, str) and len(row) in (2, 3, 4):
             values = dict(zip(("pbx", "target", "event", "content"), map(str, row), strict=False))
         else:
-            problems.append(f"row {index}: expected pbx and target, not {row!r}")
+            problems.append(f"{label}: expected pbx and target, not {row!r}")
             continue
         pbx, target = values.get("pbx", "").strip(), values.get("target", "").strip()
         if not pbx or not target:
-            problems.append(f"row {index}: pbx and target are required")
+            problems.append(f"{label}: pbx and target are required")
             continue
         out.append(Target(pbx, target, values.get("event") or None, values.get("content") or None))
     if problems:
@@ -627,16 +638,18 @@ def bulk_notify(
     progress: bool = True,
     secrets: Mapping[str, str] | None = None,
     session_options: Mapping[str, Any] | None = None,
+    encoding: str = "utf-8",
 ) -> BulkReport:
     """Send a NOTIFY to every target; return one result per target (see the module doc).
 
     ``rate`` overrides the config's per-PBX rate; ``secrets`` ({pbx name: secret}) is for
-    callers that hold them already (a notebook form), instead of the environment.
+    callers that hold them already (a notebook form), instead of the environment;
+    ``encoding`` is the targets CSV's (UTF-8, with or without a BOM, by default).
     """
     config = load_pbx_config(pbxs)
     if rate is not None and _rate_problem(rate):
         raise ConfigError(f"{', '.join(config)}: {_rate_problem(rate)} (rate= is for every PBX)")
-    wanted = read_targets(targets)
+    wanted = read_targets(targets, encoding=encoding)
     unknown = sorted({t.pbx for t in wanted} - set(config))
     if unknown:
         raise ConfigError(f"targets name PBXs that are not in the config: {', '.join(unknown)}")

@@ -499,6 +499,7 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
             retry_timeouts=args.retry_timeouts,
             dry_run=args.dry_run,
             progress=not args.no_progress,
+            encoding=args.encoding,
         )
     except (ConfigError, OSError) as exc:
         raise UsageError(str(exc)) from None
@@ -565,6 +566,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--pbx-config", required=True, help="YAML: PBX name -> url (ami://user@host:port), rate"
     )
     p_notify.add_argument("--csv", help="targets: a CSV with columns pbx, target[, event, content]")
+    p_notify.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="the targets CSV's encoding, e.g. cp1252 (default: UTF-8, with or without a BOM)",
+    )
     p_notify.add_argument(
         "--target", action="append", metavar="PBX:TARGET", help="one target (repeatable)"
     )
