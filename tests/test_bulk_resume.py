@@ -21,6 +21,7 @@ import pytest
 
 from sdk import Session
 from sdk.bulk import ConfigError, bulk_notify, load_pbx_config, read_results
+from sdk.ratelimit import TokenBucket
 from sdk.testing import AMIServer
 from sdk.testing.chan_sip import sip_notify
 
@@ -185,6 +186,12 @@ def test_a_rate_must_be_finite_positive_and_bounded(rate: Any) -> None:
                 progress=False,
             )
     assert load_pbx_config({"east": {"url": "ami://a@h:1", "rate": 1000}})["east"].rate == 1000
+
+
+@pytest.mark.parametrize("rate", [math.nan, math.inf, 0, -1])
+def test_the_token_bucket_refuses_a_rate_that_is_no_rate(rate: float) -> None:
+    with pytest.raises(ValueError, match="rate must be a finite positive number"):
+        TokenBucket(rate)
 
 
 # --- errors inside a PBX's thread -------------------------------------------------------------
