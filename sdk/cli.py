@@ -24,15 +24,15 @@ import argparse
 import contextlib
 import fnmatch
 import getpass
-import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn, TextIO
 
 from sdk.action import Action
-from sdk.display import text_table
+from sdk.display import mask_url, terminal_json, terminal_text, text_table
 from sdk.errors import (
     AMIError,
     AuthenticationError,
@@ -62,20 +62,67 @@ class UsageError(Exception):
     """Bad command-line input: reported on stderr with exit status 2."""
 
 
+# argparse messages that quote what was typed, and the same message without it.
+_ECHOES = (
+    (re.compile(r"(argument .+?: invalid choice): .* (\(choose from .*\))", re.S), r"\1 \2"),
+    (re.compile(r"(argument .+?: invalid \S+ value): .*", re.S), r"\1"),
+    (re.compile(r"(argument .+?): ignored explicit argument .*", re.S), r"\1 takes no value"),
+    (re.compile(r"ambiguous option: (--?[\w-]*).*? (could match .*)", re.S), r"option \1 \2"),
+)
+_OPTION_NAME = re.compile(r"--[A-Za-z][\w-]*|-[A-Za-z]")  # a word shown as an option name
+_SECRET_OPTIONS = ("--secret", "--key", "--password")
+
+
 class _Parser(argparse.ArgumentParser):
-    """An argument parser that does not echo unknown arguments back: one of them may be a
-    secret someone tried to pass (``--secret s3cret``), which must not reach a terminal log."""
+    """An argument parser whose errors never repeat a value from the command line: one of
+    them may be a secret given by mistake (``--secret S``, ``--auth admin:S``), which must not
+    reach a terminal or its log. Options are never abbreviated (``--a=S`` is no ``--auth``).
+
+    Known messages lose the value they quote; unknown options are named only when they look
+    like option names; and a message that still holds a word of the command line is replaced
+    by one that names nothing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+        self._argv: list[str] = []
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._argv = [str(a) for a in (sys.argv[1:] if args is None else args)]
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> NoReturn:
         if message.startswith("unrecognized arguments:"):
             words = message.split(":", 1)[1].split()
-            options = sorted({w.split("=", 1)[0] for w in words if w.startswith("-")})
+            options = sorted(
+                {w.split("=", 1)[0] for w in words if _OPTION_NAME.fullmatch(w.split("=", 1)[0])}
+            )
             message = (
                 f"unrecognized options: {' '.join(options)}" if options else "unexpected arguments"
             )
-            if any(o in ("--secret", "--key", "--password") for o in options):
+            if any(o in _SECRET_OPTIONS for o in options):
                 message += " (a secret is never taken from the command line: set AMI_SECRET)"
+        for pattern, replacement in _ECHOES:
+            message = pattern.sub(replacement, message)
+        if any(value in message for value in self._typed_values()):
+            message = "bad arguments (not repeated here: one may be a secret); see --help"
         super().error(message)
+
+    def _typed_values(self) -> set[str]:
+        """The words of the command line that are not option names (nor parts of them)."""
+        known = set(self._option_string_actions)
+        values = set()
+        for word in self._argv:
+            name, eq, value = word.partition("=")
+            if word.startswith("-") and eq:
+                values.add(value)
+            elif word.startswith("-") and (name in known or _OPTION_NAME.fullmatch(name)):
+                continue
+            else:
+                values.add(word)
+            if word[:1] == "-" and word[1:2] != "-":
+                values.add(word[2:])  # -vVALUE
+        return {v for v in values if len(v) >= 4}
 
 
 # --- connection -----------------------------------------------------------------------------
@@ -140,11 +187,20 @@ def _connect(args: argparse.Namespace, *, events: bool | str = False) -> Iterato
         raise UsageError(
             "no server: give --url ami://user@host:port, set AMI_URL, or use --embedded"
         )
+    if mask_url(url) != url:  # checked before any prompt or message could show it
+        where = (
+            "--url carries a password, which other users see on the command line (ps, history)"
+            if args.url
+            else "AMI_URL carries a password"
+        )
+        raise UsageError(
+            f"{where}: the secret goes in AMI_SECRET or at the prompt, never in the URL"
+        )
     secret = os.environ.get("AMI_SECRET")
     if secret is None:
         if not sys.stdin.isatty():
             raise UsageError("no secret: set AMI_SECRET (the prompt needs a terminal)")
-        secret = getpass.getpass(f"AMI secret for {url}: ")
+        secret = getpass.getpass(f"AMI secret for {mask_url(url)}: ")
     try:
         session = Session.from_url(url, secret=secret, auth=auth, timeout=timeout, events=events)
     except ValueError as exc:
@@ -166,6 +222,8 @@ def _action_class(name: str) -> type[Action]:
     registry = _registry()
     canonical = registry.canonical(name)
     if canonical is None:
+        if not name.isidentifier():  # not repeated: it may be a secret typed in the wrong place
+            raise UsageError("unknown action: an action name is a word (ami list shows them all)")
         close = [n for n in registry if n.lower().startswith(name.lower()[:4])][:5]
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UsageError(f"unknown action {name!r}{hint} (ami list shows them all)")
@@ -291,24 +349,32 @@ def table(
     print(text_table(columns, cells, width=sys.maxsize), file=out)  # cells never cut
 
 
+def _print_json(value: Any, out: TextIO, *, indent: int | None = 2) -> None:
+    print(terminal_json(value, indent=indent), file=out, flush=True)
+
+
+def _print_text(text: str, out: TextIO) -> None:
+    """Text from the server: its lines kept, every other control character escaped."""
+    print(terminal_text(text, keep="\n\t"), file=out, flush=True)
+
+
 def _print_response(response: Response, out: TextIO, as_json: bool) -> None:
     if as_json:
-        json.dump(response_json(response), out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        _print_json(response_json(response), out)
         return
     if response.output is not None:
-        print(f"Response: {response.status}", file=out)
+        _print_text(f"Response: {response.status}", out)
         if response.output:
-            print(response.output, file=out)
+            _print_text(response.output, out)
         return
     for name, value in response.headers:
         if name != "EventList":
-            print(f"{name}: {value}", file=out)
+            _print_text(f"{name}: {value}", out)
     if response.events:
         print(file=out)
         table([e.headers.as_dict() for e in response.events], out)
     if response.complete is not None:
-        print(f"\n{response.complete.name}: {len(response.events)} items", file=out)
+        _print_text(f"\n{response.complete.name}: {len(response.events)} items", out)
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -325,8 +391,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         available = ",".join(getattr(cls, "AVAILABLE_IN", ()))
         rows.append({"action": name, "asterisk": available, "summary": cls.SUMMARY})
     if args.json:
-        json.dump(rows, out, indent=2)
-        out.write("\n")
+        _print_json(rows, out)
     else:
         table(rows, out, skip=())
     return EXIT_OK
@@ -347,8 +412,7 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
         for attribute, info in cls.fields()
     ]
     if args.json:
-        json.dump({"action": cls.ACTION, "summary": cls.SUMMARY, "fields": fields}, out, indent=2)
-        out.write("\n")
+        _print_json({"action": cls.ACTION, "summary": cls.SUMMARY, "fields": fields}, out)
         return EXIT_OK
     print(f"{cls.ACTION}: {cls.SUMMARY}", file=out)
     for label, attr in (
@@ -373,11 +437,11 @@ def cmd_send(args: argparse.Namespace, out: TextIO) -> int:
     _configure_logging(args.verbose)
     with _connect(args) as session:
         if args.verbose:
-            print(action.describe(), file=sys.stderr)
+            _print_text(action.describe(), sys.stderr)
         response = session.send(action)
     _print_response(response, out, args.json)
     if not response.ok:
-        print(f"ami: {cls.ACTION} failed: {response.message or 'Error'}", file=sys.stderr)
+        _fail(f"{cls.ACTION} failed: {response.message or 'Error'}")
         return EXIT_ACTION_ERROR
     return EXIT_OK
 
@@ -393,11 +457,9 @@ def cmd_events(args: argparse.Namespace, out: TextIO) -> int:
                 if match is not None and not match(event.name):
                     continue
                 if args.json:
-                    print(
-                        json.dumps(_headers_json(event), ensure_ascii=False), file=out, flush=True
-                    )
+                    _print_json(_headers_json(event), out, indent=None)
                 else:
-                    print(f"{event}\n", file=out, flush=True)
+                    _print_text(f"{event}\n", out)
                 count += 1
                 if args.count is not None and count >= args.count:
                     break
@@ -408,6 +470,7 @@ def cmd_events(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
     from sdk.bulk import ConfigError, bulk_notify
+    from sdk.notify import body_lines
 
     targets: list[Any] | str
     if args.csv:
@@ -426,7 +489,9 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
             targets,
             pbxs=args.pbx_config,
             event=args.event,
-            content=args.content,
+            content=[line for text in args.content for line in body_lines(text)]
+            if args.content is not None
+            else None,
             content_type=args.content_type,
             rate=args.rate,
             timeout=args.timeout if args.timeout is not None else 10.0,
@@ -434,22 +499,22 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
             retry_timeouts=args.retry_timeouts,
             dry_run=args.dry_run,
             progress=not args.no_progress,
+            encoding=args.encoding,
         )
     except (ConfigError, OSError) as exc:
         raise UsageError(str(exc)) from None
     if args.json:
-        json.dump(
+        _print_json(
             {"counts": report.counts, "skipped": report.skipped, "interrupted": report.interrupted,
              "results": [r.row() for r in report.results]},
-            out, indent=2,
+            out,
         )  # fmt: skip
-        out.write("\n")
     else:
         failed = [r for r in report.results if r.status not in ("ok", "dry-run")]
         if failed:
             table([r.row() for r in failed], out, skip=("time", "action_id"))
             print(file=out)
-        print(report, file=out)
+        _print_text(str(report), out)
     if report.interrupted:
         return EXIT_INTERRUPTED
     return (
@@ -502,13 +567,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_notify.add_argument("--csv", help="targets: a CSV with columns pbx, target[, event, content]")
     p_notify.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="the targets CSV's encoding, e.g. cp1252 (default: UTF-8, with or without a BOM)",
+    )
+    p_notify.add_argument(
         "--target", action="append", metavar="PBX:TARGET", help="one target (repeatable)"
     )
     p_notify.add_argument(
         "--event", default="check-sync", help="the Event header (default: check-sync)"
     )
     p_notify.add_argument(
-        "--content", action="append", metavar="LINE", help="a body line (repeatable)"
+        "--content",
+        action="append",
+        metavar="LINE",
+        help="body line(s), split only at line ends (repeatable)",
     )
     p_notify.add_argument("--content-type", help="the body's Content-Type (needed with --content)")
     p_notify.add_argument(
@@ -526,9 +599,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _TerminalFormatter(logging.Formatter):
+    """Log lines as a terminal may show them: what the server sent (a banner, a message) is
+    escaped like the rest of the output."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_text(super().format(record), keep="\n\t")
+
+
 def _configure_logging(verbose: int | None) -> None:
     if verbose:
-        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO, stream=sys.stderr)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_TerminalFormatter(logging.BASIC_FORMAT))
+        logging.basicConfig(
+            level=logging.DEBUG if verbose > 1 else logging.INFO, handlers=[handler]
+        )
+
+
+def _fail(message: str) -> None:
+    """One ``ami:`` message on stderr; any server text in it escaped."""
+    print("ami: " + terminal_text(message, keep="\n"), file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -551,23 +641,20 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return args.func(args, out)
     except _ArgparseExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
-    except UsageError as exc:
-        print(f"ami: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except ValidationError as exc:
-        print(f"ami: {exc}", file=sys.stderr)
+    except (UsageError, ValidationError) as exc:
+        _fail(str(exc))
         return EXIT_USAGE
     except TimeoutError as exc:
-        print(f"ami: timeout: {exc}", file=sys.stderr)
+        _fail(f"timeout: {exc}")
         return EXIT_TIMEOUT
     except (AuthenticationError, ConnectionError, ProtocolError) as exc:
-        print(f"ami: {exc}", file=sys.stderr)
+        _fail(str(exc))
         return EXIT_CONNECTION
     except AMIError as exc:
-        print(f"ami: {exc}", file=sys.stderr)
+        _fail(str(exc))
         return EXIT_ACTION_ERROR
     except KeyboardInterrupt:
-        print("ami: interrupted", file=sys.stderr)
+        _fail("interrupted")
         return EXIT_INTERRUPTED
 
 

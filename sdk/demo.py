@@ -13,12 +13,13 @@ import sys
 
 from sdk import AMIError, Session
 from sdk.actions import SIPnotify
+from sdk.display import mask_url, terminal_text
 from sdk.testing import AMIServer
 
 
 def _section(title: str, body: str) -> None:
     print(f"--- {title} " + "-" * max(0, 60 - len(title)))
-    print(body.rstrip("\r\n").replace("\r\n", "\n"))
+    print(terminal_text(body.rstrip("\r\n").replace("\r\n", "\n"), keep="\n\t"))
     print()
 
 
@@ -29,7 +30,7 @@ def main() -> int:
         pbx: AMIServer | None = None
         try:
             if url:
-                print(f"Connecting to {url} (secret from AMI_SECRET)\n")
+                print(f"Connecting to {terminal_text(mask_url(url))} (secret from AMI_SECRET)\n")
                 session = stack.enter_context(Session.from_url(url))
             else:
                 pbx = stack.enter_context(AMIServer())
@@ -42,7 +43,8 @@ def main() -> int:
                 session = stack.enter_context(
                     Session(pbx.host, pbx.port, username="admin", secret="s3cret", auth="md5")
                 )
-            print(f"Logged in with an MD5 challenge; server speaks AMI {session.ami_version}\n")
+            version = terminal_text(session.ami_version or "?")
+            print(f"Logged in with an MD5 challenge; server speaks AMI {version}\n")
 
             action = SIPnotify(
                 channel=channel, variables={"Event": "check-sync"}, action_id="demo-1"
@@ -55,8 +57,8 @@ def main() -> int:
             session.close()
             print("Logged off.")
             return 0 if response.ok else 1
-        except AMIError as exc:
-            print(f"demo failed: {exc}", file=sys.stderr)
+        except (AMIError, ValueError) as exc:  # ValueError: a bad AMI_URL, say
+            print(f"demo failed: {terminal_text(str(exc))}", file=sys.stderr)
             return 1
 
 

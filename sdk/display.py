@@ -1,13 +1,16 @@
 """Responses, events and lists as HTML tables for notebooks, and as aligned text elsewhere.
 
-Everything the server sent is escaped: a header value is data, never markup. The functions
-take any objects with ``.headers`` (ordered name/value pairs) and ``.get(name)``, so they
-render ``sdk.message`` objects without importing them.
+Everything the server sent is escaped: a header value is data, never markup, and never a
+terminal control sequence either (``terminal_text``, ``terminal_json``). The functions take
+any objects with ``.headers`` (ordered name/value pairs) and ``.get(name)``, so they render
+``sdk.message`` objects without importing them.
 """
 
 from __future__ import annotations
 
 import html
+import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -17,10 +20,60 @@ __all__ = [
     "events_html",
     "events_text",
     "html_table",
+    "mask_url",
     "response_html",
     "status_html",
+    "terminal_json",
+    "terminal_text",
     "text_table",
 ]
+
+# What a terminal may act on rather than show: C0 controls (ESC starts CSI and OSC
+# sequences), DEL, C1 controls (U+009B is a one-character CSI), the bidirectional formatting
+# characters (they reorder what is shown), the Unicode line and paragraph separators, and
+# lone surrogates (which no terminal encoding can write).
+_C0 = "\x00-\x1f"
+_OTHERS = "\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff"
+_UNSAFE = re.compile(f"[{_C0}{_OTHERS}]")
+_UNSAFE_IN_JSON = re.compile(f"[{_OTHERS}]")  # json.dumps escapes C0 itself
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: str, *, keep: str = "") -> str:
+    """``text`` safe to write to a terminal: every control character (but those in
+    ``keep``, such as ``"\\n"``) and every bidi override shows as a Python-style escape
+    (``\\x1b``, ``\\u202e``) instead of acting on the terminal."""
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(lambda m: m.group() if m.group() in keep else _escape(m), text)
+
+
+def terminal_json(value: Any, *, indent: int | None = None) -> str:
+    """``value`` as JSON that decodes to exactly ``value`` and writes no control character
+    raw: json.dumps escapes C0 controls; DEL, C1, bidi overrides, separators and lone
+    surrogates become ``\\uXXXX`` escapes too (they only occur inside strings)."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def mask_url(url: str) -> str:
+    """``url`` as it may be shown: a password in it (``ami://user:pw@host``) becomes ``***``.
+
+    The password runs from the colon after the user name to the last ``@``, so one holding
+    ``/``, ``?``, ``#`` or ``@`` (which a URL should have percent-encoded) is masked whole
+    too. A URL carries a password exactly when this changes it."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    user, colon, after = rest.partition(":")
+    if not colon or "@" not in after or any(c in user for c in "@/?#"):
+        return url
+    return f"{scheme}{sep}{user}:***@{after.rpartition('@')[2]}"
+
 
 # Colors with JupyterLab's theme variables first, so dark themes keep their contrast.
 STATUS_COLORS = {
@@ -46,10 +99,11 @@ def html_table(
 
 
 def text_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, width: int = 40) -> str:
-    """An aligned text table; cells longer than ``width`` are cut with an ellipsis."""
+    """An aligned text table; cells longer than ``width`` are cut with an ellipsis. Line
+    ends show as spaces, other control characters escaped (``terminal_text``)."""
 
     def cut(text: str) -> str:
-        text = text.replace("\r", " ").replace("\n", " ")
+        text = terminal_text(text.replace("\r", " ").replace("\n", " "))
         return text if len(text) <= width else text[: width - 1] + "…"
 
     cells = [[cut(c) for c in columns]] + [[cut(v) for v in row] for row in rows]

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sdk.message import Response
     from sdk.session import Session
 
-__all__ = ["METHODS", "build_notify", "is_uri", "notify_method", "send_notify"]
+__all__ = ["METHODS", "body_lines", "build_notify", "is_uri", "notify_method", "send_notify"]
 
 METHODS = ("PJSIPNotify", "SIPnotify")  # in order of preference when a server has both
 
@@ -46,12 +46,21 @@ def notify_method(session: Session) -> str:
     )
 
 
-def _content_lines(content: str | Sequence[str] | None) -> list[str]:
+def body_lines(content: str | Sequence[str] | None) -> list[str]:
+    """The body lines of ``content``: a list as given, one string split where its author
+    split it, at ``\\n`` or ``\\r\\n`` (a final line end ends the last line, it starts no
+    empty one). Never at the other characters ``str.splitlines`` takes for line ends
+    (``\\v``, ``\\f``, ``\\x1c``-``\\x1e``, ``\\x85``, U+2028, U+2029): they are text
+    of the line, and a lone ``\\r`` stays in its line for validation to refuse."""
     if content is None:
         return []
-    if isinstance(content, str):
-        return content.splitlines() or [""]
-    return list(content)
+    if not isinstance(content, str):
+        return list(content)
+    *ended, last = content.split("\n")
+    lines = [line.removesuffix("\r") for line in ended]
+    if last or not lines:
+        lines.append(last)
+    return lines
 
 
 def build_notify(
@@ -71,7 +80,7 @@ def build_notify(
     target = plain(target)  # URI or name is decided on the text that is sent
 
     variables: list[tuple[str, str]] = [("Event", event), *headers]
-    lines = _content_lines(content)
+    lines = body_lines(content)
     if content_type is not None:
         variables.append(("Content-Type", content_type))
     variables += [("Content", line) for line in lines]

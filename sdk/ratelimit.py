@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -25,8 +26,8 @@ class TokenBucket:
         sleep: Callable[[float], object] | None = None,
         stop: threading.Event | None = None,
     ) -> None:
-        if rate <= 0:
-            raise ValueError(f"rate must be positive, not {rate}")
+        if not (math.isfinite(rate) and rate > 0):
+            raise ValueError(f"rate must be a finite positive number, not {rate}")
         if burst < 1:
             raise ValueError(f"burst must be at least 1, not {burst}")
         self.rate = float(rate)

@@ -10,6 +10,7 @@ here, and the same checks apply to it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -207,44 +208,196 @@ def embedded_server(case: Case) -> None:
 # --- the command line -------------------------------------------------------------------------
 
 
+def run_cli(case: Case, *argv: str) -> int:
+    """``ami ARGV``, its stdout and stderr shown to the case."""
+    import contextlib
+    import io
+
+    from sdk.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(list(argv), out=out)
+    case.show(out.getvalue(), err.getvalue())
+    return code
+
+
+@contextlib.contextmanager
+def environment(**values: str | None) -> Iterator[None]:
+    """``os.environ`` with ``values`` set (None: unset), restored afterwards."""
+    saved = dict(os.environ)
+    try:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def terminal(case: Case) -> Iterator[list[str]]:
+    """stdin is a terminal and getpass answers SECRET; every prompt is shown to the case
+    (and listed in what this yields)."""
+    import getpass
+    import sys
+
+    prompts: list[str] = []
+
+    def ask(prompt: str = "") -> str:
+        prompts.append(prompt)
+        case.show(prompt)
+        return SECRET
+
+    saved = sys.stdin, getpass.getpass
+    sys.stdin = type("Tty", (), {"isatty": lambda self: True})()  # type: ignore[assignment]
+    getpass.getpass = ask  # type: ignore[assignment]
+    try:
+        yield prompts
+    finally:
+        sys.stdin, getpass.getpass = saved  # type: ignore[assignment]
+
+
 @surface
 def command_line(case: Case) -> None:
     """``ami`` with the secret from AMI_SECRET and from a prompt, verbose logging on, JSON
     and text output, a refused login, and an attempt to pass the secret as an option."""
-    import contextlib
-    import getpass
-    import io
-    import sys
+    case.pbx.auth_fail_delay = 0.01
+    url = case.pbx.url()
+    with environment(AMI_SECRET=SECRET):
+        assert run_cli(case, "send", "Ping", "--url", url, "-vv", "--json") == 0
+        assert run_cli(case, "send", "Ping", "--url", url, "--auth", "plain", "-v") == 0
+        assert (
+            run_cli(case, "send", "Login", "--url", url, "--username", "admin", "--secret", SECRET)
+            == 2
+        )
+        assert run_cli(case, "describe", "Login") == 0
+    with environment(AMI_SECRET=WRONG):
+        assert run_cli(case, "send", "Ping", "--url", url, "-vv") == 3
+    with environment(AMI_SECRET=None), terminal(case) as prompts:
+        assert run_cli(case, "send", "Ping", "--url", url, "-vv") == 0
+        assert prompts  # the secret came from the prompt
 
-    from sdk.cli import main
+
+@surface
+def command_line_url_with_a_password(case: Case) -> None:
+    """A URL that carries the secret: refused on the command line (other users see it) and
+    in AMI_URL, before any prompt, with a message that does not repeat it."""
+    host = f"{case.pbx.host}:{case.pbx.port}"
+    for url in (f"ami://admin:{SECRET}@{host}", f"ami://admin:{SECRET}/x@{host}"):
+        for secret in (SECRET, None):
+            with environment(AMI_URL=None, AMI_SECRET=secret), terminal(case):
+                assert run_cli(case, "send", "Ping", "--url", url) == 2
+                assert run_cli(case, "send", "--url", url, "Ping") == 2
+                assert run_cli(case, "events", "--count", "1", "--url", url) == 2
+            with environment(AMI_URL=url, AMI_SECRET=secret), terminal(case):
+                assert run_cli(case, "send", "Ping") == 2
+    assert case.pbx.received == []  # and nothing was sent
+
+
+@surface
+def command_line_options_given_the_secret(case: Case) -> None:
+    """The secret typed where an option's value or a word goes: argparse's own messages
+    quote what was typed ("invalid choice: ...") and take abbreviations (``--a=S`` for
+    ``--auth=S``); none of them may repeat it."""
+    url = case.pbx.url()
+    mistakes = [
+        ["--auth", f"admin:{SECRET}"],
+        [f"--auth={SECRET}"],
+        [f"--a={SECRET}"],
+        ["--a", SECRET],
+        [f"--au={SECRET}"],
+        ["--timeout", SECRET],
+        [f"--embedded={SECRET}"],
+        [f"--json={SECRET}"],
+        [f"-v{SECRET}"],
+        ["--secret", SECRET],
+        [f"--secret={SECRET}"],
+        [f"--se={SECRET}"],
+        [f"-{SECRET}"],
+        [SECRET],
+    ]
+    with environment(AMI_SECRET=SECRET):
+        for words in mistakes:
+            assert run_cli(case, "send", "Ping", "--url", url, *words) == 2, words
+            assert run_cli(case, "send", *words, "Ping", "--url", url) == 2, words
+            assert run_cli(case, "events", "--url", url, *words) == 2, words
+            if words[0].startswith("-"):  # (a word alone is list's pattern)
+                assert run_cli(case, "list", *words) == 2, words
+        assert run_cli(case, "notify", "--pbx-config", "p.yaml", "--rate", SECRET) == 2
+        assert run_cli(case, SECRET) == 2
+        assert run_cli(case, "send", "SIPnotify", "--url", url, "--channel", SECRET, "-vx") == 2
+    assert case.pbx.received == []
+
+
+@surface
+def command_line_pbx_config_with_the_secret_in_it(case: Case) -> None:
+    """``ami notify`` with a PBX config that holds the secret where it should not: in the
+    URL, as a value of another key, on a line YAML cannot read. The errors name the PBX and
+    the rule, never the value; no prompt shows the URL."""
+    import tempfile
+    from pathlib import Path
+
+    url = case.pbx.url().replace("admin@", f"admin:{SECRET}@")
+    configs = [
+        f"east: {{url: '{url}'}}\n",
+        f"east: {{url: '{case.pbx.url()}', rate: '{SECRET}'}}\n",
+        f"east: {{url: '{case.pbx.url()}', method: '{SECRET}'}}\n",
+        f"east: {{url: '{case.pbx.url()}', secret_env: '{SECRET}'}}\n",
+        f"east: {{url: '{case.pbx.url()}', secret: '{SECRET}'}}\n",
+        f"east: {{url: '{SECRET}'}}\n",
+        f"east: {{url: '{case.pbx.url()}', note: {SECRET}\n",  # a brace left open
+        f"east:\n  url: {case.pbx.url()}\n  {SECRET}\n  rate: 5\n",
+        f"east: !!python/object/apply:os.getenv ['{SECRET}']\n",
+    ]
+    with tempfile.TemporaryDirectory() as folder, environment(AMI_SECRET=None):
+        config = Path(folder) / "pbx.yaml"
+        for text in configs:
+            config.write_text(text, encoding="utf-8")
+            with terminal(case) as prompts:
+                code = run_cli(
+                    case, "notify", "--pbx-config", str(config), "--target", "east:phone1"
+                )
+            assert code == 2, text
+            assert prompts == [], text
+    assert case.pbx.received == []
+
+
+@surface
+def make_demo(case: Case) -> None:
+    """``make demo`` (``python -m sdk.demo``) against a server from AMI_URL: with the
+    secret in AMI_SECRET, a wrong one, and a URL that carries it."""
+    import subprocess
+    import sys
+    from pathlib import Path
 
     case.pbx.auth_fail_delay = 0.01
     url = case.pbx.url()
-    saved = dict(os.environ), sys.stdin, getpass.getpass
-
-    def run(*argv: str) -> int:
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stderr(err):
-            code = main(list(argv), out=out)
-        case.show(out.getvalue(), err.getvalue())
-        return code
-
-    try:
-        os.environ["AMI_SECRET"] = SECRET
-        assert run("send", "Ping", "--url", url, "-vv", "--json") == 0
-        assert run("send", "Ping", "--url", url, "--auth", "plain", "-v") == 0
-        assert run("send", "Login", "--url", url, "--username", "admin", "--secret", SECRET) == 2
-        assert run("describe", "Login") == 0
-        os.environ["AMI_SECRET"] = WRONG
-        assert run("send", "Ping", "--url", url, "-vv") == 3
-        del os.environ["AMI_SECRET"]
-        sys.stdin = type("Tty", (), {"isatty": lambda self: True})()  # type: ignore[assignment]
-        getpass.getpass = lambda prompt: SECRET  # type: ignore[assignment]
-        assert run("send", "Ping", "--url", url, "-vv") == 0
-    finally:
-        os.environ.clear()
-        os.environ.update(saved[0])
-        sys.stdin, getpass.getpass = saved[1], saved[2]  # type: ignore[assignment]
+    runs = [
+        (url, SECRET, 0),
+        (url, WRONG, 1),
+        (url.replace("admin@", f"admin:{SECRET}@"), SECRET, 1),
+        (url.replace("admin@", f"admin:{SECRET}@"), None, 1),
+    ]
+    for ami_url, secret, expected in runs:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AMI_")}
+        env["AMI_URL"] = ami_url
+        if secret is not None:
+            env["AMI_SECRET"] = secret
+        result = subprocess.run(
+            [sys.executable, "-m", "sdk.demo"],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        case.show(result.stdout, result.stderr)
+        assert result.returncode == expected, result.stderr
+        assert "Traceback" not in result.stderr
 
 
 # --- the notebook widgets ---------------------------------------------------------------------
