@@ -22,20 +22,25 @@ import hashlib
 import itertools
 import logging
 import os
-import random
 import re
 import secrets as _secrets
 import ssl
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import attrs
-
 from sdk.action import Action
 from sdk.capabilities import ServerInfo
+from sdk.client.options import (
+    DEFAULT_EVENT_QUEUE,
+    DEFAULT_PORT,
+    Events,
+    SessionOptions,
+    parse_url,
+    tls_context,
+)
+from sdk.client.reconnect import Reconnect
 from sdk.errors import (
     ActionError,
     AMIError,
@@ -49,7 +54,7 @@ from sdk.errors import (
 )
 from sdk.message import Event, Message, Response
 from sdk.transport import ConnectFailed, Transport, open_socket, recv_some
-from sdk.values import plain, plain_text
+from sdk.values import plain
 from sdk.wire import (
     BANNER_PREFIX,
     DEFAULT_MAX_LINE,
@@ -62,38 +67,7 @@ __all__ = ["PendingResponse", "Reconnect", "Session", "connect"]
 
 log = logging.getLogger("sdk.session")
 
-DEFAULT_PORT = 5038
-DEFAULT_TLS_PORT = 5039
-DEFAULT_EVENT_QUEUE = 10_000
 _STALE_LIMIT = 10_000  # timed-out ActionIDs remembered until their late answer comes
-
-
-@attrs.frozen
-class Reconnect:
-    """How a session reconnects: exponential backoff from ``initial`` seconds, multiplied by
-    ``factor`` each attempt, never above ``maximum``; each delay is shortened by a random
-    part of up to ``jitter`` (so that many scripts do not hammer a restarted PBX in step).
-    ``attempts=None`` tries until ``close()``; a number gives up after that many attempts.
-    """
-
-    initial: float = 0.5
-    maximum: float = 30.0
-    factor: float = 2.0
-    jitter: float = 0.2
-    attempts: int | None = None
-
-    def __attrs_post_init__(self) -> None:
-        if not 0 < self.initial <= self.maximum:
-            raise ValueError("Reconnect needs 0 < initial <= maximum")
-        if self.factor < 1 or not 0 <= self.jitter < 1:
-            raise ValueError("Reconnect needs factor >= 1 and 0 <= jitter < 1")
-        if self.attempts is not None and self.attempts < 1:
-            raise ValueError("Reconnect attempts must be at least 1 (or None: no limit)")
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait before attempt number ``attempt`` (1 for the first)."""
-        base = min(self.maximum, self.initial * self.factor ** min(attempt - 1, 64))
-        return base * (1 - self.jitter * random.random())
 
 
 class _Secret:
@@ -197,60 +171,6 @@ def _matcher(pattern: str | re.Pattern[str]) -> Callable[[str], bool]:
     return lambda name: name.lower() == folded
 
 
-def _events_header(events: bool | str | list[str] | tuple[str, ...]) -> str:
-    """The Events header of the login, each class name made plain text (``sdk.values``)."""
-    events = plain(events)
-    if events is True:
-        return "on"
-    if events is False:
-        return "off"
-    if isinstance(events, (list, tuple)):
-        return ",".join(map(plain_text, events))
-    return plain_text(events)
-
-
-def _tls_context(
-    tls: bool | ssl.SSLContext, verify: bool, cafile: str | os.PathLike[str] | None
-) -> ssl.SSLContext | None:
-    if isinstance(tls, ssl.SSLContext):
-        if cafile is not None or not verify:
-            raise ValueError("pass either an ssl.SSLContext or tls_cafile/tls_verify, not both")
-        return tls
-    if not tls:
-        if cafile is not None or not verify:
-            raise ValueError("tls_cafile and tls_verify need tls=True (or an amis:// URL)")
-        return None
-    context = ssl.create_default_context(cafile=cafile)
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def _bool_option(text: str) -> bool:
-    low = text.strip().lower()
-    if low in ("1", "true", "yes", "on"):
-        return True
-    if low in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"expected true or false, not {text!r}")
-
-
-_URL_OPTIONS: dict[str, Callable[[str], Any]] = {
-    "auth": str,
-    "events": str,
-    "timeout": float,
-    "keepalive": float,
-    "reconnect": _bool_option,
-    "event_queue_size": int,
-    "max_message": int,
-    "max_message_lines": int,
-    "tls_verify": _bool_option,
-    "tls_cafile": str,
-    "tls_server_name": str,
-}
-
-
 class Session(ServerInfo):
     """A logged-in AMI connection. Use it as a context manager; ``close()`` is idempotent.
 
@@ -286,7 +206,7 @@ class Session(ServerInfo):
         secret: str,
         auth: str = "md5",
         timeout: float = 10.0,
-        events: bool | str | list[str] | tuple[str, ...] = False,
+        events: Events = False,
         event_queue_size: int = DEFAULT_EVENT_QUEUE,
         max_line: int = DEFAULT_MAX_LINE,
         max_message: int = DEFAULT_MAX_MESSAGE,
@@ -298,39 +218,43 @@ class Session(ServerInfo):
         reconnect: bool | Reconnect = True,
         keepalive: float | None = None,
     ) -> None:
-        auth, username, secret = plain(auth), plain(username), plain(secret)
-        if auth not in ("md5", "plain"):
-            raise ValueError(f"auth must be 'md5' or 'plain', not {auth!r}")
-        if keepalive is not None and keepalive <= 0:
-            raise ValueError("keepalive must be a number of seconds above 0 (or None)")
-        self._tls = _tls_context(tls, tls_verify, tls_cafile)
-        self.host = host
-        self.port = port or (DEFAULT_TLS_PORT if self._tls is not None else DEFAULT_PORT)
-        self.username = username
-        self.__secret = _Secret(secret)
-        self.auth = auth
-        self.timeout = timeout
-        self.events_mask = _events_header(events)
-        self.tls = self._tls is not None
-        self.keepalive = keepalive
-        self.reconnect: Reconnect | None = (
-            reconnect if isinstance(reconnect, Reconnect) else Reconnect() if reconnect else None
+        options = SessionOptions(
+            host=host,
+            port=port,
+            username=username,
+            auth=auth,
+            timeout=timeout,
+            events=events,
+            event_queue_size=event_queue_size,
+            max_line=max_line,
+            max_message=max_message,
+            max_message_lines=max_message_lines,
+            tls=tls_context(tls, tls_verify, tls_cafile),
+            tls_server_name=tls_server_name,
+            reconnect=reconnect,
+            keepalive=keepalive,
         )
+        self.options = options
+        self._tls = options.tls
+        self.host = options.host
+        self.port = options.port
+        self.username = options.username
+        self.__secret = _Secret(plain(secret))
+        self.auth = options.auth
+        self.timeout = options.timeout
+        self.events_mask = options.events
+        self.tls = options.tls is not None
+        self.keepalive = options.keepalive
+        self.reconnect = options.reconnect
         self.banner: str | None = None
         self.ami_version: str | None = None
         self.dropped_events = 0
         self.reconnects = 0
         self.unmatched: collections.deque[Message] = collections.deque(maxlen=100)
-        if self._tls is not None and self._tls.verify_mode == ssl.CERT_NONE:
+        if options.tls is not None and options.tls.verify_mode == ssl.CERT_NONE:
             log.warning("TLS to %s: certificate checks are off", self._where)
 
-        self._tls_server_name = tls_server_name
-        self._limits = {
-            "max_line": max_line,
-            "max_message": max_message,
-            "max_message_lines": max_message_lines,
-        }
-        Parser(**self._limits)  # refuses bad limits now, not at the first connect
+        self._tls_server_name = options.tls_server_name
         self._ids = itertools.count(1)
         self._id_prefix = _secrets.token_hex(3) + "-"
         self._lock = threading.Lock()
@@ -347,7 +271,7 @@ class Session(ServerInfo):
         self._pending: dict[str, PendingResponse] = {}
         self._stale: dict[str, int] = {}
         self._queue: collections.deque[Event] = collections.deque()
-        self._queue_size = max(1, event_queue_size)
+        self._queue_size = options.event_queue_size
         self._queue_lock = threading.Lock()
         self._queue_cond = threading.Condition(self._queue_lock)
         self._queue_readers = 0  # events() iterators waiting on _queue_cond
@@ -389,41 +313,8 @@ class Session(ServerInfo):
         ``tls_server_name=pbx.example.net``, ``event_queue_size=1000``,
         ``max_message=33554432``, ``max_message_lines=500000``.
         """
-        url = url or os.environ.get("AMI_URL")
-        if not url:
-            raise ValueError("no AMI URL given and AMI_URL is not set (ami://user@host:port)")
-        parsed = urllib.parse.urlsplit(url)
-        if parsed.scheme not in ("ami", "amis"):
-            raise ValueError(
-                f"AMI URL must start with ami:// or amis:// (TLS), not {parsed.scheme or 'nothing'}://"
-            )
-        if parsed.password:
-            raise ValueError("put the secret in AMI_SECRET or pass secret=, never in the URL")
-        if not parsed.username or not parsed.hostname:
-            raise ValueError("AMI URL needs a user and a host: ami://user@host:port")
-        if secret is None:
-            secret = os.environ.get("AMI_SECRET")
-        if secret is None:
-            raise ValueError("no secret: pass secret= or set AMI_SECRET")
-        for key, value in urllib.parse.parse_qsl(parsed.query):
-            convert = _URL_OPTIONS.get(key)
-            if convert is None:
-                raise ValueError(
-                    f"unknown AMI URL option {key!r}; known: {', '.join(sorted(_URL_OPTIONS))}"
-                )
-            try:
-                kwargs.setdefault(key, convert(value))
-            except ValueError as exc:
-                raise ValueError(f"AMI URL option {key}: {exc}") from None
-        if parsed.scheme == "amis":
-            kwargs.setdefault("tls", True)
-        return cls(
-            parsed.hostname,
-            parsed.port,
-            username=urllib.parse.unquote(parsed.username),
-            secret=secret,
-            **kwargs,
-        )
+        host, port, username, secret, kwargs = parse_url(url, secret, kwargs)
+        return cls(host, port, username=username, secret=secret, **kwargs)
 
     def _establish(self) -> None:
         """Open a connection and log in on it (the constructor, and each reconnect attempt)."""
@@ -467,7 +358,7 @@ class Session(ServerInfo):
                 f"TLS handshake with {where} failed ({exc.reason or exc});"
                 f" is it a plain AMI port? (Asterisk's plain port is {DEFAULT_PORT})"
             ) from None
-        parser = Parser(**self._limits)
+        parser = self.options.parser()
         try:
             early = self._read_banner(sock, parser)
         except BaseException:
