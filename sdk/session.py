@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import collections
 import fnmatch
-import hashlib
 import itertools
 import logging
 import os
@@ -32,6 +31,7 @@ from typing import Any
 
 from sdk.action import Action
 from sdk.capabilities import ServerInfo
+from sdk.client.auth import Auth, Secret
 from sdk.client.options import (
     DEFAULT_EVENT_QUEUE,
     DEFAULT_PORT,
@@ -68,26 +68,6 @@ __all__ = ["PendingResponse", "Reconnect", "Session", "connect"]
 log = logging.getLogger("sdk.session")
 
 _STALE_LIMIT = 10_000  # timed-out ActionIDs remembered until their late answer comes
-
-
-class _Secret:
-    """Holds the secret; any repr of it, so any dump of a session, shows ``***``."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "'***'"
-
-    __str__ = __repr__
-
-    def __reduce__(self) -> Any:
-        raise TypeError("a session's secret cannot be pickled")
 
 
 class PendingResponse:
@@ -204,7 +184,7 @@ class Session(ServerInfo):
         *,
         username: str,
         secret: str,
-        auth: str = "md5",
+        auth: str | Auth = "md5",
         timeout: float = 10.0,
         events: Events = False,
         event_queue_size: int = DEFAULT_EVENT_QUEUE,
@@ -239,8 +219,9 @@ class Session(ServerInfo):
         self.host = options.host
         self.port = options.port
         self.username = options.username
-        self.__secret = _Secret(plain(secret))
-        self.auth = options.auth
+        self.__secret = Secret(plain(secret))
+        self._auth = options.auth
+        self.auth = options.auth.name
         self.timeout = options.timeout
         self.events_mask = options.events
         self.tls = options.tls is not None
@@ -421,26 +402,9 @@ class Session(ServerInfo):
         return early
 
     def _login(self) -> None:
-        from sdk.actions import Challenge, Login
-
         where = self._where
         try:
-            if self.auth == "md5":
-                answer = self.send(Challenge(auth_type="MD5"))
-                challenge = answer.get("Challenge")
-                if not answer.ok or not challenge:
-                    raise AuthenticationError(
-                        f"MD5 challenge refused: {answer.message or 'no challenge'}"
-                    )
-                key = hashlib.md5((challenge + self.__secret.reveal()).encode()).hexdigest()
-                login = Login(
-                    username=self.username, auth_type="MD5", key=key, events=self.events_mask
-                )
-            else:
-                login = Login(
-                    username=self.username, secret=self.__secret.reveal(), events=self.events_mask
-                )
-            answer = self.send(login)
+            answer = self._auth.login(self.send, self.username, self.__secret, self.events_mask)
         except ConnectionError as exc:
             cause = exc.__cause__
             if isinstance(cause, ProtocolError):

@@ -13,7 +13,7 @@ from sdk.client.reconnect import Reconnect
 
 def test_defaults_and_the_port_that_follows_tls() -> None:
     options = SessionOptions(username="admin")
-    assert (options.host, options.port, options.auth, options.timeout) == (
+    assert (options.host, options.port, options.auth.name, options.timeout) == (
         "127.0.0.1",
         5038,
         "md5",

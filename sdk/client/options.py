@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from sdk.client.auth import BUILT_IN, Auth, auth_strategy
 from sdk.client.reconnect import Reconnect, reconnect_policy
 from sdk.values import plain, plain_text
 from sdk.wire import DEFAULT_MAX_LINE, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGE_LINES, Parser
@@ -33,7 +34,6 @@ __all__ = [
 DEFAULT_PORT = 5038
 DEFAULT_TLS_PORT = 5039
 DEFAULT_EVENT_QUEUE = 10_000
-AUTH_NAMES = ("md5", "plain")
 
 Events = bool | str | list[str] | tuple[str, ...]
 
@@ -69,13 +69,6 @@ def tls_context(
     return context
 
 
-def _auth_name(value: Any) -> str:
-    name = plain(value)
-    if name not in AUTH_NAMES:
-        raise ValueError(f"auth must be 'md5' or 'plain', not {name!r}")
-    return str(name)
-
-
 def _given_port(port: int | None) -> int:
     return port or 0  # 0: Asterisk's port for the transport, resolved after tls is known
 
@@ -94,13 +87,14 @@ class SessionOptions:
     """A session's options, checked; ``Session``'s docstring says what each one does.
 
     ``port`` None (or 0) becomes Asterisk's port for the transport (5039 with TLS, else 5038);
-    ``events`` is the login's Events header; ``tls`` the client's context, None for TCP.
+    ``auth`` the login's strategy (``sdk.client.auth``); ``events`` the login's Events
+    header; ``tls`` the client's context, None for TCP.
     """
 
     host: str = "127.0.0.1"
     port: int = attrs.field(default=None, converter=_given_port)
     username: str = attrs.field(converter=plain)
-    auth: str = attrs.field(default="md5", converter=_auth_name)
+    auth: Auth = attrs.field(default=BUILT_IN["md5"], converter=auth_strategy)
     timeout: float = 10.0
     events: str = attrs.field(default="off", converter=events_header)
     event_queue_size: int = attrs.field(default=DEFAULT_EVENT_QUEUE, converter=_at_least_one)
