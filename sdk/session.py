@@ -41,16 +41,15 @@ from sdk.client.options import (
     tls_context,
 )
 from sdk.client.reconnect import Reconnect
+from sdk.client.router import PendingResponse, Router
 from sdk.errors import (
     ActionError,
     AMIError,
     AuthenticationError,
     ConnectionError,
-    FieldProblem,
     OutcomeUnknown,
     ProtocolError,
     TimeoutError,
-    ValidationError,
 )
 from sdk.message import Event, Message, Response
 from sdk.transport import ConnectFailed, Transport, open_socket, recv_some
@@ -66,62 +65,6 @@ from sdk.wire import (
 __all__ = ["PendingResponse", "Reconnect", "Session", "connect"]
 
 log = logging.getLogger("sdk.session")
-
-_STALE_LIMIT = 10_000  # timed-out ActionIDs remembered until their late answer comes
-
-
-class PendingResponse:
-    """The answer to an action that was written and not yet answered (a small future)."""
-
-    __slots__ = (
-        "_done",
-        "_gate",
-        "_transport",
-        "_unsent",
-        "action",
-        "action_id",
-        "error",
-        "response",
-    )
-
-    def __init__(self, action: Action, action_id: str) -> None:
-        self.action = action
-        self.action_id = action_id
-        self.response: Response | None = None
-        self.error: AMIError | None = None
-        self._done = False
-        # Held until the answer comes: a lock costs a fraction of a threading.Event, and
-        # one is made per action.
-        self._gate = threading.Lock()
-        self._gate.acquire()
-        self._transport: Transport | None = None
-        self._unsent = False  # failed before any of its bytes were written
-
-    @property
-    def events(self) -> list[Event]:
-        """The list items that came so far: the response's own ``events`` (none before it)."""
-        return self.response.events if self.response is not None else []
-
-    def done(self) -> bool:
-        return self._done
-
-    def _finish(self, error: AMIError | None = None) -> None:
-        self.error = error
-        if not self._done:
-            self._done = True
-            try:
-                self._gate.release()
-            except RuntimeError:  # finished twice at once: released once is enough
-                pass
-
-    def _wait(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for the answer; True once it came."""
-        if self._done:
-            return True
-        if self._gate.acquire(timeout=max(0.0, timeout)):
-            self._gate.release()  # open for any other waiter
-            return True
-        return self._done
 
 
 class _Waiter:
@@ -231,7 +174,6 @@ class Session(ServerInfo):
         self.ami_version: str | None = None
         self.dropped_events = 0
         self.reconnects = 0
-        self.unmatched: collections.deque[Message] = collections.deque(maxlen=100)
         if options.tls is not None and options.tls.verify_mode == ssl.CERT_NONE:
             log.warning("TLS to %s: certificate checks are off", self._where)
 
@@ -249,8 +191,8 @@ class Session(ServerInfo):
         self._down_reason = ""
         self._ended: ConnectionError | None = None
         self._close_note = ""  # how the session came to close, for the error of a later send
-        self._pending: dict[str, PendingResponse] = {}
-        self._stale: dict[str, int] = {}
+        self._router = Router(self._lock, deliver=self._deliver, on_goodbye=self._logged_off)
+        self.unmatched = self._router.unmatched  # answers owed to nobody (the last 100)
         self._queue: collections.deque[Event] = collections.deque()
         self._queue_size = options.event_queue_size
         self._queue_lock = threading.Lock()
@@ -356,7 +298,7 @@ class Session(ServerInfo):
             else None,
         )
         for message in early:
-            self._dispatch(message)
+            self._router.route(message)
         with self._cond:
             if self._closing:
                 transport.close("session closed")
@@ -450,18 +392,8 @@ class Session(ServerInfo):
                 transport = self._transport
                 logging_in = me is self._login_thread
                 if transport is not None and (self._state == "ready" or logging_in):
-                    if action_id in self._pending:
-                        problem = FieldProblem(
-                            "action_id",
-                            "ActionID",
-                            f"{action_id!r} is already used by an action in flight",
-                        )
-                        raise ValidationError(action.ACTION, [problem])
-                    pending._transport = transport
-                    self._pending[action_id] = pending
-                    if transport.write(data, tag=action_id):
-                        break
-                    del self._pending[action_id]  # the connection is closing: not written
+                    if self._router.add(pending, transport, data):
+                        break  # else the connection is closing: not written
                 if logging_in:
                     raise ConnectionError(
                         f"{action.ACTION} {action_id} was not sent: the connection to"
@@ -499,31 +431,7 @@ class Session(ServerInfo):
                 "send() and wait() cannot run in an event callback: the callback runs on the"
                 " thread that reads the answer. Use submit() there, and wait elsewhere."
             )
-        if not pending._wait(timeout):
-            with self._lock:
-                if not pending.done():
-                    if self._pending.get(pending.action_id) is pending:
-                        del self._pending[pending.action_id]
-                        if pending.response is None:
-                            self._stale[pending.action_id] = (
-                                self._stale.get(pending.action_id, 0) + 1
-                            )
-                            if len(self._stale) > _STALE_LIMIT:
-                                del self._stale[next(iter(self._stale))]
-                    got = (
-                        f", {len(pending.events)} list items so far"
-                        if pending.response is not None
-                        else ""
-                    )
-                    raise TimeoutError(
-                        f"{pending.action.ACTION} {pending.action_id}: no complete answer within {asked} s{got}",
-                        pending.events,
-                        response=pending.response,
-                    )
-        if pending.error is not None:
-            raise pending.error
-        response = pending.response
-        assert response is not None
+        response = self._router.wait(pending, timeout, asked)
         if check and not response.ok:
             raise ActionError(response, pending.action.ACTION)
         return response
@@ -546,8 +454,10 @@ class Session(ServerInfo):
             remaining = max(0.0, timeout - (time.monotonic() - start))
             try:
                 return self._wait(pending, remaining, check, timeout)
-            except ConnectionError:
-                if not pending._unsent or self.reconnect is None or self.closed:
+            except OutcomeUnknown:
+                raise  # written: it may have run, so it is never sent again
+            except ConnectionError:  # not written before the connection dropped
+                if self.reconnect is None or self.closed:
                     raise
                 log.debug("%s %s was not written before the drop", action.ACTION, pending.action_id)
 
@@ -666,50 +576,7 @@ class Session(ServerInfo):
     def _on_data(self, parser: Parser, data: bytes) -> None:
         self._last_rx = time.monotonic()
         for message in parser.feed(data):
-            self._dispatch(message)
-
-    def _dispatch(self, message: Message) -> None:
-        if isinstance(message, Response):
-            self._on_response(message)
-        elif isinstance(message, Event):
-            if not self._on_list_item(message):
-                self._deliver(message)
-        else:
-            log.warning("message that is neither response nor event: %r", message)
-            self.unmatched.append(message)
-
-    def _on_response(self, response: Response) -> None:
-        action_id = response.action_id
-        late = False
-        with self._lock:
-            pending = self._pending.get(action_id) if action_id is not None else None
-            if action_id is not None and action_id in self._stale:
-                late = True  # answers come in order: this one is owed to a timed-out wait
-                count = self._stale.pop(action_id)
-                if count > 1:
-                    self._stale[action_id] = count - 1
-                pending = None
-            elif pending is None or pending.response is not None:
-                pending = None
-            else:
-                pending.response = response
-                if response.ok and (response.is_list or pending.action.LIST_COMPLETE):
-                    return  # the items follow
-                del self._pending[action_id]  # type: ignore[arg-type]
-        if pending is None:
-            if late:
-                log.info("late answer to timed-out action %s: %s", action_id, response.message)
-            else:
-                log.warning(
-                    "response that no caller waits for (ActionID %r): %s",
-                    action_id,
-                    response.message,
-                )
-            self.unmatched.append(response)
-            return
-        if response.status.lower() == "goodbye" and pending.action.ACTION.lower() == "logoff":
-            self._logged_off()  # before the caller wakes: it finds the session closed
-        pending._finish()
+            self._router.route(message)
 
     def _logged_off(self) -> None:
         """Asterisk said Goodbye to our own Logoff and closes the connection: an orderly end,
@@ -724,27 +591,6 @@ class Session(ServerInfo):
         log.info("logged off from %s", self._where)
         if transport is not None:
             transport.close("logged off")
-
-    def _on_list_item(self, event: Event) -> bool:
-        """File ``event`` under the list it belongs to; False if it belongs to none."""
-        action_id = event.action_id
-        if action_id is None:
-            return False
-        with self._lock:
-            pending = self._pending.get(action_id)
-            if pending is None or pending.response is None:
-                return False
-            complete_name = pending.action.LIST_COMPLETE
-            ends = (event.get("EventList") or "").lower() == "complete" or (
-                complete_name is not None and event.name.lower() == complete_name.lower()
-            )
-            if not ends:
-                pending.response.events.append(event)
-                return True
-            pending.response.complete = event
-            del self._pending[action_id]
-        pending._finish()
-        return True
 
     def _tick(self) -> None:
         """Keepalive, on the I/O thread: Ping after ``keepalive`` s of silence; drop the
@@ -789,11 +635,9 @@ class Session(ServerInfo):
             was_ready = current and self._state == "ready"
             if current:
                 self._transport = None
-                self._stale.clear()
+                self._router.forget_stale()
                 self._keepalive_ping = None
-            failed = [p for p in self._pending.values() if p._transport is transport]
-            for item in failed:
-                del self._pending[item.action_id]
+            failed = self._router.take(transport)
             if was_ready:
                 if self._closing or self.reconnect is None:
                     final = True
@@ -804,22 +648,7 @@ class Session(ServerInfo):
             self._cond.notify_all()
         if was_ready and not self._closing:
             log.warning("connection to %s lost: %s", where, reason)
-        not_sent = set(unsent)
-        for item in failed:
-            text = f"connection to {where} ended ({reason})"
-            if item.action_id in not_sent:
-                item._unsent = True
-                failure: AMIError = ConnectionError(
-                    f"{item.action.ACTION} {item.action_id} was not sent: {text}"
-                )
-            else:
-                failure = OutcomeUnknown(
-                    f"{item.action.ACTION} {item.action_id}: {text} before its answer;"
-                    " it may or may not have run",
-                    item.action_id,
-                )
-            failure.__cause__ = error
-            item._finish(failure)
+        self._router.fail(failed, f"connection to {where} ended ({reason})", error, unsent)
         if restart:
             thread = threading.Thread(
                 target=self._reconnect_loop, name=f"ami-reconnect-{where}", daemon=True
