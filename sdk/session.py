@@ -16,12 +16,9 @@ peer is found even when nothing is being sent.
 
 from __future__ import annotations
 
-import collections
-import fnmatch
 import itertools
 import logging
 import os
-import re
 import secrets as _secrets
 import ssl
 import threading
@@ -32,6 +29,7 @@ from typing import Any
 from sdk.action import Action
 from sdk.capabilities import ServerInfo
 from sdk.client.auth import Auth, Secret
+from sdk.client.hub import EventHub, Pattern
 from sdk.client.options import (
     DEFAULT_EVENT_QUEUE,
     DEFAULT_PORT,
@@ -65,33 +63,6 @@ from sdk.wire import (
 __all__ = ["PendingResponse", "Reconnect", "Session", "connect"]
 
 log = logging.getLogger("sdk.session")
-
-
-class _Waiter:
-    __slots__ = ("done", "error", "event", "match", "predicate")
-
-    def __init__(
-        self, match: Callable[[str], bool], predicate: Callable[[Event], bool] | None
-    ) -> None:
-        self.match = match
-        self.predicate = predicate
-        self.event: Event | None = None
-        self.error: AMIError | None = None
-        self.done = threading.Event()
-
-    def wants(self, event: Event) -> bool:
-        return self.match(event.name) and (self.predicate is None or bool(self.predicate(event)))
-
-
-def _matcher(pattern: str | re.Pattern[str]) -> Callable[[str], bool]:
-    """Event names match a name (any case), a glob (``Peer*``), or a compiled regex."""
-    if isinstance(pattern, re.Pattern):
-        return lambda name: pattern.search(name) is not None
-    if any(c in pattern for c in "*?["):
-        regex = re.compile(fnmatch.translate(pattern), re.IGNORECASE)
-        return lambda name: regex.match(name) is not None
-    folded = pattern.lower()
-    return lambda name: name.lower() == folded
 
 
 class Session(ServerInfo):
@@ -172,7 +143,6 @@ class Session(ServerInfo):
         self.reconnect = options.reconnect
         self.banner: str | None = None
         self.ami_version: str | None = None
-        self.dropped_events = 0
         self.reconnects = 0
         if options.tls is not None and options.tls.verify_mode == ssl.CERT_NONE:
             log.warning("TLS to %s: certificate checks are off", self._where)
@@ -191,16 +161,9 @@ class Session(ServerInfo):
         self._down_reason = ""
         self._ended: ConnectionError | None = None
         self._close_note = ""  # how the session came to close, for the error of a later send
-        self._router = Router(self._lock, deliver=self._deliver, on_goodbye=self._logged_off)
+        self._hub = EventHub(options.event_queue_size)
+        self._router = Router(self._lock, deliver=self._hub.deliver, on_goodbye=self._logged_off)
         self.unmatched = self._router.unmatched  # answers owed to nobody (the last 100)
-        self._queue: collections.deque[Event] = collections.deque()
-        self._queue_size = options.event_queue_size
-        self._queue_lock = threading.Lock()
-        self._queue_cond = threading.Condition(self._queue_lock)
-        self._queue_readers = 0  # events() iterators waiting on _queue_cond
-        self._waiters: list[_Waiter] = []
-        self._callbacks: list[tuple[Callable[[str], bool], Callable[[Event], Any]]] = []
-        self._callback_failures: dict[int, int] = {}
         self._last_rx = time.monotonic()
         self._keepalive_ping: PendingResponse | None = None
         self._keepalive_sent = 0.0
@@ -463,9 +426,7 @@ class Session(ServerInfo):
 
     # --- events ----------------------------------------------------------------------------
 
-    def on(
-        self, pattern: str | re.Pattern[str], callback: Callable[[Event], Any]
-    ) -> Callable[[], None]:
+    def on(self, pattern: Pattern, callback: Callable[[Event], Any]) -> Callable[[], None]:
         """Call ``callback(event)`` on the I/O thread for each event whose name matches
         ``pattern`` (a name, a glob such as ``Peer*``, ``*``, or a compiled regex).
 
@@ -474,37 +435,16 @@ class Session(ServerInfo):
         the reader. Keep callbacks short; they may ``submit()`` but not wait. Callbacks stay
         registered across reconnects.
         """
-        entry = (_matcher(pattern), callback)
-        with self._lock:
-            self._callbacks = [*self._callbacks, entry]
-
-        def remove() -> None:
-            with self._lock:
-                self._callbacks = [e for e in self._callbacks if e is not entry]
-
-        return remove
+        return self._hub.on(pattern, callback)
 
     def events(self, timeout: float | None = None) -> Iterator[Event]:
         """Yield queued events as they come; stop after ``timeout`` seconds without one, or
         when the session ends (not while it reconnects)."""
-        while True:
-            with self._queue_cond:
-                if not self._queue:
-                    self._queue_readers += 1
-                    try:
-                        self._queue_cond.wait_for(
-                            lambda: self._queue or self._ended is not None, timeout
-                        )
-                    finally:
-                        self._queue_readers -= 1
-                if not self._queue:
-                    return
-                event = self._queue.popleft()
-            yield event
+        return self._hub.events(timeout)
 
     def wait_for_event(
         self,
-        pattern: str | re.Pattern[str],
+        pattern: Pattern,
         predicate: Callable[[Event], bool] | None = None,
         *,
         timeout: float | None = None,
@@ -512,64 +452,12 @@ class Session(ServerInfo):
         """Return the first event matching ``pattern`` (and ``predicate``), taking it from the
         queue if it already arrived; raise ``sdk.TimeoutError`` after ``timeout`` seconds.
         A reconnect does not end the wait; the session's end does (``sdk.ConnectionError``)."""
-        timeout = self.timeout if timeout is None else timeout
-        waiter = _Waiter(_matcher(pattern), predicate)
-        with self._queue_cond:
-            for event in self._queue:
-                if waiter.wants(event):
-                    self._queue.remove(event)
-                    return event
-            if self._ended is not None:
-                raise self._ended
-            self._waiters.append(waiter)
-        if not waiter.done.wait(timeout):
-            with self._queue_cond:
-                if not waiter.done.is_set():
-                    self._waiters.remove(waiter)
-                    raise TimeoutError(f"no {pattern} event within {timeout} s")
-        if waiter.error is not None:
-            raise waiter.error
-        assert waiter.event is not None
-        return waiter.event
+        return self._hub.wait_for(pattern, predicate, self.timeout if timeout is None else timeout)
 
-    def _deliver(self, event: Event) -> None:
-        name = event.name
-        for entry in self._callbacks:
-            match, callback = entry
-            if match(name):
-                try:
-                    callback(event)
-                except Exception:
-                    self._callback_failed(entry, name)
-        with self._queue_lock:  # _queue_cond's lock
-            for waiter in self._waiters:
-                if waiter.wants(event):
-                    self._waiters.remove(waiter)
-                    waiter.event = event
-                    waiter.done.set()
-                    return
-            queue = self._queue
-            if len(queue) >= self._queue_size:
-                queue.popleft()
-                self.dropped_events += 1
-                if self.dropped_events == 1 or self.dropped_events % 1000 == 0:
-                    log.warning(
-                        "event queue full (%d): dropped the oldest event (%d dropped so far)",
-                        self._queue_size,
-                        self.dropped_events,
-                    )
-            queue.append(event)
-            if self._queue_readers:
-                self._queue_cond.notify_all()
-
-    def _callback_failed(self, entry: object, name: str) -> None:
-        count = self._callback_failures.get(id(entry), 0) + 1
-        self._callback_failures[id(entry)] = count
-        callback = entry[1]  # type: ignore[index]
-        if count == 1:
-            log.exception("event callback %r failed on %s", callback, name)
-        elif count % 1000 == 0:
-            log.error("event callback %r has failed %d times", callback, count)
+    @property
+    def dropped_events(self) -> int:
+        """Events the full queue dropped (the oldest first) since the session began."""
+        return self._hub.dropped
 
     # --- reading (on the I/O thread) -------------------------------------------------------
 
@@ -706,12 +594,7 @@ class Session(ServerInfo):
             self._state = "closed"
             self._ended = ConnectionError(text)
             self._cond.notify_all()
-        with self._queue_cond:
-            for waiter in self._waiters:
-                waiter.error = ConnectionError(text)
-                waiter.done.set()
-            self._waiters.clear()
-            self._queue_cond.notify_all()
+        self._hub.end(ConnectionError(text))
 
     def _closed_reason(self) -> str:
         ended = self._ended
