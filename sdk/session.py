@@ -26,10 +26,12 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from sdk import actions
 from sdk.action import Action
 from sdk.capabilities import ServerInfo
 from sdk.client.auth import Auth, Secret
 from sdk.client.hub import EventHub, Pattern
+from sdk.client.keepalive import Keepalive
 from sdk.client.options import (
     DEFAULT_EVENT_QUEUE,
     DEFAULT_PORT,
@@ -38,7 +40,7 @@ from sdk.client.options import (
     parse_url,
     tls_context,
 )
-from sdk.client.reconnect import Reconnect
+from sdk.client.reconnect import Reconnect, retry
 from sdk.client.router import PendingResponse, Router
 from sdk.errors import (
     ActionError,
@@ -164,9 +166,16 @@ class Session(ServerInfo):
         self._hub = EventHub(options.event_queue_size)
         self._router = Router(self._lock, deliver=self._hub.deliver, on_goodbye=self._logged_off)
         self.unmatched = self._router.unmatched  # answers owed to nobody (the last 100)
-        self._last_rx = time.monotonic()
-        self._keepalive_ping: PendingResponse | None = None
-        self._keepalive_sent = 0.0
+        self._keepalive = (
+            None
+            if options.keepalive is None
+            else Keepalive(
+                options.keepalive,
+                options.timeout,
+                where=self._where,
+                submit=lambda action: self.submit(action, timeout=0),
+            )
+        )
 
         try:
             self._establish()
@@ -253,12 +262,10 @@ class Session(ServerInfo):
         transport = Transport(
             sock,
             name=f"ami-io-{where}",
-            on_data=lambda data: self._on_data(parser, data),
+            on_data=self._reader(parser),
             on_closed=self._on_lost,
-            tick=self._tick if self.keepalive else None,
-            tick_interval=min(1.0, max(0.05, min(self.keepalive, self.timeout) / 4))
-            if self.keepalive
-            else None,
+            tick=None if self._keepalive is None else self._tick,
+            tick_interval=None if self._keepalive is None else self._keepalive.tick_interval,
         )
         for message in early:
             self._router.route(message)
@@ -267,7 +274,8 @@ class Session(ServerInfo):
                 transport.close("session closed")
                 raise ConnectionError(f"session to {where} closed")
             self._transport = transport
-            self._last_rx = time.monotonic()
+            if self._keepalive is not None:
+                self._keepalive.reset()
             self._threads = [t for t in self._threads if t.is_alive()]
             self._threads.append(transport.thread)
         transport.start()
@@ -461,10 +469,23 @@ class Session(ServerInfo):
 
     # --- reading (on the I/O thread) -------------------------------------------------------
 
-    def _on_data(self, parser: Parser, data: bytes) -> None:
-        self._last_rx = time.monotonic()
-        for message in parser.feed(data):
-            self._router.route(message)
+    def _reader(self, parser: Parser) -> Callable[[bytes], None]:
+        """What the I/O thread does with each read: parse it, route every message."""
+        feed, route, keepalive = parser.feed, self._router.route, self._keepalive
+        if keepalive is None:
+
+            def on_data(data: bytes) -> None:
+                for message in feed(data):
+                    route(message)
+
+        else:
+
+            def on_data(data: bytes) -> None:
+                keepalive.last_rx = time.monotonic()
+                for message in feed(data):
+                    route(message)
+
+        return on_data
 
     def _logged_off(self) -> None:
         """Asterisk said Goodbye to our own Logoff and closes the connection: an orderly end,
@@ -481,34 +502,13 @@ class Session(ServerInfo):
             transport.close("logged off")
 
     def _tick(self) -> None:
-        """Keepalive, on the I/O thread: Ping after ``keepalive`` s of silence; drop the
-        connection when a Ping goes unanswered for ``timeout`` s."""
-        from sdk.actions import Ping
-
+        """Keepalive's turn, on the I/O thread, while logged in (``sdk.client.keepalive``)."""
         with self._lock:
             if self._state != "ready" or self._closing:
                 return
             transport = self._transport
-        ping = self._keepalive_ping
-        now = time.monotonic()
-        if ping is not None:
-            if ping.done():
-                self._keepalive_ping = None
-            elif now - self._keepalive_sent > self.timeout and transport is not None:
-                log.warning(
-                    "keepalive Ping to %s unanswered for %.1f s: dropping the connection",
-                    self._where,
-                    now - self._keepalive_sent,
-                )
-                transport.close(f"keepalive Ping unanswered within {self.timeout} s")
-            return
-        if now - self._last_rx >= self.keepalive:  # type: ignore[operator]
-            try:
-                self._keepalive_ping = self.submit(Ping(), timeout=0)
-                self._keepalive_sent = now
-                log.debug("keepalive Ping to %s", self._where)
-            except AMIError as exc:
-                log.debug("keepalive Ping not sent: %s", exc)
+        if transport is not None and self._keepalive is not None:
+            self._keepalive.tick(transport.close)
 
     # --- losing the connection, reconnecting -----------------------------------------------
 
@@ -524,7 +524,6 @@ class Session(ServerInfo):
             if current:
                 self._transport = None
                 self._router.forget_stale()
-                self._keepalive_ping = None
             failed = self._router.take(transport)
             if was_ready:
                 if self._closing or self.reconnect is None:
@@ -555,36 +554,20 @@ class Session(ServerInfo):
     def _reconnect_loop(self) -> None:
         policy = self.reconnect
         assert policy is not None
-        where = self._where
-        attempt = 0
-        while not self._stop.is_set():
-            attempt += 1
-            if policy.attempts is not None and attempt > policy.attempts:
-                log.error("gave up reconnecting to %s after %d attempts", where, policy.attempts)
-                self._end(
-                    f"session to {where} ended: {self._down_reason};"
-                    f" gave up reconnecting after {policy.attempts} attempts"
-                )
-                return
-            delay = policy.delay(attempt)
-            log.info("reconnecting to %s in %.2f s (attempt %d)", where, delay, attempt)
-            if self._stop.wait(delay):
-                return
-            try:
-                self._establish()
-            except AuthenticationError as exc:
-                log.error("reconnected to %s, but %s: not trying again", where, exc)
-                self._end(f"session to {where} ended: {exc}")
-                return
-            except AMIError as exc:
-                with self._lock:
-                    self._down_reason = str(exc)
-                if not self._stop.is_set():
-                    log.warning("reconnect attempt %d to %s failed: %s", attempt, where, exc)
-                continue
+        if retry(
+            policy,
+            self._where,
+            self._down_reason,
+            establish=self._establish,
+            stop=self._stop,
+            failed=self._attempt_failed,
+            end=self._end,
+        ):
             self.reconnects += 1
-            log.info("reconnected to %s after %d attempt(s)", where, attempt)
-            return
+
+    def _attempt_failed(self, reason: str) -> None:
+        with self._lock:
+            self._down_reason = reason
 
     def _end(self, text: str) -> None:
         """The session is over for good: wake every waiter and ``events()`` iterator."""
@@ -633,10 +616,8 @@ class Session(ServerInfo):
         me = threading.current_thread()
         on_io_thread = transport is not None and transport.thread is me
         if first and logoff and ready and transport is not None and not on_io_thread:
-            from sdk.actions import Logoff
-
             try:
-                self.send(Logoff(), timeout=min(self.timeout, 2.0))
+                self.send(actions.Logoff(), timeout=min(self.timeout, 2.0))
             except AMIError as exc:
                 log.debug("logoff failed: %s", exc)
         # Stop every thread; a reconnect in progress may install a new transport until it

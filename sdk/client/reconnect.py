@@ -1,12 +1,20 @@
-"""How a session reconnects: the ``Reconnect`` policy (a bounded exponential backoff)."""
+"""How a session reconnects: the ``Reconnect`` policy (a bounded exponential backoff), and
+``retry``, the loop that follows it on the session's reconnect thread."""
 
 from __future__ import annotations
 
+import logging
 import random
+import threading
+from collections.abc import Callable
 
 import attrs
 
-__all__ = ["Reconnect"]
+from sdk.errors import AMIError, AuthenticationError
+
+__all__ = ["Reconnect", "retry"]
+
+log = logging.getLogger("sdk.session")
 
 
 @attrs.frozen
@@ -42,3 +50,49 @@ def reconnect_policy(value: bool | Reconnect) -> Reconnect | None:
     if isinstance(value, Reconnect):
         return value
     return Reconnect() if value else None
+
+
+def retry(
+    policy: Reconnect,
+    where: str,
+    reason: str,
+    *,
+    establish: Callable[[], None],
+    stop: threading.Event,
+    failed: Callable[[str], None],
+    end: Callable[[str], None],
+) -> bool:
+    """Follow ``policy`` after the connection to ``where`` was lost (``reason``): wait, then
+    ``establish()`` (connect and log in), until it works (True), ``stop`` is set (False), or
+    the session must end (False, after ``end(why)``): the attempts ran out, or the login was
+    refused (trying again would only fill the PBX's security log). Each failed attempt's
+    reason goes to ``failed(reason)``."""
+    attempt = 0
+    while not stop.is_set():
+        attempt += 1
+        if policy.attempts is not None and attempt > policy.attempts:
+            log.error("gave up reconnecting to %s after %d attempts", where, policy.attempts)
+            end(
+                f"session to {where} ended: {reason};"
+                f" gave up reconnecting after {policy.attempts} attempts"
+            )
+            return False
+        delay = policy.delay(attempt)
+        log.info("reconnecting to %s in %.2f s (attempt %d)", where, delay, attempt)
+        if stop.wait(delay):
+            return False
+        try:
+            establish()
+        except AuthenticationError as exc:
+            log.error("reconnected to %s, but %s: not trying again", where, exc)
+            end(f"session to {where} ended: {exc}")
+            return False
+        except AMIError as exc:
+            reason = str(exc)
+            failed(reason)
+            if not stop.is_set():
+                log.warning("reconnect attempt %d to %s failed: %s", attempt, where, exc)
+            continue
+        log.info("reconnected to %s after %d attempt(s)", where, attempt)
+        return True
+    return False
