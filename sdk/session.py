@@ -28,7 +28,7 @@ from typing import Any
 
 from sdk import actions
 from sdk.action import Action
-from sdk.capabilities import ServerInfo
+from sdk.capabilities import ServerAction
 from sdk.client.auth import Auth, Secret
 from sdk.client.hub import EventHub, Pattern
 from sdk.client.keepalive import Keepalive
@@ -42,6 +42,7 @@ from sdk.client.options import (
 )
 from sdk.client.reconnect import Reconnect, retry
 from sdk.client.router import PendingResponse, Router
+from sdk.client.server import ServerInfo
 from sdk.errors import (
     ActionError,
     AMIError,
@@ -67,7 +68,7 @@ __all__ = ["PendingResponse", "Reconnect", "Session", "connect"]
 log = logging.getLogger("sdk.session")
 
 
-class Session(ServerInfo):
+class Session:
     """A logged-in AMI connection. Use it as a context manager; ``close()`` is idempotent.
 
     ``events=False`` asks the server for no events (``Events: off``); ``True`` for all; a
@@ -143,8 +144,7 @@ class Session(ServerInfo):
         self.tls = options.tls is not None
         self.keepalive = options.keepalive
         self.reconnect = options.reconnect
-        self.banner: str | None = None
-        self.ami_version: str | None = None
+        self.server = ServerInfo(self.send, where=self._where)  # what it offers
         self.reconnects = 0
         if options.tls is not None and options.tls.verify_mode == ssl.CERT_NONE:
             log.warning("TLS to %s: certificate checks are off", self._where)
@@ -187,12 +187,35 @@ class Session(ServerInfo):
     def _where(self) -> str:
         return f"{self.host}:{self.port}"
 
+    # --- what the server offers: sdk.client.server -----------------------------------------
+
     @property
-    def _sock(self) -> Any:
-        """The current connection's socket, None between connections: a new object after each
-        reconnect, for code that keeps what it learned per connection."""
-        transport = self._transport
-        return None if transport is None else transport.sock
+    def banner(self) -> str | None:
+        """The banner of the server, as the last connection read it."""
+        return self.server.banner
+
+    @property
+    def ami_version(self) -> str | None:
+        """The AMI version the banner gave (``9.0.0``), or None before a banner came."""
+        return self.server.ami_version
+
+    @property
+    def asterisk_major(self) -> int | None:
+        """Asterisk's major version as the banner tells it (20 for AMI 9.0.0), or None."""
+        return self.server.asterisk_major
+
+    def server_actions(
+        self, *, refresh: bool = False, timeout: float | None = None
+    ) -> dict[str, ServerAction]:
+        """``session.server.actions()``: what the server lets this user send (ListCommands),
+        asked once per connection; every action sent is then checked against it."""
+        return self.server.actions(refresh=refresh, timeout=timeout)
+
+    def asterisk_version(
+        self, *, refresh: bool = False, timeout: float | None = None
+    ) -> str | None:
+        """``session.server.asterisk_version()``: ``20.20.1``, from CoreSettings, asked once."""
+        return self.server.asterisk_version(refresh=refresh, timeout=timeout)
 
     # --- construction ----------------------------------------------------------------------
 
@@ -306,11 +329,7 @@ class Session(ServerInfo):
         banner = parser.banner
         if not banner.startswith(BANNER_PREFIX):
             raise ProtocolError(f"{where} is not an AMI server: banner {banner[:80]!r}")
-        version = banner.rpartition("/")[2].strip() or None
-        if self.ami_version is not None and version != self.ami_version:
-            log.warning("%s now speaks AMI %s (was %s)", where, version, self.ami_version)
-        self.banner = banner
-        self.ami_version = version
+        self.server.connected(banner)
         log.debug("connected to %s%s, %s", where, " over TLS" if self._tls else "", banner)
         return early
 
@@ -348,7 +367,7 @@ class Session(ServerInfo):
             raise TypeError(
                 f"send() takes an action object (sdk.actions.*), not {type(action).__name__}"
             )
-        self._check_available(action)  # what the server offers: sdk.capabilities
+        self.server.check(action)  # what the server offers: sdk.client.server
         action_id = action.action_id or self._next_id()
         data = action.to_bytes(action_id=action_id)
         pending = PendingResponse(action, action_id)
@@ -524,6 +543,7 @@ class Session(ServerInfo):
             if current:
                 self._transport = None
                 self._router.forget_stale()
+                self.server.forget()
             failed = self._router.take(transport)
             if was_ready:
                 if self._closing or self.reconnect is None:

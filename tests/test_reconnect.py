@@ -222,7 +222,9 @@ def test_url_options(server: AMIServer) -> None:
 
 def test_each_connection_has_its_own_socket(server: AMIServer) -> None:
     with admin_session(server, reconnect=FAST) as ami:
-        first = ami._sock
+        first = ami._transport
+        ami.server_actions()
         server.restart()
         assert ami.send(Ping(), timeout=5).ok
-        assert ami._sock is not None and ami._sock is not first
+        assert ami._transport is not None and ami._transport is not first
+        assert "actions not asked" in repr(ami.server)  # what the old one told is forgotten
