@@ -7,6 +7,12 @@ event list, to the caller waiting on that ActionID, and every other event to cal
 waiters and a bounded queue. Several threads may send at once; every wait ends within its
 timeout.
 
+The session keeps the state of its connection (connecting, ready, reconnecting, closed)
+and composes the parts of ``sdk.client``: its options, the login strategy (``auth``), the
+connector (``connection``; ``transport=`` replaces the socket, as ``sdk.client.memory``
+does in tests), the router of answers, the event hub, keepalive, the reconnect loop, and
+what the server offers (``session.server``).
+
 When the connection drops, the actions in flight fail with ``sdk.OutcomeUnknown`` (they may
 or may not have run; the session never sends them again), and the session reconnects with a
 bounded exponential backoff and logs in again; callbacks, waiters and queued events carry
@@ -30,11 +36,18 @@ from sdk import actions
 from sdk.action import Action
 from sdk.capabilities import ServerAction
 from sdk.client.auth import Auth, Secret
+from sdk.client.connection import (
+    Callbacks,
+    Connector,
+    Link,
+    Target,
+    connect_socket,
+    read_banner,
+)
 from sdk.client.hub import EventHub, Pattern
 from sdk.client.keepalive import Keepalive
 from sdk.client.options import (
     DEFAULT_EVENT_QUEUE,
-    DEFAULT_PORT,
     Events,
     SessionOptions,
     parse_url,
@@ -50,13 +63,10 @@ from sdk.errors import (
     ConnectionError,
     OutcomeUnknown,
     ProtocolError,
-    TimeoutError,
 )
-from sdk.message import Event, Message, Response
-from sdk.transport import ConnectFailed, Transport, open_socket, recv_some
+from sdk.message import Event, Response
 from sdk.values import plain
 from sdk.wire import (
-    BANNER_PREFIX,
     DEFAULT_MAX_LINE,
     DEFAULT_MAX_MESSAGE,
     DEFAULT_MAX_MESSAGE_LINES,
@@ -92,6 +102,12 @@ class Session:
     bytes (256 KiB), a message of ``max_message`` characters (16 MiB) and
     ``max_message_lines`` lines (200,000), far above any real answer; past them the
     connection ends with ``sdk.ProtocolError``, and the session reconnects.
+
+    ``auth`` may also be a strategy of one's own (``sdk.client.auth``). ``transport``: a
+    connector to use instead of TCP and TLS sockets (``sdk.client.connection``), such as
+    ``sdk.client.memory.MemoryTransport()`` for tests without a network. ``options`` holds
+    every option, checked (``sdk.client.options.SessionOptions``); ``server``, what the
+    server offers (``sdk.client.server``).
     """
 
     def __init__(
@@ -114,6 +130,7 @@ class Session:
         tls_server_name: str | None = None,
         reconnect: bool | Reconnect = True,
         keepalive: float | None = None,
+        transport: Connector | None = None,
     ) -> None:
         options = SessionOptions(
             host=host,
@@ -132,7 +149,6 @@ class Session:
             keepalive=keepalive,
         )
         self.options = options
-        self._tls = options.tls
         self.host = options.host
         self.port = options.port
         self.username = options.username
@@ -149,7 +165,10 @@ class Session:
         if options.tls is not None and options.tls.verify_mode == ssl.CERT_NONE:
             log.warning("TLS to %s: certificate checks are off", self._where)
 
-        self._tls_server_name = options.tls_server_name
+        self._connector: Connector = connect_socket if transport is None else transport
+        self._target = Target(
+            options.host, options.port, options.timeout, options.tls, options.tls_server_name
+        )
         self._ids = itertools.count(1)
         self._id_prefix = _secrets.token_hex(3) + "-"
         self._lock = threading.Lock()
@@ -157,7 +176,7 @@ class Session:
         self._state = "connecting"  # connecting, ready, reconnecting, closed
         self._closing = False
         self._stop = threading.Event()  # set by close(): stops reconnecting
-        self._transport: Transport | None = None
+        self._transport: Link | None = None  # the connection now, None between connections
         self._login_thread: threading.Thread | None = None
         self._threads: list[threading.Thread] = []
         self._down_reason = ""
@@ -248,47 +267,26 @@ class Session:
         finally:
             self._login_thread = None
 
-    def _open(self) -> Transport:
-        """Connect, shake hands (TLS), read the banner and start the I/O thread."""
+    def _open(self) -> Link:
+        """Connect, read the banner and start the connection's I/O thread."""
         where = self._where
-        try:
-            sock = open_socket(
-                self.host,
-                self.port,
-                timeout=self.timeout,
-                tls=self._tls,
-                server_hostname=self._tls_server_name,
-                stop=self._stop,
-            )
-        except ConnectFailed as exc:
-            if exc.timeout:
-                raise TimeoutError(f"connecting to {where} took over {self.timeout} s") from None
-            raise ConnectionError(f"could not connect to {where}: {exc}") from None
-        except ssl.SSLCertVerificationError as exc:
-            hint = ""
-            if exc.verify_code in (18, 19, 20):  # self-signed, or an issuer not trusted here
-                hint = "; trust its CA with tls_cafile= (or pass an ssl.SSLContext as tls=)"
-            raise ConnectionError(
-                f"TLS: the certificate of {where} was refused: {exc.verify_message or exc}{hint}"
-            ) from None
-        except ssl.SSLError as exc:
-            raise ConnectionError(
-                f"TLS handshake with {where} failed ({exc.reason or exc});"
-                f" is it a plain AMI port? (Asterisk's plain port is {DEFAULT_PORT})"
-            ) from None
+        opening = self._connector(self._target, self._stop)
         parser = self.options.parser()
         try:
-            early = self._read_banner(sock, parser)
+            banner, early = read_banner(opening, parser, self._target)
         except BaseException:
-            sock.close()
+            opening.abandon()
             raise
-        transport = Transport(
-            sock,
-            name=f"ami-io-{where}",
-            on_data=self._reader(parser),
-            on_closed=self._on_lost,
-            tick=None if self._keepalive is None else self._tick,
-            tick_interval=None if self._keepalive is None else self._keepalive.tick_interval,
+        self.server.connected(banner)
+        keepalive = self._keepalive
+        transport = opening.link(
+            f"ami-io-{where}",
+            Callbacks(
+                self._reader(parser),
+                self._on_lost,
+                tick=None if keepalive is None else self._tick,
+                tick_interval=None if keepalive is None else keepalive.tick_interval,
+            ),
         )
         for message in early:
             self._router.route(message)
@@ -303,35 +301,6 @@ class Session:
             self._threads.append(transport.thread)
         transport.start()
         return transport
-
-    def _read_banner(self, sock: Any, parser: Parser) -> list[Message]:
-        where = self._where
-        deadline = time.monotonic() + self.timeout
-        early: list[Message] = []
-        try:
-            while parser.banner is None:
-                data = recv_some(sock, deadline, self._stop)
-                if not data:
-                    raise ConnectionError(
-                        f"{where} closed the connection before its banner"
-                        " (Asterisk does so past its authlimit of unauthenticated connections)"
-                    )
-                early = parser.feed(data)
-        except ConnectFailed as exc:
-            if not exc.timeout:
-                raise ConnectionError(f"connecting to {where}: {exc}") from None
-            hint = ""
-            if self._tls is None:
-                hint = "; if it is a TLS port (Asterisk's is 5039), pass tls=True or use amis://"
-            raise TimeoutError(f"no banner from {where} within {self.timeout} s{hint}") from None
-        except OSError as exc:
-            raise ConnectionError(f"connection to {where} failed: {exc}") from None
-        banner = parser.banner
-        if not banner.startswith(BANNER_PREFIX):
-            raise ProtocolError(f"{where} is not an AMI server: banner {banner[:80]!r}")
-        self.server.connected(banner)
-        log.debug("connected to %s%s, %s", where, " over TLS" if self._tls else "", banner)
-        return early
 
     def _login(self) -> None:
         where = self._where
@@ -532,7 +501,7 @@ class Session:
     # --- losing the connection, reconnecting -----------------------------------------------
 
     def _on_lost(
-        self, transport: Transport, reason: str, error: BaseException | None, unsent: list[Any]
+        self, transport: Link, reason: str, error: BaseException | None, unsent: list[Any]
     ) -> None:
         """The I/O thread of ``transport`` ended: fail what was in flight, then reconnect or end."""
         where = self._where

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 
-from conftest import admin_session, wait_until
+from conftest import memory_session, wait_until
 
 from sdk.actions import UserEvent
-from sdk.testing import AMIServer
+from sdk.client.memory import MemoryTransport
 
 
-def test_a_waiting_events_iterator_is_woken_by_each_event(server: AMIServer) -> None:
-    with admin_session(server, events="user") as ami:
+def test_a_waiting_events_iterator_is_woken_by_each_event(memory: MemoryTransport) -> None:
+    with memory_session(memory, events="user") as ami:
         got: list[str | None] = []
 
         def reader() -> None:
