@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping
 
+from sdk.client.auth import Secret
 from sdk.client.connection import Callbacks, Link, Opening, Target
 from sdk.errors import ConnectionError, ProtocolError
 from sdk.fields import SECRET_HEADERS
@@ -311,7 +312,8 @@ class MemoryTransport:
         default: Handler | None = None,
     ) -> None:
         self._default = default
-        self._users = dict(users) if users is not None else {"admin": "s3cret"}
+        given = users if users is not None else {"admin": "s3cret"}
+        self._users = {name: Secret(secret) for name, secret in given.items()}  # shown as ***
         self.banner = banner
         self.challenge = challenge
         self.refuse: str | None = None
@@ -364,7 +366,8 @@ class MemoryTransport:
             connection.write(raw)
 
     def secret_of(self, username: str | None) -> str | None:
-        return self._users.get(username or "")
+        secret = self._users.get(username or "")
+        return None if secret is None else secret.reveal()
 
     def _forget(self, connection: MemoryConnection) -> None:
         with self._lock:
