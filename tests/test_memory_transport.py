@@ -120,3 +120,17 @@ def test_a_session_is_as_before_over_memory(memory: MemoryTransport) -> None:
     finally:
         ami.close()
     assert ami.closed and memory.connections == []
+
+
+def test_a_handler_that_fails_drops_its_connection(
+    memory: MemoryTransport, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(conn: MemoryConnection, request: Message) -> None:
+        raise RuntimeError("a bug in the test's handler")
+
+    memory.handle("Reload", broken)
+    with memory_session(memory, reconnect=False) as ami:
+        with pytest.raises(OutcomeUnknown):
+            ami.send(Generic("Reload"))
+        assert ami.closed
+    assert "memory connection 1: dropped" in caplog.text and "a bug" in caplog.text

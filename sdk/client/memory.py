@@ -169,11 +169,15 @@ class MemoryConnection:
                     return
                 chunks = list(self._to_server)
                 self._to_server.clear()
-            for data, _tag in chunks:
-                for message in parser.feed(data):
-                    request = Request(message.headers, message.unparsed)
-                    self.received.append(request)
-                    self.transport._process(self, request)
+            try:
+                for data, _tag in chunks:
+                    for message in parser.feed(data):
+                        request = Request(message.headers, message.unparsed)
+                        self.received.append(request)
+                        self.transport._process(self, request)
+            except Exception:  # a handler's bug, or requests past the parser's bounds
+                log.exception("memory connection %d: dropped", self.number)
+                self.abort()  # as a crashing server would: the session sees the loss
 
 
 class _SessionEnd:
