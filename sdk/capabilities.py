@@ -1,12 +1,13 @@
 """What the connected server offers: its versions and the actions it lets this user send.
 
-The banner carries the AMI version (``Session.ami_version``), and with it Asterisk's major
-version (AMI 9 is Asterisk 20, 11 is 22: the AMI major plus 11, since Asterisk 14). On
+The rules, as functions of what is known; ``sdk.client.server`` (``session.server``) learns
+it. The banner carries the AMI version (``Session.ami_version``), and with it Asterisk's
+major version (AMI 9 is Asterisk 20, 11 is 22: the AMI major plus 11, since Asterisk 14). On
 request, ``ListCommands`` gives the actions the server has *and* lets this user send (Asterisk
 lists only those whose write class the user holds), and ``CoreSettings`` the exact Asterisk
 version.
 
-Before each action is written, ``Session`` asks ``check_available``: when the server's list
+Before each action is written, the session asks ``check_available``: when the server's list
 is known, an action missing from it fails at once; otherwise an action that left Asterisk
 before the server's version (SIPnotify from 21 on: chan_sip was removed) fails, naming the
 action to use instead. Either way it is ``sdk.ActionUnavailable``, a ``ValidationError``:
@@ -30,9 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ServerAction",
-    "ServerInfo",
     "asterisk_major",
     "check_available",
+    "check_offered",
     "parse_list_commands",
 ]
 
@@ -102,11 +103,12 @@ def check_available(
     server's version decides for actions that left Asterisk.
     """
     offered = None if actions is None else frozenset(n.lower() for n in actions)
-    _check_offered(action, offered, ami_version)
+    check_offered(action, offered, ami_version)
 
 
-def _check_offered(action: Action, offered: frozenset[str] | None, ami_version: str | None) -> None:
-    """``check_available`` with the server's action names already lowercased (or None)."""
+def check_offered(action: Action, offered: frozenset[str] | None, ami_version: str | None) -> None:
+    """``check_available`` with the server's action names already lowercased (or None): what
+    runs before each action is written."""
     name = action.ACTION
     lowered = name.lower()
     if lowered in ALWAYS or (offered is not None and lowered in offered):
@@ -140,58 +142,3 @@ def _check_offered(action: Action, offered: frozenset[str] | None, ami_version: 
         " server_actions() first: the server's list then decides)",
         replacement,
     )
-
-
-class ServerInfo:
-    """What ``Session`` knows of its server, on request (mixed into ``Session``).
-
-    Needs the session's ``send``, ``ami_version`` and connection; keeps what it learned until
-    the connection changes.
-    """
-
-    def _server_info_cache(self) -> dict[str, Any]:
-        cache: dict[str, Any] | None = getattr(self, "_server_info", None)
-        connection = getattr(self, "_sock", None)
-        if cache is None or cache.get("connection") is not connection:
-            cache = {"connection": connection}
-            self._server_info = cache
-        return cache
-
-    def server_actions(
-        self, *, refresh: bool = False, timeout: float | None = None
-    ) -> dict[str, ServerAction]:
-        """The actions the server has and lets this user send (``ListCommands``), by name.
-
-        Asked once per connection, then kept; from then on every action sent is checked
-        against this list before it is written.
-        """
-        cache = self._server_info_cache()
-        if refresh or "actions" not in cache:
-            from sdk.actions import ListCommands
-
-            response = self.send(ListCommands(), timeout=timeout, check=True)  # type: ignore[attr-defined]
-            cache["actions"] = parse_list_commands(response)
-            # Looked up before every action sent: lowercased once here, not per action.
-            cache["offered"] = frozenset(n.lower() for n in cache["actions"])
-        return dict(cache["actions"])
-
-    def asterisk_version(
-        self, *, refresh: bool = False, timeout: float | None = None
-    ) -> str | None:
-        """The server's Asterisk version (``20.20.1``) from ``CoreSettings``, asked once."""
-        cache = self._server_info_cache()
-        if refresh or "asterisk_version" not in cache:
-            from sdk.actions import CoreSettings
-
-            response = self.send(CoreSettings(), timeout=timeout, check=True)  # type: ignore[attr-defined]
-            cache["asterisk_version"] = response.get("AsteriskVersion")
-        return cache["asterisk_version"]
-
-    @property
-    def asterisk_major(self) -> int | None:
-        """Asterisk's major version as the banner tells it (20 for AMI 9.0.0), or None."""
-        return asterisk_major(getattr(self, "ami_version", None))
-
-    def _check_available(self, action: Action) -> None:
-        cache = self._server_info_cache()
-        _check_offered(action, cache.get("offered"), getattr(self, "ami_version", None))

@@ -32,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn, TextIO
 
 from sdk.action import Action
+from sdk.client.hub import matcher
 from sdk.display import mask_url, terminal_json, terminal_text, text_table
 from sdk.errors import (
     AMIError,
@@ -447,9 +448,7 @@ def cmd_send(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_events(args: argparse.Namespace, out: TextIO) -> int:
-    from sdk.session import _matcher
-
-    match = _matcher(args.filter) if args.filter else None
+    match = matcher(args.filter) if args.filter else None
     count = 0
     with _connect(args, events=args.classes) as session:
         while args.count is None or count < args.count:

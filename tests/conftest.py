@@ -14,6 +14,7 @@ import pytest
 from hypothesis import settings
 
 from sdk import Session
+from sdk.client.memory import MemoryTransport
 from sdk.testing import AMIServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -47,6 +48,14 @@ def admin_session(server: AMIServer, **kwargs: Any) -> Session:
     kwargs.setdefault("username", "admin")
     kwargs.setdefault("secret", "s3cret")
     return Session(server.host, server.port, **kwargs)
+
+
+def memory_session(transport: MemoryTransport, **kwargs: Any) -> Session:
+    """A session over ``transport`` (no socket) as its user ``admin``; ``kwargs`` go to
+    ``Session``."""
+    kwargs.setdefault("username", "admin")
+    kwargs.setdefault("secret", "s3cret")
+    return Session("memory", transport=transport, **kwargs)
 
 
 def wait_until(predicate: Callable[[], object], timeout: float = 10.0) -> bool:
@@ -110,6 +119,18 @@ def server() -> Iterator[AMIServer]:
 @pytest.fixture
 def session(server: AMIServer) -> Iterator[Session]:
     with Session(server.host, server.port, username="admin", secret="s3cret", timeout=5) as ami:
+        yield ami
+
+
+@pytest.fixture
+def memory() -> MemoryTransport:
+    """Handlers in memory (``sdk.client.memory``): for session tests that need no socket."""
+    return MemoryTransport()
+
+
+@pytest.fixture
+def memory_ami(memory: MemoryTransport) -> Iterator[Session]:
+    with memory_session(memory, timeout=5) as ami:
         yield ami
 
 

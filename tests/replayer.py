@@ -1,19 +1,21 @@
-"""A fake AMI server that plays a recorded session's server side, byte for byte.
+"""A fake AMI server that plays a recorded session's server side, byte for byte, in memory.
 
 It sends the recorded banner, then answers each message the client writes with what real
 Asterisk answered to the recorded request of the same action, the recorded ActionIDs
 rewritten to the client's. So a client can be tested against the real bytes, not only
-against the embedded server's emulation of them.
+against the embedded server's emulation of them; there is no socket in between
+(``sdk.client.memory``): a session reaches it with ``transport=replayer.transport``.
 """
 
 from __future__ import annotations
 
 import re
-import socket
-import threading
 from typing import Any
 
 from conftest import load_fixture
+
+from sdk.client.memory import MemoryConnection, MemoryTransport
+from sdk.message import Message
 
 
 class Replayer:
@@ -21,18 +23,19 @@ class Replayer:
         self, name: str, version: str = "20.20.1", *, script: list[dict[str, Any]] | None = None
     ) -> None:
         self.exchanges = script if script is not None else load_fixture(name, version)["exchanges"]
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self.host, self.port = self._server.getsockname()[:2]
         self.requests: list[str] = []
-        self._thread = threading.Thread(target=self._serve, name="replayer")
+        self._recorded = self._answers()
+        self.transport = MemoryTransport(
+            banner=self.exchanges[0]["recv"].removesuffix("\r\n"), default=self._answer
+        )
+        for action in ("Challenge", "Login", "Logoff", "Ping", "UserEvent"):  # none built in
+            self.transport.handle(action, self._answer)
 
     def __enter__(self) -> Replayer:
-        self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.close()
-        self._thread.join(5)
+        pass
 
     def _answers(self) -> list[tuple[str, str, str]]:
         """(action, recorded ActionID, recorded answer) for each recorded request."""
@@ -52,43 +55,19 @@ class Replayer:
                 pending = None
         return out
 
-    def _serve(self) -> None:
-        try:
-            conn, _ = self._server.accept()
-        except OSError:
-            return
-        answers = self._answers()
-        with conn:
-            conn.sendall(self.exchanges[0]["recv"].encode())
-            buffer = b""
-            while True:
-                try:
-                    data = conn.recv(65536)
-                except OSError:
-                    return
-                if not data:
-                    return
-                buffer += data
-                while b"\r\n\r\n" in buffer:
-                    raw, buffer = buffer.split(b"\r\n\r\n", 1)
-                    text = raw.decode()
-                    self.requests.append(text)
-                    action = re.search(r"(?im)^action: *(.*)$", text)
-                    action_id = re.search(r"(?im)^actionid: *(.*)$", text)
-                    name = action.group(1).strip().lower() if action else ""
-                    mine = action_id.group(1).strip() if action_id else ""
-                    for index, (recorded, recorded_id, answer) in enumerate(answers):
-                        if recorded.lower() == name:
-                            del answers[index]
-                            conn.sendall(
-                                answer.replace(
-                                    f"ActionID: {recorded_id}\r\n", f"ActionID: {mine}\r\n"
-                                ).encode()
-                            )
-                            break
-                    else:
-                        if name == "logoff":
-                            conn.sendall(
-                                f"Response: Goodbye\r\nActionID: {mine}\r\nMessage: Thanks for all the fish.\r\n\r\n".encode()
-                            )
-                            return
+    def _answer(self, conn: MemoryConnection, request: Message) -> None:
+        self.requests.append(str(request))
+        name = (request.get("Action") or "").strip().lower()
+        mine = (request.get("ActionID") or "").strip()
+        conn.authenticated = True  # the recording decides what is allowed
+        for index, (recorded, recorded_id, answer) in enumerate(self._recorded):
+            if recorded.lower() == name:
+                del self._recorded[index]
+                conn.write(answer.replace(f"ActionID: {recorded_id}\r\n", f"ActionID: {mine}\r\n"))
+                return
+        if name == "logoff":
+            conn.write(
+                f"Response: Goodbye\r\nActionID: {mine}\r\nMessage: Thanks for all the fish.\r\n\r\n"
+            )
+            conn.close()
+        # anything else: no answer, as the recording has none

@@ -10,7 +10,8 @@ from conftest import load_fixture
 
 from sdk import ActionUnavailable, Session, ValidationError
 from sdk.actions import ACTIONS, Generic, Originate, Ping, SIPnotify, UserEvent
-from sdk.capabilities import ServerInfo, asterisk_major, check_available, parse_list_commands
+from sdk.capabilities import asterisk_major, check_available, parse_list_commands
+from sdk.client.server import ServerInfo
 from sdk.message import Response
 from sdk.testing import AMIServer
 from sdk.wire import Parser
@@ -150,24 +151,25 @@ def test_an_action_the_user_may_not_send_fails_before_sending() -> None:
 
 
 def test_what_was_learned_is_forgotten_when_the_connection_changes() -> None:
-    class FakeSession(ServerInfo):
-        def __init__(self) -> None:
-            self._sock = object()
-            self.ami_version = "9.0.0"
-            self.sent: list[str] = []
+    sent: list[str] = []
 
-        def send(self, action, *, timeout=None, check=False):  # type: ignore[no-untyped-def]
-            self.sent.append(action.ACTION)
-            return recorded_list()
+    def send(action, *, timeout=None, check=False):  # type: ignore[no-untyped-def]
+        sent.append(action.ACTION)
+        return recorded_list()
 
-    session = FakeSession()
-    session.server_actions()
-    session.server_actions()
-    assert session.sent == ["ListCommands"]
-    session._sock = object()  # a reconnect
-    session._check_available(ACTIONS["QueueStatus"]())  # unknown list again: not refused
-    session.server_actions()
-    assert session.sent == ["ListCommands", "ListCommands"]
+    server = ServerInfo(send)  # the part alone, built from a send function
+    server.connected("Asterisk Call Manager/9.0.0")
+    server.actions()
+    server.actions()
+    assert sent == ["ListCommands"]
+    with pytest.raises(ActionUnavailable):
+        server.check(ACTIONS["QueueStatus"]())  # not in the list: refused
+    server.forget()  # the connection is lost
+    server.check(ACTIONS["QueueStatus"]())  # unknown list again: not refused
+    server.connected("Asterisk Call Manager/9.0.0")  # a reconnect
+    server.actions()
+    assert sent == ["ListCommands", "ListCommands"]
+    assert (server.ami_version, server.asterisk_major) == ("9.0.0", 20)
 
 
 def test_asterisk_major_from_the_ami_version() -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 
-from conftest import admin_session, wait_until
+from conftest import memory_session, wait_until
 
 from sdk.actions import UserEvent
-from sdk.testing import AMIServer
+from sdk.client.memory import MemoryTransport
 
 
-def test_a_waiting_events_iterator_is_woken_by_each_event(server: AMIServer) -> None:
-    with admin_session(server, events="user") as ami:
+def test_a_waiting_events_iterator_is_woken_by_each_event(memory: MemoryTransport) -> None:
+    with memory_session(memory, events="user") as ami:
         got: list[str | None] = []
 
         def reader() -> None:
@@ -23,10 +23,10 @@ def test_a_waiting_events_iterator_is_woken_by_each_event(server: AMIServer) -> 
         thread = threading.Thread(target=reader)
         thread.start()
         for count, name in enumerate(("one", "two", "three"), 1):
-            assert wait_until(lambda: ami._queue_readers == 1, 10)  # waiting, queue empty
+            assert wait_until(lambda: ami._hub.readers == 1, 10)  # waiting, queue empty
             ami.send(UserEvent(user_event=name))
             assert wait_until(lambda count=count: len(got) == count, 10), got  # woken at once
         thread.join(10)
         assert not thread.is_alive()
         assert got == ["one", "two", "three"]
-        assert ami._queue_readers == 0  # counted out again
+        assert ami._hub.readers == 0  # counted out again

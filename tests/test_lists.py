@@ -1,7 +1,9 @@
 """Event lists and Command output through the session: against the recorded bytes of real
-Asterisk (a replayer) and against the embedded server."""
+Asterisk (a replayer, in memory) and against the embedded server."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 from replayer import Replayer
@@ -36,17 +38,29 @@ LISTS = [
 ]
 
 
-def plain_session(host: str, port: int) -> Session:
+def plain_session(host: str, port: int, **kwargs: Any) -> Session:
     return Session(
-        host, port, username="admin", secret="s3cret", auth="plain", timeout=5, reconnect=False
+        host,
+        port,
+        username="admin",
+        secret="s3cret",
+        auth="plain",
+        timeout=5,
+        reconnect=False,
+        **kwargs,
     )
+
+
+def replay_session(peer: Replayer) -> Session:
+    """A session to the recorded bytes, in memory."""
+    return plain_session("replay", 5038, transport=peer.transport)
 
 
 @pytest.mark.parametrize(("fixture", "version", "action", "items", "complete"), LISTS)
 def test_list_against_the_recorded_bytes(
     fixture: str, version: str, action, items: list[str], complete: str
 ) -> None:
-    with Replayer(fixture, version) as peer, plain_session(peer.host, peer.port) as ami:
+    with Replayer(fixture, version) as peer, replay_session(peer) as ami:
         response = ami.send(action)
     assert response.ok and response.is_list
     assert [e.name for e in response.events] == items
@@ -72,7 +86,7 @@ def test_list_against_the_embedded_server(
 
 
 def test_dbput_dbget_and_the_missing_key() -> None:
-    with Replayer("dbput-dbget") as peer, plain_session(peer.host, peer.port) as ami:
+    with Replayer("dbput-dbget") as peer, replay_session(peer) as ami:
         assert (
             ami.send(DBPut(family="probe", key="k1", val="v1")).message
             == "Updated database successfully"
@@ -85,7 +99,7 @@ def test_dbput_dbget_and_the_missing_key() -> None:
 
 
 def test_list_as_a_dataframe() -> None:
-    with Replayer("sippeers-eventlist") as peer, plain_session(peer.host, peer.port) as ami:
+    with Replayer("sippeers-eventlist") as peer, replay_session(peer) as ami:
         frame = ami.send(SIPpeers()).to_dataframe()
     assert list(frame["ObjectName"]) == ["phone1", "phone2"]
     assert list(frame["Dynamic"]) == ["no", "yes"]
@@ -106,7 +120,7 @@ def test_a_list_that_never_completes_times_out_with_its_items() -> None:
         {"send": "Action: SIPpeers\r\nActionID: sp-1\r\n\r\n"},
         {"recv": start},
     ]
-    with Replayer("", script=script) as peer, plain_session(peer.host, peer.port) as ami:
+    with Replayer("", script=script) as peer, replay_session(peer) as ami:
         with pytest.raises(TimeoutError) as excinfo:
             ami.send(SIPpeers(), timeout=0.3)
     error = excinfo.value
@@ -116,7 +130,7 @@ def test_a_list_that_never_completes_times_out_with_its_items() -> None:
 
 
 def test_command_output_new_style_keeps_indentation() -> None:
-    with Replayer("command-output") as peer, plain_session(peer.host, peer.port) as ami:
+    with Replayer("command-output") as peer, replay_session(peer) as ami:
         response = ami.send(Command(command="sip show peers"))
     lines = response.output.split("\n")
     assert len(lines) == 4
@@ -125,7 +139,7 @@ def test_command_output_new_style_keeps_indentation() -> None:
 
 
 def test_command_error_still_carries_its_output() -> None:
-    with Replayer("command-error") as peer, plain_session(peer.host, peer.port) as ami:
+    with Replayer("command-error") as peer, replay_session(peer) as ami:
         with pytest.raises(ActionError) as excinfo:
             ami.send(Command(command="no such cli command"), check=True)
     assert excinfo.value.response.output.startswith("No such command 'no such cli command'")
@@ -149,7 +163,7 @@ def test_command_output_old_style_follows() -> None:
         {"send": "Action: Command\r\nActionID: c-1\r\n\r\n"},
         {"recv": follows},
     ]
-    with Replayer("", script=script) as peer, plain_session(peer.host, peer.port) as ami:
+    with Replayer("", script=script) as peer, replay_session(peer) as ami:
         response = ami.send(Command(command="sip show peers"))
     assert response.status == "Follows" and response.ok
     assert response.output == (

@@ -6,22 +6,22 @@ import threading
 import time
 
 import pytest
-from conftest import admin_session, run_threads
+from conftest import memory_session, run_threads
 
 from sdk import TimeoutError
 from sdk.actions import Ping
-from sdk.testing import AMIServer
+from sdk.client.memory import MemoryTransport
 
 
-def test_every_thread_waiting_on_one_answer_gets_it(server: AMIServer) -> None:
+def test_every_thread_waiting_on_one_answer_gets_it(memory: MemoryTransport) -> None:
     release = threading.Event()
 
     def slow_ping(conn, request) -> None:  # type: ignore[no-untyped-def]
         release.wait(10)
         conn.respond(request, "Success", headers=[("Ping", "Pong")])
 
-    server.handle("Ping", slow_ping)
-    with admin_session(server) as ami:
+    memory.handle("Ping", slow_ping)
+    with memory_session(memory) as ami:
         pending = ami.submit(Ping(action_id="shared"))
         assert not pending.done()
         answers: list[str | None] = []

@@ -206,7 +206,12 @@ def test_keepalive_finds_a_dead_peer_and_reconnects(
 def test_url_options(server: AMIServer) -> None:
     url = f"{server.url()}?reconnect=false&keepalive=30&timeout=3&event_queue_size=7"
     with Session.from_url(url, secret="s3cret") as ami:
-        assert (ami.reconnect, ami.keepalive, ami.timeout, ami._queue_size) == (None, 30, 3, 7)
+        assert (ami.reconnect, ami.keepalive, ami.timeout, ami.options.event_queue_size) == (
+            None,
+            30,
+            3,
+            7,
+        )
     with pytest.raises(ValueError, match="unknown AMI URL option 'colour'; known: auth,"):
         Session.from_url(f"{server.url()}?colour=red", secret="s3cret")
     with pytest.raises(ValueError, match="reconnect: expected true or false, not 'maybe'"):
@@ -217,7 +222,9 @@ def test_url_options(server: AMIServer) -> None:
 
 def test_each_connection_has_its_own_socket(server: AMIServer) -> None:
     with admin_session(server, reconnect=FAST) as ami:
-        first = ami._sock
+        first = ami._transport
+        ami.server_actions()
         server.restart()
         assert ami.send(Ping(), timeout=5).ok
-        assert ami._sock is not None and ami._sock is not first
+        assert ami._transport is not None and ami._transport is not first
+        assert "actions not asked" in repr(ami.server)  # what the old one told is forgotten

@@ -26,6 +26,7 @@ from conftest import wait_until
 
 from sdk import AMIError, Session, ValidationError
 from sdk.actions import Challenge, Generic, Login, Ping, UserEvent
+from sdk.client.memory import MemoryTransport
 from sdk.session import Reconnect
 from sdk.testing import AMIServer
 
@@ -182,6 +183,26 @@ def generic_actions_with_secret_headers(case: Case) -> None:
     for headers in bad:
         case.raises(ValidationError, lambda h=headers: Generic("Login", headers=h))
         case.raises(ValidationError, lambda h=headers: UserEvent(user_event="A", headers=h))
+
+
+@surface
+def session_in_memory(case: Case) -> None:
+    """The in-memory transport (``sdk.client.memory``): what it read and holds, and the
+    session's own parts (``vars`` of the session shows its options, strategy, router...)."""
+    memory = MemoryTransport(users={"admin": SECRET}, challenge=CHALLENGE)
+    for auth in ("md5", "plain"):
+        with Session("memory", username="admin", secret=SECRET, auth=auth, transport=memory) as ami:
+            case.show(ami, vars(ami), ami.options, ami.server, memory.connections)
+            case.show(*[vars(c) for c in memory.connections])
+        case.raises(
+            AMIError,
+            lambda a=auth: Session(
+                "memory", username="admin", secret=WRONG, auth=a, transport=memory
+            ),
+        )
+    case.show(memory, vars(memory), memory.received)
+    for request in memory.received:
+        case.texts.append(request._repr_html_())
 
 
 # --- the embedded server ----------------------------------------------------------------------

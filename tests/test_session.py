@@ -1,4 +1,6 @@
-"""The session against the embedded server: login, routing by ActionID, events, timeouts."""
+"""The session: login, routing by ActionID, events, timeouts. Against the embedded server where
+the server's side is under test too (logins, SIP NOTIFY, values on the wire) and over a socket
+where the socket matters; in memory (``sdk.client.memory``) where only the session is."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import threading
 import time
 
 import pytest
-from conftest import wait_until
+from conftest import memory_session, wait_until
 
 import sdk
 from sdk import (
@@ -24,6 +26,7 @@ from sdk import (
 )
 from sdk.action import Action
 from sdk.actions import Generic, Logoff, Ping, SIPnotify, UserEvent
+from sdk.client.memory import MemoryTransport
 from sdk.testing import AMIServer
 
 
@@ -64,8 +67,8 @@ def test_send_returns_the_response(session: Session, server: AMIServer) -> None:
     assert response.raise_for_error() is response
 
 
-def test_given_action_id_is_used_and_echoed(session: Session) -> None:
-    response = session.send(Ping(action_id="my-id"))
+def test_given_action_id_is_used_and_echoed(memory_ami: Session) -> None:
+    response = memory_ami.send(Ping(action_id="my-id"))
     assert response.action_id == "my-id" and response.get("Ping") == "Pong"
 
 
@@ -135,14 +138,14 @@ def test_hostile_values_never_reach_the_socket(
     ],
 )
 def test_answers_without_our_action_id_never_reach_a_caller(
-    session: Session, server: AMIServer, stray: bytes
+    memory_ami: Session, memory: MemoryTransport, stray: bytes
 ) -> None:
-    server.inject(stray)
-    response = session.send(Ping(action_id="after"))
+    memory.inject(stray)
+    response = memory_ami.send(Ping(action_id="after"))
     assert response.action_id == "after" and response.get("Ping") == "Pong"
     if stray.strip():
-        assert wait_until(lambda: session.unmatched, 10)
-        assert session.unmatched and session.unmatched[-1].headers[0] == (
+        assert wait_until(lambda: memory_ami.unmatched, 10)
+        assert memory_ami.unmatched and memory_ami.unmatched[-1].headers[0] == (
             "Response",
             stray.split(b"\r\n")[0][10:].decode(),
         )
@@ -177,48 +180,24 @@ def test_many_threads_get_their_own_answers(session: Session, server: AMIServer)
         assert message == ("Notify Sent" if odd else "Could not create address")
 
 
-def test_submit_pipelines_and_answers_come_back_in_order(session: Session) -> None:
-    pending = [session.submit(Ping()) for _ in range(200)]
-    responses = [session.wait(p) for p in pending]
+def test_submit_pipelines_and_answers_come_back_in_order(memory_ami: Session) -> None:
+    pending = [memory_ami.submit(Ping()) for _ in range(200)]
+    responses = [memory_ami.wait(p) for p in pending]
     assert [r.action_id for r in responses] == [p.action_id for p in pending]
 
 
-def test_duplicate_action_id_in_flight_is_refused(server: AMIServer) -> None:
-    with socket.create_server(("127.0.0.1", 0)) as silent:
-        host, port = silent.getsockname()
-
-        def serve() -> None:
-            conn, _ = silent.accept()
-            with conn:
-                conn.sendall(b"Asterisk Call Manager/9.0.0\r\n")
-                data = b""
-                while b"Action: Login" not in data or not data.endswith(b"\r\n\r\n"):
-                    data += conn.recv(4096)
-                aid = data.split(b"ActionID: ")[-1].split(b"\r\n")[0]
-                conn.sendall(
-                    b"Response: Success\r\nActionID: "
-                    + aid
-                    + b"\r\nMessage: Authentication accepted\r\n\r\n"
-                )
-                while conn.recv(4096):
-                    pass
-
-        thread = threading.Thread(target=serve)
-        thread.start()
-        ami = Session(host, port, username="u", secret="s", auth="plain", timeout=0.5)
-        try:
-            first = ami.submit(Ping(action_id="same"))
-            with pytest.raises(ValidationError, match="already used"):
-                ami.submit(Ping(action_id="same"))
-            with pytest.raises(TimeoutError, match="no complete answer within 0.2 s"):
-                ami.wait(first, timeout=0.2)
-        finally:
-            ami._shutdown()
-            thread.join(5)
+def test_duplicate_action_id_in_flight_is_refused(memory: MemoryTransport) -> None:
+    memory.handle("Ping", lambda conn, request: None)  # never answered
+    with memory_session(memory, auth="plain", timeout=0.5) as ami:
+        first = ami.submit(Ping(action_id="same"))
+        with pytest.raises(ValidationError, match="already used"):
+            ami.submit(Ping(action_id="same"))
+        with pytest.raises(TimeoutError, match="no complete answer within 0.2 s"):
+            ami.wait(first, timeout=0.2)
 
 
-def test_events_callbacks_and_waiting(server: AMIServer) -> None:
-    with Session(server.host, server.port, username="admin", secret="s3cret", events="user") as ami:
+def test_events_callbacks_and_waiting(memory: MemoryTransport) -> None:
+    with memory_session(memory, events="user") as ami:
         seen: list[str] = []
         remove = ami.on("User*", lambda event: seen.append(event.get("UserEvent") or ""))
         ami.on("UserEvent", lambda event: 1 / 0)  # a failing callback is logged, nothing more
@@ -239,16 +218,9 @@ def test_events_callbacks_and_waiting(server: AMIServer) -> None:
 
 
 def test_event_queue_is_bounded_and_drops_the_oldest(
-    server: AMIServer, caplog: pytest.LogCaptureFixture
+    memory: MemoryTransport, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with Session(
-        server.host,
-        server.port,
-        username="admin",
-        secret="s3cret",
-        events="user",
-        event_queue_size=3,
-    ) as ami:
+    with memory_session(memory, events="user", event_queue_size=3) as ami:
         for i in range(6):
             ami.send(UserEvent(user_event=f"E{i}"))
         ami.send(Ping())
@@ -258,9 +230,9 @@ def test_event_queue_is_bounded_and_drops_the_oldest(
     assert any("event queue full" in r.message for r in caplog.records)
 
 
-def test_events_off_by_default(session: Session) -> None:
-    session.send(UserEvent(user_event="Silent"))
-    assert list(session.events(timeout=0.2)) == []
+def test_events_off_by_default(memory_ami: Session) -> None:
+    memory_ami.send(UserEvent(user_event="Silent"))
+    assert list(memory_ami.events(timeout=0.2)) == []
 
 
 def test_every_wait_ends_within_its_timeout() -> None:
@@ -275,20 +247,10 @@ def test_every_wait_ends_within_its_timeout() -> None:
 
 
 def test_not_an_ami_server_is_a_protocol_error() -> None:
-    with socket.create_server(("127.0.0.1", 0)) as fake:
-        host, port = fake.getsockname()
-
-        def serve() -> None:
-            conn, _ = fake.accept()
-            with conn:
-                conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
-                conn.recv(10)
-
-        thread = threading.Thread(target=serve)
-        thread.start()
-        with pytest.raises(ProtocolError, match="not an AMI server"):
-            Session(host, port, username="u", secret="s", timeout=10)
-        thread.join(5)
+    ssh = MemoryTransport(banner="SSH-2.0-OpenSSH_9.2")
+    with pytest.raises(ProtocolError, match="not an AMI server"):
+        memory_session(ssh, timeout=10)
+    assert ssh.connected == 1 and ssh.connections == [] and ssh.received == []
 
 
 def test_connection_refused_is_a_connection_error() -> None:
@@ -305,11 +267,11 @@ def builtins_connection_error() -> type:
     return builtins.ConnectionError
 
 
-def test_lost_connection_fails_waiting_callers_and_later_sends(server: AMIServer) -> None:
-    ami = Session(
-        server.host, server.port, username="admin", secret="s3cret", timeout=5, reconnect=False
-    )
-    server.stop()
+def test_lost_connection_fails_waiting_callers_and_later_sends(memory: MemoryTransport) -> None:
+    ami = memory_session(memory, timeout=5, reconnect=False)
+    memory.refuse = "the PBX is down"
+    for connection in memory.connections:
+        connection.abort()
     with pytest.raises(ConnectionError):
         for _ in range(50):
             ami.send(Ping(), timeout=1)
@@ -319,11 +281,11 @@ def test_lost_connection_fails_waiting_callers_and_later_sends(server: AMIServer
     ami.close()  # idempotent
 
 
-def test_close_is_idempotent_and_logs_off(server: AMIServer) -> None:
-    ami = Session(server.host, server.port, username="admin", secret="s3cret")
+def test_close_is_idempotent_and_logs_off(memory: MemoryTransport) -> None:
+    ami = memory_session(memory)
     ami.close()
     ami.close()
-    assert [m.action for m in server.received][-1] == "Logoff"
+    assert [m.get("Action") for m in memory.received][-1] == "Logoff"
     assert "closed" in repr(ami) and "s3cret" not in repr(ami)
     with pytest.raises(ConnectionError, match="closed"):
         ami.send(Ping())
@@ -331,12 +293,12 @@ def test_close_is_idempotent_and_logs_off(server: AMIServer) -> None:
 
 @pytest.mark.parametrize("logoff", [Logoff(), Generic("logoff")], ids=["Logoff", "Generic"])
 def test_logoff_answered_by_goodbye_closes_the_session_without_a_reconnect(
-    server: AMIServer, caplog: pytest.LogCaptureFixture, logoff: Action
+    memory: MemoryTransport, caplog: pytest.LogCaptureFixture, logoff: Action
 ) -> None:
     """Asterisk answers Logoff with Goodbye and closes the connection: an orderly end that
     the caller asked for, not a lost connection to log, reconnect and log in again."""
     caplog.set_level(logging.DEBUG, logger="sdk")
-    ami = Session(server.host, server.port, username="admin", secret="s3cret", timeout=5)
+    ami = memory_session(memory, timeout=5)
     try:
         answer = ami.send(logoff)
         assert answer.status == "Goodbye" and answer.message == "Thanks for all the fish."
@@ -346,7 +308,7 @@ def test_logoff_answered_by_goodbye_closes_the_session_without_a_reconnect(
         assert not isinstance(exc.value, OutcomeUnknown) and "closed" in repr(ami)
     finally:
         ami.close()  # joins every thread the session started, a reconnect's too
-    assert [m.action.lower() for m in server.received] == ["challenge", "login", "logoff"]
+    assert [m["Action"].lower() for m in memory.received] == ["challenge", "login", "logoff"]
     assert ami.reconnects == 0
     said = [f"{r.levelname} {r.getMessage()}" for r in caplog.records]
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], said

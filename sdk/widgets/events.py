@@ -10,10 +10,8 @@ does not flood the browser with redraws.
 from __future__ import annotations
 
 import collections
-import fnmatch
 import html
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +20,7 @@ from typing import Any
 
 import ipywidgets as W
 
+from sdk.client.hub import any_matcher
 from sdk.display import html_table
 from sdk.message import Event, EventList
 from sdk.session import Session
@@ -36,20 +35,9 @@ _SKIP = frozenset({"event", "privilege"})
 
 def name_filter(text: str) -> Callable[[str], bool]:
     """Match event names against ``text``: names or globs separated by commas or blanks, any
-    case; a plain word matches names that contain it (``peer`` matches PeerStatus)."""
-    tests: list[Callable[[str], bool]] = []
-    for word in re.split(r"[\s,]+", text.strip()):
-        if not word:
-            continue
-        if any(c in word for c in "*?["):
-            regex = re.compile(fnmatch.translate(word), re.IGNORECASE)
-            tests.append(lambda name, r=regex: r.match(name) is not None)
-        else:
-            folded = word.lower()
-            tests.append(lambda name, f=folded: f in name.lower())
-    if not tests:
-        return lambda name: True
-    return lambda name: any(test(name) for test in tests)
+    case; a plain word matches names that contain it (``peer`` matches PeerStatus). The
+    session's own rule (``sdk.client.hub``), as a filter box reads it."""
+    return any_matcher(text, contains=True)
 
 
 class EventLog(Component):

@@ -213,12 +213,11 @@ class SdkReceiver:
         for _ in self.session.events(timeout=0):  # the last run's queue
             pass
         self.collector.reset(count)
-        parser = Parser()  # a new connection's
-        on_data = self.session._on_data
+        on_data = self.session._reader(Parser())  # what a new connection's I/O thread runs
 
         def run() -> Collector:
             for chunk in chunks:
-                on_data(parser, chunk)
+                on_data(chunk)
             return self.collector
 
         return run
