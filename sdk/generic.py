@@ -6,9 +6,10 @@ For actions of an Asterisk newer than the specs, of a third-party module, or of 
     Generic("Originate", headers=[("Channel", "PJSIP/100"), ("Exten", "200")],
             variables={"CALLERID(name)": "Ops"})
 
-The name and every header are checked like a generated action's fields: no CR, LF or NUL,
-no leading blank, header names of printable ASCII without blanks or ``:``, no line over 1024
-bytes, at most 128 lines. Variables are escaped as for ``Originate``. All problems are
+The name and every header are checked like a generated action's fields, by the same kinds
+(``sdk.model.kinds``) and wire rules (``sdk.model.checks``): no CR, LF or NUL, no leading
+blank, header names of printable ASCII without blanks or ``:``, no line over 1024 bytes, at
+most 128 lines. Variables are escaped as for ``Originate``. All problems are
 reported at once in one ``ValidationError``. The name, like every value, is made plain
 first (``sdk.values``). Headers named Secret or Key (``sdk.fields.SECRET_HEADERS``) are
 shown as ``***`` wherever the action is shown or logged, as ``Login``'s are.
@@ -23,7 +24,9 @@ import attrs
 
 from sdk.action import Action
 from sdk.errors import FieldProblem, ValidationError
-from sdk.fields import MAX_LINE_BYTES, ExtraHeaders, Variables, ami_field
+from sdk.fields import ExtraHeaders, Variables
+from sdk.model.checks import MAX_LINE_BYTES
+from sdk.model.kinds import HEADERS, VARIABLES, PairsInput, ami_field
 from sdk.values import plain
 
 __all__ = ["Generic"]
@@ -54,17 +57,16 @@ class Generic(Action):
     def __init__(
         self,
         name: str,
-        headers: Any = None,
+        headers: PairsInput = None,
         *,
-        variables: Any = None,
+        variables: PairsInput = None,
         action_id: str | None = None,
     ) -> None:
         name = plain(name)
         object.__setattr__(self, "name", name)
-        object.__setattr__(self, "headers", ExtraHeaders.of(headers))
-        object.__setattr__(self, "variables", Variables.of(variables))
+        object.__setattr__(self, "headers", HEADERS.convert(headers))
+        object.__setattr__(self, "variables", VARIABLES.convert(variables))
         object.__setattr__(self, "action_id", plain(action_id))
-        object.__setattr__(self, "_wire", None)
         problem = _name_problem(name)
         try:
             self.__attrs_post_init__()

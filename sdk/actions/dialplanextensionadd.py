@@ -8,14 +8,15 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.model.checks import too_long
+from sdk.model.kinds import BOOLEAN, STRING, BooleanInput, Found, TextInput, ami_field, slot_setters
 
 __all__ = ["DialplanExtensionAdd"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class DialplanExtensionAdd(Action):
     """Add a priority of an extension to the dialplan at run time."""
 
@@ -61,3 +62,164 @@ class DialplanExtensionAdd(Action):
         kind="boolean",
         doc="Replace a priority that already exists instead of failing.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        context: TextInput = None,
+        extension: TextInput = None,
+        priority: TextInput = None,
+        application: TextInput = None,
+        application_data: TextInput = None,
+        replace: BooleanInput = None,
+    ) -> None:
+        """Plain values are checked and written in one pass (``_plain``); anything else is
+        converted, then checked in full (``validate``) and written (``_encode``)."""
+        if _plain(
+            self,
+            action_id,
+            context,
+            extension,
+            priority,
+            application,
+            application_data,
+            replace,
+        ):
+            return
+        self._build(
+            action_id=action_id,
+            context=context,
+            extension=extension,
+            priority=priority,
+            application=application,
+            application_data=application_data,
+            replace=replace,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "context", info["context"], self.context)
+        STRING.check(found, "extension", info["extension"], self.extension)
+        STRING.check(found, "priority", info["priority"], self.priority)
+        STRING.check(found, "application", info["application"], self.application)
+        STRING.check(found, "application_data", info["application_data"], self.application_data)
+        BOOLEAN.check(found, "replace", info["replace"], self.replace)
+        return found.finish(self)
+
+    def _encode(self) -> bytes:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["context"], self.context)
+        wire += STRING.encode(info["extension"], self.extension)
+        wire += STRING.encode(info["priority"], self.priority)
+        wire += STRING.encode(info["application"], self.application)
+        wire += STRING.encode(info["application_data"], self.application_data)
+        wire += BOOLEAN.encode(info["replace"], self.replace)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        head = b"Action: DialplanExtensionAdd\r\n"
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return head + self._wire + b"\r\n"
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)
+        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+
+
+def _plain(
+    self: DialplanExtensionAdd,
+    action_id: object,
+    context: object,
+    extension: object,
+    priority: object,
+    application: object,
+    application_data: object,
+    replace: object,
+) -> bool:
+    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
+    given as a dict of text) and keeps the wire rules, check and write them in one pass and
+    set the slots; else set nothing and return False (the full path decides). An instance of
+    a subclass, which may have rules of its own, takes the full path."""
+    if type(self) is not DialplanExtensionAdd:
+        return False
+    _v = action_id
+    if _v is not None:
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+            return False
+    _wire = ""
+    # Context
+    _v = context
+    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+        return False
+    _wire += f"Context: {_v}\r\n"
+    # Extension
+    _v = extension
+    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+        return False
+    _wire += f"Extension: {_v}\r\n"
+    # Priority
+    _v = priority
+    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+        return False
+    _wire += f"Priority: {_v}\r\n"
+    # Application
+    _v = application
+    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+        return False
+    _wire += f"Application: {_v}\r\n"
+    # ApplicationData
+    _v = application_data
+    if _v is not None and (type(_v) is not str or _v):
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+            return False
+        _wire += f"ApplicationData: {_v}\r\n"
+    # Replace
+    _v = replace
+    if _v is not None and (type(_v) is not str or _v):
+        if _v is not True and _v is not False:
+            return False
+        _t = "true" if _v else "false"
+        _wire += f"Replace: {_t}\r\n"
+    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+        return False
+    _set = _SLOTS
+    _set[0](self, action_id)
+    _set[1](self, context)
+    _set[2](self, extension)
+    _set[3](self, priority)
+    _set[4](self, application)
+    _set[5](self, application_data)
+    _set[6](self, replace)
+    _set[7](self, _wire.encode())
+    return True
+
+
+_SLOTS = slot_setters(
+    DialplanExtensionAdd,
+    (
+        "action_id",
+        "context",
+        "extension",
+        "priority",
+        "application",
+        "application_data",
+        "replace",
+        "_wire",
+    ),
+)

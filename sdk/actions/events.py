@@ -8,14 +8,15 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.model.checks import too_long
+from sdk.model.kinds import STRING, Found, TextInput, ami_field, slot_setters
 
 __all__ = ["Events"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class Events(Action):
     """Choose which events this manager connection receives.
 
@@ -38,3 +39,96 @@ class Events(Action):
             "as system,call."
         ),
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        event_mask: TextInput = None,
+    ) -> None:
+        """Plain values are checked and written in one pass (``_plain``); anything else is
+        converted, then checked in full (``validate``) and written (``_encode``)."""
+        if _plain(
+            self,
+            action_id,
+            event_mask,
+        ):
+            return
+        self._build(
+            action_id=action_id,
+            event_mask=event_mask,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "event_mask", info["event_mask"], self.event_mask)
+        return found.finish(self)
+
+    def _encode(self) -> bytes:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["event_mask"], self.event_mask)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        head = b"Action: Events\r\n"
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return head + self._wire + b"\r\n"
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)
+        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+
+
+def _plain(
+    self: Events,
+    action_id: object,
+    event_mask: object,
+) -> bool:
+    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
+    given as a dict of text) and keeps the wire rules, check and write them in one pass and
+    set the slots; else set nothing and return False (the full path decides). An instance of
+    a subclass, which may have rules of its own, takes the full path."""
+    if type(self) is not Events:
+        return False
+    _v = action_id
+    if _v is not None:
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+            return False
+    _wire = ""
+    # EventMask
+    _v = event_mask
+    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+        return False
+    _wire += f"EventMask: {_v}\r\n"
+    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+        return False
+    _set = _SLOTS
+    _set[0](self, action_id)
+    _set[1](self, event_mask)
+    _set[2](self, _wire.encode())
+    return True
+
+
+_SLOTS = slot_setters(
+    Events,
+    (
+        "action_id",
+        "event_mask",
+        "_wire",
+    ),
+)

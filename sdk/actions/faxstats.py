@@ -8,13 +8,15 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.model.checks import too_long
+from sdk.model.kinds import Found, slot_setters
 
 __all__ = ["FAXStats"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class FAXStats(Action):
     """Show fax counters: sessions started, completed and failed."""
 
@@ -25,3 +27,81 @@ class FAXStats(Action):
     PRIVILEGE: ClassVar[str] = "reporting"
     SINCE: ClassVar[str] = "13.0.0"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+    ) -> None:
+        """Plain values are checked and written in one pass (``_plain``); anything else is
+        converted, then checked in full (``validate``) and written (``_encode``)."""
+        if _plain(
+            self,
+            action_id,
+        ):
+            return
+        self._build(
+            action_id=action_id,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        return found.finish(self)
+
+    def _encode(self) -> bytes:
+        """The header lines after ActionID of the valid action, in wire order."""
+        return b""
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        head = b"Action: FAXStats\r\n"
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return head + self._wire + b"\r\n"
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)
+        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+
+
+def _plain(
+    self: FAXStats,
+    action_id: object,
+) -> bool:
+    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
+    given as a dict of text) and keeps the wire rules, check and write them in one pass and
+    set the slots; else set nothing and return False (the full path decides). An instance of
+    a subclass, which may have rules of its own, takes the full path."""
+    if type(self) is not FAXStats:
+        return False
+    _v = action_id
+    if _v is not None:
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+            return False
+    _wire = ""
+    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+        return False
+    _set = _SLOTS
+    _set[0](self, action_id)
+    _set[1](self, _wire.encode())
+    return True
+
+
+_SLOTS = slot_setters(
+    FAXStats,
+    (
+        "action_id",
+        "_wire",
+    ),
+)

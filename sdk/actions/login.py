@@ -8,14 +8,24 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.model.checks import too_long
+from sdk.model.kinds import (
+    ENUM,
+    STRING,
+    ChoiceInput,
+    Found,
+    TextInput,
+    ami_field,
+    fast_choices,
+    slot_setters,
+)
 
 __all__ = ["Login"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class Login(Action):
     """Authenticate this manager connection.
 
@@ -67,3 +77,153 @@ class Login(Action):
             "system,call."
         ),
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        username: TextInput = None,
+        auth_type: ChoiceInput = None,
+        secret: TextInput = None,
+        key: TextInput = None,
+        events: TextInput = None,
+    ) -> None:
+        """Plain values are checked and written in one pass (``_plain``); anything else is
+        converted, then checked in full (``validate``) and written (``_encode``)."""
+        if _plain(
+            self,
+            action_id,
+            username,
+            auth_type,
+            secret,
+            key,
+            events,
+        ):
+            return
+        self._build(
+            action_id=action_id,
+            username=username,
+            auth_type=auth_type,
+            secret=secret,
+            key=key,
+            events=events,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "username", info["username"], self.username)
+        ENUM.check(found, "auth_type", info["auth_type"], self.auth_type)
+        STRING.check(found, "secret", info["secret"], self.secret)
+        STRING.check(found, "key", info["key"], self.key)
+        STRING.check(found, "events", info["events"], self.events)
+        return found.finish(self)
+
+    def _encode(self) -> bytes:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["username"], self.username)
+        wire += ENUM.encode(info["auth_type"], self.auth_type)
+        wire += STRING.encode(info["secret"], self.secret)
+        wire += STRING.encode(info["key"], self.key)
+        wire += STRING.encode(info["events"], self.events)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        head = b"Action: Login\r\n"
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return head + self._wire + b"\r\n"
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)
+        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+
+
+def _plain(
+    self: Login,
+    action_id: object,
+    username: object,
+    auth_type: object,
+    secret: object,
+    key: object,
+    events: object,
+) -> bool:
+    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
+    given as a dict of text) and keeps the wire rules, check and write them in one pass and
+    set the slots; else set nothing and return False (the full path decides). An instance of
+    a subclass, which may have rules of its own, takes the full path."""
+    if type(self) is not Login:
+        return False
+    _v = action_id
+    if _v is not None:
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+            return False
+    _wire = ""
+    # Username
+    _v = username
+    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+        return False
+    _wire += f"Username: {_v}\r\n"
+    # AuthType
+    _v = auth_type
+    if _v is not None and (type(_v) is not str or _v):
+        if type(_v) is not str or _v not in _CHOICES["auth_type"]:
+            return False
+        _wire += f"AuthType: {_v}\r\n"
+    # Secret
+    _v = secret
+    if _v is not None and (type(_v) is not str or _v):
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+            return False
+        _wire += f"Secret: {_v}\r\n"
+    # Key
+    _v = key
+    if _v is not None and (type(_v) is not str or _v):
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+            return False
+        _wire += f"Key: {_v}\r\n"
+    # Events
+    _v = events
+    if _v is not None and (type(_v) is not str or _v):
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+            return False
+        _wire += f"Events: {_v}\r\n"
+    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+        return False
+    _set = _SLOTS
+    _set[0](self, action_id)
+    _set[1](self, username)
+    _set[2](self, auth_type)
+    _set[3](self, secret)
+    _set[4](self, key)
+    _set[5](self, events)
+    _set[6](self, _wire.encode())
+    return True
+
+
+_SLOTS = slot_setters(
+    Login,
+    (
+        "action_id",
+        "username",
+        "auth_type",
+        "secret",
+        "key",
+        "events",
+        "_wire",
+    ),
+)
+_CHOICES = fast_choices(Login)

@@ -8,14 +8,26 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.model.checks import too_long
+from sdk.model.kinds import (
+    BOOLEAN,
+    ENUM,
+    STRING,
+    BooleanInput,
+    ChoiceInput,
+    Found,
+    TextInput,
+    ami_field,
+    fast_choices,
+    slot_setters,
+)
 
 __all__ = ["ModuleLoad"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class ModuleLoad(Action):
     """Load, unload or reload an Asterisk module or core subsystem.
 
@@ -58,3 +70,126 @@ class ModuleLoad(Action):
         kind="boolean",
         doc="With refresh, also unload and reload the modules that depend on this one.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        module: TextInput = None,
+        load_type: ChoiceInput = None,
+        recursive: BooleanInput = None,
+    ) -> None:
+        """Plain values are checked and written in one pass (``_plain``); anything else is
+        converted, then checked in full (``validate``) and written (``_encode``)."""
+        if _plain(
+            self,
+            action_id,
+            module,
+            load_type,
+            recursive,
+        ):
+            return
+        self._build(
+            action_id=action_id,
+            module=module,
+            load_type=load_type,
+            recursive=recursive,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "module", info["module"], self.module)
+        ENUM.check(found, "load_type", info["load_type"], self.load_type)
+        BOOLEAN.check(found, "recursive", info["recursive"], self.recursive)
+        return found.finish(self)
+
+    def _encode(self) -> bytes:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["module"], self.module)
+        wire += ENUM.encode(info["load_type"], self.load_type)
+        wire += BOOLEAN.encode(info["recursive"], self.recursive)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        head = b"Action: ModuleLoad\r\n"
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return head + self._wire + b"\r\n"
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)
+        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+
+
+def _plain(
+    self: ModuleLoad,
+    action_id: object,
+    module: object,
+    load_type: object,
+    recursive: object,
+) -> bool:
+    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
+    given as a dict of text) and keeps the wire rules, check and write them in one pass and
+    set the slots; else set nothing and return False (the full path decides). An instance of
+    a subclass, which may have rules of its own, takes the full path."""
+    if type(self) is not ModuleLoad:
+        return False
+    _v = action_id
+    if _v is not None:
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+            return False
+    _wire = ""
+    # Module
+    _v = module
+    if _v is not None and (type(_v) is not str or _v):
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+            return False
+        _wire += f"Module: {_v}\r\n"
+    # LoadType
+    _v = load_type
+    if type(_v) is not str or _v not in _CHOICES["load_type"]:
+        return False
+    _wire += f"LoadType: {_v}\r\n"
+    # Recursive
+    _v = recursive
+    if _v is not None and (type(_v) is not str or _v):
+        if _v is not True and _v is not False:
+            return False
+        _t = "true" if _v else "false"
+        _wire += f"Recursive: {_t}\r\n"
+    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+        return False
+    _set = _SLOTS
+    _set[0](self, action_id)
+    _set[1](self, module)
+    _set[2](self, load_type)
+    _set[3](self, recursive)
+    _set[4](self, _wire.encode())
+    return True
+
+
+_SLOTS = slot_setters(
+    ModuleLoad,
+    (
+        "action_id",
+        "module",
+        "load_type",
+        "recursive",
+        "_wire",
+    ),
+)
+_CHOICES = fast_choices(ModuleLoad)

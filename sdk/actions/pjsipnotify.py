@@ -8,15 +8,17 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import Variables, ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.fields import Variables
+from sdk.model.checks import SIP_TOKENS, is_sip_token, too_long
+from sdk.model.kinds import STRING, VARIABLES, Found, PairsInput, TextInput, ami_field, slot_setters
 from sdk.rules import ExactlyOneOf, ForbiddenNames, NameRequires, Rule, UniqueNames
 
 __all__ = ["PJSIPNotify"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class PJSIPNotify(Action):
     """Ask res_pjsip to send a SIP NOTIFY to an endpoint, a URI or a channel's dialog.
 
@@ -113,3 +115,183 @@ class PJSIPNotify(Action):
             "joined with CRLF, and are sent only with a Content-Type."
         ),
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        endpoint: TextInput = None,
+        uri: TextInput = None,
+        channel: TextInput = None,
+        option: TextInput = None,
+        variables: PairsInput = None,
+    ) -> None:
+        """Plain values are checked and written in one pass (``_plain``); anything else is
+        converted, then checked in full (``validate``) and written (``_encode``)."""
+        if _plain(
+            self,
+            action_id,
+            endpoint,
+            uri,
+            channel,
+            option,
+            variables,
+        ):
+            return
+        self._build(
+            action_id=action_id,
+            endpoint=endpoint,
+            uri=uri,
+            channel=channel,
+            option=option,
+            variables=variables,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "endpoint", info["endpoint"], self.endpoint)
+        STRING.check(found, "uri", info["uri"], self.uri)
+        STRING.check(found, "channel", info["channel"], self.channel)
+        STRING.check(found, "option", info["option"], self.option)
+        VARIABLES.check(found, "variables", info["variables"], self.variables)
+        return found.finish(self)
+
+    def _encode(self) -> bytes:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["endpoint"], self.endpoint)
+        wire += STRING.encode(info["uri"], self.uri)
+        wire += STRING.encode(info["channel"], self.channel)
+        wire += STRING.encode(info["option"], self.option)
+        wire += VARIABLES.encode(info["variables"], self.variables)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        head = b"Action: PJSIPNotify\r\n"
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return head + self._wire + b"\r\n"
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)
+        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+
+
+def _plain(
+    self: PJSIPNotify,
+    action_id: object,
+    endpoint: object,
+    uri: object,
+    channel: object,
+    option: object,
+    variables: object,
+) -> bool:
+    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
+    given as a dict of text) and keeps the wire rules, check and write them in one pass and
+    set the slots; else set nothing and return False (the full path decides). An instance of
+    a subclass, which may have rules of its own, takes the full path."""
+    if type(self) is not PJSIPNotify:
+        return False
+    _v = action_id
+    if _v is not None:
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+            return False
+    _wire = ""
+    # Endpoint
+    _v = endpoint
+    if _v is not None and (type(_v) is not str or _v):
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+            return False
+        _wire += f"Endpoint: {_v}\r\n"
+    # URI
+    _v = uri
+    if _v is not None and (type(_v) is not str or _v):
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+            return False
+        _wire += f"URI: {_v}\r\n"
+    # Channel
+    _v = channel
+    if _v is not None and (type(_v) is not str or _v):
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+            return False
+        _wire += f"Channel: {_v}\r\n"
+    # Option
+    _v = option
+    if _v is not None and (type(_v) is not str or _v):
+        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+            return False
+        _wire += f"Option: {_v}\r\n"
+    # Variable
+    _v = variables
+    if type(_v) is not dict:
+        return False
+    _p5 = tuple(_v.items())
+    _w = ""
+    for _name, _text in _p5:
+        if type(_name) is not str or type(_text) is not str or not _text.isprintable():
+            return False
+        if _name not in SIP_TOKENS and not is_sip_token(_name):
+            return False
+        _w += f"Variable: {_name}={_text}\r\n"
+    if "\\" in _w:
+        _w = _w.replace("\\", "\\\\")
+    if '"' in _w:
+        _w = _w.replace('"', '\\"')
+    if "," in _w:
+        _w = _w.replace(",", "\\,")
+    if "(" in _w:
+        _w = _w.replace("(", "\\(")
+    if ")" in _w:
+        _w = _w.replace(")", "\\)")
+    if "[" in _w:
+        _w = _w.replace("[", "\\[")
+    if "]" in _w:
+        _w = _w.replace("]", "\\]")
+    _wire += _w
+    _q5 = object.__new__(Variables)
+    _q5._pairs = _p5
+    _q5.problems = ()
+    _q5.origins = None
+    if len(_p5) > 122:
+        return False
+    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+        return False
+    _set = _SLOTS
+    _set[0](self, action_id)
+    _set[1](self, endpoint)
+    _set[2](self, uri)
+    _set[3](self, channel)
+    _set[4](self, option)
+    _set[5](self, _q5)
+    for _rule in PJSIPNotify.RULES:
+        if _rule.check(self):
+            return False
+    _set[6](self, _wire.encode())
+    return True
+
+
+_SLOTS = slot_setters(
+    PJSIPNotify,
+    (
+        "action_id",
+        "endpoint",
+        "uri",
+        "channel",
+        "option",
+        "variables",
+        "_wire",
+    ),
+)
