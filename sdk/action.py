@@ -22,7 +22,6 @@ an action's fields without validating it.
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -54,9 +53,7 @@ def secret_headers(cls: type[Action]) -> frozenset[str]:
     return secret_headers_of(cls)
 
 
-@functools.cache
-def _field_info(cls: type[Action]) -> dict[str, FieldInfo]:
-    return dict(fields_of(cls))
+_INFO: dict[type, dict[str, FieldInfo]] = {}
 
 
 @attrs.frozen(kw_only=True, init=False)
@@ -118,7 +115,10 @@ class Action:
     @classmethod
     def field_info(cls) -> dict[str, FieldInfo]:
         """``{attribute: FieldInfo}`` of each header field."""
-        return _field_info(cls)
+        info = _INFO.get(cls)
+        if info is None:
+            info = _INFO[cls] = dict(fields_of(cls))
+        return info
 
     def to_bytes(self, action_id: str | None = None) -> bytes:
         """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.

@@ -67,6 +67,10 @@ FALSE_WORDS = frozenset({"false", "no", "n", "f", "0", "off"})
 SECRET_HEADERS = frozenset({"secret", "key"})
 
 
+def _texts(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 def _members(value: Any) -> tuple[tuple[str, FieldInfo], ...]:
     """Members as given (a mapping, or pairs), as ``(attribute, FieldInfo)`` pairs."""
     return tuple(dict(value).items())
@@ -82,7 +86,7 @@ class FieldInfo:
     header: str
     kind: str = attrs.field(default="string", kw_only=True)
     required: bool = attrs.field(default=False, kw_only=True)
-    choices: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=tuple)
+    choices: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_texts)
     min_items: int = attrs.field(default=0, kw_only=True)
     name_rule: str = attrs.field(default="variable", kw_only=True)  # "sip-token" or "variable"
     secret: bool = attrs.field(default=False, kw_only=True)

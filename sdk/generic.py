@@ -79,8 +79,8 @@ class Generic(Action):
         if problem is not None:  # named "Generic": a bad name must not reach a log line as is
             raise ValidationError("Generic", [FieldProblem("name", "Action", problem)])
 
-    @property  # type: ignore[override]
-    def ACTION(self) -> str:  # noqa: N802 - the name every action has
+    @property
+    def ACTION(self) -> str:  # type: ignore[override]  # noqa: N802 - every action's name
         """The action's name, as given."""
         return self.name if type(self.name) is str else ""
 

@@ -27,7 +27,6 @@ option taking text, and the problem "has an unknown kind".
 from __future__ import annotations
 
 import enum
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -108,16 +107,20 @@ class CliOption:
     help: str = ""
 
 
-@functools.cache
+_FIELDS: dict[type, tuple[tuple[str, FieldInfo], ...]] = {}
+
+
 def fields_of(cls: type) -> tuple[tuple[str, FieldInfo], ...]:
     """``(attribute, FieldInfo)`` of every header field of the attrs class ``cls``, in wire
-    order, ActionID excluded."""
-    out = []
-    for field in attrs.fields(cls):
-        info = field.metadata.get(METADATA_KEY)
-        if info is not None and field.name != "action_id":
-            out.append((field.name, info))
-    return tuple(out)
+    order, ActionID excluded (read once a class)."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = tuple(
+            (field.name, field.metadata[METADATA_KEY])
+            for field in attrs.fields(cls)
+            if METADATA_KEY in field.metadata and field.name != "action_id"
+        )
+    return found
 
 
 class Found:
@@ -235,7 +238,7 @@ class Scalar(Kind):
     """A kind whose value is one header's text."""
 
     scalar = True
-    fast = SCALAR_FAST
+    fast: ClassVar[str | None] = SCALAR_FAST
     # the fast path's conditions that leave a given value to the full path ({v}: the value)
     fast_refuse: ClassVar[tuple[str, ...]] = ()
     fast_wire: ClassVar[str | None] = None  # the value's text, when it is not the value
@@ -262,11 +265,9 @@ class Scalar(Kind):
         if not _given(value):
             return (required or "is required") if info.required else None
         text, problem = self.text(plain(value), info)
-        if problem is None:
-            problem = HEADER_VALUE.problem(text)  # type: ignore[arg-type]
-        if problem is None:
-            problem = encode_line(header, text)[1]  # type: ignore[arg-type]
-        return problem
+        if text is None:
+            return problem
+        return HEADER_VALUE.problem(text) or encode_line(header, text)[1]
 
     def line(self, header: str, value: Any, info: FieldInfo) -> bytes:
         if not _given(value):
@@ -426,7 +427,7 @@ class PairsKind(Kind):
 
     annotation = "Pairs"
     accepts = "PairsInput"
-    facts = ("min_items",)
+    facts: ClassVar[tuple[str, ...]] = ("min_items",)
     pairs = True
     editor = "pairs"
     pairs_class: ClassVar[type[Pairs]] = Pairs
@@ -526,6 +527,7 @@ class HeadersKind(PairsKind):
         self.check_count(found, name, info, value)
         own = _own_headers(found.cls)
         for index, (header, text) in enumerate(value):
+            problem: str | None
             if not HEADER_NAME.fullmatch(header):
                 problem = f"header name {header!r} must be printable ASCII without blanks or ':'"
             elif header.lower() in own:
@@ -553,7 +555,6 @@ class HeadersKind(PairsKind):
         return [(f"{info.header}1", needed), (f"{info.header}N", needed)]
 
 
-@functools.cache
 def _own_headers(cls: type) -> frozenset[str]:
     """The headers (lower-cased) an action of ``cls`` writes itself: no header given by name
     may take one of them."""
@@ -637,7 +638,7 @@ class Indexed(Kind):
 
     def decode(self, info: FieldInfo, message: Message, taken: frozenset[str]) -> Any:
         """The groups of ``message``, up to the first gap (Asterisk stops reading there)."""
-        records = []
+        records: list[dict[str, Any]] = []
         number = info.start
         while True:
             record: dict[str, Any] = {}
