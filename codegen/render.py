@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from codegen.spec import ActionSpec, SpecField, kind_constant, package_problem
 from sdk.fields import FieldInfo
-from sdk.model import checks, kinds
+from sdk.model import checks
 
 __all__ = ["GENERATED_MARK", "Outcome", "UnsafeText", "check", "render_all", "write"]
 
@@ -279,13 +279,14 @@ def info_args(info: FieldInfo, indent: int) -> str:
     return "\n".join(out)
 
 
-def render_fast(env: jinja2.Environment, field: SpecField, number: int) -> Markup:
-    """The fast path's part for ``field`` (the ``number``th), from its kind's fragment."""
+def render_fast(env: jinja2.Environment, field: SpecField, number: int, room: int | None) -> Markup:
+    """The fast path's part for ``field`` (the ``number``th), from its kind's fragment;
+    ``room``: the lines left for its pairs when it is the action's only field of pairs."""
     source = field.kind.fast
     if source is None:
         raise ValueError(f"kind {field.kind.name} has no fast path")
     template = _fragments(env, source)
-    return Markup(template.render(f=field, n=number, kind=field.kind, rules=checks))
+    return Markup(template.render(f=field, n=number, kind=field.kind, rules=checks, room=room))
 
 
 _FRAGMENTS: dict[tuple[int, str], jinja2.Template] = {}
@@ -307,8 +308,8 @@ def fast_imports(spec: ActionSpec) -> dict[str, set[str]]:
     for field in spec.fields:
         if field.kind.pairs:
             out["sdk.model.checks"].update(checks.PAIR_NAMES[field.info.name_rule].uses)
-        if field.kind is kinds.ENUM:
-            out["sdk.model.kinds"].add("fast_choices")
+        for module, name in field.kind.fast_imports:
+            out.setdefault(module, set()).add(name)
     return out
 
 
@@ -352,7 +353,9 @@ def environment() -> jinja2.Environment:
     env.globals["code"] = Markup  # trusted code: the kinds' and rules' own text, not a spec's
     env.globals["kind_constant"] = kind_constant
     env.globals["fast_imports"] = fast_imports
-    env.globals["render_fast"] = lambda field, number: render_fast(env, field, number)
+    env.globals["render_fast"] = lambda field, number, room=None: render_fast(
+        env, field, number, room
+    )
     env.globals["rules"] = checks
     return env
 

@@ -62,7 +62,7 @@ ACTION_MODULE_NAMES = frozenset(
     | {"Rule", "__all__", "_plain", "_SLOTS", "_CHOICES", "slot_setters", "fast_choices"}
     | {"SIP_TOKENS", "is_sip_token", "too_long", *RULE_CLASSES.values()}
     | {kind_constant(kind) for kind in KINDS.values()}  # the kind objects, by their names
-    | {name for kind in KINDS.values() for _module, name in kind.imports}
+    | {name for kind in KINDS.values() for _module, name in kind.imports + kind.fast_imports}
 )
 PACKAGE_NAMES = frozenset(
     {"annotations", "TYPE_CHECKING", "Generic", "ActionRegistry", "ACTIONS", "__all__"}

@@ -75,8 +75,9 @@ class Action:
     RULES: ClassVar[tuple[Rule, ...]] = ()  # rules across fields (sdk.rules), from the spec
 
     action_id: str | None = ami_field("ActionID", doc=_ACTION_ID_DOC)
-    # The encoded header lines after ActionID, set once the action is valid.
-    _wire: bytes = attrs.field(init=False, repr=False, eq=False)
+    # The header lines after ActionID, set once the action is valid: the text checked, which
+    # to_bytes encodes as it writes.
+    _wire: str = attrs.field(init=False, repr=False, eq=False)
 
     def __init__(self, *, action_id: str | None = None) -> None:
         self._build(action_id=action_id)
@@ -100,9 +101,9 @@ class Action:
             kind_of(info.kind).check(found, name, info, getattr(self, name))
         return found.finish(self)
 
-    def _encode(self) -> bytes:
+    def _encode(self) -> str:
         """The header lines after ActionID of the valid action, in wire order."""
-        return b"".join(
+        return "".join(
             kind_of(info.kind).encode(info, getattr(self, name))
             for name, info in fields_of(type(self))
         )
@@ -126,17 +127,16 @@ class Action:
         ``action_id`` overrides the action's own for this write (checked as the action's own
         was); with neither, no ActionID line is written.
         """
-        head = f"Action: {self.ACTION}\r\n".encode()
         if action_id is None:
             action_id = self.action_id
             if action_id is None:
-                return head + self._wire + b"\r\n"
+                return f"Action: {self.ACTION}\r\n{self._wire}\r\n".encode()
         elif action_id is not self.action_id:
             action_id = plain(action_id)  # checked and written as its plain text
             problems = action_id_problems(action_id)
             if problems:
                 raise ValidationError(self.ACTION, problems)
-        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+        return f"Action: {self.ACTION}\r\nActionID: {action_id}\r\n{self._wire}\r\n".encode()
 
     def describe(self, action_id: str | None = None) -> str:
         """The message as it goes on the wire, for people and logs: secrets show as ``***``
@@ -146,7 +146,7 @@ class Action:
         if action_id is not None:
             lines.append(f"ActionID: {action_id}")
         secrets = secret_headers(type(self))
-        for line in self._wire.decode("utf-8", "replace").split("\r\n")[:-1]:
+        for line in self._wire.split("\r\n")[:-1]:
             name, _, _value = line.partition(": ")
             lines.append(f"{name}: ***" if name.lower() in secrets else line)
         return "\n".join(lines)

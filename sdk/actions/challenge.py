@@ -66,7 +66,7 @@ class Challenge(Action):
         ENUM.check(found, "auth_type", info["auth_type"], self.auth_type)
         return found.finish(self)
 
-    def _encode(self) -> bytes:
+    def _encode(self) -> str:
         """The header lines after ActionID of the valid action, in wire order."""
         info = self.field_info()
         wire = ENUM.encode(info["auth_type"], self.auth_type)
@@ -78,19 +78,19 @@ class Challenge(Action):
         ``action_id`` overrides the action's own for this write (one that is not plainly
         valid is checked in full); with neither, no ActionID line is written.
         """
-        head = b"Action: Challenge\r\n"
         if action_id is None:
             action_id = self.action_id
             if action_id is None:
-                return head + self._wire + b"\r\n"
+                return Action.to_bytes(self)  # no ActionID line
         elif (
             type(action_id) is not str
             or not action_id.isprintable()
             or action_id[:1] <= " "
             or len(action_id) > 253
         ):
-            return Action.to_bytes(self, action_id)
-        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: Challenge\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
 
 
 def _plain(
@@ -119,7 +119,7 @@ def _plain(
     _set = _SLOTS
     _set[0](self, action_id)
     _set[1](self, auth_type)
-    _set[2](self, _wire.encode())
+    _set[2](self, _wire)
     return True
 
 

@@ -80,7 +80,7 @@ class JabberSend(Action):
         STRING.check(found, "message", info["message"], self.message)
         return found.finish(self)
 
-    def _encode(self) -> bytes:
+    def _encode(self) -> str:
         """The header lines after ActionID of the valid action, in wire order."""
         info = self.field_info()
         wire = STRING.encode(info["jabber"], self.jabber)
@@ -94,19 +94,19 @@ class JabberSend(Action):
         ``action_id`` overrides the action's own for this write (one that is not plainly
         valid is checked in full); with neither, no ActionID line is written.
         """
-        head = b"Action: JabberSend\r\n"
         if action_id is None:
             action_id = self.action_id
             if action_id is None:
-                return head + self._wire + b"\r\n"
+                return Action.to_bytes(self)  # no ActionID line
         elif (
             type(action_id) is not str
             or not action_id.isprintable()
             or action_id[:1] <= " "
             or len(action_id) > 253
         ):
-            return Action.to_bytes(self, action_id)
-        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: JabberSend\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
 
 
 def _plain(
@@ -149,7 +149,7 @@ def _plain(
     _set[1](self, jabber)
     _set[2](self, jid)
     _set[3](self, message)
-    _set[4](self, _wire.encode())
+    _set[4](self, _wire)
     return True
 
 

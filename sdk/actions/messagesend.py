@@ -12,7 +12,16 @@ from sdk.action import Action
 from sdk.errors import FieldProblem
 from sdk.fields import Variables
 from sdk.model.checks import too_long
-from sdk.model.kinds import STRING, VARIABLES, Found, PairsInput, TextInput, ami_field, slot_setters
+from sdk.model.kinds import (
+    STRING,
+    VARIABLES,
+    Found,
+    PairsInput,
+    TextInput,
+    ami_field,
+    new_pairs,
+    slot_setters,
+)
 
 __all__ = ["MessageSend"]
 
@@ -107,7 +116,7 @@ class MessageSend(Action):
         VARIABLES.check(found, "variables", info["variables"], self.variables)
         return found.finish(self)
 
-    def _encode(self) -> bytes:
+    def _encode(self) -> str:
         """The header lines after ActionID of the valid action, in wire order."""
         info = self.field_info()
         wire = STRING.encode(info["destination"], self.destination)
@@ -124,19 +133,19 @@ class MessageSend(Action):
         ``action_id`` overrides the action's own for this write (one that is not plainly
         valid is checked in full); with neither, no ActionID line is written.
         """
-        head = b"Action: MessageSend\r\n"
         if action_id is None:
             action_id = self.action_id
             if action_id is None:
-                return head + self._wire + b"\r\n"
+                return Action.to_bytes(self)  # no ActionID line
         elif (
             type(action_id) is not str
             or not action_id.isprintable()
             or action_id[:1] <= " "
             or len(action_id) > 253
         ):
-            return Action.to_bytes(self, action_id)
-        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: MessageSend\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
 
 
 def _plain(
@@ -195,6 +204,8 @@ def _plain(
     if type(_v) is not dict:
         return False
     _p6 = tuple(_v.items())
+    if not 0 <= len(_p6) <= 121:
+        return False
     _w = ""
     for _name, _text in _p6:
         if type(_name) is not str or type(_text) is not str or not _text.isprintable():
@@ -217,12 +228,10 @@ def _plain(
     if "]" in _w:
         _w = _w.replace("]", "\\]")
     _wire += _w
-    _q6 = object.__new__(Variables)
+    _q6 = new_pairs(Variables)
     _q6._pairs = _p6
     _q6.problems = ()
     _q6.origins = None
-    if len(_p6) > 121:
-        return False
     if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
         return False
     _set = _SLOTS
@@ -233,7 +242,7 @@ def _plain(
     _set[4](self, body)
     _set[5](self, base64_body)
     _set[6](self, _q6)
-    _set[7](self, _wire.encode())
+    _set[7](self, _wire)
     return True
 
 

@@ -23,6 +23,7 @@ from sdk.model.kinds import (
     PairsInput,
     TextInput,
     ami_field,
+    new_pairs,
     slot_setters,
 )
 
@@ -221,7 +222,7 @@ class Originate(Action):
         STRING.check(found, "pre_dial_go_sub", info["pre_dial_go_sub"], self.pre_dial_go_sub)
         return found.finish(self)
 
-    def _encode(self) -> bytes:
+    def _encode(self) -> str:
         """The header lines after ActionID of the valid action, in wire order."""
         info = self.field_info()
         wire = STRING.encode(info["channel"], self.channel)
@@ -248,19 +249,19 @@ class Originate(Action):
         ``action_id`` overrides the action's own for this write (one that is not plainly
         valid is checked in full); with neither, no ActionID line is written.
         """
-        head = b"Action: Originate\r\n"
         if action_id is None:
             action_id = self.action_id
             if action_id is None:
-                return head + self._wire + b"\r\n"
+                return Action.to_bytes(self)  # no ActionID line
         elif (
             type(action_id) is not str
             or not action_id.isprintable()
             or action_id[:1] <= " "
             or len(action_id) > 253
         ):
-            return Action.to_bytes(self, action_id)
-        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: Originate\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
 
 
 def _plain(
@@ -346,6 +347,8 @@ def _plain(
     if type(_v) is not dict:
         return False
     _p9 = tuple(_v.items())
+    if not 0 <= len(_p9) <= 111:
+        return False
     _w = ""
     for _name, _text in _p9:
         if type(_name) is not str or type(_text) is not str or not _text.isprintable():
@@ -368,7 +371,7 @@ def _plain(
     if "]" in _w:
         _w = _w.replace("]", "\\]")
     _wire += _w
-    _q9 = object.__new__(Variables)
+    _q9 = new_pairs(Variables)
     _q9._pairs = _p9
     _q9.problems = ()
     _q9.origins = None
@@ -416,8 +419,6 @@ def _plain(
         if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
             return False
         _wire += f"PreDialGoSub: {_v}\r\n"
-    if len(_p9) > 111:
-        return False
     if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
         return False
     _set = _SLOTS
@@ -438,7 +439,7 @@ def _plain(
     _set[14](self, channel_id)
     _set[15](self, other_channel_id)
     _set[16](self, pre_dial_go_sub)
-    _set[17](self, _wire.encode())
+    _set[17](self, _wire)
     return True
 
 

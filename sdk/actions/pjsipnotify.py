@@ -12,7 +12,16 @@ from sdk.action import Action
 from sdk.errors import FieldProblem
 from sdk.fields import Variables
 from sdk.model.checks import SIP_TOKENS, is_sip_token, too_long
-from sdk.model.kinds import STRING, VARIABLES, Found, PairsInput, TextInput, ami_field, slot_setters
+from sdk.model.kinds import (
+    STRING,
+    VARIABLES,
+    Found,
+    PairsInput,
+    TextInput,
+    ami_field,
+    new_pairs,
+    slot_setters,
+)
 from sdk.rules import ExactlyOneOf, ForbiddenNames, NameRequires, Rule, UniqueNames
 
 __all__ = ["PJSIPNotify"]
@@ -159,7 +168,7 @@ class PJSIPNotify(Action):
         VARIABLES.check(found, "variables", info["variables"], self.variables)
         return found.finish(self)
 
-    def _encode(self) -> bytes:
+    def _encode(self) -> str:
         """The header lines after ActionID of the valid action, in wire order."""
         info = self.field_info()
         wire = STRING.encode(info["endpoint"], self.endpoint)
@@ -175,19 +184,19 @@ class PJSIPNotify(Action):
         ``action_id`` overrides the action's own for this write (one that is not plainly
         valid is checked in full); with neither, no ActionID line is written.
         """
-        head = b"Action: PJSIPNotify\r\n"
         if action_id is None:
             action_id = self.action_id
             if action_id is None:
-                return head + self._wire + b"\r\n"
+                return Action.to_bytes(self)  # no ActionID line
         elif (
             type(action_id) is not str
             or not action_id.isprintable()
             or action_id[:1] <= " "
             or len(action_id) > 253
         ):
-            return Action.to_bytes(self, action_id)
-        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: PJSIPNotify\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
 
 
 def _plain(
@@ -239,6 +248,8 @@ def _plain(
     if type(_v) is not dict:
         return False
     _p5 = tuple(_v.items())
+    if not 0 <= len(_p5) <= 122:
+        return False
     _w = ""
     for _name, _text in _p5:
         if type(_name) is not str or type(_text) is not str or not _text.isprintable():
@@ -261,12 +272,10 @@ def _plain(
     if "]" in _w:
         _w = _w.replace("]", "\\]")
     _wire += _w
-    _q5 = object.__new__(Variables)
+    _q5 = new_pairs(Variables)
     _q5._pairs = _p5
     _q5.problems = ()
     _q5.origins = None
-    if len(_p5) > 122:
-        return False
     if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
         return False
     _set = _SLOTS
@@ -279,7 +288,7 @@ def _plain(
     for _rule in PJSIPNotify.RULES:
         if _rule.check(self):
             return False
-    _set[6](self, _wire.encode())
+    _set[6](self, _wire)
     return True
 
 

@@ -132,7 +132,7 @@ class QueueAdd(Action):
         STRING.check(found, "state_interface", info["state_interface"], self.state_interface)
         return found.finish(self)
 
-    def _encode(self) -> bytes:
+    def _encode(self) -> str:
         """The header lines after ActionID of the valid action, in wire order."""
         info = self.field_info()
         wire = STRING.encode(info["queue"], self.queue)
@@ -150,19 +150,19 @@ class QueueAdd(Action):
         ``action_id`` overrides the action's own for this write (one that is not plainly
         valid is checked in full); with neither, no ActionID line is written.
         """
-        head = b"Action: QueueAdd\r\n"
         if action_id is None:
             action_id = self.action_id
             if action_id is None:
-                return head + self._wire + b"\r\n"
+                return Action.to_bytes(self)  # no ActionID line
         elif (
             type(action_id) is not str
             or not action_id.isprintable()
             or action_id[:1] <= " "
             or len(action_id) > 253
         ):
-            return Action.to_bytes(self, action_id)
-        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: QueueAdd\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
 
 
 def _plain(
@@ -239,7 +239,7 @@ def _plain(
     _set[5](self, reason)
     _set[6](self, member_name)
     _set[7](self, state_interface)
-    _set[8](self, _wire.encode())
+    _set[8](self, _wire)
     return True
 
 

@@ -101,7 +101,7 @@ class QueueChangePriorityCaller(Action):
         BOOLEAN.check(found, "immediate", info["immediate"], self.immediate)
         return found.finish(self)
 
-    def _encode(self) -> bytes:
+    def _encode(self) -> str:
         """The header lines after ActionID of the valid action, in wire order."""
         info = self.field_info()
         wire = STRING.encode(info["queue"], self.queue)
@@ -116,19 +116,19 @@ class QueueChangePriorityCaller(Action):
         ``action_id`` overrides the action's own for this write (one that is not plainly
         valid is checked in full); with neither, no ActionID line is written.
         """
-        head = b"Action: QueueChangePriorityCaller\r\n"
         if action_id is None:
             action_id = self.action_id
             if action_id is None:
-                return head + self._wire + b"\r\n"
+                return Action.to_bytes(self)  # no ActionID line
         elif (
             type(action_id) is not str
             or not action_id.isprintable()
             or action_id[:1] <= " "
             or len(action_id) > 253
         ):
-            return Action.to_bytes(self, action_id)
-        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: QueueChangePriorityCaller\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
 
 
 def _plain(
@@ -180,7 +180,7 @@ def _plain(
     _set[2](self, caller)
     _set[3](self, priority)
     _set[4](self, immediate)
-    _set[5](self, _wire.encode())
+    _set[5](self, _wire)
     return True
 
 

@@ -80,7 +80,7 @@ class QueueMemberRingInUse(Action):
         STRING.check(found, "queue", info["queue"], self.queue)
         return found.finish(self)
 
-    def _encode(self) -> bytes:
+    def _encode(self) -> str:
         """The header lines after ActionID of the valid action, in wire order."""
         info = self.field_info()
         wire = STRING.encode(info["interface"], self.interface)
@@ -94,19 +94,19 @@ class QueueMemberRingInUse(Action):
         ``action_id`` overrides the action's own for this write (one that is not plainly
         valid is checked in full); with neither, no ActionID line is written.
         """
-        head = b"Action: QueueMemberRingInUse\r\n"
         if action_id is None:
             action_id = self.action_id
             if action_id is None:
-                return head + self._wire + b"\r\n"
+                return Action.to_bytes(self)  # no ActionID line
         elif (
             type(action_id) is not str
             or not action_id.isprintable()
             or action_id[:1] <= " "
             or len(action_id) > 253
         ):
-            return Action.to_bytes(self, action_id)
-        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: QueueMemberRingInUse\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
 
 
 def _plain(
@@ -151,7 +151,7 @@ def _plain(
     _set[1](self, interface)
     _set[2](self, ring_in_use)
     _set[3](self, queue)
-    _set[4](self, _wire.encode())
+    _set[4](self, _wire)
     return True
 
 

@@ -71,7 +71,7 @@ class SendFlash(Action):
         BOOLEAN.check(found, "receive", info["receive"], self.receive)
         return found.finish(self)
 
-    def _encode(self) -> bytes:
+    def _encode(self) -> str:
         """The header lines after ActionID of the valid action, in wire order."""
         info = self.field_info()
         wire = STRING.encode(info["channel"], self.channel)
@@ -84,19 +84,19 @@ class SendFlash(Action):
         ``action_id`` overrides the action's own for this write (one that is not plainly
         valid is checked in full); with neither, no ActionID line is written.
         """
-        head = b"Action: SendFlash\r\n"
         if action_id is None:
             action_id = self.action_id
             if action_id is None:
-                return head + self._wire + b"\r\n"
+                return Action.to_bytes(self)  # no ActionID line
         elif (
             type(action_id) is not str
             or not action_id.isprintable()
             or action_id[:1] <= " "
             or len(action_id) > 253
         ):
-            return Action.to_bytes(self, action_id)
-        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: SendFlash\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
 
 
 def _plain(
@@ -134,7 +134,7 @@ def _plain(
     _set[0](self, action_id)
     _set[1](self, channel)
     _set[2](self, receive)
-    _set[3](self, _wire.encode())
+    _set[3](self, _wire)
     return True
 
 

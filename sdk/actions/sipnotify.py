@@ -12,7 +12,16 @@ from sdk.action import Action
 from sdk.errors import FieldProblem
 from sdk.fields import Variables
 from sdk.model.checks import SIP_TOKENS, is_sip_token, too_long
-from sdk.model.kinds import STRING, VARIABLES, Found, PairsInput, TextInput, ami_field, slot_setters
+from sdk.model.kinds import (
+    STRING,
+    VARIABLES,
+    Found,
+    PairsInput,
+    TextInput,
+    ami_field,
+    new_pairs,
+    slot_setters,
+)
 
 __all__ = ["SIPnotify"]
 
@@ -99,7 +108,7 @@ class SIPnotify(Action):
         STRING.check(found, "call_id", info["call_id"], self.call_id)
         return found.finish(self)
 
-    def _encode(self) -> bytes:
+    def _encode(self) -> str:
         """The header lines after ActionID of the valid action, in wire order."""
         info = self.field_info()
         wire = STRING.encode(info["channel"], self.channel)
@@ -113,19 +122,19 @@ class SIPnotify(Action):
         ``action_id`` overrides the action's own for this write (one that is not plainly
         valid is checked in full); with neither, no ActionID line is written.
         """
-        head = b"Action: SIPnotify\r\n"
         if action_id is None:
             action_id = self.action_id
             if action_id is None:
-                return head + self._wire + b"\r\n"
+                return Action.to_bytes(self)  # no ActionID line
         elif (
             type(action_id) is not str
             or not action_id.isprintable()
             or action_id[:1] <= " "
             or len(action_id) > 253
         ):
-            return Action.to_bytes(self, action_id)
-        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: SIPnotify\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
 
 
 def _plain(
@@ -156,7 +165,7 @@ def _plain(
     if type(_v) is not dict:
         return False
     _p2 = tuple(_v.items())
-    if len(_p2) < 1:
+    if not 1 <= len(_p2) <= 124:
         return False
     _w = ""
     for _name, _text in _p2:
@@ -180,7 +189,7 @@ def _plain(
     if "]" in _w:
         _w = _w.replace("]", "\\]")
     _wire += _w
-    _q2 = object.__new__(Variables)
+    _q2 = new_pairs(Variables)
     _q2._pairs = _p2
     _q2.problems = ()
     _q2.origins = None
@@ -190,8 +199,6 @@ def _plain(
         if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
             return False
         _wire += f"Call-ID: {_v}\r\n"
-    if len(_p2) > 124:
-        return False
     if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
         return False
     _set = _SLOTS
@@ -199,7 +206,7 @@ def _plain(
     _set[1](self, channel)
     _set[2](self, _q2)
     _set[3](self, call_id)
-    _set[4](self, _wire.encode())
+    _set[4](self, _wire)
     return True
 
 

@@ -121,7 +121,7 @@ class VoicemailForward(Action):
         STRING.check(found, "to_folder", info["to_folder"], self.to_folder)
         return found.finish(self)
 
-    def _encode(self) -> bytes:
+    def _encode(self) -> str:
         """The header lines after ActionID of the valid action, in wire order."""
         info = self.field_info()
         wire = STRING.encode(info["context"], self.context)
@@ -139,19 +139,19 @@ class VoicemailForward(Action):
         ``action_id`` overrides the action's own for this write (one that is not plainly
         valid is checked in full); with neither, no ActionID line is written.
         """
-        head = b"Action: VoicemailForward\r\n"
         if action_id is None:
             action_id = self.action_id
             if action_id is None:
-                return head + self._wire + b"\r\n"
+                return Action.to_bytes(self)  # no ActionID line
         elif (
             type(action_id) is not str
             or not action_id.isprintable()
             or action_id[:1] <= " "
             or len(action_id) > 253
         ):
-            return Action.to_bytes(self, action_id)
-        return b"".join((head, b"ActionID: ", action_id.encode(), b"\r\n", self._wire, b"\r\n"))
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: VoicemailForward\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
 
 
 def _plain(
@@ -222,7 +222,7 @@ def _plain(
     _set[5](self, to_context)
     _set[6](self, to_mailbox)
     _set[7](self, to_folder)
-    _set[8](self, _wire.encode())
+    _set[8](self, _wire)
     return True
 
 

@@ -79,6 +79,7 @@ __all__ = [
     "fast_choices",
     "fields_of",
     "kind_of",
+    "new_pairs",
     "slot_setters",
 ]
 
@@ -172,6 +173,7 @@ class Kind:
     pattern: ClassVar[bool] = False  # its header is a pattern of numbered headers
     editor: ClassVar[str | None] = None
     fast: ClassVar[str | None] = None
+    fast_imports: ClassVar[tuple[tuple[str, str], ...]] = ()  # what its fast path calls
 
     def convert(self, value: Any) -> Any:
         return plain(value)
@@ -188,7 +190,8 @@ class Kind:
     def check(self, found: Found, name: str, info: FieldInfo, value: Any) -> None:
         raise NotImplementedError
 
-    def encode(self, info: FieldInfo, value: Any) -> bytes:
+    def encode(self, info: FieldInfo, value: Any) -> str:
+        """The header lines of a valid value, each with its CRLF ("" when it has none)."""
         raise NotImplementedError
 
     def decode(self, info: FieldInfo, message: Message, taken: frozenset[str]) -> Any:
@@ -269,15 +272,15 @@ class Scalar(Kind):
             return problem
         return HEADER_VALUE.problem(text) or encode_line(header, text)[1]
 
-    def line(self, header: str, value: Any, info: FieldInfo) -> bytes:
+    def line(self, header: str, value: Any, info: FieldInfo) -> str:
         if not _given(value):
-            return b""
+            return ""
         text = self.text(plain(value), info)[0]
         if text is None:  # a received value of another type: as it is
             text = str(value)
-        return f"{header}: {text}\r\n".encode(errors="surrogateescape")
+        return f"{header}: {text}\r\n"
 
-    def encode(self, info: FieldInfo, value: Any) -> bytes:
+    def encode(self, info: FieldInfo, value: Any) -> str:
         return self.line(info.header, value, info)
 
 
@@ -368,6 +371,7 @@ class Choice(Scalar):
     needs = ("choices",)
     editor = "choice"
     fast_refuse = ("type({v}) is not str", '{v} not in _CHOICES["{name}"]')
+    fast_imports = (("sdk.model.kinds", "fast_choices"),)
 
     def text(self, value: Any, info: FieldInfo) -> tuple[str | None, str | None]:
         if type(value) is str:
@@ -400,7 +404,10 @@ PAIRS_FAST = """\
     if type(_v) is not dict:
         return False
     _p{{ n }} = tuple(_v.items())
-{% if f.info.min_items %}
+{% if room %}
+    if not {{ f.info.min_items }} <= len(_p{{ n }}) <= {{ room }}:
+        return False
+{% elif f.info.min_items %}
     if len(_p{{ n }}) < {{ f.info.min_items }}:
         return False
 {% endif %}
@@ -415,7 +422,7 @@ PAIRS_FAST = """\
         _w = _w.replace({{ char | pystr }}, {{ ("\\\\" ~ char) | pystr }})
 {% endfor %}
     _wire += _w
-    _q{{ n }} = object.__new__(Variables)
+    _q{{ n }} = new_pairs(Variables)
     _q{{ n }}._pairs = _p{{ n }}
     _q{{ n }}.problems = ()
     _q{{ n }}.origins = None
@@ -473,6 +480,7 @@ class VariablesKind(PairsKind):
     name = "variables"
     annotation = "Variables"
     imports = (("sdk.fields", "Variables"), ("sdk.model.kinds", "PairsInput"))
+    fast_imports = (("sdk.model.kinds", "new_pairs"),)
     facts = ("min_items", "name_rule")
     pairs_class = Variables
     fast = PAIRS_FAST
@@ -498,13 +506,13 @@ class VariablesKind(PairsKind):
             else:
                 found.add(name, info.header, problem, value.origin(index))
 
-    def encode(self, info: FieldInfo, value: Any) -> bytes:
+    def encode(self, info: FieldInfo, value: Any) -> str:
         escape_names = info.name_rule == "variable"  # a SIP token has nothing to escape
         lines = []
         for var, text in self.given(value):
             name = escape_variable_value(var) if escape_names else var
             lines.append(f"{info.header}: {name}={escape_variable_value(text)}\r\n")
-        return "".join(lines).encode()
+        return "".join(lines)
 
     def decode(self, info: FieldInfo, message: Message, taken: frozenset[str]) -> Any:
         pairs: list[tuple[str, str]] = []
@@ -543,9 +551,8 @@ class HeadersKind(PairsKind):
             else:
                 found.add(name, info.header, problem, value.origin(index))
 
-    def encode(self, info: FieldInfo, value: Any) -> bytes:
-        lines = (f"{header}: {text}\r\n" for header, text in self.given(value))
-        return "".join(lines).encode(errors="surrogateescape")
+    def encode(self, info: FieldInfo, value: Any) -> str:
+        return "".join(f"{header}: {text}\r\n" for header, text in self.given(value))
 
     def decode(self, info: FieldInfo, message: Message, taken: frozenset[str]) -> Any:
         return ExtraHeaders([(n, v) for n, v in message.headers if n.lower() not in taken])
@@ -628,13 +635,13 @@ class Indexed(Kind):
                 elif problem:
                     found.add(name, header, problem, origin)
 
-    def encode(self, info: FieldInfo, value: Any) -> bytes:
+    def encode(self, info: FieldInfo, value: Any) -> str:
         lines = []
         for number, record in enumerate(self.given(info, value)):
             for member, minfo in info.members:
                 header = indexed_header(info.header, minfo.header, info.start + number)
                 lines.append(_scalar_kind(minfo).line(header, record.get(member), minfo))
-        return b"".join(lines)
+        return "".join(lines)
 
     def decode(self, info: FieldInfo, message: Message, taken: frozenset[str]) -> Any:
         """The groups of ``message``, up to the first gap (Asterisk stops reading there)."""
@@ -735,6 +742,11 @@ def ami_field(header: str, **facts: Any) -> Any:
 
 
 # --- what the generated fast path reads -----------------------------------------------------
+
+
+# Pairs made without their __init__: the fast path fills the slots of a Variables itself
+# (an alias, a little faster than looking object.__new__ up each time).
+new_pairs = object.__new__
 
 
 def slot_setters(cls: type, names: Sequence[str]) -> tuple[Callable[[Any, Any], None], ...]:
