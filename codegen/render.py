@@ -211,9 +211,10 @@ def condition(keyword: str, parts: Iterable[str], indent: int) -> str:
     return f"{pad}{keyword} (\n{pad}    {inner}\n{pad}):"
 
 
-def refuse(parts: Iterable[str], indent: int) -> str:
-    """``if a or b:`` then ``return False``, at ``indent``: a fast path's refusal."""
-    return condition("if", parts, indent) + "\n" + " " * (indent + 4) + "return False"
+def refuse(parts: Iterable[str], indent: int, bail: str = "break") -> str:
+    """``if a or b:`` then ``bail`` (its lines), at ``indent``: a fast path's refusal."""
+    pad = " " * (indent + 4)
+    return condition("if", parts, indent) + "".join(f"\n{pad}{line}" for line in bail.split("\n"))
 
 
 def call(head: str, callee: str, args: Iterable[str], indent: int) -> str:
@@ -279,14 +280,18 @@ def info_args(info: FieldInfo, indent: int) -> str:
     return "\n".join(out)
 
 
-def render_fast(env: jinja2.Environment, field: SpecField, number: int, room: int | None) -> Markup:
-    """The fast path's part for ``field`` (the ``number``th), from its kind's fragment;
-    ``room``: the lines left for its pairs when it is the action's only field of pairs."""
+def render_fast(
+    env: jinja2.Environment, field: SpecField, number: int, room: int | None, indent: int
+) -> Markup:
+    """The fast path's part for ``field`` (the ``number``th), from its kind's fragment, at
+    ``indent``; ``room``: the lines left for its pairs when it is the action's only field of
+    pairs. A value it does not take breaks out of the fast path's block."""
     source = field.kind.fast
     if source is None:
         raise ValueError(f"kind {field.kind.name} has no fast path")
     template = _fragments(env, source)
-    return Markup(template.render(f=field, n=number, kind=field.kind, rules=checks, room=room))
+    context = {"f": field, "n": number, "kind": field.kind, "rules": checks, "room": room}
+    return Markup(template.render(**context, i=indent, bail="break"))
 
 
 _FRAGMENTS: dict[tuple[int, str], jinja2.Template] = {}
@@ -353,8 +358,8 @@ def environment() -> jinja2.Environment:
     env.globals["code"] = Markup  # trusted code: the kinds' and rules' own text, not a spec's
     env.globals["kind_constant"] = kind_constant
     env.globals["fast_imports"] = fast_imports
-    env.globals["render_fast"] = lambda field, number, room=None: render_fast(
-        env, field, number, room
+    env.globals["render_fast"] = lambda field, number, room, indent: render_fast(
+        env, field, number, room, indent
     )
     env.globals["rules"] = checks
     return env

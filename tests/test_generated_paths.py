@@ -1,7 +1,7 @@
-"""The two paths codegen writes into each action module agree: the fast path (``_plain``,
-plain values checked and written in one pass) never accepts what the full path (attrs'
-converters, ``validate``, ``_encode``) refuses, and stores and writes what the full path
-would for what it accepts. On random values for every action, and on a table of edge cases
+"""The two paths codegen writes into each action module agree: the fast path (the block at
+the start of the generated ``__init__``: plain values checked and written in one pass) never
+accepts what the full path (``_build``: attrs' converters, ``validate``, ``_encode``)
+refuses, and stores and writes what the full path would for what it accepts. On random values for every action, and on a table of edge cases
 for each shortcut, through an action generated here with every kind the fast path writes."""
 
 from __future__ import annotations
@@ -52,23 +52,37 @@ ODD = st.one_of(
 )
 
 
-def fast_module(cls: type[Action]) -> Any:
-    return sys.modules[cls.__module__]
+def has_fast_path(cls: type[Action]) -> bool:
+    return hasattr(sys.modules[cls.__module__], "_SLOTS")
+
+
+class NotPlain(Exception):
+    """The fast path left the values to the full path."""
+
+
+def not_plain(self: Action, **values: Any) -> None:
+    raise NotPlain
 
 
 def outcome(cls: type[Action], kwargs: dict[str, Any], *, fast: bool) -> tuple[Any, ...]:
     """What one path makes of ``kwargs``: the values (with their types), the Variables'
-    bookkeeping and the encoded lines; or its problems; or "not plain" (fast path only)."""
+    bookkeeping and the encoded lines; or its problems; or "not plain" (fast path only:
+    the full path, ``_build``, is replaced by one that says so)."""
     obj = object.__new__(cls)
-    args = [kwargs.get(name) for name in ("action_id", *dict(cls.fields()))]
+    values = {name: kwargs.get(name) for name in ("action_id", *dict(cls.fields()))}
+    build = Action._build
     try:
         if fast:
-            if not fast_module(cls)._plain(obj, *args):
-                return ("not plain",)
+            Action._build = not_plain  # type: ignore[method-assign]
+            cls.__init__(obj, **values)
         else:
-            obj._build(**dict(zip(("action_id", *dict(cls.fields())), args, strict=True)))
+            obj._build(**values)
+    except NotPlain:
+        return ("not plain",)
     except ValidationError as exc:
         return ("invalid", exc.errors)
+    finally:
+        Action._build = build  # type: ignore[method-assign]
     values = [getattr(obj, name) for name in ("action_id", *dict(cls.fields()))]
     pairs = [(type(v), list(v), v.problems, v.origins) for v in values if isinstance(v, Pairs)]
     return ("ok", [(type(v), v) for v in values], pairs, obj._wire)
@@ -127,7 +141,7 @@ def arguments(draw: st.DrawFn, cls: type[Action]) -> dict[str, Any]:
     return values
 
 
-FAST = sorted(name for name in ACTIONS if hasattr(fast_module(ACTIONS[name]), "_plain"))
+FAST = sorted(name for name in ACTIONS if has_fast_path(ACTIONS[name]))
 
 
 def test_every_action_without_headers_or_groups_has_a_fast_path() -> None:
@@ -216,7 +230,7 @@ def kinds(tmp_path_factory: pytest.TempPathFactory) -> type[Action]:
         module = importlib.import_module("kinds_pkg.kinds")
     finally:
         sys.path.remove(str(root))
-    assert hasattr(module, "_plain")
+    assert has_fast_path(module.Kinds)
     return module.Kinds  # type: ignore[no-any-return]
 
 

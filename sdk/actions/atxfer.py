@@ -53,15 +53,42 @@ class Atxfer(Action):
         exten: TextInput = None,
         context: TextInput = None,
     ) -> None:
-        """Plain values are checked and written in one pass (``_plain``); anything else is
-        converted, then checked in full (``validate``) and written (``_encode``)."""
-        if _plain(
-            self,
-            action_id,
-            channel,
-            exten,
-            context,
-        ):
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is Atxfer:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Channel
+            _v = channel
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Channel: {_v}\r\n"
+            # Exten
+            _v = exten
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Exten: {_v}\r\n"
+            # Context
+            _v = context
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Context: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, channel)
+            _set[2](self, exten)
+            _set[3](self, context)
+            _set[4](self, _wire)
             return
         self._build(
             action_id=action_id,
@@ -107,51 +134,6 @@ class Atxfer(Action):
             return Action.to_bytes(self, action_id)  # checked in full
         head = "Action: Atxfer\r\nActionID: "
         return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
-
-
-def _plain(
-    self: Atxfer,
-    action_id: object,
-    channel: object,
-    exten: object,
-    context: object,
-) -> bool:
-    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
-    given as a dict of text) and keeps the wire rules, check and write them in one pass and
-    set the slots; else set nothing and return False (the full path decides). An instance of
-    a subclass, which may have rules of its own, takes the full path."""
-    if type(self) is not Atxfer:
-        return False
-    _v = action_id
-    if _v is not None:
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
-            return False
-    _wire = ""
-    # Channel
-    _v = channel
-    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-        return False
-    _wire += f"Channel: {_v}\r\n"
-    # Exten
-    _v = exten
-    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-        return False
-    _wire += f"Exten: {_v}\r\n"
-    # Context
-    _v = context
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Context: {_v}\r\n"
-    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
-        return False
-    _set = _SLOTS
-    _set[0](self, action_id)
-    _set[1](self, channel)
-    _set[2](self, exten)
-    _set[3](self, context)
-    _set[4](self, _wire)
-    return True
 
 
 _SLOTS = slot_setters(

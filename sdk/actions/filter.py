@@ -75,15 +75,44 @@ class Filter(Action):
         match_criteria: TextInput = None,
         filter_: TextInput = None,
     ) -> None:
-        """Plain values are checked and written in one pass (``_plain``); anything else is
-        converted, then checked in full (``validate``) and written (``_encode``)."""
-        if _plain(
-            self,
-            action_id,
-            operation,
-            match_criteria,
-            filter_,
-        ):
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is Filter:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Operation
+            _v = operation
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or _v not in _CHOICES["operation"]:
+                    break
+                _wire += f"Operation: {_v}\r\n"
+            # MatchCriteria
+            _v = match_criteria
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"MatchCriteria: {_v}\r\n"
+            # Filter
+            _v = filter_
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Filter: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, operation)
+            _set[2](self, match_criteria)
+            _set[3](self, filter_)
+            _set[4](self, _wire)
             return
         self._build(
             action_id=action_id,
@@ -129,53 +158,6 @@ class Filter(Action):
             return Action.to_bytes(self, action_id)  # checked in full
         head = "Action: Filter\r\nActionID: "
         return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
-
-
-def _plain(
-    self: Filter,
-    action_id: object,
-    operation: object,
-    match_criteria: object,
-    filter_: object,
-) -> bool:
-    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
-    given as a dict of text) and keeps the wire rules, check and write them in one pass and
-    set the slots; else set nothing and return False (the full path decides). An instance of
-    a subclass, which may have rules of its own, takes the full path."""
-    if type(self) is not Filter:
-        return False
-    _v = action_id
-    if _v is not None:
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
-            return False
-    _wire = ""
-    # Operation
-    _v = operation
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or _v not in _CHOICES["operation"]:
-            return False
-        _wire += f"Operation: {_v}\r\n"
-    # MatchCriteria
-    _v = match_criteria
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"MatchCriteria: {_v}\r\n"
-    # Filter
-    _v = filter_
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Filter: {_v}\r\n"
-    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
-        return False
-    _set = _SLOTS
-    _set[0](self, action_id)
-    _set[1](self, operation)
-    _set[2](self, match_criteria)
-    _set[3](self, filter_)
-    _set[4](self, _wire)
-    return True
 
 
 _SLOTS = slot_setters(

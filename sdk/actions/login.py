@@ -88,17 +88,57 @@ class Login(Action):
         key: TextInput = None,
         events: TextInput = None,
     ) -> None:
-        """Plain values are checked and written in one pass (``_plain``); anything else is
-        converted, then checked in full (``validate``) and written (``_encode``)."""
-        if _plain(
-            self,
-            action_id,
-            username,
-            auth_type,
-            secret,
-            key,
-            events,
-        ):
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is Login:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Username
+            _v = username
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Username: {_v}\r\n"
+            # AuthType
+            _v = auth_type
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or _v not in _CHOICES["auth_type"]:
+                    break
+                _wire += f"AuthType: {_v}\r\n"
+            # Secret
+            _v = secret
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Secret: {_v}\r\n"
+            # Key
+            _v = key
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Key: {_v}\r\n"
+            # Events
+            _v = events
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Events: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, username)
+            _set[2](self, auth_type)
+            _set[3](self, secret)
+            _set[4](self, key)
+            _set[5](self, events)
+            _set[6](self, _wire)
             return
         self._build(
             action_id=action_id,
@@ -150,68 +190,6 @@ class Login(Action):
             return Action.to_bytes(self, action_id)  # checked in full
         head = "Action: Login\r\nActionID: "
         return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
-
-
-def _plain(
-    self: Login,
-    action_id: object,
-    username: object,
-    auth_type: object,
-    secret: object,
-    key: object,
-    events: object,
-) -> bool:
-    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
-    given as a dict of text) and keeps the wire rules, check and write them in one pass and
-    set the slots; else set nothing and return False (the full path decides). An instance of
-    a subclass, which may have rules of its own, takes the full path."""
-    if type(self) is not Login:
-        return False
-    _v = action_id
-    if _v is not None:
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
-            return False
-    _wire = ""
-    # Username
-    _v = username
-    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-        return False
-    _wire += f"Username: {_v}\r\n"
-    # AuthType
-    _v = auth_type
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or _v not in _CHOICES["auth_type"]:
-            return False
-        _wire += f"AuthType: {_v}\r\n"
-    # Secret
-    _v = secret
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Secret: {_v}\r\n"
-    # Key
-    _v = key
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Key: {_v}\r\n"
-    # Events
-    _v = events
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Events: {_v}\r\n"
-    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
-        return False
-    _set = _SLOTS
-    _set[0](self, action_id)
-    _set[1](self, username)
-    _set[2](self, auth_type)
-    _set[3](self, secret)
-    _set[4](self, key)
-    _set[5](self, events)
-    _set[6](self, _wire)
-    return True
 
 
 _SLOTS = slot_setters(

@@ -80,18 +80,96 @@ class MessageSend(Action):
         base64_body: TextInput = None,
         variables: PairsInput = None,
     ) -> None:
-        """Plain values are checked and written in one pass (``_plain``); anything else is
-        converted, then checked in full (``validate``) and written (``_encode``)."""
-        if _plain(
-            self,
-            action_id,
-            destination,
-            to,
-            from_,
-            body,
-            base64_body,
-            variables,
-        ):
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is MessageSend:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Destination
+            _v = destination
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Destination: {_v}\r\n"
+            # To
+            _v = to
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"To: {_v}\r\n"
+            # From
+            _v = from_
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"From: {_v}\r\n"
+            # Body
+            _v = body
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Body: {_v}\r\n"
+            # Base64Body
+            _v = base64_body
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Base64Body: {_v}\r\n"
+            # Variable
+            _v = variables
+            if type(_v) is not dict:
+                break
+            _p6 = tuple(_v.items())
+            if not 0 <= len(_p6) <= 121:
+                break
+            _w6: str | None = ""
+            for _name, _text in _p6:  # a pair it does not take ends the pairs (None)
+                if type(_name) is not str or type(_text) is not str or not _text.isprintable():
+                    _w6 = None
+                    break
+                if _name[:1] <= " " or "=" in _name or not _name.isprintable():
+                    _w6 = None
+                    break
+                _w6 += f"Variable: {_name}={_text}\r\n"
+            if _w6 is None:
+                break
+            if "\\" in _w6:
+                _w6 = _w6.replace("\\", "\\\\")
+            if '"' in _w6:
+                _w6 = _w6.replace('"', '\\"')
+            if "," in _w6:
+                _w6 = _w6.replace(",", "\\,")
+            if "(" in _w6:
+                _w6 = _w6.replace("(", "\\(")
+            if ")" in _w6:
+                _w6 = _w6.replace(")", "\\)")
+            if "[" in _w6:
+                _w6 = _w6.replace("[", "\\[")
+            if "]" in _w6:
+                _w6 = _w6.replace("]", "\\]")
+            _wire += _w6
+            _q6 = new_pairs(Variables)
+            _q6._pairs = _p6
+            _q6.problems = ()
+            _q6.origins = None
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, destination)
+            _set[2](self, to)
+            _set[3](self, from_)
+            _set[4](self, body)
+            _set[5](self, base64_body)
+            _set[6](self, _q6)
+            _set[7](self, _wire)
             return
         self._build(
             action_id=action_id,
@@ -146,104 +224,6 @@ class MessageSend(Action):
             return Action.to_bytes(self, action_id)  # checked in full
         head = "Action: MessageSend\r\nActionID: "
         return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
-
-
-def _plain(
-    self: MessageSend,
-    action_id: object,
-    destination: object,
-    to: object,
-    from_: object,
-    body: object,
-    base64_body: object,
-    variables: object,
-) -> bool:
-    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
-    given as a dict of text) and keeps the wire rules, check and write them in one pass and
-    set the slots; else set nothing and return False (the full path decides). An instance of
-    a subclass, which may have rules of its own, takes the full path."""
-    if type(self) is not MessageSend:
-        return False
-    _v = action_id
-    if _v is not None:
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
-            return False
-    _wire = ""
-    # Destination
-    _v = destination
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Destination: {_v}\r\n"
-    # To
-    _v = to
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"To: {_v}\r\n"
-    # From
-    _v = from_
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"From: {_v}\r\n"
-    # Body
-    _v = body
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Body: {_v}\r\n"
-    # Base64Body
-    _v = base64_body
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Base64Body: {_v}\r\n"
-    # Variable
-    _v = variables
-    if type(_v) is not dict:
-        return False
-    _p6 = tuple(_v.items())
-    if not 0 <= len(_p6) <= 121:
-        return False
-    _w = ""
-    for _name, _text in _p6:
-        if type(_name) is not str or type(_text) is not str or not _text.isprintable():
-            return False
-        if _name[:1] <= " " or "=" in _name or not _name.isprintable():
-            return False
-        _w += f"Variable: {_name}={_text}\r\n"
-    if "\\" in _w:
-        _w = _w.replace("\\", "\\\\")
-    if '"' in _w:
-        _w = _w.replace('"', '\\"')
-    if "," in _w:
-        _w = _w.replace(",", "\\,")
-    if "(" in _w:
-        _w = _w.replace("(", "\\(")
-    if ")" in _w:
-        _w = _w.replace(")", "\\)")
-    if "[" in _w:
-        _w = _w.replace("[", "\\[")
-    if "]" in _w:
-        _w = _w.replace("]", "\\]")
-    _wire += _w
-    _q6 = new_pairs(Variables)
-    _q6._pairs = _p6
-    _q6.problems = ()
-    _q6.origins = None
-    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
-        return False
-    _set = _SLOTS
-    _set[0](self, action_id)
-    _set[1](self, destination)
-    _set[2](self, to)
-    _set[3](self, from_)
-    _set[4](self, body)
-    _set[5](self, base64_body)
-    _set[6](self, _q6)
-    _set[7](self, _wire)
-    return True
 
 
 _SLOTS = slot_setters(

@@ -156,28 +156,167 @@ class Originate(Action):
         other_channel_id: TextInput = None,
         pre_dial_go_sub: TextInput = None,
     ) -> None:
-        """Plain values are checked and written in one pass (``_plain``); anything else is
-        converted, then checked in full (``validate``) and written (``_encode``)."""
-        if _plain(
-            self,
-            action_id,
-            channel,
-            exten,
-            context,
-            priority,
-            application,
-            data,
-            timeout,
-            caller_id,
-            variables,
-            account,
-            early_media,
-            async_,
-            codecs,
-            channel_id,
-            other_channel_id,
-            pre_dial_go_sub,
-        ):
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is Originate:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Channel
+            _v = channel
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Channel: {_v}\r\n"
+            # Exten
+            _v = exten
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Exten: {_v}\r\n"
+            # Context
+            _v = context
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Context: {_v}\r\n"
+            # Priority
+            _v = priority
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Priority: {_v}\r\n"
+            # Application
+            _v = application
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Application: {_v}\r\n"
+            # Data
+            _v = data
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Data: {_v}\r\n"
+            # Timeout
+            _v = timeout
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not int:
+                    break
+                _wire += f"Timeout: {_v}\r\n"
+            # CallerID
+            _v = caller_id
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"CallerID: {_v}\r\n"
+            # Variable
+            _v = variables
+            if type(_v) is not dict:
+                break
+            _p9 = tuple(_v.items())
+            if not 0 <= len(_p9) <= 111:
+                break
+            _w9: str | None = ""
+            for _name, _text in _p9:  # a pair it does not take ends the pairs (None)
+                if type(_name) is not str or type(_text) is not str or not _text.isprintable():
+                    _w9 = None
+                    break
+                if _name[:1] <= " " or "=" in _name or not _name.isprintable():
+                    _w9 = None
+                    break
+                _w9 += f"Variable: {_name}={_text}\r\n"
+            if _w9 is None:
+                break
+            if "\\" in _w9:
+                _w9 = _w9.replace("\\", "\\\\")
+            if '"' in _w9:
+                _w9 = _w9.replace('"', '\\"')
+            if "," in _w9:
+                _w9 = _w9.replace(",", "\\,")
+            if "(" in _w9:
+                _w9 = _w9.replace("(", "\\(")
+            if ")" in _w9:
+                _w9 = _w9.replace(")", "\\)")
+            if "[" in _w9:
+                _w9 = _w9.replace("[", "\\[")
+            if "]" in _w9:
+                _w9 = _w9.replace("]", "\\]")
+            _wire += _w9
+            _q9 = new_pairs(Variables)
+            _q9._pairs = _p9
+            _q9.problems = ()
+            _q9.origins = None
+            # Account
+            _v = account
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Account: {_v}\r\n"
+            # EarlyMedia
+            _v = early_media
+            if _v is not None and (type(_v) is not str or _v):
+                if _v is not True and _v is not False:
+                    break
+                _t = "true" if _v else "false"
+                _wire += f"EarlyMedia: {_t}\r\n"
+            # Async
+            _v = async_
+            if _v is not None and (type(_v) is not str or _v):
+                if _v is not True and _v is not False:
+                    break
+                _t = "true" if _v else "false"
+                _wire += f"Async: {_t}\r\n"
+            # Codecs
+            _v = codecs
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Codecs: {_v}\r\n"
+            # ChannelId
+            _v = channel_id
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"ChannelId: {_v}\r\n"
+            # OtherChannelId
+            _v = other_channel_id
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"OtherChannelId: {_v}\r\n"
+            # PreDialGoSub
+            _v = pre_dial_go_sub
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"PreDialGoSub: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, channel)
+            _set[2](self, exten)
+            _set[3](self, context)
+            _set[4](self, priority)
+            _set[5](self, application)
+            _set[6](self, data)
+            _set[7](self, timeout)
+            _set[8](self, caller_id)
+            _set[9](self, _q9)
+            _set[10](self, account)
+            _set[11](self, early_media)
+            _set[12](self, async_)
+            _set[13](self, codecs)
+            _set[14](self, channel_id)
+            _set[15](self, other_channel_id)
+            _set[16](self, pre_dial_go_sub)
+            _set[17](self, _wire)
             return
         self._build(
             action_id=action_id,
@@ -262,185 +401,6 @@ class Originate(Action):
             return Action.to_bytes(self, action_id)  # checked in full
         head = "Action: Originate\r\nActionID: "
         return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
-
-
-def _plain(
-    self: Originate,
-    action_id: object,
-    channel: object,
-    exten: object,
-    context: object,
-    priority: object,
-    application: object,
-    data: object,
-    timeout: object,
-    caller_id: object,
-    variables: object,
-    account: object,
-    early_media: object,
-    async_: object,
-    codecs: object,
-    channel_id: object,
-    other_channel_id: object,
-    pre_dial_go_sub: object,
-) -> bool:
-    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
-    given as a dict of text) and keeps the wire rules, check and write them in one pass and
-    set the slots; else set nothing and return False (the full path decides). An instance of
-    a subclass, which may have rules of its own, takes the full path."""
-    if type(self) is not Originate:
-        return False
-    _v = action_id
-    if _v is not None:
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
-            return False
-    _wire = ""
-    # Channel
-    _v = channel
-    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-        return False
-    _wire += f"Channel: {_v}\r\n"
-    # Exten
-    _v = exten
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Exten: {_v}\r\n"
-    # Context
-    _v = context
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Context: {_v}\r\n"
-    # Priority
-    _v = priority
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Priority: {_v}\r\n"
-    # Application
-    _v = application
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Application: {_v}\r\n"
-    # Data
-    _v = data
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Data: {_v}\r\n"
-    # Timeout
-    _v = timeout
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not int:
-            return False
-        _wire += f"Timeout: {_v}\r\n"
-    # CallerID
-    _v = caller_id
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"CallerID: {_v}\r\n"
-    # Variable
-    _v = variables
-    if type(_v) is not dict:
-        return False
-    _p9 = tuple(_v.items())
-    if not 0 <= len(_p9) <= 111:
-        return False
-    _w = ""
-    for _name, _text in _p9:
-        if type(_name) is not str or type(_text) is not str or not _text.isprintable():
-            return False
-        if _name[:1] <= " " or "=" in _name or not _name.isprintable():
-            return False
-        _w += f"Variable: {_name}={_text}\r\n"
-    if "\\" in _w:
-        _w = _w.replace("\\", "\\\\")
-    if '"' in _w:
-        _w = _w.replace('"', '\\"')
-    if "," in _w:
-        _w = _w.replace(",", "\\,")
-    if "(" in _w:
-        _w = _w.replace("(", "\\(")
-    if ")" in _w:
-        _w = _w.replace(")", "\\)")
-    if "[" in _w:
-        _w = _w.replace("[", "\\[")
-    if "]" in _w:
-        _w = _w.replace("]", "\\]")
-    _wire += _w
-    _q9 = new_pairs(Variables)
-    _q9._pairs = _p9
-    _q9.problems = ()
-    _q9.origins = None
-    # Account
-    _v = account
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Account: {_v}\r\n"
-    # EarlyMedia
-    _v = early_media
-    if _v is not None and (type(_v) is not str or _v):
-        if _v is not True and _v is not False:
-            return False
-        _t = "true" if _v else "false"
-        _wire += f"EarlyMedia: {_t}\r\n"
-    # Async
-    _v = async_
-    if _v is not None and (type(_v) is not str or _v):
-        if _v is not True and _v is not False:
-            return False
-        _t = "true" if _v else "false"
-        _wire += f"Async: {_t}\r\n"
-    # Codecs
-    _v = codecs
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Codecs: {_v}\r\n"
-    # ChannelId
-    _v = channel_id
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"ChannelId: {_v}\r\n"
-    # OtherChannelId
-    _v = other_channel_id
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"OtherChannelId: {_v}\r\n"
-    # PreDialGoSub
-    _v = pre_dial_go_sub
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"PreDialGoSub: {_v}\r\n"
-    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
-        return False
-    _set = _SLOTS
-    _set[0](self, action_id)
-    _set[1](self, channel)
-    _set[2](self, exten)
-    _set[3](self, context)
-    _set[4](self, priority)
-    _set[5](self, application)
-    _set[6](self, data)
-    _set[7](self, timeout)
-    _set[8](self, caller_id)
-    _set[9](self, _q9)
-    _set[10](self, account)
-    _set[11](self, early_media)
-    _set[12](self, async_)
-    _set[13](self, codecs)
-    _set[14](self, channel_id)
-    _set[15](self, other_channel_id)
-    _set[16](self, pre_dial_go_sub)
-    _set[17](self, _wire)
-    return True
 
 
 _SLOTS = slot_setters(

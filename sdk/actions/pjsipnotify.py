@@ -135,17 +135,91 @@ class PJSIPNotify(Action):
         option: TextInput = None,
         variables: PairsInput = None,
     ) -> None:
-        """Plain values are checked and written in one pass (``_plain``); anything else is
-        converted, then checked in full (``validate``) and written (``_encode``)."""
-        if _plain(
-            self,
-            action_id,
-            endpoint,
-            uri,
-            channel,
-            option,
-            variables,
-        ):
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is PJSIPNotify:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Endpoint
+            _v = endpoint
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Endpoint: {_v}\r\n"
+            # URI
+            _v = uri
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"URI: {_v}\r\n"
+            # Channel
+            _v = channel
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Channel: {_v}\r\n"
+            # Option
+            _v = option
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Option: {_v}\r\n"
+            # Variable
+            _v = variables
+            if type(_v) is not dict:
+                break
+            _p5 = tuple(_v.items())
+            if not 0 <= len(_p5) <= 122:
+                break
+            _w5: str | None = ""
+            for _name, _text in _p5:  # a pair it does not take ends the pairs (None)
+                if type(_name) is not str or type(_text) is not str or not _text.isprintable():
+                    _w5 = None
+                    break
+                if _name not in SIP_TOKENS and not is_sip_token(_name):
+                    _w5 = None
+                    break
+                _w5 += f"Variable: {_name}={_text}\r\n"
+            if _w5 is None:
+                break
+            if "\\" in _w5:
+                _w5 = _w5.replace("\\", "\\\\")
+            if '"' in _w5:
+                _w5 = _w5.replace('"', '\\"')
+            if "," in _w5:
+                _w5 = _w5.replace(",", "\\,")
+            if "(" in _w5:
+                _w5 = _w5.replace("(", "\\(")
+            if ")" in _w5:
+                _w5 = _w5.replace(")", "\\)")
+            if "[" in _w5:
+                _w5 = _w5.replace("[", "\\[")
+            if "]" in _w5:
+                _w5 = _w5.replace("]", "\\]")
+            _wire += _w5
+            _q5 = new_pairs(Variables)
+            _q5._pairs = _p5
+            _q5.problems = ()
+            _q5.origins = None
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, endpoint)
+            _set[2](self, uri)
+            _set[3](self, channel)
+            _set[4](self, option)
+            _set[5](self, _q5)
+            if any(_rule.check(self) for _rule in PJSIPNotify.RULES):
+                break
+            _set[6](self, _wire)
             return
         self._build(
             action_id=action_id,
@@ -197,99 +271,6 @@ class PJSIPNotify(Action):
             return Action.to_bytes(self, action_id)  # checked in full
         head = "Action: PJSIPNotify\r\nActionID: "
         return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
-
-
-def _plain(
-    self: PJSIPNotify,
-    action_id: object,
-    endpoint: object,
-    uri: object,
-    channel: object,
-    option: object,
-    variables: object,
-) -> bool:
-    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
-    given as a dict of text) and keeps the wire rules, check and write them in one pass and
-    set the slots; else set nothing and return False (the full path decides). An instance of
-    a subclass, which may have rules of its own, takes the full path."""
-    if type(self) is not PJSIPNotify:
-        return False
-    _v = action_id
-    if _v is not None:
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
-            return False
-    _wire = ""
-    # Endpoint
-    _v = endpoint
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Endpoint: {_v}\r\n"
-    # URI
-    _v = uri
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"URI: {_v}\r\n"
-    # Channel
-    _v = channel
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Channel: {_v}\r\n"
-    # Option
-    _v = option
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Option: {_v}\r\n"
-    # Variable
-    _v = variables
-    if type(_v) is not dict:
-        return False
-    _p5 = tuple(_v.items())
-    if not 0 <= len(_p5) <= 122:
-        return False
-    _w = ""
-    for _name, _text in _p5:
-        if type(_name) is not str or type(_text) is not str or not _text.isprintable():
-            return False
-        if _name not in SIP_TOKENS and not is_sip_token(_name):
-            return False
-        _w += f"Variable: {_name}={_text}\r\n"
-    if "\\" in _w:
-        _w = _w.replace("\\", "\\\\")
-    if '"' in _w:
-        _w = _w.replace('"', '\\"')
-    if "," in _w:
-        _w = _w.replace(",", "\\,")
-    if "(" in _w:
-        _w = _w.replace("(", "\\(")
-    if ")" in _w:
-        _w = _w.replace(")", "\\)")
-    if "[" in _w:
-        _w = _w.replace("[", "\\[")
-    if "]" in _w:
-        _w = _w.replace("]", "\\]")
-    _wire += _w
-    _q5 = new_pairs(Variables)
-    _q5._pairs = _p5
-    _q5.problems = ()
-    _q5.origins = None
-    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
-        return False
-    _set = _SLOTS
-    _set[0](self, action_id)
-    _set[1](self, endpoint)
-    _set[2](self, uri)
-    _set[3](self, channel)
-    _set[4](self, option)
-    _set[5](self, _q5)
-    for _rule in PJSIPNotify.RULES:
-        if _rule.check(self):
-            return False
-    _set[6](self, _wire)
-    return True
 
 
 _SLOTS = slot_setters(

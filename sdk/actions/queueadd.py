@@ -93,19 +93,71 @@ class QueueAdd(Action):
         member_name: TextInput = None,
         state_interface: TextInput = None,
     ) -> None:
-        """Plain values are checked and written in one pass (``_plain``); anything else is
-        converted, then checked in full (``validate``) and written (``_encode``)."""
-        if _plain(
-            self,
-            action_id,
-            queue,
-            interface,
-            penalty,
-            paused,
-            reason,
-            member_name,
-            state_interface,
-        ):
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is QueueAdd:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Queue
+            _v = queue
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Queue: {_v}\r\n"
+            # Interface
+            _v = interface
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Interface: {_v}\r\n"
+            # Penalty
+            _v = penalty
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not int:
+                    break
+                _wire += f"Penalty: {_v}\r\n"
+            # Paused
+            _v = paused
+            if _v is not None and (type(_v) is not str or _v):
+                if _v is not True and _v is not False:
+                    break
+                _t = "true" if _v else "false"
+                _wire += f"Paused: {_t}\r\n"
+            # Reason
+            _v = reason
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Reason: {_v}\r\n"
+            # MemberName
+            _v = member_name
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"MemberName: {_v}\r\n"
+            # StateInterface
+            _v = state_interface
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"StateInterface: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, queue)
+            _set[2](self, interface)
+            _set[3](self, penalty)
+            _set[4](self, paused)
+            _set[5](self, reason)
+            _set[6](self, member_name)
+            _set[7](self, state_interface)
+            _set[8](self, _wire)
             return
         self._build(
             action_id=action_id,
@@ -163,84 +215,6 @@ class QueueAdd(Action):
             return Action.to_bytes(self, action_id)  # checked in full
         head = "Action: QueueAdd\r\nActionID: "
         return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
-
-
-def _plain(
-    self: QueueAdd,
-    action_id: object,
-    queue: object,
-    interface: object,
-    penalty: object,
-    paused: object,
-    reason: object,
-    member_name: object,
-    state_interface: object,
-) -> bool:
-    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
-    given as a dict of text) and keeps the wire rules, check and write them in one pass and
-    set the slots; else set nothing and return False (the full path decides). An instance of
-    a subclass, which may have rules of its own, takes the full path."""
-    if type(self) is not QueueAdd:
-        return False
-    _v = action_id
-    if _v is not None:
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
-            return False
-    _wire = ""
-    # Queue
-    _v = queue
-    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-        return False
-    _wire += f"Queue: {_v}\r\n"
-    # Interface
-    _v = interface
-    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-        return False
-    _wire += f"Interface: {_v}\r\n"
-    # Penalty
-    _v = penalty
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not int:
-            return False
-        _wire += f"Penalty: {_v}\r\n"
-    # Paused
-    _v = paused
-    if _v is not None and (type(_v) is not str or _v):
-        if _v is not True and _v is not False:
-            return False
-        _t = "true" if _v else "false"
-        _wire += f"Paused: {_t}\r\n"
-    # Reason
-    _v = reason
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Reason: {_v}\r\n"
-    # MemberName
-    _v = member_name
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"MemberName: {_v}\r\n"
-    # StateInterface
-    _v = state_interface
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"StateInterface: {_v}\r\n"
-    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
-        return False
-    _set = _SLOTS
-    _set[0](self, action_id)
-    _set[1](self, queue)
-    _set[2](self, interface)
-    _set[3](self, penalty)
-    _set[4](self, paused)
-    _set[5](self, reason)
-    _set[6](self, member_name)
-    _set[7](self, state_interface)
-    _set[8](self, _wire)
-    return True
 
 
 _SLOTS = slot_setters(

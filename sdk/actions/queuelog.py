@@ -64,17 +64,56 @@ class QueueLog(Action):
         interface: TextInput = None,
         message: TextInput = None,
     ) -> None:
-        """Plain values are checked and written in one pass (``_plain``); anything else is
-        converted, then checked in full (``validate``) and written (``_encode``)."""
-        if _plain(
-            self,
-            action_id,
-            queue,
-            event,
-            uniqueid,
-            interface,
-            message,
-        ):
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is QueueLog:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Queue
+            _v = queue
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Queue: {_v}\r\n"
+            # Event
+            _v = event
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Event: {_v}\r\n"
+            # Uniqueid
+            _v = uniqueid
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Uniqueid: {_v}\r\n"
+            # Interface
+            _v = interface
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Interface: {_v}\r\n"
+            # Message
+            _v = message
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Message: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, queue)
+            _set[2](self, event)
+            _set[3](self, uniqueid)
+            _set[4](self, interface)
+            _set[5](self, message)
+            _set[6](self, _wire)
             return
         self._build(
             action_id=action_id,
@@ -126,67 +165,6 @@ class QueueLog(Action):
             return Action.to_bytes(self, action_id)  # checked in full
         head = "Action: QueueLog\r\nActionID: "
         return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
-
-
-def _plain(
-    self: QueueLog,
-    action_id: object,
-    queue: object,
-    event: object,
-    uniqueid: object,
-    interface: object,
-    message: object,
-) -> bool:
-    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
-    given as a dict of text) and keeps the wire rules, check and write them in one pass and
-    set the slots; else set nothing and return False (the full path decides). An instance of
-    a subclass, which may have rules of its own, takes the full path."""
-    if type(self) is not QueueLog:
-        return False
-    _v = action_id
-    if _v is not None:
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
-            return False
-    _wire = ""
-    # Queue
-    _v = queue
-    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-        return False
-    _wire += f"Queue: {_v}\r\n"
-    # Event
-    _v = event
-    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-        return False
-    _wire += f"Event: {_v}\r\n"
-    # Uniqueid
-    _v = uniqueid
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Uniqueid: {_v}\r\n"
-    # Interface
-    _v = interface
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Interface: {_v}\r\n"
-    # Message
-    _v = message
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Message: {_v}\r\n"
-    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
-        return False
-    _set = _SLOTS
-    _set[0](self, action_id)
-    _set[1](self, queue)
-    _set[2](self, event)
-    _set[3](self, uniqueid)
-    _set[4](self, interface)
-    _set[5](self, message)
-    _set[6](self, _wire)
-    return True
 
 
 _SLOTS = slot_setters(

@@ -80,16 +80,51 @@ class QueueReload(Action):
         rules: ChoiceInput = None,
         parameters: ChoiceInput = None,
     ) -> None:
-        """Plain values are checked and written in one pass (``_plain``); anything else is
-        converted, then checked in full (``validate``) and written (``_encode``)."""
-        if _plain(
-            self,
-            action_id,
-            queue,
-            members,
-            rules,
-            parameters,
-        ):
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is QueueReload:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Queue
+            _v = queue
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Queue: {_v}\r\n"
+            # Members
+            _v = members
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or _v not in _CHOICES["members"]:
+                    break
+                _wire += f"Members: {_v}\r\n"
+            # Rules
+            _v = rules
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or _v not in _CHOICES["rules"]:
+                    break
+                _wire += f"Rules: {_v}\r\n"
+            # Parameters
+            _v = parameters
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or _v not in _CHOICES["parameters"]:
+                    break
+                _wire += f"Parameters: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, queue)
+            _set[2](self, members)
+            _set[3](self, rules)
+            _set[4](self, parameters)
+            _set[5](self, _wire)
             return
         self._build(
             action_id=action_id,
@@ -138,61 +173,6 @@ class QueueReload(Action):
             return Action.to_bytes(self, action_id)  # checked in full
         head = "Action: QueueReload\r\nActionID: "
         return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
-
-
-def _plain(
-    self: QueueReload,
-    action_id: object,
-    queue: object,
-    members: object,
-    rules: object,
-    parameters: object,
-) -> bool:
-    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
-    given as a dict of text) and keeps the wire rules, check and write them in one pass and
-    set the slots; else set nothing and return False (the full path decides). An instance of
-    a subclass, which may have rules of its own, takes the full path."""
-    if type(self) is not QueueReload:
-        return False
-    _v = action_id
-    if _v is not None:
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
-            return False
-    _wire = ""
-    # Queue
-    _v = queue
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Queue: {_v}\r\n"
-    # Members
-    _v = members
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or _v not in _CHOICES["members"]:
-            return False
-        _wire += f"Members: {_v}\r\n"
-    # Rules
-    _v = rules
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or _v not in _CHOICES["rules"]:
-            return False
-        _wire += f"Rules: {_v}\r\n"
-    # Parameters
-    _v = parameters
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or _v not in _CHOICES["parameters"]:
-            return False
-        _wire += f"Parameters: {_v}\r\n"
-    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
-        return False
-    _set = _SLOTS
-    _set[0](self, action_id)
-    _set[1](self, queue)
-    _set[2](self, members)
-    _set[3](self, rules)
-    _set[4](self, parameters)
-    _set[5](self, _wire)
-    return True
 
 
 _SLOTS = slot_setters(

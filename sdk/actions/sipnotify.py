@@ -81,15 +81,74 @@ class SIPnotify(Action):
         variables: PairsInput = None,
         call_id: TextInput = None,
     ) -> None:
-        """Plain values are checked and written in one pass (``_plain``); anything else is
-        converted, then checked in full (``validate``) and written (``_encode``)."""
-        if _plain(
-            self,
-            action_id,
-            channel,
-            variables,
-            call_id,
-        ):
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is SIPnotify:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Channel
+            _v = channel
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Channel: {_v}\r\n"
+            # Variable
+            _v = variables
+            if type(_v) is not dict:
+                break
+            _p2 = tuple(_v.items())
+            if not 1 <= len(_p2) <= 124:
+                break
+            _w2: str | None = ""
+            for _name, _text in _p2:  # a pair it does not take ends the pairs (None)
+                if type(_name) is not str or type(_text) is not str or not _text.isprintable():
+                    _w2 = None
+                    break
+                if _name not in SIP_TOKENS and not is_sip_token(_name):
+                    _w2 = None
+                    break
+                _w2 += f"Variable: {_name}={_text}\r\n"
+            if _w2 is None:
+                break
+            if "\\" in _w2:
+                _w2 = _w2.replace("\\", "\\\\")
+            if '"' in _w2:
+                _w2 = _w2.replace('"', '\\"')
+            if "," in _w2:
+                _w2 = _w2.replace(",", "\\,")
+            if "(" in _w2:
+                _w2 = _w2.replace("(", "\\(")
+            if ")" in _w2:
+                _w2 = _w2.replace(")", "\\)")
+            if "[" in _w2:
+                _w2 = _w2.replace("[", "\\[")
+            if "]" in _w2:
+                _w2 = _w2.replace("]", "\\]")
+            _wire += _w2
+            _q2 = new_pairs(Variables)
+            _q2._pairs = _p2
+            _q2.problems = ()
+            _q2.origins = None
+            # Call-ID
+            _v = call_id
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Call-ID: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, channel)
+            _set[2](self, _q2)
+            _set[3](self, call_id)
+            _set[4](self, _wire)
             return
         self._build(
             action_id=action_id,
@@ -135,79 +194,6 @@ class SIPnotify(Action):
             return Action.to_bytes(self, action_id)  # checked in full
         head = "Action: SIPnotify\r\nActionID: "
         return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
-
-
-def _plain(
-    self: SIPnotify,
-    action_id: object,
-    channel: object,
-    variables: object,
-    call_id: object,
-) -> bool:
-    """The fast path: when every value is plain (exact text, numbers and booleans, pairs
-    given as a dict of text) and keeps the wire rules, check and write them in one pass and
-    set the slots; else set nothing and return False (the full path decides). An instance of
-    a subclass, which may have rules of its own, takes the full path."""
-    if type(self) is not SIPnotify:
-        return False
-    _v = action_id
-    if _v is not None:
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
-            return False
-    _wire = ""
-    # Channel
-    _v = channel
-    if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-        return False
-    _wire += f"Channel: {_v}\r\n"
-    # Variable
-    _v = variables
-    if type(_v) is not dict:
-        return False
-    _p2 = tuple(_v.items())
-    if not 1 <= len(_p2) <= 124:
-        return False
-    _w = ""
-    for _name, _text in _p2:
-        if type(_name) is not str or type(_text) is not str or not _text.isprintable():
-            return False
-        if _name not in SIP_TOKENS and not is_sip_token(_name):
-            return False
-        _w += f"Variable: {_name}={_text}\r\n"
-    if "\\" in _w:
-        _w = _w.replace("\\", "\\\\")
-    if '"' in _w:
-        _w = _w.replace('"', '\\"')
-    if "," in _w:
-        _w = _w.replace(",", "\\,")
-    if "(" in _w:
-        _w = _w.replace("(", "\\(")
-    if ")" in _w:
-        _w = _w.replace(")", "\\)")
-    if "[" in _w:
-        _w = _w.replace("[", "\\[")
-    if "]" in _w:
-        _w = _w.replace("]", "\\]")
-    _wire += _w
-    _q2 = new_pairs(Variables)
-    _q2._pairs = _p2
-    _q2.problems = ()
-    _q2.origins = None
-    # Call-ID
-    _v = call_id
-    if _v is not None and (type(_v) is not str or _v):
-        if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
-            return False
-        _wire += f"Call-ID: {_v}\r\n"
-    if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
-        return False
-    _set = _SLOTS
-    _set[0](self, action_id)
-    _set[1](self, channel)
-    _set[2](self, _q2)
-    _set[3](self, call_id)
-    _set[4](self, _wire)
-    return True
 
 
 _SLOTS = slot_setters(

@@ -220,20 +220,24 @@ class Kind:
 
 # --- the scalar kinds: one header, one line ------------------------------------------------
 
-# The fast path of a scalar field (``f``: the field, ``kind``: its kind; ``refuse``, ``fline``
-# and ``pystr`` come from codegen). Absent (None or the empty str): no line; given: plain, or
-# left to the full path.
+# The fast path of a scalar field (``f``: the field, ``kind``: its kind, ``i``: the indent
+# of the block, ``bail``: the statement that leaves a value to the full path; ``refuse``,
+# ``fline`` and ``pystr`` come from codegen). Absent (None or the empty str): no line; given:
+# plain, or left to the full path.
 SCALAR_FAST = """\
-    _v = {{ f.name }}
-{% set pad = 4 if f.info.required else 8 %}
-{% if not f.info.required %}
-    if _v is not None and (type(_v) is not str or _v):
+{% set p = " " * i %}
+{{ p }}_v = {{ f.name }}
+{% if f.info.required %}
+{% set q = p %}
+{% else %}
+{% set q = p ~ "    " %}
+{{ p }}if _v is not None and (type(_v) is not str or _v):
 {% endif %}
-{{ refuse(kind.refusals("_v", f.name), pad) }}
+{{ refuse(kind.refusals("_v", f.name), q | length, bail) }}
 {% if kind.fast_wire %}
-{{ " " * pad }}_t = {{ code(kind.fast_text("_v")) }}
+{{ q }}_t = {{ code(kind.fast_text("_v")) }}
 {% endif %}
-{{ " " * pad }}_wire += {{ fline(f.info.header, "_t" if kind.fast_wire else "_v") }}
+{{ q }}_wire += {{ fline(f.info.header, "_t" if kind.fast_wire else "_v") }}
 """
 
 
@@ -398,34 +402,35 @@ class Choice(Scalar):
 
 # --- pairs: repeated lines -------------------------------------------------------------------
 
-# The fast path of a variables field: a dict of text, one escaped line a pair.
+# The fast path of a variables field: a dict of text, one escaped line a pair (``room``: the
+# lines left for them when the action has no other field of pairs).
 PAIRS_FAST = """\
-    _v = {{ f.name }}
-    if type(_v) is not dict:
-        return False
-    _p{{ n }} = tuple(_v.items())
+{% set p = " " * i %}
+{{ p }}_v = {{ f.name }}
+{{ refuse(["type(_v) is not dict"], i, bail) }}
+{{ p }}_p{{ n }} = tuple(_v.items())
 {% if room %}
-    if not {{ f.info.min_items }} <= len(_p{{ n }}) <= {{ room }}:
-        return False
+{{ refuse(["not " ~ f.info.min_items ~ " <= len(_p" ~ n ~ ") <= " ~ room], i, bail) }}
 {% elif f.info.min_items %}
-    if len(_p{{ n }}) < {{ f.info.min_items }}:
-        return False
+{{ refuse(["len(_p" ~ n ~ ") < " ~ f.info.min_items], i, bail) }}
 {% endif %}
-    _w = ""
-    for _name, _text in _p{{ n }}:
+{{ p }}_w{{ n }}: str | None = ""
+{{ p }}for _name, _text in _p{{ n }}:  # a pair it does not take ends the pairs (None)
 {{ refuse(["type(_name) is not str", "type(_text) is not str"]
-          + rules.PAIR_VALUE.refusals("_text"), 8) }}
-{{ refuse(rules.PAIR_NAMES[f.info.name_rule].refusals("_name"), 8) }}
-        _w += {{ fpair(f.info.header, "_name", "_text") }}
+          + rules.PAIR_VALUE.refusals("_text"), i + 4, "_w" ~ n ~ " = None\nbreak") }}
+{{ refuse(rules.PAIR_NAMES[f.info.name_rule].refusals("_name"), i + 4,
+          "_w" ~ n ~ " = None\nbreak") }}
+{{ p }}    _w{{ n }} += {{ fpair(f.info.header, "_name", "_text") }}
+{{ refuse(["_w" ~ n ~ " is None"], i, bail) }}
 {% for char in rules.ESCAPED %}
-    if {{ char | pystr }} in _w:
-        _w = _w.replace({{ char | pystr }}, {{ ("\\\\" ~ char) | pystr }})
+{{ p }}if {{ char | pystr }} in _w{{ n }}:
+{{ p }}    _w{{ n }} = _w{{ n }}.replace({{ char | pystr }}, {{ ("\\\\" ~ char) | pystr }})
 {% endfor %}
-    _wire += _w
-    _q{{ n }} = new_pairs(Variables)
-    _q{{ n }}._pairs = _p{{ n }}
-    _q{{ n }}.problems = ()
-    _q{{ n }}.origins = None
+{{ p }}_wire += _w{{ n }}
+{{ p }}_q{{ n }} = new_pairs(Variables)
+{{ p }}_q{{ n }}._pairs = _p{{ n }}
+{{ p }}_q{{ n }}.problems = ()
+{{ p }}_q{{ n }}.origins = None
 """
 
 
