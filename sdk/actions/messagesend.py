@@ -129,16 +129,17 @@ class MessageSend(Action):
             _p6 = tuple(_v.items())
             if not 0 <= len(_p6) <= 121:
                 break
-            _w6: str | None = ""
-            for _name, _text in _p6:  # a pair it does not take ends the pairs (None)
+            _w6 = ""
+            _taken6 = True
+            for _name, _text in _p6:  # a pair it does not take ends the pairs, then the block
                 if type(_name) is not str or type(_text) is not str or not _text.isprintable():
-                    _w6 = None
+                    _taken6 = False
                     break
                 if _name[:1] <= " " or "=" in _name or not _name.isprintable():
-                    _w6 = None
+                    _taken6 = False
                     break
                 _w6 += f"Variable: {_name}={_text}\r\n"
-            if _w6 is None:
+            if not _taken6:
                 break
             if "\\" in _w6:
                 _w6 = _w6.replace("\\", "\\\\")

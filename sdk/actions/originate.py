@@ -222,16 +222,17 @@ class Originate(Action):
             _p9 = tuple(_v.items())
             if not 0 <= len(_p9) <= 111:
                 break
-            _w9: str | None = ""
-            for _name, _text in _p9:  # a pair it does not take ends the pairs (None)
+            _w9 = ""
+            _taken9 = True
+            for _name, _text in _p9:  # a pair it does not take ends the pairs, then the block
                 if type(_name) is not str or type(_text) is not str or not _text.isprintable():
-                    _w9 = None
+                    _taken9 = False
                     break
                 if _name[:1] <= " " or "=" in _name or not _name.isprintable():
-                    _w9 = None
+                    _taken9 = False
                     break
                 _w9 += f"Variable: {_name}={_text}\r\n"
-            if _w9 is None:
+            if not _taken9:
                 break
             if "\\" in _w9:
                 _w9 = _w9.replace("\\", "\\\\")

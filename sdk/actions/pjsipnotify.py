@@ -178,16 +178,17 @@ class PJSIPNotify(Action):
             _p5 = tuple(_v.items())
             if not 0 <= len(_p5) <= 122:
                 break
-            _w5: str | None = ""
-            for _name, _text in _p5:  # a pair it does not take ends the pairs (None)
+            _w5 = ""
+            _taken5 = True
+            for _name, _text in _p5:  # a pair it does not take ends the pairs, then the block
                 if type(_name) is not str or type(_text) is not str or not _text.isprintable():
-                    _w5 = None
+                    _taken5 = False
                     break
                 if _name not in SIP_TOKENS and not is_sip_token(_name):
-                    _w5 = None
+                    _taken5 = False
                     break
                 _w5 += f"Variable: {_name}={_text}\r\n"
-            if _w5 is None:
+            if not _taken5:
                 break
             if "\\" in _w5:
                 _w5 = _w5.replace("\\", "\\\\")

@@ -105,16 +105,17 @@ class SIPnotify(Action):
             _p2 = tuple(_v.items())
             if not 1 <= len(_p2) <= 124:
                 break
-            _w2: str | None = ""
-            for _name, _text in _p2:  # a pair it does not take ends the pairs (None)
+            _w2 = ""
+            _taken2 = True
+            for _name, _text in _p2:  # a pair it does not take ends the pairs, then the block
                 if type(_name) is not str or type(_text) is not str or not _text.isprintable():
-                    _w2 = None
+                    _taken2 = False
                     break
                 if _name not in SIP_TOKENS and not is_sip_token(_name):
-                    _w2 = None
+                    _taken2 = False
                     break
                 _w2 += f"Variable: {_name}={_text}\r\n"
-            if _w2 is None:
+            if not _taken2:
                 break
             if "\\" in _w2:
                 _w2 = _w2.replace("\\", "\\\\")

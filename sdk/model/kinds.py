@@ -414,14 +414,15 @@ PAIRS_FAST = """\
 {% elif f.info.min_items %}
 {{ refuse(["len(_p" ~ n ~ ") < " ~ f.info.min_items], i, bail) }}
 {% endif %}
-{{ p }}_w{{ n }}: str | None = ""
-{{ p }}for _name, _text in _p{{ n }}:  # a pair it does not take ends the pairs (None)
+{{ p }}_w{{ n }} = ""
+{{ p }}_taken{{ n }} = True
+{{ p }}for _name, _text in _p{{ n }}:  # a pair it does not take ends the pairs, then the block
 {{ refuse(["type(_name) is not str", "type(_text) is not str"]
-          + rules.PAIR_VALUE.refusals("_text"), i + 4, "_w" ~ n ~ " = None\nbreak") }}
+          + rules.PAIR_VALUE.refusals("_text"), i + 4, "_taken" ~ n ~ " = False\nbreak") }}
 {{ refuse(rules.PAIR_NAMES[f.info.name_rule].refusals("_name"), i + 4,
-          "_w" ~ n ~ " = None\nbreak") }}
+          "_taken" ~ n ~ " = False\nbreak") }}
 {{ p }}    _w{{ n }} += {{ fpair(f.info.header, "_name", "_text") }}
-{{ refuse(["_w" ~ n ~ " is None"], i, bail) }}
+{{ refuse(["not _taken" ~ n], i, bail) }}
 {% for char in rules.ESCAPED %}
 {{ p }}if {{ char | pystr }} in _w{{ n }}:
 {{ p }}    _w{{ n }} = _w{{ n }}.replace({{ char | pystr }}, {{ ("\\\\" ~ char) | pystr }})
