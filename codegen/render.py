@@ -13,6 +13,7 @@ return ``Markup``, Jinja's mark of text already escaped, which is all ``_finaliz
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import subprocess
 import textwrap
@@ -151,6 +152,9 @@ def docstring(text: str, indent: int = 4) -> str:
 def _literal_chars(text: str, quote: str, braces: bool = False) -> str:
     """``text`` as the inside of a string literal quoted with ``quote`` (an f-string's when
     ``braces``: its braces doubled)."""
+    if text.isprintable() and "\\" not in text and quote not in text:
+        if not braces or ("{" not in text and "}" not in text):
+            return text  # the usual case (a name, a header), at once
     out = []
     for char in text:
         if char == "\\":
@@ -339,7 +343,9 @@ def _code(function: Callable[..., str]) -> Callable[..., Markup]:
     return lambda *args, **kwargs: Markup(function(*args, **kwargs))
 
 
+@functools.cache
 def environment() -> jinja2.Environment:
+    """The templates' environment, made once a process (Jinja compiles each template once)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
         trim_blocks=True,

@@ -59,7 +59,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # what the templates render.
 ACTION_MODULE_NAMES = frozenset(
     {"annotations", "ClassVar", "attrs", "Action", "ami_field", "FieldProblem", "Found"}
-    | {"Rule", "__all__", "_plain", "_SLOTS", "_CHOICES", "slot_setters", "fast_choices"}
+    | {"Rule", "__all__", "_SLOTS", "_CHOICES", "slot_setters", "fast_choices"}
     | {"SIP_TOKENS", "is_sip_token", "too_long", *RULE_CLASSES.values()}
     | {kind_constant(kind) for kind in KINDS.values()}  # the kind objects, by their names
     | {name for kind in KINDS.values() for _module, name in kind.imports + kind.fast_imports}

@@ -4,8 +4,9 @@ A generated action (``sdk/actions/*.py``) is a frozen, keyword-only attrs class 
 carry ``FieldInfo`` metadata (``sdk.fields``), and whose module holds its own encoder,
 written by codegen from the kinds of its fields (``sdk.model.kinds``):
 
-- the fast path, ``_plain``: plain values (exact text, numbers and booleans, pairs given as
-  a dict of text) are checked and written in one pass, the slots set at once;
+- the fast path, the start of its ``__init__``: plain values (exact text, numbers and
+  booleans, pairs given as a dict of text) are checked and written in one pass, the slots
+  set at once;
 - the full path, anything else: attrs' ``__init__`` runs each field's converter (every
   value made plain: ``sdk.values``), then ``__attrs_post_init__`` runs ``validate()``, which
   returns every problem (raised together in one ``ValidationError``), and ``_encode()``,
