@@ -25,7 +25,7 @@ import attrs
 from sdk.action import Action
 from sdk.errors import FieldProblem, ValidationError
 from sdk.fields import ExtraHeaders, Variables
-from sdk.model.checks import MAX_LINE_BYTES
+from sdk.model.checks import encode_line
 from sdk.model.kinds import HEADERS, VARIABLES, PairsInput, ami_field
 from sdk.values import plain
 
@@ -93,6 +93,4 @@ def _name_problem(name: Any) -> str | None:
             f"{name!r} is not an action name: letters, digits and - _ . only,"
             " starting with a letter or digit"
         )
-    if len(f"Action: {name}\r\n".encode()) > MAX_LINE_BYTES:
-        return f"makes a line over {MAX_LINE_BYTES} bytes"
-    return None
+    return encode_line("Action", name)[1]  # the line's room, as for every header
