@@ -465,9 +465,6 @@ class PairsKind(Kind):
     def option(self, info: FieldInfo) -> CliOption:
         return CliOption(action="append", metavar="NAME=VALUE", help=" Repeat for each pair.")
 
-    def documented(self, info: FieldInfo) -> list[tuple[str, bool]]:
-        return [(info.header, info.required or info.min_items > 0)]
-
     def check_count(self, found: Found, name: str, info: FieldInfo, value: Pairs) -> None:
         header = info.header
         for index, problem in value.problems:
