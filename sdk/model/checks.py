@@ -223,12 +223,12 @@ PAIR_NAMES = {
         ("SIP_TOKENS", "is_sip_token"),
     ),
 }
-# An ActionID: a header value that fits its line (253 characters cannot make over 1012
-# bytes; a longer one is measured by the full check).
+# An ActionID: a header value that fits its line (a quarter of its room in characters
+# cannot make more bytes than the room; a longer one is measured by the full check).
 ACTION_ID = Rule(
     "ActionID",
     lambda text: next((p.message for p in action_id_problems(text)), None),
-    ("not {v}.isprintable()", '{v}[:1] <= " "', "len({v}) > 253"),
+    ("not {v}.isprintable()", '{v}[:1] <= " "', f"len({{v}}) > {ACTION_ID_ROOM // 4}"),
 )
 # The lines of a message, joined (each with its CRLF): none over 1024 bytes, valid text.
 # ASCII text has as many bytes as characters and no unpaired surrogate.
