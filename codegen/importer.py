@@ -23,10 +23,11 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import yaml
 
 from codegen import SPECS_DIR
@@ -40,12 +41,14 @@ from codegen.docs import (
     table_document,
 )
 from codegen.naming import attribute_name
-from codegen.spec import FieldSpec, load_spec_text
-from sdk.fields import HEADER_NAME, FieldInfo, indexed_header
+from codegen.spec import load_spec_text
+from sdk.fields import FieldInfo
+from sdk.model.checks import HEADER_NAME
+from sdk.model.kinds import kind_of
 
 __all__ = [
     "PLACEHOLDER",
-    "documented_params",
+    "params_of_info",
     "dump_spec",
     "import_action",
     "main",
@@ -74,20 +77,8 @@ TOP_ORDER = (
     "response",
     "rules",
 )
-FIELD_ORDER = (
-    "header",
-    "name",
-    "kind",
-    "required",
-    "choices",
-    "min_items",
-    "name_rule",
-    "secret",
-    "default",
-    "start",
-    "members",
-    "doc",
-)
+# A field's keys as the specs write them: its name, then FieldInfo's facts in their order.
+FIELD_ORDER = ("header", "name", *(f.name for f in attrs.fields(FieldInfo) if f.name != "header"))
 RESPONSE_ORDER = ("success_message", "list_events", "list_complete")
 _KEPT_FIELD_KEYS = ("name", "doc", "min_items", "name_rule", "secret")
 _PROSE_KEYS = ("summary", "description", "doc")
@@ -96,43 +87,13 @@ _PROSE_KEYS = ("summary", "description", "doc")
 # --- what a field stands for in the documentation -------------------------------------------
 
 
-def documented_params(
-    header: str,
-    kind: str,
-    required: bool = False,
-    min_items: int = 0,
-    members: Iterable[tuple[str, bool]] = (),
-    start: int = 0,
-) -> list[tuple[str, bool]]:
-    """The documentation's ``(parameter, required)`` that one field stands for.
-
-    A plain field is its header. A ``headers`` field (any header name) is what the docs write
-    ``Header1`` and ``HeaderN``. An ``indexed`` group is each member's header at the first
-    index (``Action-000000``, ``UnitAmount(0)``), required only when the group is.
-    """
-    needed = required or min_items > 0
-    if kind == "headers":
-        return [(f"{header}1", needed), (f"{header}N", needed)]
-    if kind == "indexed":
-        return [
-            (indexed_header(header, member, start), needed and member_required)
-            for member, member_required in members
-        ]
-    return [(header, needed)]
-
-
 def params_of_info(info: FieldInfo) -> list[tuple[str, bool]]:
-    members = [(m.header, m.required) for _, m in info.members]
-    return documented_params(
-        info.header, info.kind, info.required, info.min_items, members, info.start
-    )
-
-
-def params_of_spec(field: FieldSpec) -> list[tuple[str, bool]]:
-    members = [(m.header, m.required) for m in field.members]
-    return documented_params(
-        field.header, field.kind, field.required, field.min_items, members, field.start
-    )
+    """The documentation's ``(parameter, required)`` that one field stands for, by its kind
+    (``sdk.model.kinds``): a plain field is its header; a ``headers`` field (any header
+    name) is what the docs write ``Header1`` and ``HeaderN``; an ``indexed`` group is each
+    member's header at the first index (``Action-000000``, ``UnitAmount(0)``), required only
+    when the group is."""
+    return kind_of(info.kind).documented(info)
 
 
 # --- from the documentation's parameters to fields --------------------------------------------
@@ -175,7 +136,7 @@ def _plain_field(param: DocParam, old: dict[str, Any] | None, keep_docs: bool) -
     if param.default is not None:
         field["default"] = param.default
     _keep(field, old, keep_docs, param.text)
-    if param.required and field.get("kind") in ("variables", "headers"):
+    if param.required and kind_of(field.get("kind", "string")).pairs:
         field["min_items"] = max(field.get("min_items", 0), 1)  # how a list is required
     elif param.required:
         field["required"] = True
@@ -336,7 +297,7 @@ def curated_differences(spec_text: str, doc: DocAction) -> list[str]:
     spec, _errors = load_spec_text(spec_text, doc.name)
     if spec is None:
         return ["the spec does not load"]
-    ours = {n.lower(): (n, r) for f in spec.fields for n, r in params_of_spec(f)}
+    ours = {n.lower(): (n, r) for f in spec.fields for n, r in params_of_info(f.info)}
     theirs = {p.name.lower(): (p.name, p.required) for p in doc.params}
     out = []
     for key, (name, required) in theirs.items():

@@ -13,6 +13,7 @@ return ``Markup``, Jinja's mark of text already escaped, which is all ``_finaliz
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import subprocess
 import textwrap
@@ -20,10 +21,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import attrs
 import jinja2
 from markupsafe import Markup
 
-from codegen.spec import ActionSpec, package_problem
+from codegen.spec import ActionSpec, SpecField, kind_constant, package_problem
+from sdk.fields import FieldInfo
+from sdk.model import checks
 
 __all__ = ["GENERATED_MARK", "Outcome", "UnsafeText", "check", "render_all", "write"]
 
@@ -47,23 +51,7 @@ def _escape(char: str) -> str:
 def pystr(text: str) -> str:
     """A Python string literal for ``text``, quoted the way ruff format quotes it."""
     quote = "'" if text.count('"') > text.count("'") else '"'
-    out = []
-    for char in text:
-        if char == "\\":
-            out.append("\\\\")
-        elif char == quote:
-            out.append("\\" + quote)
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\r":
-            out.append("\\r")
-        elif char == "\t":
-            out.append("\\t")
-        elif not char.isprintable():
-            out.append(_escape(char))
-        else:
-            out.append(char)
-    return quote + "".join(out) + quote
+    return quote + _literal_chars(text, quote) + quote
 
 
 def comment(text: str) -> str:
@@ -161,6 +149,179 @@ def docstring(text: str, indent: int = 4) -> str:
     return body
 
 
+def _literal_chars(text: str, quote: str, braces: bool = False) -> str:
+    """``text`` as the inside of a string literal quoted with ``quote`` (an f-string's when
+    ``braces``: its braces doubled)."""
+    if text.isprintable() and "\\" not in text and quote not in text:
+        if not braces or ("{" not in text and "}" not in text):
+            return text  # the usual case (a name, a header), at once
+    out = []
+    for char in text:
+        if char == "\\":
+            out.append("\\\\")
+        elif char == quote:
+            out.append("\\" + quote)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\r":
+            out.append("\\r")
+        elif char == "\t":
+            out.append("\\t")
+        elif not char.isprintable():
+            out.append(_escape(char))
+        elif braces and char in "{}":
+            out.append(char * 2)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _fstring(pieces: list[tuple[bool, str]]) -> str:
+    """An f-string of ``pieces``: (True, code) for a replacement field, (False, text) for
+    text; quoted the way ruff format quotes it."""
+    text = "".join(piece for is_code, piece in pieces if not is_code)
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    body = "".join(
+        "{" + piece + "}" if is_code else _literal_chars(piece, quote, braces=True)
+        for is_code, piece in pieces
+    )
+    return f"f{quote}{body}{quote}"
+
+
+def fline(header: str, value: str) -> str:
+    """The f-string of one header line: ``f"Header: {value}\\r\\n"``."""
+    return _fstring([(False, f"{header}: "), (True, value), (False, "\r\n")])
+
+
+def fpair(header: str, name: str, value: str) -> str:
+    """The f-string of one pair's line: ``f"Variable: {name}={value}\\r\\n"``."""
+    return _fstring(
+        [(False, f"{header}: "), (True, name), (False, "="), (True, value), (False, "\r\n")]
+    )
+
+
+def condition(keyword: str, parts: Iterable[str], indent: int) -> str:
+    """``keyword a or b or c:`` at ``indent``, wrapped as ruff wraps a condition too long
+    for one line: in parentheses, then one part a line."""
+    pad = " " * indent
+    parts = list(parts)
+    joined = " or ".join(parts)
+    line = f"{pad}{keyword} {joined}:"
+    if len(line) <= WIDTH:
+        return line
+    if indent + 4 + len(joined) <= WIDTH:
+        return f"{pad}{keyword} (\n{pad}    {joined}\n{pad}):"
+    inner = f"\n{pad}    or ".join(parts)
+    return f"{pad}{keyword} (\n{pad}    {inner}\n{pad}):"
+
+
+def refuse(parts: Iterable[str], indent: int, bail: str = "break") -> str:
+    """``if a or b:`` then ``bail`` (its lines), at ``indent``: a fast path's refusal."""
+    pad = " " * (indent + 4)
+    return condition("if", parts, indent) + "".join(f"\n{pad}{line}" for line in bail.split("\n"))
+
+
+def call(head: str, callee: str, args: Iterable[str], indent: int) -> str:
+    """``head`` + ``callee(args)`` at ``indent``, wrapped as ruff wraps a call too long for
+    one line: its arguments on one line of their own, then one a line."""
+    pad = " " * indent
+    args = list(args)
+    joined = ", ".join(args)
+    line = f"{pad}{head}{callee}({joined})"
+    if len(line) <= WIDTH:
+        return line
+    if indent + 4 + len(joined) <= WIDTH:
+        return f"{pad}{head}{callee}(\n{pad}    {joined}\n{pad})"
+    inner = "".join(f"{pad}    {arg},\n" for arg in args)
+    return f"{pad}{head}{callee}(\n{inner}{pad})"
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+
+def import_from(module: str, names: Iterable[str]) -> str:
+    """``from module import a, b``, parenthesized one name a line when too long (as ruff
+    and isort write it); names in isort's order: constants, classes, the rest."""
+    names = sorted(set(names), key=_isort_key)
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= WIDTH:
+        return line
+    return f"from {module} import (\n" + "".join(f"    {n},\n" for n in names) + ")"
+
+
+def info_args(info: FieldInfo, indent: int) -> str:
+    """The keyword arguments after the header in ``ami_field(...)`` or ``FieldInfo(...)``: every
+    fact of ``info`` that is not its default, in ``FieldInfo``'s order, one a line."""
+    pad = " " * indent
+    out = []
+    for fact in attrs.fields(FieldInfo):
+        value = getattr(info, fact.name)
+        if fact.name == "header" or value == fact.default:
+            continue
+        if isinstance(value, str):
+            out.append(kwarg(fact.name, value, indent))
+        elif isinstance(value, bool | int):
+            out.append(f"{pad}{fact.name}={value},")
+        elif fact.name == "members":
+            out.append(f"{pad}members={{")
+            for name, member in value:
+                if info_args(member, 0):
+                    out.append(f"{pad}    {pystr(name)}: FieldInfo(")
+                    out.append(f"{pad}        {pystr(member.header)},")
+                    out.append(info_args(member, indent + 8))
+                    out.append(f"{pad}    ),")
+                else:
+                    out.append(f"{pad}    {pystr(name)}: FieldInfo({pystr(member.header)}),")
+            out.append(f"{pad}}},")
+        else:  # a tuple of text
+            if len(value) == 1:
+                out.append(f"{pad}{fact.name}=({pystr(value[0])},),")
+            else:
+                out.append(f"{pad}{fact.name}=(")
+                out.extend(f"{pad}    {pystr(v)}," for v in value)
+                out.append(f"{pad}),")
+    return "\n".join(out)
+
+
+def render_fast(
+    env: jinja2.Environment, field: SpecField, number: int, room: int | None, indent: int
+) -> Markup:
+    """The fast path's part for ``field`` (the ``number``th), from its kind's fragment, at
+    ``indent``; ``room``: the lines left for its pairs when it is the action's only field of
+    pairs. A value it does not take breaks out of the fast path's block."""
+    source = field.kind.fast
+    if source is None:
+        raise ValueError(f"kind {field.kind.name} has no fast path")
+    template = _fragments(env, source)
+    context = {"f": field, "n": number, "kind": field.kind, "rules": checks, "room": room}
+    return Markup(template.render(**context, i=indent, bail="break"))
+
+
+_FRAGMENTS: dict[tuple[int, str], jinja2.Template] = {}
+
+
+def _fragments(env: jinja2.Environment, source: str) -> jinja2.Template:
+    key = (id(env), source)
+    if key not in _FRAGMENTS:
+        _FRAGMENTS[key] = env.from_string(source)
+    return _FRAGMENTS[key]
+
+
+def fast_imports(spec: ActionSpec) -> dict[str, set[str]]:
+    """What the fast path of ``spec``'s module uses, by module."""
+    out: dict[str, set[str]] = {
+        "sdk.model.checks": set(checks.LINE.uses),
+        "sdk.model.kinds": {"slot_setters"},
+    }
+    for field in spec.fields:
+        if field.kind.pairs:
+            out["sdk.model.checks"].update(checks.PAIR_NAMES[field.info.name_rule].uses)
+        for module, name in field.kind.fast_imports:
+            out.setdefault(module, set()).add(name)
+    return out
+
+
 # Text a template may write as it is: names, numbers, blanks, type expressions.
 _BARE = re.compile(r"[A-Za-z0-9_. |()\[\],]*")
 
@@ -182,7 +343,9 @@ def _code(function: Callable[..., str]) -> Callable[..., Markup]:
     return lambda *args, **kwargs: Markup(function(*args, **kwargs))
 
 
+@functools.cache
 def environment() -> jinja2.Environment:
+    """The templates' environment, made once a process (Jinja compiles each template once)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
         trim_blocks=True,
@@ -194,8 +357,17 @@ def environment() -> jinja2.Environment:
     )
     for name, function in {"pystr": pystr, "docstring": docstring, "comment": comment}.items():
         env.filters[name] = _code(function)
-    for function in (kwarg, classvar, tuplevar, import_line):
+    for function in (kwarg, classvar, tuplevar, import_line, import_from, info_args):
         env.globals[function.__name__] = _code(function)
+    for function in (fline, fpair, condition, refuse, call):
+        env.globals[function.__name__] = _code(function)
+    env.globals["code"] = Markup  # trusted code: the kinds' and rules' own text, not a spec's
+    env.globals["kind_constant"] = kind_constant
+    env.globals["fast_imports"] = fast_imports
+    env.globals["render_fast"] = lambda field, number, room, indent: render_fast(
+        env, field, number, room, indent
+    )
+    env.globals["rules"] = checks
     return env
 
 

@@ -7,6 +7,7 @@ the plain data so that each problem carries its file and line, and so that dupli
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 import unicodedata
@@ -19,11 +20,13 @@ import yaml
 
 from codegen.naming import attribute_name, module_name
 from sdk.action import Action
-from sdk.fields import HEADER_NAME, KINDS, SCALAR_KINDS, indexed_header
+from sdk.fields import FieldInfo
+from sdk.model.checks import MAX_LINES, PAIR_NAMES
+from sdk.model.kinds import COMMON_FACTS, ENUM, KINDS, Kind, kind_of
 
 __all__ = [
     "ActionSpec",
-    "FieldSpec",
+    "SpecField",
     "SpecError",
     "SpecErrors",
     "load_specs",
@@ -31,7 +34,7 @@ __all__ = [
     "text_problem",
 ]
 
-NAME_RULES = ("variable", "sip-token")
+NAME_RULES = tuple(PAIR_NAMES)
 RULE_CLASSES = {
     "exactly_one_of": "ExactlyOneOf",
     "forbidden_names": "ForbiddenNames",
@@ -39,6 +42,12 @@ RULE_CLASSES = {
     "name_requires": "NameRequires",
 }
 RULE_KINDS = tuple(RULE_CLASSES)
+
+
+def kind_constant(kind: Kind) -> str:
+    """The name of the kind object in ``sdk.model.kinds`` (``STRING``, ``VARIABLES``...)."""
+    return kind.name.upper()
+
 
 # --- what generated code can take ----------------------------------------------------------
 
@@ -49,8 +58,11 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # and the package's __init__.py besides its actions. test_codegen_untrusted holds these to
 # what the templates render.
 ACTION_MODULE_NAMES = frozenset(
-    {"annotations", "ClassVar", "attrs", "Action", "fast_init", "ami_field", "Variables"}
-    | {"ExtraHeaders", "FieldInfo", "Records", "Rule", "__all__", *RULE_CLASSES.values()}
+    {"annotations", "ClassVar", "attrs", "Action", "ami_field", "FieldProblem", "Found"}
+    | {"Rule", "__all__", "_SLOTS", "_CHOICES", "slot_setters", "fast_choices"}
+    | {"SIP_TOKENS", "is_sip_token", "too_long", *RULE_CLASSES.values()}
+    | {kind_constant(kind) for kind in KINDS.values()}  # the kind objects, by their names
+    | {name for kind in KINDS.values() for _module, name in kind.imports + kind.fast_imports}
 )
 PACKAGE_NAMES = frozenset(
     {"annotations", "TYPE_CHECKING", "Generic", "ActionRegistry", "ACTIONS", "__all__"}
@@ -58,7 +70,11 @@ PACKAGE_NAMES = frozenset(
 )
 # A field may not shadow what the base class defines (attributes, methods, ``RULES``...) nor
 # a name its class body calls; an action may not shadow what its module or the package binds.
-RESERVED_FIELD_NAMES = frozenset(dir(Action)) | ACTION_MODULE_NAMES
+# And a field is a parameter of the generated __init__ and fast path: not ``self``, nor a
+# builtin they call.
+RESERVED_FIELD_NAMES = (
+    frozenset(dir(Action)) | ACTION_MODULE_NAMES | frozenset(dir(builtins)) | {"self"}
+)
 RESERVED_ACTION_NAMES = PACKAGE_NAMES | ACTION_MODULE_NAMES
 # Text in a spec may hold line ends and tabs only where it is prose (docstrings and docs).
 _PROSE_KEYS = frozenset({"summary", "description", "doc", "reason"})
@@ -121,32 +137,21 @@ class SpecErrors(Exception):
 
 
 @attrs.frozen
-class FieldSpec:
-    header: str
+class SpecField:
+    """One field of a spec: the runtime's own ``FieldInfo``, and what only codegen needs
+    (the Python attribute, the spec's line)."""
+
     name: str
-    kind: str = "string"
-    required: bool = False
-    doc: str = ""
-    choices: tuple[str, ...] = ()
-    min_items: int = 0
-    secret: bool = False
-    default: str | None = None
-    name_rule: str = "variable"
-    members: tuple[FieldSpec, ...] = ()  # kind indexed: the headers of one group
-    start: int = 0  # kind indexed: the first group's number
+    info: FieldInfo
     line: int = 0
 
     @property
-    def python_type(self) -> str:
-        return {
-            "string": "str | None",
-            "integer": "int | None",
-            "boolean": "bool | None",
-            "enum": "str | None",
-            "variables": "Variables",
-            "headers": "ExtraHeaders",
-            "indexed": "Records",
-        }[self.kind]
+    def header(self) -> str:
+        return self.info.header
+
+    @property
+    def kind(self) -> Kind:
+        return kind_of(self.info.kind)
 
 
 @attrs.frozen
@@ -180,7 +185,7 @@ class ActionSpec:
     privilege: str = ""
     available_in: tuple[str, ...] = ()
     replaced_by: str = ""
-    fields: tuple[FieldSpec, ...] = ()
+    fields: tuple[SpecField, ...] = ()
     success_message: str | None = None
     list_events: tuple[str, ...] = ()
     list_complete: str | None = None
@@ -195,18 +200,34 @@ class ActionSpec:
     def module_name(self) -> str:
         return module_name(self.action)
 
-    @property
-    def field_imports(self) -> list[str]:
-        """Names the generated module imports from ``sdk.fields``."""
-        names = {"ami_field"} if self.fields else set()
-        kinds = {f.kind for f in self.fields}
-        if "variables" in kinds:
-            names.add("Variables")
-        if "headers" in kinds:
-            names.add("ExtraHeaders")
-        if "indexed" in kinds:
-            names.update(("FieldInfo", "Records"))
+    def imports(self, module: str) -> list[str]:
+        """Names the generated module imports from ``module`` for the kinds of its fields."""
+        names = {name for f in self.fields for mod, name in f.kind.imports if mod == module}
         return sorted(names, key=lambda n: (n[0].islower(), n))
+
+    @property
+    def kind_names(self) -> list[str]:
+        """The kind objects its full path calls (``STRING``, ``VARIABLES``...), sorted."""
+        return sorted({kind_constant(f.kind) for f in self.fields})
+
+    @property
+    def pair_counts(self) -> list[str]:
+        """The fast path's counts of pairs (``len(_p2)``...), one per field of pairs."""
+        return [f"len(_p{n})" for n, f in enumerate(self.fields, 1) if f.kind.pairs]
+
+    @property
+    def pair_room(self) -> int:
+        """Lines left for pairs: 128, less Action, ActionID and one a field of one line."""
+        return MAX_LINES - 2 - sum(not f.kind.pairs for f in self.fields)
+
+    @property
+    def has_choices(self) -> bool:
+        return any(f.kind is ENUM for f in self.fields)
+
+    @property
+    def fast(self) -> bool:
+        """Whether every field's kind has a fast path (then the module has one)."""
+        return all(f.kind.fast is not None for f in self.fields)
 
 
 # --- node checking -----------------------------------------------------------------------
@@ -343,23 +364,30 @@ RESPONSE_SCHEMA = {
     "list_events": (_list_of(_str), False),
     "list_complete": (_str, False),
 }
+# A field's keys are its Python name and the facts of ``FieldInfo`` (one model of a field),
+# each read by its type; a member of an indexed group takes the facts of the scalar kinds.
+_FACT_READERS: dict[str, Callable] = {
+    "str": _str,
+    "bool": _bool,
+    "int": _int,
+    "tuple[str, ...]": _list_of(_str),
+    "str | None": _default,
+    "tuple[tuple[str, FieldInfo], ...]": _list_of(_node),
+}
 FIELD_SCHEMA = {
     "header": (_header, True),
     "name": (_str, False),
-    "kind": (_str, False),
-    "required": (_bool, False),
-    "doc": (_str, False),
-    "choices": (_list_of(_str), False),
-    "min_items": (_int, False),
-    "secret": (_bool, False),
-    "default": (_default, False),
-    "name_rule": (_str, False),
-    "members": (_list_of(_node), False),
-    "start": (_int, False),
+    **{
+        fact.name: (_FACT_READERS[str(fact.type)], False)
+        for fact in attrs.fields(FieldInfo)
+        if fact.name != "header"
+    },
+}
+MEMBER_FACTS = frozenset(COMMON_FACTS) | {
+    fact for kind in KINDS.values() if kind.scalar for fact in kind.facts
 }
 MEMBER_SCHEMA = {
-    key: FIELD_SCHEMA[key]
-    for key in ("header", "name", "kind", "required", "doc", "choices", "secret", "default")
+    key: FIELD_SCHEMA[key] for key in FIELD_SCHEMA if key == "name" or key in MEMBER_FACTS
 }
 TOP_SCHEMA = {
     "action": (_str, True),
@@ -385,9 +413,18 @@ REQUIRES_RULE_SCHEMA = {
 }
 
 
+def _kinds_taking(fact: str) -> str:
+    """The kinds that take ``fact``, in words: "kind enum", "kinds variables, headers and
+    indexed"."""
+    names = [name for name, kind in KINDS.items() if fact in kind.facts]
+    if len(names) == 1:
+        return f"kind {names[0]}"
+    return f"kinds {', '.join(names[:-1])} and {names[-1]}"
+
+
 def _read_field(
     checker: _Checker, node: yaml.Node, index: int, group: str | None = None
-) -> FieldSpec | None:
+) -> SpecField | None:
     """One field; with ``group`` (the indexed field's header), one member of that group."""
     where = f"fields[{index}]" if group is None else f"field {group!r}: members[{index}]"
     data = checker.mapping(node, where, FIELD_SCHEMA if group is None else MEMBER_SCHEMA)
@@ -400,33 +437,35 @@ def _read_field(
     if group is None and header.lower() in ("action", "actionid"):
         checker.error(line, f"{header} belongs to the base class: leave it out")
         return None
-    kind = data.get("kind", "string")
-    if kind != "indexed" and not HEADER_NAME.fullmatch(header):  # a pattern is checked below
+    name_of_kind = data.get("kind", "string")
+    kind = KINDS.get(name_of_kind)
+    problem = (kind or kind_of("string")).header_problem(header)
+    if problem and not (kind and kind.pattern):  # a pattern is checked with its members
+        checker.error(lines.get("header", line), f"{where}: {problem}")
+    allowed = [n for n, k in KINDS.items() if group is None or k.scalar]
+    if kind is None or name_of_kind not in allowed:
         checker.error(
-            lines.get("header", line),
-            f"{where}: header {header!r} is no AMI header name"
-            " (printable ASCII without blanks or ':')",
-        )
-    allowed = KINDS if group is None else SCALAR_KINDS
-    if kind not in allowed:
-        checker.error(
-            lines.get("kind", line), f"{where}: kind {kind!r} is not one of {', '.join(allowed)}"
+            lines.get("kind", line),
+            f"{where}: kind {name_of_kind!r} is not one of {', '.join(allowed)}",
         )
         return None
-    members: list[FieldSpec] = []
-    if kind == "indexed":
-        members = _read_members(checker, data, lines, header, where, line)
-    elif "members" in data or "start" in data:
-        key = "members" if "members" in data else "start"
-        checker.error(lines[key], f"{where}: '{key}' only fits kind indexed")
+    members: list[SpecField] = []
+    if "members" in kind.facts:
+        members = _read_members(checker, data, lines, header, where, line, problem)
+    else:
+        extra = [f for f in ("members", "start") if f in data]
+        if extra:
+            checker.error(
+                lines[extra[0]], f"{where}: '{extra[0]}' only fits {_kinds_taking(extra[0])}"
+            )
     if "name" in data:
         name = data["name"]
         problem = identifier_problem(name)
         if problem:
             checker.error(lines["name"], f"{where}: name {name!r} {problem}")
             return None
-    elif kind == "indexed":
-        checker.error(line, f"{where}: kind indexed needs a 'name:' (its header is a pattern)")
+    elif kind.pattern:
+        checker.error(line, f"{where}: kind {kind.name} needs a 'name:' (its header is a pattern)")
         return None
     else:
         name = attribute_name(header)
@@ -443,39 +482,21 @@ def _read_field(
             " module already uses it",
         )
         return None
-    choices = data.get("choices", ())
-    if kind == "enum" and not choices:
-        checker.error(line, f"{where}: kind enum needs 'choices'")
-    if choices and kind != "enum":
-        checker.error(lines["choices"], f"{where}: 'choices' only fits kind enum")
-    if "min_items" in data and kind not in ("variables", "headers", "indexed"):
-        checker.error(
-            lines["min_items"],
-            f"{where}: 'min_items' only fits kinds variables, headers and indexed",
-        )
+    for fact in kind.needs:
+        if fact != "members" and not data.get(fact):
+            checker.error(line, f"{where}: kind {kind.name} needs {fact!r}")
+    for fact in ("choices", "min_items", "name_rule"):
+        if fact in data and fact not in kind.facts:
+            checker.error(lines[fact], f"{where}: {fact!r} only fits {_kinds_taking(fact)}")
     name_rule = data.get("name_rule", "variable")
-    if "name_rule" in data and kind != "variables":
-        checker.error(lines["name_rule"], f"{where}: 'name_rule' only fits kind variables")
     if name_rule not in NAME_RULES:
         checker.error(
             lines.get("name_rule", line),
             f"{where}: name_rule must be one of {', '.join(NAME_RULES)}",
         )
-    return FieldSpec(
-        header=header,
-        name=name,
-        kind=kind,
-        required=data.get("required", False),
-        doc=data.get("doc", ""),
-        choices=tuple(choices),
-        min_items=data.get("min_items", 0),
-        secret=data.get("secret", False),
-        default=data.get("default"),
-        name_rule=name_rule,
-        members=tuple(members),
-        start=data.get("start", 0),
-        line=line,
-    )
+    facts = {key: value for key, value in data.items() if key != "name"}
+    facts["members"] = tuple((m.name, m.info) for m in members)
+    return SpecField(name=name, info=FieldInfo(**facts), line=line)
 
 
 def _read_members(
@@ -485,32 +506,18 @@ def _read_members(
     pattern: str,
     where: str,
     line: int,
-) -> list[FieldSpec]:
-    """Check an indexed field's header pattern and read its members."""
-    if "{member}" not in pattern or "{index" not in pattern:
-        checker.error(
-            lines.get("header", line),
-            f"{where}: the header of kind indexed is a pattern with {{member}} and {{index}}"
-            " (such as {member}-{index:06d})",
-        )
-    else:
-        try:
-            samples = [indexed_header(pattern, "Name", n) for n in (0, 99999)]
-        except (KeyError, IndexError, ValueError) as exc:
-            checker.error(lines.get("header", line), f"{where}: bad header pattern: {exc}")
-        else:
-            if not all(HEADER_NAME.fullmatch(sample) for sample in samples):
-                checker.error(
-                    lines.get("header", line),
-                    f"{where}: the pattern makes {samples[0]!r}, which is no header name"
-                    " (printable ASCII without blanks or ':')",
-                )
+    problem: str | None,
+) -> list[SpecField]:
+    """Check an indexed field's header pattern (``problem``: what its kind finds) and read
+    its members."""
+    if problem:
+        checker.error(lines.get("header", line), f"{where}: {problem}")
     if data.get("start", 0) < 0:
         checker.error(lines["start"], f"{where}: 'start' must not be negative")
     nodes = data.get("members", ())
     if not nodes:
         checker.error(lines.get("members", line), f"{where}: kind indexed needs 'members'")
-    members: list[FieldSpec] = []
+    members: list[SpecField] = []
     for number, member_node in enumerate(nodes):
         member = _read_field(checker, member_node, number, group=pattern)
         if member is None:
@@ -531,13 +538,13 @@ def _read_spec(checker: _Checker, root: yaml.Node) -> ActionSpec | None:
     if "response" in data:
         response = checker.mapping(data["response"], "response", RESPONSE_SCHEMA)
         response.pop("__lines__", None)
-    fields: list[FieldSpec] = []
+    fields: list[SpecField] = []
     for index, node in enumerate(data.get("fields", ())):
         field = _read_field(checker, node, index)
         if field is not None:
             fields.append(field)
-    headers: dict[str, FieldSpec] = {}
-    names: dict[str, FieldSpec] = {}
+    headers: dict[str, SpecField] = {}
+    names: dict[str, SpecField] = {}
     for field in fields:
         folded = field.header.lower()
         if folded in headers:
@@ -592,7 +599,7 @@ def _read_spec(checker: _Checker, root: yaml.Node) -> ActionSpec | None:
 
 
 def _read_rule(
-    checker: _Checker, node: yaml.Node, index: int, headers: dict[str, FieldSpec]
+    checker: _Checker, node: yaml.Node, index: int, headers: dict[str, SpecField]
 ) -> RuleSpec | None:
     """One entry of ``rules:``: a mapping with a single key, the rule's kind."""
     where = f"rules[{index}]"
@@ -608,13 +615,13 @@ def _read_rule(
         checker.error(key_node, f"{where}: unknown rule {kind!r} (known: {', '.join(RULE_KINDS)})")
         return None
 
-    def field_of(header: str, *, pairs: bool = False) -> FieldSpec | None:
+    def field_of(header: str, *, pairs: bool = False) -> SpecField | None:
         field = headers.get(header.lower())
         if field is None:
             checker.error(
                 line, f"{where}: {kind} names {header!r}, which is no field of this action"
             )
-        elif pairs and field.kind not in ("variables", "headers"):
+        elif pairs and not field.kind.pairs:
             checker.error(
                 line, f"{where}: {kind} needs a variables or headers field, not {header!r}"
             )

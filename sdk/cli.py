@@ -44,6 +44,7 @@ from sdk.errors import (
 )
 from sdk.fields import FieldInfo
 from sdk.message import Message, Response
+from sdk.model.kinds import kind_of
 from sdk.session import Session
 
 __all__ = ["main"]
@@ -259,23 +260,17 @@ def _action_parser(cls: type[Action]) -> argparse.ArgumentParser:
         help_text = info.doc or info.header
         if info.required:
             help_text = f"(required) {help_text}"
-        if info.kind in ("variables", "headers"):
-            parser.add_argument(
-                *names, dest=attribute, action="append", metavar="NAME=VALUE",
-                help=f"{help_text} Repeat for each pair.",
-            )  # fmt: skip
-        elif info.kind == "boolean":
-            parser.add_argument(
-                *names, dest=attribute, action=argparse.BooleanOptionalAction, help=help_text
-            )
-        elif info.kind == "integer":
-            parser.add_argument(*names, dest=attribute, type=int, help=help_text)
-        elif info.kind == "enum":
-            parser.add_argument(
-                *names, dest=attribute, metavar="|".join(info.choices), help=help_text
-            )
-        else:
-            parser.add_argument(*names, dest=attribute, metavar="VALUE", help=help_text)
+        option = kind_of(info.kind).option(info)  # what its kind takes (sdk.model.kinds)
+        settings: dict[str, Any] = {"dest": attribute, "help": help_text + option.help}
+        if option.action == "flag":
+            settings["action"] = argparse.BooleanOptionalAction
+        elif option.action != "store":
+            settings["action"] = option.action
+        if option.type is not None:
+            settings["type"] = option.type
+        if option.metavar is not None:
+            settings["metavar"] = option.metavar
+        parser.add_argument(*names, **settings)
     return parser
 
 

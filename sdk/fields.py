@@ -1,19 +1,16 @@
-"""Field metadata, value kinds, and the rules that keep every value intact on the wire.
+"""Field metadata and the values of list-like fields.
 
 Each attribute of a generated action carries a ``FieldInfo`` under ``METADATA_KEY`` in its
-attrs metadata: the wire header, the kind of value, whether it is required, its doc. Forms,
-the CLI and the validator read only this metadata, never an action by name.
+attrs metadata: the wire header, the kind of value, whether it is required, its doc. It is
+the one model of a field: codegen's spec loader builds these same objects from the YAML, the
+generated modules write them, forms, the CLI and the validator read them, never an action by
+name. What each kind of field does with its value is in ``sdk.model.kinds``; the rules of
+the wire in ``sdk.model.checks``.
 
-The wire rules (``shared/ami/PROTOCOL.md``, checked against Asterisk 20 and 22), applied to
-each value made plain first (``sdk.values.plain``, in the converters below), so that what is
-checked is what is written:
-
-- a line is ``Name: value`` + CRLF, at most 1024 bytes; a message at most 128 lines;
-- CR, LF or NUL inside a value would end the line early, so they are refused;
-- Asterisk strips leading blanks from a plain header's value, so those are refused too;
-- ``Variable`` values are split by Asterisk on ``,`` (outside ``()``, ``[]``, ``"..."``),
-  with ``"`` removed and ``\\`` escaping the next character; so one pair is written a line,
-  and ``\\ " , ( ) [ ]`` in a value get a backslash. ``split_variables`` is the reverse.
+``Pairs`` (``Variables``, ``ExtraHeaders``) and ``Records`` hold the values of the list-like
+kinds, each name and value made plain as it comes in (``sdk.values.plain``), so that what is
+checked is what is written. ``split_variables`` reads a ``Variable:`` value back as Asterisk
+does.
 
 Some actions take numbered groups of headers (UpdateConfig's ``Action-000000``,
 ``Cat-000000``...; AOCMessage's ``UnitAmount(0)``, ``UnitType(0)``...): kind ``indexed``, whose
@@ -30,22 +27,30 @@ from typing import Any, overload
 
 import attrs
 
+from sdk.model.checks import (
+    HEADER_NAME,
+    MAX_LINE_BYTES,
+    MAX_LINES,
+    SIP_TOKEN,
+    check_value,
+    escape_variable_value,
+)
 from sdk.values import plain, plain_text
 
 __all__ = [
     "FALSE_WORDS",
-    "KINDS",
-    "MAX_LINE_BYTES",
+    "HEADER_NAME",
     "MAX_LINES",
+    "MAX_LINE_BYTES",
     "METADATA_KEY",
     "SECRET_HEADERS",
+    "SIP_TOKEN",
     "TRUE_WORDS",
     "ExtraHeaders",
     "FieldInfo",
     "Pairs",
     "Records",
     "Variables",
-    "ami_field",
     "check_value",
     "escape_variable_value",
     "indexed_header",
@@ -53,19 +58,6 @@ __all__ = [
 ]
 
 METADATA_KEY = "ami"
-MAX_LINE_BYTES = 1024  # one line with its CRLF, as Asterisk's manager.c reads it
-MAX_LINES = 128  # lines of one message, Action and ActionID included
-
-KINDS = ("string", "integer", "boolean", "enum", "variables", "headers", "indexed")
-SCALAR_KINDS = ("string", "integer", "boolean", "enum")  # what a member of an indexed group may be
-
-# A SIP token (RFC 3261): what a SIP header name may be.
-SIP_TOKEN = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+")
-# What an AMI header name of a "headers" field may be: visible ASCII but the colon.
-HEADER_NAME = re.compile(r"[!-9;-~]+")
-_FORBIDDEN = re.compile(r"[\r\n\x00]")
-# The same, one character at a time: the backslash first, so no added one is escaped again.
-_ESCAPES = tuple((char, "\\" + char) for char in '\\",()[]')
 # The words a boolean header reads as true or false (lower-cased), as Asterisk's ast_true/ast_false.
 TRUE_WORDS = frozenset({"true", "yes", "y", "t", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "n", "f", "0", "off"})
@@ -75,43 +67,37 @@ FALSE_WORDS = frozenset({"false", "no", "n", "f", "0", "off"})
 SECRET_HEADERS = frozenset({"secret", "key"})
 
 
+def _texts(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _members(value: Any) -> tuple[tuple[str, FieldInfo], ...]:
+    """Members as given (a mapping, or pairs), as ``(attribute, FieldInfo)`` pairs."""
+    return tuple(dict(value).items())
+
+
 @attrs.frozen
 class FieldInfo:
-    """What the SDK knows of one header of an action (metadata of an attrs field)."""
+    """What the SDK knows of one header of an action (metadata of an attrs field).
+
+    The facts are the keys of a spec's field (``specs/README.md``), in the order the specs
+    write them; ``sdk.model.kinds`` says which facts each kind takes."""
 
     header: str
-    kind: str = "string"
-    required: bool = False
-    doc: str = ""
-    choices: tuple[str, ...] = ()
-    min_items: int = 0
-    secret: bool = False
-    default: str | None = None  # the server's default when the header is left out (doc only)
-    name_rule: str = "variable"  # for kind "variables": "sip-token" or "variable"
-    # kind "indexed": the headers of one group as (attribute, FieldInfo), and the first index
-    members: tuple[tuple[str, FieldInfo], ...] = ()
-    start: int = 0
-
-
-def check_value(text: str) -> str | None:
-    """The problem with ``text`` as a header value on the wire, or None."""
-    if type(text) is str and "\r" not in text and "\n" not in text and "\x00" not in text:
-        return None  # the usual case, at once
-    match = _FORBIDDEN.search(text)
-    if match:
-        char = {"\r": "CR", "\n": "LF", "\x00": "NUL"}[match.group()]
-        return f"must not contain CR, LF or NUL (found {char} at position {match.start()})"
-    return None
-
-
-def escape_variable_value(value: str) -> str:
-    """Put a backslash before each of ``\\ " , ( ) [ ]`` so Asterisk reads ``value`` as given."""
-    if type(value) is not str:
-        value = plain(value)  # its characters, not what its own replace() says
-    for char, escaped in _ESCAPES:  # several times faster than the regular expression
-        if char in value:
-            value = value.replace(char, escaped)
-    return value
+    kind: str = attrs.field(default="string", kw_only=True)
+    required: bool = attrs.field(default=False, kw_only=True)
+    choices: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_texts)
+    min_items: int = attrs.field(default=0, kw_only=True)
+    name_rule: str = attrs.field(default="variable", kw_only=True)  # "sip-token" or "variable"
+    secret: bool = attrs.field(default=False, kw_only=True)
+    # the server's default when the header is left out (doc only)
+    default: str | None = attrs.field(default=None, kw_only=True)
+    start: int = attrs.field(default=0, kw_only=True)  # kind indexed: the first group's number
+    # kind indexed: the headers of one group as (attribute, FieldInfo)
+    members: tuple[tuple[str, FieldInfo], ...] = attrs.field(
+        default=(), kw_only=True, converter=_members
+    )
+    doc: str = attrs.field(default="", kw_only=True)
 
 
 # What makes Asterisk read a comma as text, or drop a character.
@@ -389,8 +375,14 @@ class Records(Sequence[Mapping[str, Any]]):
         return position if self.origins is None else self.origins[position]
 
     @classmethod
-    def of(cls, value: Any, members: Sequence[tuple[str, FieldInfo]] = ()) -> Records:
-        """Convert what a user passes: a mapping (one group) or a list of mappings."""
+    def of(
+        cls,
+        value: Any,
+        members: Sequence[tuple[str, FieldInfo]] = (),
+        convert: Callable[[FieldInfo, Any], Any] = lambda _info, raw: plain(raw),
+    ) -> Records:
+        """Convert what a user passes: a mapping (one group) or a list of mappings; each
+        member's value by ``convert`` (its kind's converter: ``sdk.model.kinds``)."""
         if type(value) is cls:  # made by this class, so plain already (not a subclass)
             return value
         out = cls()
@@ -424,7 +416,7 @@ class Records(Sequence[Mapping[str, Any]]):
                     unknown = True
                     continue
                 name, info = found
-                raw = _CONVERTERS[info.kind](raw)
+                raw = convert(info, raw)
                 if raw is not None:
                     record[name] = raw
             if unknown and not record:
@@ -464,92 +456,3 @@ class Records(Sequence[Mapping[str, Any]]):
 
     def __repr__(self) -> str:
         return f"Records({[dict(r) for r in self._records]!r})"
-
-
-def _convert_integer(value: Any) -> Any:
-    value = plain(value)
-    if type(value) is str and re.fullmatch(r"[+-]?\d+", value.strip()):
-        return int(value)
-    return value
-
-
-def _convert_boolean(value: Any) -> Any:
-    value = plain(value)
-    if type(value) is str:
-        low = value.strip().lower()
-        if low in TRUE_WORDS:
-            return True
-        if low in FALSE_WORDS:
-            return False
-    return value
-
-
-def _mask(value: Any) -> str:
-    return "None" if value is None else "'***'"
-
-
-# The converters of the scalar kinds (the other kinds' are set in ami_field): each makes the
-# value plain first, so every check and every write reads an exact str, int or bool.
-_CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "string": plain,
-    "enum": plain,
-    "integer": _convert_integer,
-    "boolean": _convert_boolean,
-}
-
-
-def ami_field(
-    header: str,
-    *,
-    kind: str = "string",
-    required: bool = False,
-    doc: str = "",
-    choices: Sequence[str] = (),
-    min_items: int = 0,
-    secret: bool = False,
-    default: str | None = None,
-    name_rule: str = "variable",
-    members: Mapping[str, FieldInfo] | None = None,
-    start: int = 0,
-) -> Any:
-    """An attrs field for one header. Every field has a default, so that a missing required
-    field is reported by validation (with the others), not by attrs' ``TypeError``.
-
-    Kind ``indexed`` takes ``header`` as a pattern (``{member}-{index:06d}``), ``members``
-    (attribute → ``FieldInfo`` of one group's headers) and ``start`` (the first index)."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown field kind {kind!r}; known: {', '.join(KINDS)}")
-    if (kind == "indexed") != bool(members):
-        raise ValueError("kind 'indexed' needs members, and only it takes them")
-    member_pairs = tuple((members or {}).items())
-    for name, member in member_pairs:
-        if member.kind not in SCALAR_KINDS:
-            raise ValueError(f"member {name!r}: kind {member.kind!r} cannot be in a group")
-    info = FieldInfo(
-        header=header,
-        kind=kind,
-        required=required,
-        doc=doc,
-        choices=tuple(choices),
-        min_items=min_items,
-        secret=secret,
-        default=default,
-        name_rule=name_rule,
-        members=member_pairs,
-        start=start,
-    )
-    metadata = {METADATA_KEY: info}
-    repr_: Any = _mask if secret else True
-    if kind == "variables":
-        return attrs.field(factory=Variables, converter=Variables.of, metadata=metadata, repr=repr_)
-    if kind == "headers":
-        return attrs.field(
-            factory=ExtraHeaders, converter=ExtraHeaders.of, metadata=metadata, repr=repr_
-        )
-    if kind == "indexed":
-
-        def to_records(value: Any) -> Records:
-            return Records.of(value, member_pairs)
-
-        return attrs.field(factory=Records, converter=to_records, metadata=metadata, repr=repr_)
-    return attrs.field(default=None, converter=_CONVERTERS[kind], metadata=metadata, repr=repr_)

@@ -6,9 +6,10 @@ For actions of an Asterisk newer than the specs, of a third-party module, or of 
     Generic("Originate", headers=[("Channel", "PJSIP/100"), ("Exten", "200")],
             variables={"CALLERID(name)": "Ops"})
 
-The name and every header are checked like a generated action's fields: no CR, LF or NUL,
-no leading blank, header names of printable ASCII without blanks or ``:``, no line over 1024
-bytes, at most 128 lines. Variables are escaped as for ``Originate``. All problems are
+The name and every header are checked like a generated action's fields, by the same kinds
+(``sdk.model.kinds``) and wire rules (``sdk.model.checks``): no CR, LF or NUL, no leading
+blank, header names of printable ASCII without blanks or ``:``, no line over 1024 bytes, at
+most 128 lines. Variables are escaped as for ``Originate``. All problems are
 reported at once in one ``ValidationError``. The name, like every value, is made plain
 first (``sdk.values``). Headers named Secret or Key (``sdk.fields.SECRET_HEADERS``) are
 shown as ``***`` wherever the action is shown or logged, as ``Login``'s are.
@@ -23,7 +24,9 @@ import attrs
 
 from sdk.action import Action
 from sdk.errors import FieldProblem, ValidationError
-from sdk.fields import MAX_LINE_BYTES, ExtraHeaders, Variables, ami_field
+from sdk.fields import ExtraHeaders, Variables
+from sdk.model.checks import encode_line
+from sdk.model.kinds import HEADERS, VARIABLES, PairsInput, ami_field
 from sdk.values import plain
 
 __all__ = ["Generic"]
@@ -54,17 +57,16 @@ class Generic(Action):
     def __init__(
         self,
         name: str,
-        headers: Any = None,
+        headers: PairsInput = None,
         *,
-        variables: Any = None,
+        variables: PairsInput = None,
         action_id: str | None = None,
     ) -> None:
         name = plain(name)
         object.__setattr__(self, "name", name)
-        object.__setattr__(self, "headers", ExtraHeaders.of(headers))
-        object.__setattr__(self, "variables", Variables.of(variables))
+        object.__setattr__(self, "headers", HEADERS.convert(headers))
+        object.__setattr__(self, "variables", VARIABLES.convert(variables))
         object.__setattr__(self, "action_id", plain(action_id))
-        object.__setattr__(self, "_wire", None)
         problem = _name_problem(name)
         try:
             self.__attrs_post_init__()
@@ -77,8 +79,8 @@ class Generic(Action):
         if problem is not None:  # named "Generic": a bad name must not reach a log line as is
             raise ValidationError("Generic", [FieldProblem("name", "Action", problem)])
 
-    @property  # type: ignore[override]
-    def ACTION(self) -> str:  # noqa: N802 - the name every action has
+    @property
+    def ACTION(self) -> str:  # type: ignore[override]  # noqa: N802 - every action's name
         """The action's name, as given."""
         return self.name if type(self.name) is str else ""
 
@@ -91,6 +93,4 @@ def _name_problem(name: Any) -> str | None:
             f"{name!r} is not an action name: letters, digits and - _ . only,"
             " starting with a letter or digit"
         )
-    if len(f"Action: {name}\r\n".encode()) > MAX_LINE_BYTES:
-        return f"makes a line over {MAX_LINE_BYTES} bytes"
-    return None
+    return encode_line("Action", name)[1]  # the line's room, as for every header

@@ -7,8 +7,9 @@ second action. An ordinary ``class Peer(str, Enum)`` member formats as ``Peer.PH
 as its value. So every value is turned, once and where it enters (attrs converters,
 ``Pairs``, ``Records``, ``Generic``, the session's login and ActionIDs, forms, bulk rows),
 into an exact built-in by ``plain``, and only that plain value is checked and written. The
-kind of its field then decides its text (``sdk.action``, ``sdk.fastpath``): an exact
-``int`` by its digits, an exact ``bool`` as ``true``/``false`` where a boolean is wanted.
+kind of its field then decides its text (``sdk.model.kinds``, and the fast path each
+generated action module holds, which takes exact built-ins only): an exact ``int`` by its
+digits, an exact ``bool`` as ``true``/``false`` where a boolean is wanted.
 
 ``plain`` reads no method the value's class could override: an ``Enum`` member gives its
 ``.value``, a ``str`` subclass its characters (``str.__str__``), an ``int`` or ``float``

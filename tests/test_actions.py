@@ -5,10 +5,11 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from sdk import FieldProblem, ValidationError, Variables
+from sdk import Action, FieldProblem, ValidationError, Variables
 from sdk.actions import ACTIONS, Login, Ping, SIPnotify, UserEvent
 from sdk.fields import METADATA_KEY, escape_variable_value, split_variables
 from sdk.message import Headers, Message
+from sdk.model.received import Received
 
 
 def problems(excinfo: pytest.ExceptionInfo[ValidationError]) -> list[tuple[str | None, str]]:
@@ -221,7 +222,7 @@ def test_asterisk_splitting_rules() -> None:
     assert len(pairs) == 64 and pairs[-1][1].startswith("1,v64=1")
 
 
-def test_from_message_builds_without_validating() -> None:
+def test_a_received_message_is_read_without_validating() -> None:
     message = Message(
         Headers(
             [
@@ -232,15 +233,17 @@ def test_from_message_builds_without_validating() -> None:
             ]
         )
     )
-    action = SIPnotify.from_message(message)
+    action = Received(SIPnotify, message)
     assert action.channel == "phone1"
     assert list(action.variables) == [("A", "1"), ("B", "x,y")]
     assert action.action_id == "n-7"
-    empty = SIPnotify.from_message(Message(Headers([("Action", "SIPnotify")])))
+    empty = Received(SIPnotify, Message(Headers([("Action", "SIPnotify")])))
     assert (
         empty.channel is None and list(empty.variables) == []
-    )  # invalid for the client, still built
-    assert empty.to_bytes() == b"Action: SIPnotify\r\n\r\n"
+    )  # invalid for the client, still read
+    assert not isinstance(empty, Action) and not hasattr(empty, "to_bytes")  # a view, not sent
+    with pytest.raises(ValidationError):
+        SIPnotify(channel=empty.channel, variables=empty.variables)
 
 
 def test_secrets_are_masked_in_repr_and_describe() -> None:

@@ -22,6 +22,7 @@ from sdk.actions import (
 )
 from sdk.fields import Records
 from sdk.message import Headers, Message
+from sdk.model.received import Received
 from sdk.rules import ExactlyOneOf
 
 
@@ -178,12 +179,12 @@ def test_indexed_groups_read_back_from_a_message_until_the_first_gap() -> None:
             ]
         )
     )
-    update = UpdateConfig.from_message(message)
+    update = Received(UpdateConfig, message)
     assert list(map(dict, update.changes)) == [
         {"action": "DelCat", "cat": "old"},
         {"action": "NewCat", "cat": "new"},
     ]
-    aoc = AOCMessage.from_message(Message(Headers([("UnitAmount(0)", "7"), ("UnitType(0)", "x")])))
+    aoc = Received(AOCMessage, Message(Headers([("UnitAmount(0)", "7"), ("UnitType(0)", "x")])))
     assert list(map(dict, aoc.units)) == [{"unit_amount": 7, "unit_type": "x"}]
 
 

@@ -197,7 +197,7 @@ ODD_HEADER = "Odd{v0}{{'\"\\"
 
 def hostile_spec(action: str, *, indexed: bool) -> str:
     """A spec whose every text is one of BREAKOUTS (as YAML, so each is exact); with
-    ``indexed``, a field of kind indexed, which sdk.fastpath leaves to the full check."""
+    ``indexed``, a field of kind indexed, which has no fast path (the full path only)."""
     texts = iter(BREAKOUTS * 4)
     spec = {
         "action": action,
@@ -249,17 +249,16 @@ def hostile_spec(action: str, *, indexed: bool) -> str:
 # Run in a process of its own: record everything that would show code running or writing.
 IMPORT_PROBE = r"""
 import json, os, sys
-import attr, sdk.action, sdk.fastpath, sdk.fields, sdk.generic, sdk.registry, sdk.rules  # trusted, before
+import attr, sdk.action, sdk.fields, sdk.generic, sdk.model.kinds, sdk.registry, sdk.rules  # trusted
 
 sys.dont_write_bytecode = True
 events = []
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 # who may compile and run code: the import system, and attrs writing a class's methods
-# (and sdk.fastpath, which writes the fast __init__ of an action class from its fields)
+# (nothing of the SDK: the generated modules hold their own encoders)
 TRUSTED_CALLERS = (
     "<frozen importlib._bootstrap",
     os.path.dirname(attr.__file__) + os.sep,
-    sdk.fastpath.__file__,
 )
 
 def hook(event, args):

@@ -20,6 +20,7 @@ from sdk.actions import ACTIONS, UserEvent
 from sdk.errors import ProtocolError
 from sdk.fields import FieldInfo
 from sdk.message import Message
+from sdk.model.received import Received
 from sdk.testing import AMIServer
 
 # --- the parser -------------------------------------------------------------------------------
@@ -374,7 +375,7 @@ def test_any_accepted_action_reaches_the_server_with_equal_values(
         assert action_id == (action.action_id or action_id) and action_id
         received = pbx.received[-1]  # one action at a time, nothing else is sent
         assert received.get("ActionID") == action_id
-        back = cls.from_message(received)
+        back = Received(cls, received)
         assert back.action_id == action_id
         assert wire_values(back) == wire_values(action)
         assert received.action == cls.ACTION

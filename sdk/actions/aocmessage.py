@@ -8,14 +8,26 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import FieldInfo, Records, ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.fields import FieldInfo, Records
+from sdk.model.kinds import (
+    ENUM,
+    INDEXED,
+    INTEGER,
+    STRING,
+    ChoiceInput,
+    Found,
+    IntegerInput,
+    RecordsInput,
+    TextInput,
+    ami_field,
+)
 
 __all__ = ["AOCMessage"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class AOCMessage(Action):
     """Send an Advice of Charge message (AOC-S, AOC-D or AOC-E) on a channel.
 
@@ -255,3 +267,156 @@ class AOCMessage(Action):
         kind="integer",
         doc="The charging code (1 to 10), with SpecialArrangement or SpecialCode.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        channel: TextInput = None,
+        channel_prefix: TextInput = None,
+        msg_type: ChoiceInput = None,
+        charge_type: ChoiceInput = None,
+        units: RecordsInput = None,
+        currency_name: TextInput = None,
+        currency_amount: IntegerInput = None,
+        currency_multiplier: ChoiceInput = None,
+        total_type: ChoiceInput = None,
+        aoc_billing_id: ChoiceInput = None,
+        charging_association_id: IntegerInput = None,
+        charging_association_number: TextInput = None,
+        charging_association_plan: IntegerInput = None,
+        charged_item: ChoiceInput = None,
+        rate_type: ChoiceInput = None,
+        time: IntegerInput = None,
+        time_scale: ChoiceInput = None,
+        granularity: IntegerInput = None,
+        granularity_time_scale: ChoiceInput = None,
+        charging_type: ChoiceInput = None,
+        volume_unit: ChoiceInput = None,
+        code: IntegerInput = None,
+    ) -> None:
+        """Each value is converted, then checked in full (``validate``) and written
+        (``_encode``)."""
+        self._build(
+            action_id=action_id,
+            channel=channel,
+            channel_prefix=channel_prefix,
+            msg_type=msg_type,
+            charge_type=charge_type,
+            units=units,
+            currency_name=currency_name,
+            currency_amount=currency_amount,
+            currency_multiplier=currency_multiplier,
+            total_type=total_type,
+            aoc_billing_id=aoc_billing_id,
+            charging_association_id=charging_association_id,
+            charging_association_number=charging_association_number,
+            charging_association_plan=charging_association_plan,
+            charged_item=charged_item,
+            rate_type=rate_type,
+            time=time,
+            time_scale=time_scale,
+            granularity=granularity,
+            granularity_time_scale=granularity_time_scale,
+            charging_type=charging_type,
+            volume_unit=volume_unit,
+            code=code,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "channel", info["channel"], self.channel)
+        STRING.check(found, "channel_prefix", info["channel_prefix"], self.channel_prefix)
+        ENUM.check(found, "msg_type", info["msg_type"], self.msg_type)
+        ENUM.check(found, "charge_type", info["charge_type"], self.charge_type)
+        INDEXED.check(found, "units", info["units"], self.units)
+        STRING.check(found, "currency_name", info["currency_name"], self.currency_name)
+        INTEGER.check(found, "currency_amount", info["currency_amount"], self.currency_amount)
+        ENUM.check(
+            found, "currency_multiplier", info["currency_multiplier"], self.currency_multiplier
+        )
+        ENUM.check(found, "total_type", info["total_type"], self.total_type)
+        ENUM.check(found, "aoc_billing_id", info["aoc_billing_id"], self.aoc_billing_id)
+        INTEGER.check(
+            found,
+            "charging_association_id",
+            info["charging_association_id"],
+            self.charging_association_id,
+        )
+        STRING.check(
+            found,
+            "charging_association_number",
+            info["charging_association_number"],
+            self.charging_association_number,
+        )
+        INTEGER.check(
+            found,
+            "charging_association_plan",
+            info["charging_association_plan"],
+            self.charging_association_plan,
+        )
+        ENUM.check(found, "charged_item", info["charged_item"], self.charged_item)
+        ENUM.check(found, "rate_type", info["rate_type"], self.rate_type)
+        INTEGER.check(found, "time", info["time"], self.time)
+        ENUM.check(found, "time_scale", info["time_scale"], self.time_scale)
+        INTEGER.check(found, "granularity", info["granularity"], self.granularity)
+        ENUM.check(
+            found,
+            "granularity_time_scale",
+            info["granularity_time_scale"],
+            self.granularity_time_scale,
+        )
+        ENUM.check(found, "charging_type", info["charging_type"], self.charging_type)
+        ENUM.check(found, "volume_unit", info["volume_unit"], self.volume_unit)
+        INTEGER.check(found, "code", info["code"], self.code)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["channel"], self.channel)
+        wire += STRING.encode(info["channel_prefix"], self.channel_prefix)
+        wire += ENUM.encode(info["msg_type"], self.msg_type)
+        wire += ENUM.encode(info["charge_type"], self.charge_type)
+        wire += INDEXED.encode(info["units"], self.units)
+        wire += STRING.encode(info["currency_name"], self.currency_name)
+        wire += INTEGER.encode(info["currency_amount"], self.currency_amount)
+        wire += ENUM.encode(info["currency_multiplier"], self.currency_multiplier)
+        wire += ENUM.encode(info["total_type"], self.total_type)
+        wire += ENUM.encode(info["aoc_billing_id"], self.aoc_billing_id)
+        wire += INTEGER.encode(info["charging_association_id"], self.charging_association_id)
+        wire += STRING.encode(info["charging_association_number"], self.charging_association_number)
+        wire += INTEGER.encode(info["charging_association_plan"], self.charging_association_plan)
+        wire += ENUM.encode(info["charged_item"], self.charged_item)
+        wire += ENUM.encode(info["rate_type"], self.rate_type)
+        wire += INTEGER.encode(info["time"], self.time)
+        wire += ENUM.encode(info["time_scale"], self.time_scale)
+        wire += INTEGER.encode(info["granularity"], self.granularity)
+        wire += ENUM.encode(info["granularity_time_scale"], self.granularity_time_scale)
+        wire += ENUM.encode(info["charging_type"], self.charging_type)
+        wire += ENUM.encode(info["volume_unit"], self.volume_unit)
+        wire += INTEGER.encode(info["code"], self.code)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: AOCMessage\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()

@@ -8,14 +8,15 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.model.checks import too_long
+from sdk.model.kinds import STRING, Found, TextInput, ami_field, slot_setters
 
 __all__ = ["DBDelTree"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class DBDelTree(Action):
     """Delete a family of the Asterisk database, or one subtree of it."""
 
@@ -37,3 +38,94 @@ class DBDelTree(Action):
         "Key",
         doc="Only the keys below this one.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        family: TextInput = None,
+        key: TextInput = None,
+    ) -> None:
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is DBDelTree:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Family
+            _v = family
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Family: {_v}\r\n"
+            # Key
+            _v = key
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Key: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, family)
+            _set[2](self, key)
+            _set[3](self, _wire)
+            return
+        self._build(
+            action_id=action_id,
+            family=family,
+            key=key,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "family", info["family"], self.family)
+        STRING.check(found, "key", info["key"], self.key)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["family"], self.family)
+        wire += STRING.encode(info["key"], self.key)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: DBDelTree\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
+
+
+_SLOTS = slot_setters(
+    DBDelTree,
+    (
+        "action_id",
+        "family",
+        "key",
+        "_wire",
+    ),
+)

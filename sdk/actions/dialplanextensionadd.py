@@ -8,14 +8,15 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.model.checks import too_long
+from sdk.model.kinds import BOOLEAN, STRING, BooleanInput, Found, TextInput, ami_field, slot_setters
 
 __all__ = ["DialplanExtensionAdd"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class DialplanExtensionAdd(Action):
     """Add a priority of an extension to the dialplan at run time."""
 
@@ -61,3 +62,140 @@ class DialplanExtensionAdd(Action):
         kind="boolean",
         doc="Replace a priority that already exists instead of failing.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        context: TextInput = None,
+        extension: TextInput = None,
+        priority: TextInput = None,
+        application: TextInput = None,
+        application_data: TextInput = None,
+        replace: BooleanInput = None,
+    ) -> None:
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is DialplanExtensionAdd:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Context
+            _v = context
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Context: {_v}\r\n"
+            # Extension
+            _v = extension
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Extension: {_v}\r\n"
+            # Priority
+            _v = priority
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Priority: {_v}\r\n"
+            # Application
+            _v = application
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Application: {_v}\r\n"
+            # ApplicationData
+            _v = application_data
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"ApplicationData: {_v}\r\n"
+            # Replace
+            _v = replace
+            if _v is not None and (type(_v) is not str or _v):
+                if _v is not True and _v is not False:
+                    break
+                _t = "true" if _v else "false"
+                _wire += f"Replace: {_t}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, context)
+            _set[2](self, extension)
+            _set[3](self, priority)
+            _set[4](self, application)
+            _set[5](self, application_data)
+            _set[6](self, replace)
+            _set[7](self, _wire)
+            return
+        self._build(
+            action_id=action_id,
+            context=context,
+            extension=extension,
+            priority=priority,
+            application=application,
+            application_data=application_data,
+            replace=replace,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "context", info["context"], self.context)
+        STRING.check(found, "extension", info["extension"], self.extension)
+        STRING.check(found, "priority", info["priority"], self.priority)
+        STRING.check(found, "application", info["application"], self.application)
+        STRING.check(found, "application_data", info["application_data"], self.application_data)
+        BOOLEAN.check(found, "replace", info["replace"], self.replace)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["context"], self.context)
+        wire += STRING.encode(info["extension"], self.extension)
+        wire += STRING.encode(info["priority"], self.priority)
+        wire += STRING.encode(info["application"], self.application)
+        wire += STRING.encode(info["application_data"], self.application_data)
+        wire += BOOLEAN.encode(info["replace"], self.replace)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: DialplanExtensionAdd\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
+
+
+_SLOTS = slot_setters(
+    DialplanExtensionAdd,
+    (
+        "action_id",
+        "context",
+        "extension",
+        "priority",
+        "application",
+        "application_data",
+        "replace",
+        "_wire",
+    ),
+)

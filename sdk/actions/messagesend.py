@@ -8,14 +8,25 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import Variables, ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.fields import Variables
+from sdk.model.checks import too_long
+from sdk.model.kinds import (
+    STRING,
+    VARIABLES,
+    Found,
+    PairsInput,
+    TextInput,
+    ami_field,
+    new_pairs,
+    slot_setters,
+)
 
 __all__ = ["MessageSend"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class MessageSend(Action):
     """Send a text message outside any call (SIP MESSAGE, XMPP...)."""
 
@@ -57,3 +68,175 @@ class MessageSend(Action):
         kind="variables",
         doc="Message variables (and technology headers) to set, as name=value pairs.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        destination: TextInput = None,
+        to: TextInput = None,
+        from_: TextInput = None,
+        body: TextInput = None,
+        base64_body: TextInput = None,
+        variables: PairsInput = None,
+    ) -> None:
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is MessageSend:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Destination
+            _v = destination
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Destination: {_v}\r\n"
+            # To
+            _v = to
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"To: {_v}\r\n"
+            # From
+            _v = from_
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"From: {_v}\r\n"
+            # Body
+            _v = body
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Body: {_v}\r\n"
+            # Base64Body
+            _v = base64_body
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Base64Body: {_v}\r\n"
+            # Variable
+            _v = variables
+            if type(_v) is not dict:
+                break
+            _p6 = tuple(_v.items())
+            if not 0 <= len(_p6) <= 121:
+                break
+            _w6 = ""
+            _taken6 = True
+            for _name, _text in _p6:  # a pair it does not take ends the pairs, then the block
+                if type(_name) is not str or type(_text) is not str or not _text.isprintable():
+                    _taken6 = False
+                    break
+                if _name[:1] <= " " or "=" in _name or not _name.isprintable():
+                    _taken6 = False
+                    break
+                _w6 += f"Variable: {_name}={_text}\r\n"
+            if not _taken6:
+                break
+            if "\\" in _w6:
+                _w6 = _w6.replace("\\", "\\\\")
+            if '"' in _w6:
+                _w6 = _w6.replace('"', '\\"')
+            if "," in _w6:
+                _w6 = _w6.replace(",", "\\,")
+            if "(" in _w6:
+                _w6 = _w6.replace("(", "\\(")
+            if ")" in _w6:
+                _w6 = _w6.replace(")", "\\)")
+            if "[" in _w6:
+                _w6 = _w6.replace("[", "\\[")
+            if "]" in _w6:
+                _w6 = _w6.replace("]", "\\]")
+            _wire += _w6
+            _q6 = new_pairs(Variables)
+            _q6._pairs = _p6
+            _q6.problems = ()
+            _q6.origins = None
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, destination)
+            _set[2](self, to)
+            _set[3](self, from_)
+            _set[4](self, body)
+            _set[5](self, base64_body)
+            _set[6](self, _q6)
+            _set[7](self, _wire)
+            return
+        self._build(
+            action_id=action_id,
+            destination=destination,
+            to=to,
+            from_=from_,
+            body=body,
+            base64_body=base64_body,
+            variables=variables,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "destination", info["destination"], self.destination)
+        STRING.check(found, "to", info["to"], self.to)
+        STRING.check(found, "from_", info["from_"], self.from_)
+        STRING.check(found, "body", info["body"], self.body)
+        STRING.check(found, "base64_body", info["base64_body"], self.base64_body)
+        VARIABLES.check(found, "variables", info["variables"], self.variables)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["destination"], self.destination)
+        wire += STRING.encode(info["to"], self.to)
+        wire += STRING.encode(info["from_"], self.from_)
+        wire += STRING.encode(info["body"], self.body)
+        wire += STRING.encode(info["base64_body"], self.base64_body)
+        wire += VARIABLES.encode(info["variables"], self.variables)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: MessageSend\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
+
+
+_SLOTS = slot_setters(
+    MessageSend,
+    (
+        "action_id",
+        "destination",
+        "to",
+        "from_",
+        "body",
+        "base64_body",
+        "variables",
+        "_wire",
+    ),
+)

@@ -8,14 +8,26 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.model.checks import too_long
+from sdk.model.kinds import (
+    BOOLEAN,
+    ENUM,
+    STRING,
+    BooleanInput,
+    ChoiceInput,
+    Found,
+    TextInput,
+    ami_field,
+    fast_choices,
+    slot_setters,
+)
 
 __all__ = ["ModuleLoad"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class ModuleLoad(Action):
     """Load, unload or reload an Asterisk module or core subsystem.
 
@@ -58,3 +70,108 @@ class ModuleLoad(Action):
         kind="boolean",
         doc="With refresh, also unload and reload the modules that depend on this one.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        module: TextInput = None,
+        load_type: ChoiceInput = None,
+        recursive: BooleanInput = None,
+    ) -> None:
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is ModuleLoad:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Module
+            _v = module
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Module: {_v}\r\n"
+            # LoadType
+            _v = load_type
+            if type(_v) is not str or _v not in _CHOICES["load_type"]:
+                break
+            _wire += f"LoadType: {_v}\r\n"
+            # Recursive
+            _v = recursive
+            if _v is not None and (type(_v) is not str or _v):
+                if _v is not True and _v is not False:
+                    break
+                _t = "true" if _v else "false"
+                _wire += f"Recursive: {_t}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, module)
+            _set[2](self, load_type)
+            _set[3](self, recursive)
+            _set[4](self, _wire)
+            return
+        self._build(
+            action_id=action_id,
+            module=module,
+            load_type=load_type,
+            recursive=recursive,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "module", info["module"], self.module)
+        ENUM.check(found, "load_type", info["load_type"], self.load_type)
+        BOOLEAN.check(found, "recursive", info["recursive"], self.recursive)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["module"], self.module)
+        wire += ENUM.encode(info["load_type"], self.load_type)
+        wire += BOOLEAN.encode(info["recursive"], self.recursive)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: ModuleLoad\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
+
+
+_SLOTS = slot_setters(
+    ModuleLoad,
+    (
+        "action_id",
+        "module",
+        "load_type",
+        "recursive",
+        "_wire",
+    ),
+)
+_CHOICES = fast_choices(ModuleLoad)

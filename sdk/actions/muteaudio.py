@@ -8,14 +8,24 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.model.checks import too_long
+from sdk.model.kinds import (
+    ENUM,
+    STRING,
+    ChoiceInput,
+    Found,
+    TextInput,
+    ami_field,
+    fast_choices,
+    slot_setters,
+)
 
 __all__ = ["MuteAudio"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class MuteAudio(Action):
     """Mute the audio a channel sends or receives."""
 
@@ -55,3 +65,105 @@ class MuteAudio(Action):
         ),
         doc="on to mute, off to unmute.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        channel: TextInput = None,
+        direction: ChoiceInput = None,
+        state: ChoiceInput = None,
+    ) -> None:
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is MuteAudio:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Channel
+            _v = channel
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Channel: {_v}\r\n"
+            # Direction
+            _v = direction
+            if type(_v) is not str or _v not in _CHOICES["direction"]:
+                break
+            _wire += f"Direction: {_v}\r\n"
+            # State
+            _v = state
+            if type(_v) is not str or _v not in _CHOICES["state"]:
+                break
+            _wire += f"State: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, channel)
+            _set[2](self, direction)
+            _set[3](self, state)
+            _set[4](self, _wire)
+            return
+        self._build(
+            action_id=action_id,
+            channel=channel,
+            direction=direction,
+            state=state,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "channel", info["channel"], self.channel)
+        ENUM.check(found, "direction", info["direction"], self.direction)
+        ENUM.check(found, "state", info["state"], self.state)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["channel"], self.channel)
+        wire += ENUM.encode(info["direction"], self.direction)
+        wire += ENUM.encode(info["state"], self.state)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: MuteAudio\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
+
+
+_SLOTS = slot_setters(
+    MuteAudio,
+    (
+        "action_id",
+        "channel",
+        "direction",
+        "state",
+        "_wire",
+    ),
+)
+_CHOICES = fast_choices(MuteAudio)

@@ -8,14 +8,29 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import Variables, ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.fields import Variables
+from sdk.model.checks import too_long
+from sdk.model.kinds import (
+    BOOLEAN,
+    INTEGER,
+    STRING,
+    VARIABLES,
+    BooleanInput,
+    Found,
+    IntegerInput,
+    PairsInput,
+    TextInput,
+    ami_field,
+    new_pairs,
+    slot_setters,
+)
 
 __all__ = ["Originate"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class Originate(Action):
     """Place a call from a channel to an extension or an application.
 
@@ -119,3 +134,296 @@ class Originate(Action):
         "PreDialGoSub",
         doc="Context,extension,priority of a subroutine to run on the channel before it is dialed.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        channel: TextInput = None,
+        exten: TextInput = None,
+        context: TextInput = None,
+        priority: TextInput = None,
+        application: TextInput = None,
+        data: TextInput = None,
+        timeout: IntegerInput = None,
+        caller_id: TextInput = None,
+        variables: PairsInput = None,
+        account: TextInput = None,
+        early_media: BooleanInput = None,
+        async_: BooleanInput = None,
+        codecs: TextInput = None,
+        channel_id: TextInput = None,
+        other_channel_id: TextInput = None,
+        pre_dial_go_sub: TextInput = None,
+    ) -> None:
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is Originate:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Channel
+            _v = channel
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Channel: {_v}\r\n"
+            # Exten
+            _v = exten
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Exten: {_v}\r\n"
+            # Context
+            _v = context
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Context: {_v}\r\n"
+            # Priority
+            _v = priority
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Priority: {_v}\r\n"
+            # Application
+            _v = application
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Application: {_v}\r\n"
+            # Data
+            _v = data
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Data: {_v}\r\n"
+            # Timeout
+            _v = timeout
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not int:
+                    break
+                _wire += f"Timeout: {_v}\r\n"
+            # CallerID
+            _v = caller_id
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"CallerID: {_v}\r\n"
+            # Variable
+            _v = variables
+            if type(_v) is not dict:
+                break
+            _p9 = tuple(_v.items())
+            if not 0 <= len(_p9) <= 111:
+                break
+            _w9 = ""
+            _taken9 = True
+            for _name, _text in _p9:  # a pair it does not take ends the pairs, then the block
+                if type(_name) is not str or type(_text) is not str or not _text.isprintable():
+                    _taken9 = False
+                    break
+                if _name[:1] <= " " or "=" in _name or not _name.isprintable():
+                    _taken9 = False
+                    break
+                _w9 += f"Variable: {_name}={_text}\r\n"
+            if not _taken9:
+                break
+            if "\\" in _w9:
+                _w9 = _w9.replace("\\", "\\\\")
+            if '"' in _w9:
+                _w9 = _w9.replace('"', '\\"')
+            if "," in _w9:
+                _w9 = _w9.replace(",", "\\,")
+            if "(" in _w9:
+                _w9 = _w9.replace("(", "\\(")
+            if ")" in _w9:
+                _w9 = _w9.replace(")", "\\)")
+            if "[" in _w9:
+                _w9 = _w9.replace("[", "\\[")
+            if "]" in _w9:
+                _w9 = _w9.replace("]", "\\]")
+            _wire += _w9
+            _q9 = new_pairs(Variables)
+            _q9._pairs = _p9
+            _q9.problems = ()
+            _q9.origins = None
+            # Account
+            _v = account
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Account: {_v}\r\n"
+            # EarlyMedia
+            _v = early_media
+            if _v is not None and (type(_v) is not str or _v):
+                if _v is not True and _v is not False:
+                    break
+                _t = "true" if _v else "false"
+                _wire += f"EarlyMedia: {_t}\r\n"
+            # Async
+            _v = async_
+            if _v is not None and (type(_v) is not str or _v):
+                if _v is not True and _v is not False:
+                    break
+                _t = "true" if _v else "false"
+                _wire += f"Async: {_t}\r\n"
+            # Codecs
+            _v = codecs
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Codecs: {_v}\r\n"
+            # ChannelId
+            _v = channel_id
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"ChannelId: {_v}\r\n"
+            # OtherChannelId
+            _v = other_channel_id
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"OtherChannelId: {_v}\r\n"
+            # PreDialGoSub
+            _v = pre_dial_go_sub
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"PreDialGoSub: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, channel)
+            _set[2](self, exten)
+            _set[3](self, context)
+            _set[4](self, priority)
+            _set[5](self, application)
+            _set[6](self, data)
+            _set[7](self, timeout)
+            _set[8](self, caller_id)
+            _set[9](self, _q9)
+            _set[10](self, account)
+            _set[11](self, early_media)
+            _set[12](self, async_)
+            _set[13](self, codecs)
+            _set[14](self, channel_id)
+            _set[15](self, other_channel_id)
+            _set[16](self, pre_dial_go_sub)
+            _set[17](self, _wire)
+            return
+        self._build(
+            action_id=action_id,
+            channel=channel,
+            exten=exten,
+            context=context,
+            priority=priority,
+            application=application,
+            data=data,
+            timeout=timeout,
+            caller_id=caller_id,
+            variables=variables,
+            account=account,
+            early_media=early_media,
+            async_=async_,
+            codecs=codecs,
+            channel_id=channel_id,
+            other_channel_id=other_channel_id,
+            pre_dial_go_sub=pre_dial_go_sub,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "channel", info["channel"], self.channel)
+        STRING.check(found, "exten", info["exten"], self.exten)
+        STRING.check(found, "context", info["context"], self.context)
+        STRING.check(found, "priority", info["priority"], self.priority)
+        STRING.check(found, "application", info["application"], self.application)
+        STRING.check(found, "data", info["data"], self.data)
+        INTEGER.check(found, "timeout", info["timeout"], self.timeout)
+        STRING.check(found, "caller_id", info["caller_id"], self.caller_id)
+        VARIABLES.check(found, "variables", info["variables"], self.variables)
+        STRING.check(found, "account", info["account"], self.account)
+        BOOLEAN.check(found, "early_media", info["early_media"], self.early_media)
+        BOOLEAN.check(found, "async_", info["async_"], self.async_)
+        STRING.check(found, "codecs", info["codecs"], self.codecs)
+        STRING.check(found, "channel_id", info["channel_id"], self.channel_id)
+        STRING.check(found, "other_channel_id", info["other_channel_id"], self.other_channel_id)
+        STRING.check(found, "pre_dial_go_sub", info["pre_dial_go_sub"], self.pre_dial_go_sub)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["channel"], self.channel)
+        wire += STRING.encode(info["exten"], self.exten)
+        wire += STRING.encode(info["context"], self.context)
+        wire += STRING.encode(info["priority"], self.priority)
+        wire += STRING.encode(info["application"], self.application)
+        wire += STRING.encode(info["data"], self.data)
+        wire += INTEGER.encode(info["timeout"], self.timeout)
+        wire += STRING.encode(info["caller_id"], self.caller_id)
+        wire += VARIABLES.encode(info["variables"], self.variables)
+        wire += STRING.encode(info["account"], self.account)
+        wire += BOOLEAN.encode(info["early_media"], self.early_media)
+        wire += BOOLEAN.encode(info["async_"], self.async_)
+        wire += STRING.encode(info["codecs"], self.codecs)
+        wire += STRING.encode(info["channel_id"], self.channel_id)
+        wire += STRING.encode(info["other_channel_id"], self.other_channel_id)
+        wire += STRING.encode(info["pre_dial_go_sub"], self.pre_dial_go_sub)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: Originate\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
+
+
+_SLOTS = slot_setters(
+    Originate,
+    (
+        "action_id",
+        "channel",
+        "exten",
+        "context",
+        "priority",
+        "application",
+        "data",
+        "timeout",
+        "caller_id",
+        "variables",
+        "account",
+        "early_media",
+        "async_",
+        "codecs",
+        "channel_id",
+        "other_channel_id",
+        "pre_dial_go_sub",
+        "_wire",
+    ),
+)

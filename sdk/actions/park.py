@@ -8,14 +8,15 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.model.checks import too_long
+from sdk.model.kinds import INTEGER, STRING, Found, IntegerInput, TextInput, ami_field, slot_setters
 
 __all__ = ["Park"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class Park(Action):
     """Park a channel in a parking lot."""
 
@@ -60,3 +61,142 @@ class Park(Action):
         "ParkingSpace",
         doc="The parking space to use, if free.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        channel: TextInput = None,
+        timeout_channel: TextInput = None,
+        announce_channel: TextInput = None,
+        timeout: IntegerInput = None,
+        parkinglot: TextInput = None,
+        parking_space: TextInput = None,
+    ) -> None:
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is Park:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Channel
+            _v = channel
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Channel: {_v}\r\n"
+            # TimeoutChannel
+            _v = timeout_channel
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"TimeoutChannel: {_v}\r\n"
+            # AnnounceChannel
+            _v = announce_channel
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"AnnounceChannel: {_v}\r\n"
+            # Timeout
+            _v = timeout
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not int:
+                    break
+                _wire += f"Timeout: {_v}\r\n"
+            # Parkinglot
+            _v = parkinglot
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Parkinglot: {_v}\r\n"
+            # ParkingSpace
+            _v = parking_space
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"ParkingSpace: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, channel)
+            _set[2](self, timeout_channel)
+            _set[3](self, announce_channel)
+            _set[4](self, timeout)
+            _set[5](self, parkinglot)
+            _set[6](self, parking_space)
+            _set[7](self, _wire)
+            return
+        self._build(
+            action_id=action_id,
+            channel=channel,
+            timeout_channel=timeout_channel,
+            announce_channel=announce_channel,
+            timeout=timeout,
+            parkinglot=parkinglot,
+            parking_space=parking_space,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "channel", info["channel"], self.channel)
+        STRING.check(found, "timeout_channel", info["timeout_channel"], self.timeout_channel)
+        STRING.check(found, "announce_channel", info["announce_channel"], self.announce_channel)
+        INTEGER.check(found, "timeout", info["timeout"], self.timeout)
+        STRING.check(found, "parkinglot", info["parkinglot"], self.parkinglot)
+        STRING.check(found, "parking_space", info["parking_space"], self.parking_space)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["channel"], self.channel)
+        wire += STRING.encode(info["timeout_channel"], self.timeout_channel)
+        wire += STRING.encode(info["announce_channel"], self.announce_channel)
+        wire += INTEGER.encode(info["timeout"], self.timeout)
+        wire += STRING.encode(info["parkinglot"], self.parkinglot)
+        wire += STRING.encode(info["parking_space"], self.parking_space)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: Park\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
+
+
+_SLOTS = slot_setters(
+    Park,
+    (
+        "action_id",
+        "channel",
+        "timeout_channel",
+        "announce_channel",
+        "timeout",
+        "parkinglot",
+        "parking_space",
+        "_wire",
+    ),
+)

@@ -8,15 +8,26 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import Variables, ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.fields import Variables
+from sdk.model.checks import SIP_TOKENS, is_sip_token, too_long
+from sdk.model.kinds import (
+    STRING,
+    VARIABLES,
+    Found,
+    PairsInput,
+    TextInput,
+    ami_field,
+    new_pairs,
+    slot_setters,
+)
 from sdk.rules import ExactlyOneOf, ForbiddenNames, NameRequires, Rule, UniqueNames
 
 __all__ = ["PJSIPNotify"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class PJSIPNotify(Action):
     """Ask res_pjsip to send a SIP NOTIFY to an endpoint, a URI or a channel's dialog.
 
@@ -113,3 +124,165 @@ class PJSIPNotify(Action):
             "joined with CRLF, and are sent only with a Content-Type."
         ),
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        endpoint: TextInput = None,
+        uri: TextInput = None,
+        channel: TextInput = None,
+        option: TextInput = None,
+        variables: PairsInput = None,
+    ) -> None:
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is PJSIPNotify:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Endpoint
+            _v = endpoint
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Endpoint: {_v}\r\n"
+            # URI
+            _v = uri
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"URI: {_v}\r\n"
+            # Channel
+            _v = channel
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Channel: {_v}\r\n"
+            # Option
+            _v = option
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Option: {_v}\r\n"
+            # Variable
+            _v = variables
+            if type(_v) is not dict:
+                break
+            _p5 = tuple(_v.items())
+            if not 0 <= len(_p5) <= 122:
+                break
+            _w5 = ""
+            _taken5 = True
+            for _name, _text in _p5:  # a pair it does not take ends the pairs, then the block
+                if type(_name) is not str or type(_text) is not str or not _text.isprintable():
+                    _taken5 = False
+                    break
+                if _name not in SIP_TOKENS and not is_sip_token(_name):
+                    _taken5 = False
+                    break
+                _w5 += f"Variable: {_name}={_text}\r\n"
+            if not _taken5:
+                break
+            if "\\" in _w5:
+                _w5 = _w5.replace("\\", "\\\\")
+            if '"' in _w5:
+                _w5 = _w5.replace('"', '\\"')
+            if "," in _w5:
+                _w5 = _w5.replace(",", "\\,")
+            if "(" in _w5:
+                _w5 = _w5.replace("(", "\\(")
+            if ")" in _w5:
+                _w5 = _w5.replace(")", "\\)")
+            if "[" in _w5:
+                _w5 = _w5.replace("[", "\\[")
+            if "]" in _w5:
+                _w5 = _w5.replace("]", "\\]")
+            _wire += _w5
+            _q5 = new_pairs(Variables)
+            _q5._pairs = _p5
+            _q5.problems = ()
+            _q5.origins = None
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, endpoint)
+            _set[2](self, uri)
+            _set[3](self, channel)
+            _set[4](self, option)
+            _set[5](self, _q5)
+            if any(_rule.check(self) for _rule in PJSIPNotify.RULES):
+                break
+            _set[6](self, _wire)
+            return
+        self._build(
+            action_id=action_id,
+            endpoint=endpoint,
+            uri=uri,
+            channel=channel,
+            option=option,
+            variables=variables,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "endpoint", info["endpoint"], self.endpoint)
+        STRING.check(found, "uri", info["uri"], self.uri)
+        STRING.check(found, "channel", info["channel"], self.channel)
+        STRING.check(found, "option", info["option"], self.option)
+        VARIABLES.check(found, "variables", info["variables"], self.variables)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["endpoint"], self.endpoint)
+        wire += STRING.encode(info["uri"], self.uri)
+        wire += STRING.encode(info["channel"], self.channel)
+        wire += STRING.encode(info["option"], self.option)
+        wire += VARIABLES.encode(info["variables"], self.variables)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: PJSIPNotify\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
+
+
+_SLOTS = slot_setters(
+    PJSIPNotify,
+    (
+        "action_id",
+        "endpoint",
+        "uri",
+        "channel",
+        "option",
+        "variables",
+        "_wire",
+    ),
+)

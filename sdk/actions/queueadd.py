@@ -8,14 +8,25 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.model.checks import too_long
+from sdk.model.kinds import (
+    BOOLEAN,
+    INTEGER,
+    STRING,
+    BooleanInput,
+    Found,
+    IntegerInput,
+    TextInput,
+    ami_field,
+    slot_setters,
+)
 
 __all__ = ["QueueAdd"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class QueueAdd(Action):
     """Add a member to a call queue.
 
@@ -69,3 +80,154 @@ class QueueAdd(Action):
         "StateInterface",
         doc="The device whose state tells whether the member is busy, when it is not Interface.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        queue: TextInput = None,
+        interface: TextInput = None,
+        penalty: IntegerInput = None,
+        paused: BooleanInput = None,
+        reason: TextInput = None,
+        member_name: TextInput = None,
+        state_interface: TextInput = None,
+    ) -> None:
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is QueueAdd:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Queue
+            _v = queue
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Queue: {_v}\r\n"
+            # Interface
+            _v = interface
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Interface: {_v}\r\n"
+            # Penalty
+            _v = penalty
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not int:
+                    break
+                _wire += f"Penalty: {_v}\r\n"
+            # Paused
+            _v = paused
+            if _v is not None and (type(_v) is not str or _v):
+                if _v is not True and _v is not False:
+                    break
+                _t = "true" if _v else "false"
+                _wire += f"Paused: {_t}\r\n"
+            # Reason
+            _v = reason
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Reason: {_v}\r\n"
+            # MemberName
+            _v = member_name
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"MemberName: {_v}\r\n"
+            # StateInterface
+            _v = state_interface
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"StateInterface: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, queue)
+            _set[2](self, interface)
+            _set[3](self, penalty)
+            _set[4](self, paused)
+            _set[5](self, reason)
+            _set[6](self, member_name)
+            _set[7](self, state_interface)
+            _set[8](self, _wire)
+            return
+        self._build(
+            action_id=action_id,
+            queue=queue,
+            interface=interface,
+            penalty=penalty,
+            paused=paused,
+            reason=reason,
+            member_name=member_name,
+            state_interface=state_interface,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "queue", info["queue"], self.queue)
+        STRING.check(found, "interface", info["interface"], self.interface)
+        INTEGER.check(found, "penalty", info["penalty"], self.penalty)
+        BOOLEAN.check(found, "paused", info["paused"], self.paused)
+        STRING.check(found, "reason", info["reason"], self.reason)
+        STRING.check(found, "member_name", info["member_name"], self.member_name)
+        STRING.check(found, "state_interface", info["state_interface"], self.state_interface)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["queue"], self.queue)
+        wire += STRING.encode(info["interface"], self.interface)
+        wire += INTEGER.encode(info["penalty"], self.penalty)
+        wire += BOOLEAN.encode(info["paused"], self.paused)
+        wire += STRING.encode(info["reason"], self.reason)
+        wire += STRING.encode(info["member_name"], self.member_name)
+        wire += STRING.encode(info["state_interface"], self.state_interface)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: QueueAdd\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
+
+
+_SLOTS = slot_setters(
+    QueueAdd,
+    (
+        "action_id",
+        "queue",
+        "interface",
+        "penalty",
+        "paused",
+        "reason",
+        "member_name",
+        "state_interface",
+        "_wire",
+    ),
+)

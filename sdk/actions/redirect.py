@@ -8,14 +8,15 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.model.checks import too_long
+from sdk.model.kinds import STRING, Found, TextInput, ami_field, slot_setters
 
 __all__ = ["Redirect"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class Redirect(Action):
     """Send a channel, and optionally a second one, to another place in the dialplan.
 
@@ -77,3 +78,163 @@ class Redirect(Action):
         "ExtraPriority",
         doc="The priority for ExtraChannel.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        channel: TextInput = None,
+        extra_channel: TextInput = None,
+        exten: TextInput = None,
+        extra_exten: TextInput = None,
+        context: TextInput = None,
+        extra_context: TextInput = None,
+        priority: TextInput = None,
+        extra_priority: TextInput = None,
+    ) -> None:
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is Redirect:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Channel
+            _v = channel
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Channel: {_v}\r\n"
+            # ExtraChannel
+            _v = extra_channel
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"ExtraChannel: {_v}\r\n"
+            # Exten
+            _v = exten
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Exten: {_v}\r\n"
+            # ExtraExten
+            _v = extra_exten
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"ExtraExten: {_v}\r\n"
+            # Context
+            _v = context
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Context: {_v}\r\n"
+            # ExtraContext
+            _v = extra_context
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"ExtraContext: {_v}\r\n"
+            # Priority
+            _v = priority
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Priority: {_v}\r\n"
+            # ExtraPriority
+            _v = extra_priority
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"ExtraPriority: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, channel)
+            _set[2](self, extra_channel)
+            _set[3](self, exten)
+            _set[4](self, extra_exten)
+            _set[5](self, context)
+            _set[6](self, extra_context)
+            _set[7](self, priority)
+            _set[8](self, extra_priority)
+            _set[9](self, _wire)
+            return
+        self._build(
+            action_id=action_id,
+            channel=channel,
+            extra_channel=extra_channel,
+            exten=exten,
+            extra_exten=extra_exten,
+            context=context,
+            extra_context=extra_context,
+            priority=priority,
+            extra_priority=extra_priority,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "channel", info["channel"], self.channel)
+        STRING.check(found, "extra_channel", info["extra_channel"], self.extra_channel)
+        STRING.check(found, "exten", info["exten"], self.exten)
+        STRING.check(found, "extra_exten", info["extra_exten"], self.extra_exten)
+        STRING.check(found, "context", info["context"], self.context)
+        STRING.check(found, "extra_context", info["extra_context"], self.extra_context)
+        STRING.check(found, "priority", info["priority"], self.priority)
+        STRING.check(found, "extra_priority", info["extra_priority"], self.extra_priority)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["channel"], self.channel)
+        wire += STRING.encode(info["extra_channel"], self.extra_channel)
+        wire += STRING.encode(info["exten"], self.exten)
+        wire += STRING.encode(info["extra_exten"], self.extra_exten)
+        wire += STRING.encode(info["context"], self.context)
+        wire += STRING.encode(info["extra_context"], self.extra_context)
+        wire += STRING.encode(info["priority"], self.priority)
+        wire += STRING.encode(info["extra_priority"], self.extra_priority)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: Redirect\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
+
+
+_SLOTS = slot_setters(
+    Redirect,
+    (
+        "action_id",
+        "channel",
+        "extra_channel",
+        "exten",
+        "extra_exten",
+        "context",
+        "extra_context",
+        "priority",
+        "extra_priority",
+        "_wire",
+    ),
+)

@@ -8,14 +8,25 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import Variables, ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.fields import Variables
+from sdk.model.checks import SIP_TOKENS, is_sip_token, too_long
+from sdk.model.kinds import (
+    STRING,
+    VARIABLES,
+    Found,
+    PairsInput,
+    TextInput,
+    ami_field,
+    new_pairs,
+    slot_setters,
+)
 
 __all__ = ["SIPnotify"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class SIPnotify(Action):
     """Ask chan_sip to send a SIP NOTIFY to a peer.
 
@@ -61,3 +72,138 @@ class SIPnotify(Action):
         "Call-ID",
         doc="Send the NOTIFY inside the existing dialog that has this Call-ID.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        channel: TextInput = None,
+        variables: PairsInput = None,
+        call_id: TextInput = None,
+    ) -> None:
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is SIPnotify:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Channel
+            _v = channel
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Channel: {_v}\r\n"
+            # Variable
+            _v = variables
+            if type(_v) is not dict:
+                break
+            _p2 = tuple(_v.items())
+            if not 1 <= len(_p2) <= 124:
+                break
+            _w2 = ""
+            _taken2 = True
+            for _name, _text in _p2:  # a pair it does not take ends the pairs, then the block
+                if type(_name) is not str or type(_text) is not str or not _text.isprintable():
+                    _taken2 = False
+                    break
+                if _name not in SIP_TOKENS and not is_sip_token(_name):
+                    _taken2 = False
+                    break
+                _w2 += f"Variable: {_name}={_text}\r\n"
+            if not _taken2:
+                break
+            if "\\" in _w2:
+                _w2 = _w2.replace("\\", "\\\\")
+            if '"' in _w2:
+                _w2 = _w2.replace('"', '\\"')
+            if "," in _w2:
+                _w2 = _w2.replace(",", "\\,")
+            if "(" in _w2:
+                _w2 = _w2.replace("(", "\\(")
+            if ")" in _w2:
+                _w2 = _w2.replace(")", "\\)")
+            if "[" in _w2:
+                _w2 = _w2.replace("[", "\\[")
+            if "]" in _w2:
+                _w2 = _w2.replace("]", "\\]")
+            _wire += _w2
+            _q2 = new_pairs(Variables)
+            _q2._pairs = _p2
+            _q2.problems = ()
+            _q2.origins = None
+            # Call-ID
+            _v = call_id
+            if _v is not None and (type(_v) is not str or _v):
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                    break
+                _wire += f"Call-ID: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, channel)
+            _set[2](self, _q2)
+            _set[3](self, call_id)
+            _set[4](self, _wire)
+            return
+        self._build(
+            action_id=action_id,
+            channel=channel,
+            variables=variables,
+            call_id=call_id,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "channel", info["channel"], self.channel)
+        VARIABLES.check(found, "variables", info["variables"], self.variables)
+        STRING.check(found, "call_id", info["call_id"], self.call_id)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["channel"], self.channel)
+        wire += VARIABLES.encode(info["variables"], self.variables)
+        wire += STRING.encode(info["call_id"], self.call_id)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: SIPnotify\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
+
+
+_SLOTS = slot_setters(
+    SIPnotify,
+    (
+        "action_id",
+        "channel",
+        "variables",
+        "call_id",
+        "_wire",
+    ),
+)

@@ -8,14 +8,15 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.model.checks import too_long
+from sdk.model.kinds import BOOLEAN, STRING, BooleanInput, Found, TextInput, ami_field, slot_setters
 
 __all__ = ["SorceryMemoryCacheStaleObject"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class SorceryMemoryCacheStaleObject(Action):
     """Mark one object of a sorcery memory cache as stale."""
 
@@ -44,3 +45,106 @@ class SorceryMemoryCacheStaleObject(Action):
         kind="boolean",
         doc="Fetch the object from the backend now instead of at its next use.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        cache: TextInput = None,
+        object_: TextInput = None,
+        reload: BooleanInput = None,
+    ) -> None:
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is SorceryMemoryCacheStaleObject:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Cache
+            _v = cache
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Cache: {_v}\r\n"
+            # Object
+            _v = object_
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Object: {_v}\r\n"
+            # Reload
+            _v = reload
+            if _v is not None and (type(_v) is not str or _v):
+                if _v is not True and _v is not False:
+                    break
+                _t = "true" if _v else "false"
+                _wire += f"Reload: {_t}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, cache)
+            _set[2](self, object_)
+            _set[3](self, reload)
+            _set[4](self, _wire)
+            return
+        self._build(
+            action_id=action_id,
+            cache=cache,
+            object_=object_,
+            reload=reload,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "cache", info["cache"], self.cache)
+        STRING.check(found, "object_", info["object_"], self.object_)
+        BOOLEAN.check(found, "reload", info["reload"], self.reload)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["cache"], self.cache)
+        wire += STRING.encode(info["object_"], self.object_)
+        wire += BOOLEAN.encode(info["reload"], self.reload)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: SorceryMemoryCacheStaleObject\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
+
+
+_SLOTS = slot_setters(
+    SorceryMemoryCacheStaleObject,
+    (
+        "action_id",
+        "cache",
+        "object_",
+        "reload",
+        "_wire",
+    ),
+)

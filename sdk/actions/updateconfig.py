@@ -8,14 +8,24 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import FieldInfo, Records, ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.fields import FieldInfo, Records
+from sdk.model.kinds import (
+    BOOLEAN,
+    INDEXED,
+    STRING,
+    BooleanInput,
+    Found,
+    RecordsInput,
+    TextInput,
+    ami_field,
+)
 
 __all__ = ["UpdateConfig"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class UpdateConfig(Action):
     """Edit a configuration file with a list of changes, and optionally reload.
 
@@ -114,3 +124,71 @@ class UpdateConfig(Action):
             "below."
         ),
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        src_filename: TextInput = None,
+        dst_filename: TextInput = None,
+        reload: TextInput = None,
+        preserve_effective_context: BooleanInput = None,
+        changes: RecordsInput = None,
+    ) -> None:
+        """Each value is converted, then checked in full (``validate``) and written
+        (``_encode``)."""
+        self._build(
+            action_id=action_id,
+            src_filename=src_filename,
+            dst_filename=dst_filename,
+            reload=reload,
+            preserve_effective_context=preserve_effective_context,
+            changes=changes,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "src_filename", info["src_filename"], self.src_filename)
+        STRING.check(found, "dst_filename", info["dst_filename"], self.dst_filename)
+        STRING.check(found, "reload", info["reload"], self.reload)
+        BOOLEAN.check(
+            found,
+            "preserve_effective_context",
+            info["preserve_effective_context"],
+            self.preserve_effective_context,
+        )
+        INDEXED.check(found, "changes", info["changes"], self.changes)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["src_filename"], self.src_filename)
+        wire += STRING.encode(info["dst_filename"], self.dst_filename)
+        wire += STRING.encode(info["reload"], self.reload)
+        wire += BOOLEAN.encode(info["preserve_effective_context"], self.preserve_effective_context)
+        wire += INDEXED.encode(info["changes"], self.changes)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: UpdateConfig\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()

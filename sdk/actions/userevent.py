@@ -8,14 +8,15 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import ExtraHeaders, ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.fields import ExtraHeaders
+from sdk.model.kinds import HEADERS, STRING, Found, PairsInput, TextInput, ami_field
 
 __all__ = ["UserEvent"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class UserEvent(Action):
     """Broadcast an event of your own to the manager connections.
 
@@ -43,3 +44,54 @@ class UserEvent(Action):
         kind="headers",
         doc="Further headers to copy into the event, as name/value pairs, in order.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        user_event: TextInput = None,
+        headers: PairsInput = None,
+    ) -> None:
+        """Each value is converted, then checked in full (``validate``) and written
+        (``_encode``)."""
+        self._build(
+            action_id=action_id,
+            user_event=user_event,
+            headers=headers,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "user_event", info["user_event"], self.user_event)
+        HEADERS.check(found, "headers", info["headers"], self.headers)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["user_event"], self.user_event)
+        wire += HEADERS.encode(info["headers"], self.headers)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: UserEvent\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()

@@ -8,14 +8,15 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action, fast_init
-from sdk.fields import ami_field
+from sdk.action import Action
+from sdk.errors import FieldProblem
+from sdk.model.checks import too_long
+from sdk.model.kinds import STRING, Found, TextInput, ami_field, slot_setters
 
 __all__ = ["VoicemailRemove"]
 
 
-@fast_init
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class VoicemailRemove(Action):
     """Delete a voicemail message."""
 
@@ -50,3 +51,115 @@ class VoicemailRemove(Action):
         required=True,
         doc="The message's ID.",
     )
+
+    def __init__(
+        self,
+        *,
+        action_id: str | None = None,
+        context: TextInput = None,
+        mailbox: TextInput = None,
+        folder: TextInput = None,
+        id_: TextInput = None,
+    ) -> None:
+        """The fast path first: plain values (exact text, numbers and booleans, pairs given
+        as a dict of text) are checked and written in one pass, and the slots set as attrs
+        sets them. A value it does not take leaves the block (``break``) for the full path:
+        attrs' converters, then ``validate`` (every problem) and ``_encode``. An instance of a
+        subclass, which may have rules of its own, takes the full path."""
+        # The block to break out of: it runs once (for this class, not a subclass).
+        while type(self) is VoicemailRemove:
+            _v: object = action_id
+            if _v is not None:
+                if type(_v) is not str or not _v.isprintable() or _v[:1] <= " " or len(_v) > 253:
+                    break
+            _wire = ""
+            # Context
+            _v = context
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Context: {_v}\r\n"
+            # Mailbox
+            _v = mailbox
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Mailbox: {_v}\r\n"
+            # Folder
+            _v = folder
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"Folder: {_v}\r\n"
+            # ID
+            _v = id_
+            if type(_v) is not str or not _v.isprintable() or _v[:1] <= " ":
+                break
+            _wire += f"ID: {_v}\r\n"
+            if not _wire.isascii() or (len(_wire) > 1024 and too_long(_wire)):
+                break
+            _set = _SLOTS
+            _set[0](self, action_id)
+            _set[1](self, context)
+            _set[2](self, mailbox)
+            _set[3](self, folder)
+            _set[4](self, id_)
+            _set[5](self, _wire)
+            return
+        self._build(
+            action_id=action_id,
+            context=context,
+            mailbox=mailbox,
+            folder=folder,
+            id_=id_,
+        )
+
+    def validate(self) -> list[FieldProblem]:
+        """Every problem of the values, in field order, then the rules across fields and the
+        message's length; empty when the action is valid. Nothing is encoded here."""
+        found = Found(type(self), self.action_id)
+        info = self.field_info()
+        STRING.check(found, "context", info["context"], self.context)
+        STRING.check(found, "mailbox", info["mailbox"], self.mailbox)
+        STRING.check(found, "folder", info["folder"], self.folder)
+        STRING.check(found, "id_", info["id_"], self.id_)
+        return found.finish(self)
+
+    def _encode(self) -> str:
+        """The header lines after ActionID of the valid action, in wire order."""
+        info = self.field_info()
+        wire = STRING.encode(info["context"], self.context)
+        wire += STRING.encode(info["mailbox"], self.mailbox)
+        wire += STRING.encode(info["folder"], self.folder)
+        wire += STRING.encode(info["id_"], self.id_)
+        return wire
+
+    def to_bytes(self, action_id: str | None = None) -> bytes:
+        """The exact bytes to write: Action, ActionID, the fields in spec order, a blank line.
+
+        ``action_id`` overrides the action's own for this write (one that is not plainly
+        valid is checked in full); with neither, no ActionID line is written.
+        """
+        if action_id is None:
+            action_id = self.action_id
+            if action_id is None:
+                return Action.to_bytes(self)  # no ActionID line
+        elif (
+            type(action_id) is not str
+            or not action_id.isprintable()
+            or action_id[:1] <= " "
+            or len(action_id) > 253
+        ):
+            return Action.to_bytes(self, action_id)  # checked in full
+        head = "Action: VoicemailRemove\r\nActionID: "
+        return f"{head}{action_id}\r\n{self._wire}\r\n".encode()
+
+
+_SLOTS = slot_setters(
+    VoicemailRemove,
+    (
+        "action_id",
+        "context",
+        "mailbox",
+        "folder",
+        "id_",
+        "_wire",
+    ),
+)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sdk.actions import ACTIONS
+from sdk.model.received import Received
 from sdk.testing.core import _id, _send_list, cli_command
 from sdk.testing.sip import build_chan_sip_notify
 
@@ -37,7 +38,7 @@ def _address(peers: dict[str, SipPeer], name: str) -> tuple[str | None, tuple[st
 
 
 def sip_notify(conn: Connection, request: ReceivedMessage) -> None:
-    action = ACTIONS["SIPnotify"].from_message(request)
+    action = Received(ACTIONS["SIPnotify"], request)  # as chan_sip reads it: not validated
     channel = action.channel or ""
     if not channel:
         conn.error(request, "SIPNotify requires a channel name")

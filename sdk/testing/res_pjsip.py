@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from sdk.model.received import Received
 from sdk.testing.core import _id, _send_list
 from sdk.testing.sip import Notify
 
@@ -164,7 +165,7 @@ def pjsip_notify(conn: Connection, request: ReceivedMessage) -> None:
     else:
         from sdk.actions import ACTIONS
 
-        variables = list(ACTIONS["PJSIPNotify"].from_message(request).variables)
+        variables = list(Received(ACTIONS["PJSIPNotify"], request).variables)
     if endpoint_name:
         endpoint = server.pjsip_endpoints.get(_strip_prefix(endpoint_name).lower())
         if endpoint is None:

@@ -1,10 +1,11 @@
 """One editor per field kind, chosen from the field's metadata alone.
 
 ``editor_for(action_class, attribute, info)`` picks the editor: a secret field gets a
-``SecretText``, a known kind its entry in ``EDITORS``, a field whose default is a list of
-pairs (a kind added after this module) the row editor, a field with choices a dropdown, and
-anything else a text box: the action class converts and validates what is typed, so a new
-kind still gets a working form with the class's own messages.
+``SecretText``; a kind of the table (``sdk.model.kinds``) the editor its ``editor`` names in
+``EDITORS``; a field whose default is a list of pairs (a kind the table does not know) the
+row editor, a field with choices a dropdown, and anything else a text box: the action class
+converts and validates what is typed, so a new kind still gets a working form with the
+class's own messages.
 
 Each editor gives ``value()`` (None: not given, so the class's default applies), takes
 ``fill(value)`` from code, shows the problems the class found, and calls its listeners when
@@ -22,6 +23,7 @@ import ipywidgets as W
 
 from sdk.errors import FieldProblem
 from sdk.fields import TRUE_WORDS, FieldInfo, Pairs
+from sdk.model.kinds import KINDS
 from sdk.widgets.base import ERROR_COLOR, HINT_COLOR
 from sdk.widgets.secret import SecretText
 
@@ -52,6 +54,7 @@ class FieldEditor:
     """Base of the editors: the widget, the problems line, listeners and the touched flag."""
 
     hint = ""
+    shows_default = False  # the editor itself shows the server's default (a checkbox does)
 
     def __init__(self, attribute: str, info: FieldInfo) -> None:
         self.attribute = attribute
@@ -188,6 +191,8 @@ class IntegerEditor(FieldEditor):
 class BooleanEditor(FieldEditor):
     """A checkbox. Optional: it starts at the server's default and is sent only when it
     differs from it (no known default: ticked sends true, unticked sends nothing)."""
+
+    shows_default = True
 
     def build(self) -> W.Widget:
         self.default = str(self.info.default or "").strip().lower() in TRUE_WORDS
@@ -361,13 +366,13 @@ class PairsEditor(FieldEditor):
         return [*super().widgets(), self.add, self.list, *rows]
 
 
+# The editors by the names the kinds give them (``Kind.editor``).
 EDITORS: dict[str, type[FieldEditor]] = {
-    "string": TextEditor,
+    "text": TextEditor,
     "integer": IntegerEditor,
     "boolean": BooleanEditor,
-    "enum": EnumEditor,
-    "variables": PairsEditor,
-    "headers": PairsEditor,
+    "choice": EnumEditor,
+    "pairs": PairsEditor,
 }
 
 
@@ -385,9 +390,10 @@ def _takes_pairs(action_class: type, attribute: str) -> bool:
 
 def editor_for(action_class: type, attribute: str, info: FieldInfo) -> FieldEditor:
     """The editor for one field, from its metadata (see the module's docstring)."""
-    if info.secret and (info.kind == "string" or info.kind not in EDITORS):
+    kind = KINDS.get(info.kind)
+    known = EDITORS.get(kind.editor) if kind is not None and kind.editor else None
+    if info.secret and (known is None or known is TextEditor):
         return SecretEditor(attribute, info)
-    known = EDITORS.get(info.kind)
     if known is not None:
         return known(attribute, info)
     if _takes_pairs(action_class, attribute):

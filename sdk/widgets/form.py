@@ -235,7 +235,7 @@ class ActionForm(Component):
         notes = [info.doc]
         if editor.hint:
             notes.append(f"({editor.hint})")
-        if info.default is not None and info.kind not in ("boolean",):
+        if info.default is not None and not editor.shows_default:
             notes.append(f"Server default: {info.default}.")
         doc = W.HTML(
             f"<div class='ami-doc' style='color:{HINT_COLOR};font-size:90%'>"

@@ -177,8 +177,8 @@ def test_curated_specs_are_marked_and_every_spec_has_words_of_its_own() -> None:
         assert PLACEHOLDER not in spec.summary, spec.action
         assert spec.summary.strip() and "\n" not in spec.summary.strip(), spec.action
         for field in spec.fields:
-            assert field.doc.strip(), f"{spec.action}.{field.header} has no doc"
-            for member in field.members:
+            assert field.info.doc.strip(), f"{spec.action}.{field.header} has no doc"
+            for _name, member in field.info.members:
                 assert member.doc.strip(), f"{spec.action}.{member.header} has no doc"
 
 
