@@ -28,7 +28,6 @@ import secrets as _secrets
 import ssl
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -49,6 +48,7 @@ from sdk.errors import (
 )
 from sdk.message import Event, Message, Response
 from sdk.transport import ConnectFailed, Transport, open_socket, recv_some
+from sdk.url import parse_url
 from sdk.values import plain, plain_text
 from sdk.wire import (
     BANNER_PREFIX,
@@ -227,30 +227,6 @@ def _tls_context(
     return context
 
 
-def _bool_option(text: str) -> bool:
-    low = text.strip().lower()
-    if low in ("1", "true", "yes", "on"):
-        return True
-    if low in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"expected true or false, not {text!r}")
-
-
-_URL_OPTIONS: dict[str, Callable[[str], Any]] = {
-    "auth": str,
-    "events": str,
-    "timeout": float,
-    "keepalive": float,
-    "reconnect": _bool_option,
-    "event_queue_size": int,
-    "max_message": int,
-    "max_message_lines": int,
-    "tls_verify": _bool_option,
-    "tls_cafile": str,
-    "tls_server_name": str,
-}
-
-
 class Session(ServerInfo):
     """A logged-in AMI connection. Use it as a context manager; ``close()`` is idempotent.
 
@@ -392,38 +368,16 @@ class Session(ServerInfo):
         url = url or os.environ.get("AMI_URL")
         if not url:
             raise ValueError("no AMI URL given and AMI_URL is not set (ami://user@host:port)")
-        parsed = urllib.parse.urlsplit(url)
-        if parsed.scheme not in ("ami", "amis"):
-            raise ValueError(
-                f"AMI URL must start with ami:// or amis:// (TLS), not {parsed.scheme or 'nothing'}://"
-            )
-        if parsed.password:
-            raise ValueError("put the secret in AMI_SECRET or pass secret=, never in the URL")
-        if not parsed.username or not parsed.hostname:
-            raise ValueError("AMI URL needs a user and a host: ami://user@host:port")
+        parsed = parse_url(url)  # URLProblem, a ValueError, for anything that is no AMI URL
         if secret is None:
             secret = os.environ.get("AMI_SECRET")
         if secret is None:
             raise ValueError("no secret: pass secret= or set AMI_SECRET")
-        for key, value in urllib.parse.parse_qsl(parsed.query):
-            convert = _URL_OPTIONS.get(key)
-            if convert is None:
-                raise ValueError(
-                    f"unknown AMI URL option {key!r}; known: {', '.join(sorted(_URL_OPTIONS))}"
-                )
-            try:
-                kwargs.setdefault(key, convert(value))
-            except ValueError as exc:
-                raise ValueError(f"AMI URL option {key}: {exc}") from None
-        if parsed.scheme == "amis":
+        for key, value in parsed.options.items():
+            kwargs.setdefault(key, value)
+        if parsed.tls:
             kwargs.setdefault("tls", True)
-        return cls(
-            parsed.hostname,
-            parsed.port,
-            username=urllib.parse.unquote(parsed.username),
-            secret=secret,
-            **kwargs,
-        )
+        return cls(parsed.host, parsed.port, username=parsed.username, secret=secret, **kwargs)
 
     def _establish(self) -> None:
         """Open a connection and log in on it (the constructor, and each reconnect attempt)."""
@@ -456,12 +410,15 @@ class Session(ServerInfo):
                 raise TimeoutError(f"connecting to {where} took over {self.timeout} s") from None
             raise ConnectionError(f"could not connect to {where}: {exc}") from None
         except ssl.SSLCertVerificationError as exc:
-            hint = ""
+            error = ConnectionError(
+                f"TLS: the certificate of {where} was refused: {exc.verify_message or exc}"
+            )
             if exc.verify_code in (18, 19, 20):  # self-signed, or an issuer not trusted here
-                hint = "; trust its CA with tls_cafile= (or pass an ssl.SSLContext as tls=)"
-            raise ConnectionError(
-                f"TLS: the certificate of {where} was refused: {exc.verify_message or exc}{hint}"
-            ) from None
+                error.advise(
+                    "trust its CA with tls_cafile= (or pass an ssl.SSLContext as tls=)",
+                    "trust its CA with ?tls_cafile=/path/to/ca.pem after the URL",
+                )
+            raise error from None
         except ssl.SSLError as exc:
             raise ConnectionError(
                 f"TLS handshake with {where} failed ({exc.reason or exc});"
@@ -512,10 +469,13 @@ class Session(ServerInfo):
         except ConnectFailed as exc:
             if not exc.timeout:
                 raise ConnectionError(f"connecting to {where}: {exc}") from None
-            hint = ""
+            error = TimeoutError(f"no banner from {where} within {self.timeout} s")
             if self._tls is None:
-                hint = "; if it is a TLS port (Asterisk's is 5039), pass tls=True or use amis://"
-            raise TimeoutError(f"no banner from {where} within {self.timeout} s{hint}") from None
+                tls_port = "if it is a TLS port (Asterisk's is 5039)"
+                error.advise(
+                    f"{tls_port}, pass tls=True or use amis://", f"{tls_port}, use amis://"
+                )
+            raise error from None
         except OSError as exc:
             raise ConnectionError(f"connection to {where} failed: {exc}") from None
         banner = parser.banner
