@@ -92,6 +92,12 @@ class FieldInfo:
     members: tuple[tuple[str, FieldInfo], ...] = ()
     start: int = 0
 
+    @property
+    def needs_value(self) -> bool:
+        """Whether the action cannot be built without this field: it is required, or it
+        needs at least one item (``min_items``). What help texts and forms mark required."""
+        return self.required or self.min_items > 0
+
 
 def check_value(text: str) -> str | None:
     """The problem with ``text`` as a header value on the wire, or None."""
