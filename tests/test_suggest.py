@@ -82,3 +82,12 @@ def test_from_import_says_what_was_meant() -> None:
     namespace: dict[str, object] = {}
     exec("from sdk.actions import Ping, QueueStatus", namespace)  # the good names still import
     assert namespace["Ping"] is sdk.actions.Ping
+
+
+def test_the_command_line_uses_the_same_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    from sdk.cli import main
+
+    for typed in ("QueueStatuss", "PJSIPNotfy", "Notify", "sipnotfy"):
+        assert main(["describe", typed]) == 2
+        err = capsys.readouterr().err
+        assert did_you_mean(typed, ACTIONS) in err
