@@ -10,8 +10,11 @@
 
 Actions are generated from YAML specs (``specs/``) into ``sdk.actions``; each validates
 itself on construction and serializes to the exact bytes AMI expects. ``sdk.testing``
-holds an embedded AMI server for demos and tests.
+holds an embedded AMI server for demos and tests. ``sdk.__version__`` is the package's
+version (``sdk.version``).
 """
+
+from typing import Any
 
 from sdk.action import Action
 from sdk.errors import (
@@ -55,3 +58,11 @@ __all__ = [
     "Variables",
     "connect",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read on first use: metadata is slow to import
+        from sdk.version import version
+
+        return version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

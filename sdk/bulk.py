@@ -59,11 +59,12 @@ import attrs
 import yaml
 
 from sdk.display import mask_url
-from sdk.errors import AMIError, OutcomeUnknown, TimeoutError, ValidationError
+from sdk.errors import AMIError, OutcomeUnknown, TimeoutError, ValidationError, url_words
 from sdk.extras import require
 from sdk.notify import METHODS, build_notify, is_uri, notify_method
 from sdk.ratelimit import TokenBucket
 from sdk.session import Session
+from sdk.url import URLProblem, parse_url
 from sdk.values import plain_text
 
 if TYPE_CHECKING:
@@ -167,7 +168,7 @@ def load_pbx_config(source: str | Path | Mapping[str, Any]) -> dict[str, PBX]:
                 f"{name}: unknown keys {', '.join(sorted(map(str, unknown)))} (known: url, rate, method, secret_env)"
             )
         url = entry.get("url")
-        if not isinstance(url, str) or not url.startswith(("ami://", "amis://")) or "@" not in url:
+        if not isinstance(url, str):
             problems.append(f"{name}: url must be ami://user@host:port (or amis:// for TLS)")
             continue
         if mask_url(url) != url:
@@ -175,6 +176,11 @@ def load_pbx_config(source: str | Path | Mapping[str, Any]) -> dict[str, PBX]:
                 f"{name}: the url carries a password; secrets never go in this file,"
                 f" set {_default_env(str(name))} instead"
             )
+            continue
+        try:
+            parse_url(url)
+        except URLProblem as exc:
+            problems.append(f"{name}: {exc.worded('the url')}")
             continue
         rate = entry.get("rate", DEFAULT_RATE)
         problem = _rate_problem(rate)
@@ -533,9 +539,11 @@ class _Job:
                 self.pbx.url, secret=self.secret, timeout=self.timeout, **self.session_options
             )
         except (AMIError, OSError, ValueError) as exc:
-            log.warning("%s: unreachable: %s", self.pbx.name, exc)
+            # the PBX was named by a URL: the advice is worded for one (amis://, not tls=True)
+            said = url_words(exc)
+            log.warning("%s: unreachable: %s", self.pbx.name, said)
             for target in self.targets:
-                self.result(target, "unreachable", f"not sent: {exc}")
+                self.result(target, "unreachable", f"not sent: {said}")
             return
         with session:
             if self.stop.is_set():
@@ -652,7 +660,9 @@ def bulk_notify(
     """
     config = load_pbx_config(pbxs)
     if rate is not None and _rate_problem(rate):
-        raise ConfigError(f"{', '.join(config)}: {_rate_problem(rate)} (rate= is for every PBX)")
+        raise ConfigError(
+            f"{', '.join(config)}: {_rate_problem(rate)} (the rate given for all PBXs)"
+        )
     wanted = read_targets(targets, encoding=encoding)
     unknown = sorted({t.pbx for t in wanted} - set(config))
     if unknown:

@@ -136,9 +136,7 @@ def check_offered(action: Action, offered: frozenset[str] | None, ami_version: s
             f" answer, so {why}{instead}",
             replacement,
         )
-    raise ActionUnavailable(
-        name,
-        f"{removal}{instead} (if this server has it from a module of its own, call"
-        " server_actions() first: the server's list then decides)",
-        replacement,
+    raise ActionUnavailable(name, removal + instead, replacement).advise(
+        "if this server has it from a module of its own, call server_actions() first:"
+        " the server's list then decides"
     )

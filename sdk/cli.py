@@ -2,20 +2,21 @@
 
 ::
 
-    ami list [PATTERN]
+    ami list [PATTERN] [--url URL | --embedded [20|22]]
     ami describe SIPnotify
     ami send SIPnotify --channel phone1 --variable Event=check-sync
     ami send SIPpeers --json
+    ami send --generic MyModuleReload --header Module=res_mine
     ami events --filter 'Peer*'
     ami notify --pbx-config pbx.yaml --csv targets.csv --event check-sync --results done.csv
 
 The options of ``ami send ACTION`` are generated from the action's spec (its field
 metadata). The connection comes from ``--url ami://user@host:port`` or ``AMI_URL``; the
 secret from ``AMI_SECRET`` or a prompt that does not echo; it is never accepted on the command
-line. ``--embedded`` runs against the embedded AMI server instead.
+line. ``--embedded`` runs against the embedded AMI server instead. Messages name the
+command line's options, never a Python argument (errors are worded for a URL: ``Advice``).
 
-Exit status: 0 success; 1 the server answered Error; 2 bad usage or input (nothing sent);
-3 connection, login or protocol failure; 4 timeout; 130 interrupted.
+Exit status: see ``EXIT_STATUS`` (``ami --help`` shows it).
 """
 
 from __future__ import annotations
@@ -28,34 +29,42 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+import textwrap
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any, NoReturn, TextIO
 
+import attrs
+
+from sdk import pipes
 from sdk.action import Action
+from sdk.capabilities import ServerAction
 from sdk.client.hub import matcher
 from sdk.display import mask_url, terminal_json, terminal_text, text_table
 from sdk.errors import (
+    ActionUnavailable,
     AMIError,
     AuthenticationError,
     ConnectionError,
     ProtocolError,
     TimeoutError,
     ValidationError,
+    url_words,
 )
-from sdk.fields import FieldInfo
+from sdk.fields import SECRET_HEADERS, FieldInfo
 from sdk.message import Message, Response
 from sdk.model.kinds import kind_of
 from sdk.session import Session
+from sdk.suggest import did_you_mean
+from sdk.url import URLProblem, parse_url
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_ACTION_ERROR, EXIT_USAGE, EXIT_CONNECTION, EXIT_TIMEOUT, EXIT_INTERRUPTED = (
-    0,
-    1,
-    2,
-    3,
-    4,
-    130,
+EXIT_OK, EXIT_ACTION_ERROR, EXIT_USAGE, EXIT_CONNECTION, EXIT_TIMEOUT = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_STATUS = (
+    "Exit status: 0 ok; 1 the server answered Error, a bulk target failed, or ami list"
+    " matched nothing; 2 bad input, nothing sent; 3 connection or login; 4 timeout;"
+    " 130 interrupted; 141 the reader of the output went away (ami list | head -1)."
 )
 EMBEDDED_USER, EMBEDDED_SECRET = "admin", "s3cret"
 
@@ -84,10 +93,18 @@ class _Parser(argparse.ArgumentParser):
     like option names; and a message that still holds a word of the command line is replaced
     by one that names nothing."""
 
+    unrecognized_hint = ""  # said after the unrecognized options
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self._argv: list[str] = []
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        """As argparse's, without dropping the OSError of a write: a reader that went away
+        (``ami send --help | head -1``) ends the command as everywhere else (``sdk.pipes``)."""
+        if message:
+            (file or sys.stderr).write(message)
 
     def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
         self._argv = [str(a) for a in (sys.argv[1:] if args is None else args)]
@@ -104,6 +121,10 @@ class _Parser(argparse.ArgumentParser):
             )
             if any(o in _SECRET_OPTIONS for o in options):
                 message += " (a secret is never taken from the command line: set AMI_SECRET)"
+            elif len(options) == 1:  # an option's name, never a value: names are not secrets
+                known = [o for o in self._option_string_actions if o.startswith("--")]
+                message += did_you_mean(options[0], known)
+            message += self.unrecognized_hint
         for pattern, replacement in _ECHOES:
             message = pattern.sub(replacement, message)
         if any(value in message for value in self._typed_values()):
@@ -111,20 +132,24 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
     def _typed_values(self) -> set[str]:
-        """The words of the command line that are not option names (nor parts of them)."""
-        known = set(self._option_string_actions)
-        values = set()
-        for word in self._argv:
-            name, eq, value = word.partition("=")
-            if word.startswith("-") and eq:
-                values.add(value)
-            elif word.startswith("-") and (name in known or _OPTION_NAME.fullmatch(name)):
-                continue
-            else:
-                values.add(word)
-            if word[:1] == "-" and word[1:2] != "-":
-                values.add(word[2:])  # -vVALUE
-        return {v for v in values if len(v) >= 4}
+        return typed_values(self._argv, set(self._option_string_actions))
+
+
+def typed_values(argv: Sequence[str], known: Collection[str] = ()) -> set[str]:
+    """The words of the command line that are not option names (nor parts of them): what
+    no message may repeat."""
+    values = set()
+    for word in argv:
+        name, eq, value = word.partition("=")
+        if word.startswith("-") and eq:
+            values.add(value)
+        elif word.startswith("-") and (name in known or _OPTION_NAME.fullmatch(name)):
+            continue
+        else:
+            values.add(word)
+        if word[:1] == "-" and word[1:2] != "-":
+            values.add(word[2:])  # -vVALUE
+    return {v for v in values if len(v) >= 4}
 
 
 # --- connection -----------------------------------------------------------------------------
@@ -189,6 +214,7 @@ def _connect(args: argparse.Namespace, *, events: bool | str = False) -> Iterato
         raise UsageError(
             "no server: give --url ami://user@host:port, set AMI_URL, or use --embedded"
         )
+    source = "--url" if args.url else "AMI_URL"
     if mask_url(url) != url:  # checked before any prompt or message could show it
         where = (
             "--url carries a password, which other users see on the command line (ps, history)"
@@ -198,6 +224,10 @@ def _connect(args: argparse.Namespace, *, events: bool | str = False) -> Iterato
         raise UsageError(
             f"{where}: the secret goes in AMI_SECRET or at the prompt, never in the URL"
         )
+    try:
+        parse_url(url)  # before the prompt: a URL that cannot work is said at once
+    except URLProblem as exc:
+        raise UsageError(exc.worded(source)) from None
     secret = os.environ.get("AMI_SECRET")
     if secret is None:
         if not sys.stdin.isatty():
@@ -220,16 +250,20 @@ def _registry() -> Any:
     return ACTIONS
 
 
-def _action_class(name: str) -> type[Action]:
+def _action_class(name: str, offered: Collection[str] = ()) -> type[Action]:
     registry = _registry()
     canonical = registry.canonical(name)
     if canonical is None:
-        if not name.isidentifier():  # not repeated: it may be a secret typed in the wrong place
-            raise UsageError("unknown action: an action name is a word (ami list shows them all)")
-        close = [n for n in registry if n.lower().startswith(name.lower()[:4])][:5]
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise UsageError(f"unknown action {name!r}{hint} (ami list shows them all)")
+        raise UsageError(_unknown_action(name, [*registry, *offered]))
     return registry[canonical]
+
+
+def _unknown_action(name: str, names: Collection[str]) -> str:
+    """The message for an action name that is neither a spec's nor the server's. The name
+    is not repeated (a secret typed in the wrong place lands here: ``--secret S Ping``);
+    the names it may have meant are, when it looks like a name."""
+    hint = did_you_mean(name, names) if name.isidentifier() else ""
+    return f"unknown action{hint} (ami list shows them all)"
 
 
 def _slug(text: str) -> str:
@@ -246,9 +280,9 @@ def _option_names(attribute: str, info: FieldInfo) -> list[str]:
     return names
 
 
-def _action_parser(cls: type[Action]) -> argparse.ArgumentParser:
+def _action_parser(cls: type[Action], prog: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
-        prog=f"ami send {cls.ACTION}",
+        prog=prog or f"ami send {cls.ACTION}",
         description=cls.SUMMARY,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -258,7 +292,7 @@ def _action_parser(cls: type[Action]) -> argparse.ArgumentParser:
             continue  # a secret is never taken from the command line, where ps and history see it
         names = _option_names(attribute, info)
         help_text = info.doc or info.header
-        if info.required:
+        if info.needs_value:
             help_text = f"(required) {help_text}"
         option = kind_of(info.kind).option(info)  # what its kind takes (sdk.model.kinds)
         settings: dict[str, Any] = {"dest": attribute, "help": help_text + option.help}
@@ -274,10 +308,13 @@ def _action_parser(cls: type[Action]) -> argparse.ArgumentParser:
     return parser
 
 
-def _build(cls: type[Action], argv: Sequence[str], args: argparse.Namespace) -> Action:
-    """Parse the action's options (and connection options after it) and build the action:
-    validation happens here, before any connection is made."""
-    parser = _action_parser(cls)
+def _build(
+    cls: type[Action], argv: Sequence[str], args: argparse.Namespace, **given: Any
+) -> Action:
+    """Parse the action's options (and connection options after it) and build the action
+    (with ``given`` too: a Generic's name): validation happens here, before any connection
+    is made."""
+    parser = _action_parser(cls, "ami send --generic NAME" if "name" in given else None)
     taken = frozenset(s for a in parser._actions for s in a.option_strings)
     _add_common(parser, taken=taken, late=True)
     try:
@@ -294,7 +331,7 @@ def _build(cls: type[Action], argv: Sequence[str], args: argparse.Namespace) -> 
     }
     if ns.action_id is not None:
         values["action_id"] = ns.action_id
-    return cls(**values)
+    return cls(**given, **values)
 
 
 class _ArgparseExit(Exception):
@@ -376,16 +413,74 @@ def _print_response(response: Response, out: TextIO, as_json: bool) -> None:
 # --- commands -------------------------------------------------------------------------------
 
 
-def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+def _names_a_server(args: argparse.Namespace) -> bool:
+    """``list`` and ``describe`` ask a server only when the command line names one."""
+    return bool(args.url or args.embedded)
+
+
+def _offered(args: argparse.Namespace) -> tuple[dict[str, ServerAction], str]:
+    """The named server's ListCommands answer, by name, and how to call that server."""
+    with _connect(args) as session:
+        offered = session.server_actions()
+        where = (
+            f"the embedded Asterisk {args.embedded}"
+            if args.embedded
+            else f"{session.host}:{session.port}"
+        )
+    return offered, where
+
+
+def _note(message: str) -> None:
+    """One ``ami:`` line on stderr that is no failure: what the output shows."""
+    print("ami: " + terminal_text(message), file=sys.stderr, flush=True)
+
+
+def _list_rows(offered: dict[str, ServerAction] | None) -> list[dict[str, str]]:
+    """A row per action of the specs; with the server's list, its actions too, each marked
+    ``offers`` or ``lacks`` (a spec the server does not offer)."""
     registry = _registry()
-    names = [
-        n for n in registry if not args.pattern or fnmatch.fnmatch(n.lower(), args.pattern.lower())
-    ]
+    specs = {name.lower(): name for name in registry}
+    if offered is None:
+        names = list(registry)
+    else:
+        on_server = {name.lower(): name for name in offered}
+        names = sorted({**on_server, **specs}.values(), key=str.lower)
     rows = []
     for name in names:
-        cls = registry[name]
-        available = ",".join(getattr(cls, "AVAILABLE_IN", ()))
-        rows.append({"action": name, "asterisk": available, "summary": cls.SUMMARY})
+        spec = specs.get(name.lower())
+        if spec is not None:
+            cls = registry[spec]
+            available, summary = ",".join(getattr(cls, "AVAILABLE_IN", ())), cls.SUMMARY
+        else:
+            available, summary = "(no spec)", offered[name].synopsis  # type: ignore[index]
+        row = {"action": name, "asterisk": available, "summary": summary}
+        if offered is not None:
+            row["server"] = "offers" if name.lower() in on_server else "lacks"
+        rows.append(row)
+    return rows
+
+
+def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    offered, where = _offered(args) if _names_a_server(args) else (None, "")
+    rows = _list_rows(offered)
+    if args.pattern:
+        pattern = args.pattern.lower()
+        rows = [row for row in rows if fnmatch.fnmatch(row["action"].lower(), pattern)]
+        if not rows:
+            word = args.pattern.strip("*?[]")  # what the glob was meant to find
+            hint = (
+                did_you_mean(word, [*_registry(), *(offered or ())]) if word.isidentifier() else ""
+            )
+            _fail(f"no action matches the pattern{hint} (ami list without one shows them all)")
+            return EXIT_ACTION_ERROR
+    if offered is None:
+        _note("the actions of the SDK's specs; with --url or --embedded, what that server offers")
+    else:
+        lacks = sum(row["server"] == "lacks" for row in rows)
+        _note(
+            f"what {where} offers (its ListCommands answer), and {lacks} specs it lacks,"
+            " marked lacks"
+        )
     if args.json:
         _print_json(rows, out)
     else:
@@ -394,7 +489,12 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
-    cls = _action_class(args.action)
+    offered, where = _offered(args) if _names_a_server(args) else (None, "")
+    registry = _registry()
+    on_server = {name.lower(): name for name in offered or ()}
+    if registry.canonical(args.action) is None and args.action.lower() in on_server:
+        return _describe_without_spec(offered[on_server[args.action.lower()]], where, args, out)  # type: ignore[index]
+    cls = _action_class(args.action, on_server.values())
     fields = [
         {
             "option": "(never on the command line)"
@@ -402,13 +502,17 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
             else " ".join(_option_names(attribute, info)),
             "header": info.header,
             "kind": info.kind + (f" ({'|'.join(info.choices)})" if info.choices else ""),
-            "required": "yes" if info.required else "",
+            "required": "yes" if info.needs_value else "",
             "doc": info.doc,
         }
         for attribute, info in cls.fields()
     ]
+    server = None if offered is None else "offers" if cls.ACTION.lower() in on_server else "lacks"
     if args.json:
-        _print_json({"action": cls.ACTION, "summary": cls.SUMMARY, "fields": fields}, out)
+        data = {"action": cls.ACTION, "summary": cls.SUMMARY, "fields": fields}
+        if server is not None:
+            data["server"] = server
+        _print_json(data, out)
         return EXIT_OK
     print(f"{cls.ACTION}: {cls.SUMMARY}", file=out)
     for label, attr in (
@@ -419,6 +523,10 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
         value = getattr(cls, attr, "")
         if value:
             print(f"  {label}: {','.join(value) if isinstance(value, tuple) else value}", file=out)
+    if server == "offers":
+        print(f"  {where}: offers it", file=out)
+    elif server == "lacks":
+        print(f"  {where}: lacks it (not in its ListCommands answer)", file=out)
     print(file=out)
     if fields:
         table(fields, out, skip=())
@@ -427,17 +535,95 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _describe_without_spec(
+    found: ServerAction, where: str, args: argparse.Namespace, out: TextIO
+) -> int:
+    """An action the server offers and no spec covers: what the server says of it."""
+    if args.json:
+        _print_json(
+            {"action": found.name, "summary": found.synopsis, "fields": [], "server": "offers",
+             "spec": False},
+            out,
+        )  # fmt: skip
+        return EXIT_OK
+    _print_text(f"{found.name}: {found.synopsis}", out)
+    if found.privilege:
+        _print_text(f"  write class: {','.join(found.privilege)}", out)
+    print(f"  {where}: offers it; no spec here, so its fields are unknown", file=out)
+    _print_text(f"  send it with: ami send --generic {found.name} --header NAME=VALUE ...", out)
+    return EXIT_OK
+
+
+def _checked(
+    cls: type[Action], argv: Sequence[str], args: argparse.Namespace, **given: Any
+) -> Action:
+    """``_build``, its ValidationError worded for the command line: each problem names the
+    option (``--call-id``, not the attribute ``call_id``), and no value typed is repeated
+    (``***``): one may be a secret typed in the wrong place."""
+    try:
+        return _build(cls, argv, args, **given)
+    except ValidationError as exc:
+        options = {
+            attribute: _option_names(attribute, info)[0]
+            for attribute, info in cls.fields()
+            if not info.secret
+        }
+        options.update(action_id="--action-id", name="--generic NAME")
+        problems = [
+            attrs.evolve(p, field=options[p.field]) if p.field in options else p for p in exc.errors
+        ]
+        text = str(ValidationError(exc.action, problems))
+        typed = typed_values([*argv, *map(str, given.values())])
+        for value in sorted(typed, key=len, reverse=True):
+            text = text.replace(value, "***")
+        raise UsageError(text) from None
+
+
+def _send(session: Session, action: Action) -> Response:
+    """Send ``action``. One that the server's version alone refused is tried again once the
+    server's own list is known: a module of its own may offer it (and if not, the list's
+    refusal is the one shown)."""
+    try:
+        return session.send(action)
+    except ActionUnavailable:
+        session.server_actions()
+        return session.send(action)
+
+
+def _generic(args: argparse.Namespace) -> Action:
+    """``ami send --generic NAME ...``: a ``Generic``, with its checks (and none of the
+    secret headers, which would stand on the command line)."""
+    from sdk.generic import Generic
+
+    if args.action is None:
+        raise UsageError(
+            "--generic needs the action's name: ami send --generic NAME --header NAME=VALUE"
+        )
+    action = _checked(Generic, args.fields, args, name=args.action)
+    if any(name.lower() in SECRET_HEADERS for name, _ in getattr(action, "headers", ())):
+        raise UsageError(
+            "a Secret or Key header is never taken from the command line, where other"
+            " users see it (ps, history): the login's secret comes from AMI_SECRET"
+        )
+    return action
+
+
 def cmd_send(args: argparse.Namespace, out: TextIO) -> int:
-    cls = _action_class(args.action)
-    action = _build(cls, args.fields, args)
+    if args.generic:
+        action = _generic(args)
+    elif args.action is None:
+        args.send_parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    else:
+        action = _checked(_action_class(args.action), args.fields, args)
     _configure_logging(args.verbose)
     with _connect(args) as session:
         if args.verbose:
             _print_text(action.describe(), sys.stderr)
-        response = session.send(action)
+        response = _send(session, action)
     _print_response(response, out, args.json)
     if not response.ok:
-        _fail(f"{cls.ACTION} failed: {response.message or 'Error'}")
+        _fail(f"{action.ACTION} failed: {response.message or 'Error'}")
         return EXIT_ACTION_ERROR
     return EXIT_OK
 
@@ -474,7 +660,7 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
         for item in args.target or []:
             pbx, sep, target = item.partition(":")
             if not sep or not pbx or not target:
-                raise UsageError(f"--target takes PBX:TARGET, not {item!r}")
+                raise UsageError("--target takes PBX:TARGET: a PBX of the config, a colon, a phone")
             targets.append((pbx, target))
         if not targets:
             raise UsageError("give --csv FILE or at least one --target PBX:TARGET")
@@ -516,21 +702,48 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
     )
 
 
+def _send_epilog() -> str:
+    """The end of ``ami send --help``: every action's name, wrapped."""
+    names = textwrap.fill(
+        " ".join(_registry()), width=100, initial_indent="  ", subsequent_indent="  "
+    )
+    return (
+        "ACTION is one of these (ami list shows their summaries, ami describe ACTION or\n"
+        "ami send ACTION --help its options):\n" + names + "\n\n"
+        "--generic sends an action that no spec covers, by name, with the same checks:\n"
+        "  ami send --generic MyModuleReload --header Module=res_mine\n\n"
+        + textwrap.fill(EXIT_STATUS, width=100)
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from sdk.version import version
+
     common = _common_options()
     parser = _Parser(
         prog="ami",
         description="Send Asterisk Manager Interface actions from a shell.",
-        epilog="Exit status: 0 ok, 1 server answered Error, 2 bad input, 3 connection/login, 4 timeout.",
+        epilog=EXIT_STATUS,
     )
-    sub = parser.add_subparsers(
-        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    parser.add_argument("--version", action="version", version=f"ami {version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    p_list = sub.add_parser(
+        "list",
+        parents=[common],
+        help="list the actions of the specs, or what a server offers (--url, --embedded)",
+        description="List the actions of the specs. With --url or --embedded: what that"
+        " server offers (its ListCommands answer), and the specs it lacks, marked lacks."
+        " AMI_URL alone does not make it ask a server.",
+        epilog=EXIT_STATUS,
     )
-    p_list = sub.add_parser("list", parents=[common], help="list the actions the SDK knows")
     p_list.add_argument("pattern", nargs="?", help="a glob on action names, e.g. 'PJSIP*'")
     p_list.set_defaults(func=cmd_list)
     p_describe = sub.add_parser(
-        "describe", parents=[common], help="show an action's fields and options"
+        "describe",
+        parents=[common],
+        help="show an action's fields and options",
+        description="Show an action's fields and options; with --url or --embedded, also"
+        " whether that server offers it (an action it offers without a spec is shown too).",
     )
     p_describe.add_argument("action")
     p_describe.set_defaults(func=cmd_describe)
@@ -538,11 +751,27 @@ def build_parser() -> argparse.ArgumentParser:
         "send",
         parents=[common],
         help="send one action; its options come from its spec (ami send ACTION --help)",
-        add_help=False,
+        usage="ami send [options] ACTION [the action's options]\n"
+        "       ami send [options] --generic NAME [--header NAME=VALUE]..."
+        " [--variable NAME=VALUE]...",
+        description="Send one action. Its options come from its spec (ami send ACTION --help"
+        " lists them).\nThe connection and output options may come before ACTION or after"
+        " its own.",
+        epilog=_send_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p_send.add_argument("action")
-    p_send.add_argument("fields", nargs=argparse.REMAINDER, help="the action's options")
-    p_send.set_defaults(func=cmd_send)
+    p_send.add_argument(
+        "--generic",
+        action="store_true",
+        help="send ACTION by name, without a spec: its headers come from --header NAME=VALUE,"
+        " variables from --variable NAME=VALUE (each repeatable)",
+    )
+    p_send.add_argument("action", nargs="?", metavar="ACTION", help="the action to send")
+    p_send.add_argument(
+        "fields", nargs=argparse.REMAINDER, metavar="...", help="the action's options"
+    )
+    p_send.set_defaults(func=cmd_send, send_parser=p_send)
+    p_send.unrecognized_hint = " (the action's own options come after ACTION)"
     p_events = sub.add_parser("events", parents=[common], help="print events until interrupted")
     p_events.add_argument("--filter", help="event name or glob, e.g. 'Peer*'")
     p_events.add_argument(
@@ -616,18 +845,26 @@ def _fail(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run ``ami ARGV``, writing to ``out`` (default: stdout); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    out = out or sys.stdout
+    try:
+        return _run(argv, out or sys.stdout)
+    except BrokenPipeError:  # ami list | head -1: quietly, as a shell expects (sdk.pipes)
+        return pipes.reader_gone()
+
+
+def _run(argv: list[str], out: TextIO) -> int:
     parser = build_parser()
     try:
         args, extra = parser.parse_known_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
-    if args.command == "send":
-        args.fields = [*args.fields, *extra]
-    elif extra:
+    if args.command is None:  # a bare ami: what it can do
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    if extra:  # for send, words before ACTION: the action's own options come after it
         try:
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            getattr(args, "send_parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
         except SystemExit:
             return EXIT_USAGE
     _configure_logging(args.verbose)
@@ -636,16 +873,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except _ArgparseExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     except (UsageError, ValidationError) as exc:
-        _fail(str(exc))
+        _fail(url_words(exc))
         return EXIT_USAGE
     except TimeoutError as exc:
-        _fail(f"timeout: {exc}")
+        _fail(f"timeout: {url_words(exc)}")
         return EXIT_TIMEOUT
     except (AuthenticationError, ConnectionError, ProtocolError) as exc:
-        _fail(str(exc))
+        _fail(url_words(exc))
         return EXIT_CONNECTION
     except AMIError as exc:
-        _fail(str(exc))
+        _fail(url_words(exc))
         return EXIT_ACTION_ERROR
     except KeyboardInterrupt:
         _fail("interrupted")
@@ -653,5 +890,5 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 
 
 def main_exit() -> None:
-    """Console-script entry point: ``ami``."""
-    sys.exit(main())
+    """Console-script entry point: ``ami`` (a reader that goes away: ``sdk.pipes``)."""
+    pipes.run(main)

@@ -1,8 +1,11 @@
-"""``make demo``: re-provision a phone with SIPnotify check-sync, end to end.
+"""``make demo``: re-provision a phone with a SIP NOTIFY check-sync, end to end.
 
 Without ``AMI_URL`` it starts the embedded AMI server with one phone and shows the SIP NOTIFY
 the server would send. With ``AMI_URL=ami://user@host:port`` and ``AMI_SECRET`` it talks to
-that server instead (``AMI_DEMO_CHANNEL`` names the peer, default ``phone1``).
+that server instead (``AMI_DEMO_CHANNEL`` names the peer or endpoint, default ``phone1``).
+The action is the one the server offers, as ``sdk.notify.send_notify`` picks it: SIPnotify
+where chan_sip runs (the embedded server plays an Asterisk 20 with it), PJSIPNotify on a
+res_pjsip Asterisk (every one from 21 on).
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ import contextlib
 import os
 import sys
 
-from sdk import AMIError, Session
-from sdk.actions import SIPnotify
+from sdk import AMIError, Session, pipes
 from sdk.display import mask_url, terminal_text
+from sdk.errors import url_words
+from sdk.notify import build_notify, notify_method
 from sdk.testing import AMIServer
 
 
@@ -46,9 +50,9 @@ def main() -> int:
             version = terminal_text(session.ami_version or "?")
             print(f"Logged in with an MD5 challenge; server speaks AMI {version}\n")
 
-            action = SIPnotify(
-                channel=channel, variables={"Event": "check-sync"}, action_id="demo-1"
-            )
+            method = notify_method(session)  # by the server's ListCommands answer
+            print(f"The server offers {method}: the NOTIFY goes out with it\n")
+            action = build_notify(method, channel, event="check-sync", action_id="demo-1")
             _section("action as sent", action.describe())
             response = session.send(action)
             _section("response", str(response))
@@ -58,9 +62,9 @@ def main() -> int:
             print("Logged off.")
             return 0 if response.ok else 1
         except (AMIError, ValueError) as exc:  # ValueError: a bad AMI_URL, say
-            print(f"demo failed: {terminal_text(str(exc))}", file=sys.stderr)
+            print(f"demo failed: {terminal_text(url_words(exc))}", file=sys.stderr)
             return 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    pipes.run(main)  # quietly when its reader goes away (python -m sdk.demo | head)

@@ -14,6 +14,10 @@
 
 ``ValidationError`` is also a ``ValueError``. No exception ever carries a secret.
 
+What to do about an error sometimes depends on how one connects: a script passes
+``tls=True``, the command line and PBX config files write ``amis://``. Such an error carries
+its ``Advice``; ``str()`` gives the Python words, ``worded("url")`` those for a URL.
+
 What a session raises when the connection or the server misbehaves (each within the
 session's ``timeout``):
 
@@ -34,7 +38,7 @@ session's ``timeout``):
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import attrs
 
@@ -43,6 +47,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AMIError",
+    "Advice",
+    "url_words",
     "ActionError",
     "ActionUnavailable",
     "AuthenticationError",
@@ -55,8 +61,40 @@ __all__ = [
 ]
 
 
+@attrs.frozen
+class Advice:
+    """What to do about an error, worded for each way of connecting: ``python`` names
+    ``Session`` arguments and methods; ``url`` what an AMI URL says (``amis://``,
+    ``?tls_cafile=``), for the ``ami`` command line and PBX config files ("": nothing to add)."""
+
+    python: str
+    url: str = ""
+
+
 class AMIError(Exception):
     """Base of every error the SDK raises on purpose."""
+
+    advice: Advice | None = None
+
+    def advise(self, python: str, url: str = "") -> Self:
+        """Attach what to do (``Advice``); returns the error, to raise it in one line."""
+        self.advice = Advice(python, url)
+        return self
+
+    def worded(self, front: str = "python") -> str:
+        """The message, with the advice for ``front`` (``"python"`` or ``"url"``) after it."""
+        text = super().__str__()
+        hint = getattr(self.advice, front, "") if self.advice is not None else ""
+        return f"{text}; {hint}" if hint else text
+
+    def __str__(self) -> str:
+        return self.worded("python")
+
+
+def url_words(exc: BaseException) -> str:
+    """``str(exc)``, with an ``AMIError``'s advice worded for those who connect by URL: the
+    ``ami`` command line, the demo, PBX config files."""
+    return exc.worded("url") if isinstance(exc, AMIError) else str(exc)
 
 
 @attrs.frozen

@@ -99,6 +99,12 @@ class FieldInfo:
     )
     doc: str = attrs.field(default="", kw_only=True)
 
+    @property
+    def needs_value(self) -> bool:
+        """Whether the action cannot be built without this field: it is required, or it
+        needs at least one item (``min_items``). What help texts and forms mark required."""
+        return self.required or self.min_items > 0
+
 
 # What makes Asterisk read a comma as text, or drop a character.
 _GROUPING = re.compile(r'[()\[\]"\\]')

@@ -2,19 +2,39 @@
 
 The generated ``sdk.actions`` package declares which module holds each action; a module is
 imported only when its action is first asked for, so ``import sdk`` stays cheap however many
-specs there are. Lookups by wire name ignore case, as Asterisk does.
+specs there are. Lookups by wire name ignore case, as Asterisk does; a name that is not
+there is answered with the names it may have meant (``sdk.suggest``).
 """
 
 from __future__ import annotations
 
+import dis
 import importlib
+import sys
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
+
+from sdk.suggest import did_you_mean, suggest
 
 if TYPE_CHECKING:
     from sdk.action import Action
 
-__all__ = ["ActionRegistry"]
+__all__ = ["ActionRegistry", "UnknownAction"]
+
+_IMPORT_FROM = dis.opmap["IMPORT_FROM"]
+
+
+class UnknownAction(KeyError):
+    """No action of that name; ``.suggestions`` holds the names it may have meant."""
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        super().__init__(name)
+        self.name = name
+        self.suggestions = suggestions
+
+    def __str__(self) -> str:  # not KeyError's repr of the key
+        hint = did_you_mean(self.name, self.suggestions)
+        return f"no action {self.name!r}{hint}"
 
 
 class ActionRegistry(Mapping[str, "type[Action]"]):
@@ -30,9 +50,9 @@ class ActionRegistry(Mapping[str, "type[Action]"]):
         cls = self._loaded.get(name)
         if cls is not None:
             return cls
-        canonical = self._folded.get(name.lower())
+        canonical = self._folded.get(name.lower()) if isinstance(name, str) else None
         if canonical is None:
-            raise KeyError(name)
+            raise UnknownAction(name, self.suggest(name) if isinstance(name, str) else [])
         cls = self._loaded.get(canonical)
         if cls is None:
             module = importlib.import_module(f"{self._package}.{self._modules[canonical]}")
@@ -53,7 +73,34 @@ class ActionRegistry(Mapping[str, "type[Action]"]):
         """The wire name as the spec spells it, for any spelling of ``name``; None if unknown."""
         return self._folded.get(name.lower())
 
+    def suggest(self, name: str) -> list[str]:
+        """The action names ``name`` may have meant, best first (``sdk.suggest.suggest``)."""
+        return suggest(name, self._modules)
+
+    def attribute(self, module: str, name: str) -> type[Action]:
+        """A package's module ``__getattr__``: the class of ``name`` exactly as the spec spells
+        it; otherwise an AttributeError with the names it may have meant (an ImportError
+        when it comes from ``from package import name``: Python would drop the suggestions
+        from an AttributeError there, and say only that the name cannot be imported)."""
+        if self.canonical(name) == name:
+            return self[name]
+        hint = "" if name.startswith("_") else did_you_mean(name, self.suggest(name))
+        if _importing_from(sys._getframe(1)):
+            raise ImportError(f"cannot import name {name!r} from {module!r}{hint}", name=module)
+        raise AttributeError(f"module {module!r} has no attribute {name!r}{hint}")
+
     @property
     def loaded(self) -> list[str]:
         """Names of the actions whose modules have been imported so far."""
         return sorted(self._loaded)
+
+
+def _importing_from(getter: object) -> bool:
+    """Whether the frame that called a module's ``__getattr__`` (the one above ``getter``'s
+    frame) is running ``from module import name``."""
+    frame = getattr(getter, "f_back", None)
+    code = getattr(frame, "f_code", None)
+    if frame is None or code is None:
+        return False
+    lasti = frame.f_lasti
+    return 0 <= lasti < len(code.co_code) and code.co_code[lasti] == _IMPORT_FROM

@@ -50,8 +50,8 @@ from sdk.client.options import (
     DEFAULT_EVENT_QUEUE,
     Events,
     SessionOptions,
-    parse_url,
     tls_context,
+    url_arguments,
 )
 from sdk.client.reconnect import Reconnect, retry
 from sdk.client.router import PendingResponse, Router
@@ -250,7 +250,7 @@ class Session:
         ``tls_server_name=pbx.example.net``, ``event_queue_size=1000``,
         ``max_message=33554432``, ``max_message_lines=500000``.
         """
-        host, port, username, secret, kwargs = parse_url(url, secret, kwargs)
+        host, port, username, secret, kwargs = url_arguments(url, secret, kwargs)
         return cls(host, port, username=username, secret=secret, **kwargs)
 
     def _establish(self) -> None:

@@ -238,7 +238,7 @@ def test_config_refuses_secrets_and_names_every_problem(tmp_path: Path) -> None:
     text = str(excinfo.value)
     assert "east: secrets never go in this file; set AMI_SECRET_EAST instead" in text
     assert "hunter2" not in text
-    assert "west: url must be ami://user@host:port" in text
+    assert "west: the url has a scheme that is not ami:// or amis://; a good URL: ami://" in text
     assert "south: rate must be a positive number" in text
     assert "north: unknown keys colour" in text
     with pytest.raises(ConfigError, match="not in the config: mars"):

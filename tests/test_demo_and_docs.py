@@ -11,16 +11,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_demo_sends_check_sync_and_shows_the_notify() -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("AMI_URL", "AMI_SECRET")}
-    result = subprocess.run(
+def run_demo(**env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m sdk.demo`` (what ``make demo`` runs) with ``env`` as its only AMI_ variables."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AMI_")} | env
+    return subprocess.run(
         [sys.executable, "-m", "sdk.demo"],
         cwd=ROOT,
-        env=env,
+        env=environment,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
+
+
+def test_demo_sends_check_sync_and_shows_the_notify() -> None:
+    result = run_demo()
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Action: SIPnotify\nActionID: demo-1\nChannel: phone1\nVariable: Event=check-sync" in out
@@ -29,6 +34,21 @@ def test_demo_sends_check_sync_and_shows_the_notify() -> None:
     assert "Subscription-State: terminated\nEvent: check-sync\nContent-Length: 0" in out
     assert "Logged off." in out
     assert "s3cret" not in out
+
+
+def test_demo_sends_pjsipnotify_to_an_asterisk_22() -> None:
+    """With AMI_URL, the demo sends the NOTIFY action the server offers: PJSIPNotify on an
+    Asterisk 21 or later, where SIPnotify is gone with chan_sip (issue 16.7)."""
+    from sdk.testing import AMIServer
+
+    with AMIServer.as_recorded("22") as pbx:
+        result = run_demo(AMI_URL=pbx.url(), AMI_SECRET="s3cret")
+        sent = [m for m in pbx.received if m.action == "PJSIPNotify"]
+    assert result.returncode == 0, result.stderr
+    assert "The server offers PJSIPNotify" in result.stdout
+    assert "Action: PJSIPNotify" in result.stdout and "Message: NOTIFY sent" in result.stdout
+    assert [m.get("Endpoint") for m in sent] == ["phone1"]
+    assert "s3cret" not in result.stdout
 
 
 OWN_ACTIONS = "Your own actions"  # its example imports the classes its spec generates

@@ -212,10 +212,11 @@ def test_url_options(server: AMIServer) -> None:
             3,
             7,
         )
-    with pytest.raises(ValueError, match="unknown AMI URL option 'colour'; known: auth,"):
+    with pytest.raises(ValueError, match="has an unknown option 'colour'; known: auth,"):
         Session.from_url(f"{server.url()}?colour=red", secret="s3cret")
-    with pytest.raises(ValueError, match="reconnect: expected true or false, not 'maybe'"):
+    with pytest.raises(ValueError, match="option reconnect expects true or false") as excinfo:
         Session.from_url(f"{server.url()}?reconnect=maybe", secret="s3cret")
+    assert "maybe" not in str(excinfo.value)  # a value typed in the wrong place may be a secret
     with pytest.raises(ValueError, match=r"ami:// or amis://"):
         Session.from_url("http://admin@127.0.0.1", secret="s3cret")
 

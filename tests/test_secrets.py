@@ -349,8 +349,16 @@ def command_line_options_given_the_secret(case: Case) -> None:
             if words[0].startswith("-"):  # (a word alone is list's pattern)
                 assert run_cli(case, "list", *words) == 2, words
         assert run_cli(case, "notify", "--pbx-config", "p.yaml", "--rate", SECRET) == 2
+        assert run_cli(case, "notify", "--pbx-config", "p.yaml", "--target", SECRET) == 2
         assert run_cli(case, SECRET) == 2
         assert run_cli(case, "send", "SIPnotify", "--url", url, "--channel", SECRET, "-vx") == 2
+        assert run_cli(case, "send", "SIPnotify", "--url", url, "--variable", SECRET) == 2
+        assert run_cli(case, "send", "--secret", SECRET, "Ping", "--url", url) == 2
+        for header in (f"Secret={SECRET}", f"Key: {SECRET}", SECRET, f"Bad Name={SECRET}"):
+            assert (
+                run_cli(case, "send", "--generic", "Login", "--header", header, "--url", url) == 2
+            )
+        assert run_cli(case, "list", "--url", f"{url}?timeout={SECRET}") == 2
     assert case.pbx.received == []
 
 

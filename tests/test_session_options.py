@@ -1,4 +1,4 @@
-"""``SessionOptions`` and ``parse_url``, alone: every option checked before anything connects."""
+"""``SessionOptions`` and ``url_arguments``, alone: every option checked before anything connects."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import ssl
 import attrs
 import pytest
 
-from sdk.client.options import SessionOptions, events_header, parse_url, tls_context
+from sdk.client.options import SessionOptions, events_header, tls_context, url_arguments
 from sdk.client.reconnect import Reconnect
 
 
@@ -64,9 +64,9 @@ def test_tls_keywords_make_one_context() -> None:
         tls_context(False, True, "ca.pem")
 
 
-def test_parse_url_gives_the_session_keywords(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_url_arguments_gives_the_session_keywords(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AMI_SECRET", raising=False)
-    host, port, username, secret, kwargs = parse_url(
+    host, port, username, secret, kwargs = url_arguments(
         "amis://ops%40site@pbx.example.net:5039?timeout=5&reconnect=off&events=call",
         "s3cret",
         {"timeout": 2.0},
@@ -75,8 +75,8 @@ def test_parse_url_gives_the_session_keywords(monkeypatch: pytest.MonkeyPatch) -
     assert kwargs == {"timeout": 2.0, "reconnect": False, "events": "call", "tls": True}
     monkeypatch.setenv("AMI_URL", "ami://admin@10.0.0.1")
     monkeypatch.setenv("AMI_SECRET", "from-env")
-    assert parse_url(None, None, {}) == ("10.0.0.1", None, "admin", "from-env", {})
-    with pytest.raises(ValueError, match="unknown AMI URL option 'colour'"):
-        parse_url("ami://admin@h?colour=red", "s", {})
+    assert url_arguments(None, None, {}) == ("10.0.0.1", None, "admin", "from-env", {})
+    with pytest.raises(ValueError, match="has an unknown option 'colour'"):
+        url_arguments("ami://admin@h?colour=red", "s", {})
     with pytest.raises(ValueError, match="never in the URL"):
-        parse_url("ami://admin:pw@h", "s", {})
+        url_arguments("ami://admin:pw@h", "s", {})

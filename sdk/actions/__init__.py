@@ -532,9 +532,7 @@ ACTIONS = ActionRegistry(
 
 
 def __getattr__(name: str) -> type:
-    if name in ACTIONS and ACTIONS.canonical(name) == name:
-        return ACTIONS[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return ACTIONS.attribute(__name__, name)  # or an error naming what was meant
 
 
 def __dir__() -> list[str]:

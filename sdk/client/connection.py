@@ -142,12 +142,15 @@ def connect_socket(target: Target, stop: threading.Event) -> Opening:
             raise TimeoutError(f"connecting to {where} took over {target.timeout} s") from None
         raise ConnectionError(f"could not connect to {where}: {exc}") from None
     except ssl.SSLCertVerificationError as exc:
-        hint = ""
+        error = ConnectionError(
+            f"TLS: the certificate of {where} was refused: {exc.verify_message or exc}"
+        )
         if exc.verify_code in (18, 19, 20):  # self-signed, or an issuer not trusted here
-            hint = "; trust its CA with tls_cafile= (or pass an ssl.SSLContext as tls=)"
-        raise ConnectionError(
-            f"TLS: the certificate of {where} was refused: {exc.verify_message or exc}{hint}"
-        ) from None
+            error.advise(
+                "trust its CA with tls_cafile= (or pass an ssl.SSLContext as tls=)",
+                "trust its CA with ?tls_cafile=/path/to/ca.pem after the URL",
+            )
+        raise error from None
     except ssl.SSLError as exc:
         raise ConnectionError(
             f"TLS handshake with {where} failed ({exc.reason or exc});"
@@ -174,10 +177,11 @@ def read_banner(opening: Opening, parser: Parser, target: Target) -> tuple[str, 
     except ConnectFailed as exc:
         if not exc.timeout:
             raise ConnectionError(f"connecting to {where}: {exc}") from None
-        hint = ""
+        error = TimeoutError(f"no banner from {where} within {target.timeout} s")
         if target.tls is None:
-            hint = "; if it is a TLS port (Asterisk's is 5039), pass tls=True or use amis://"
-        raise TimeoutError(f"no banner from {where} within {target.timeout} s{hint}") from None
+            tls_port = "if it is a TLS port (Asterisk's is 5039)"
+            error.advise(f"{tls_port}, pass tls=True or use amis://", f"{tls_port}, use amis://")
+        raise error from None
     except OSError as exc:
         raise ConnectionError(f"connection to {where} failed: {exc}") from None
     banner = parser.banner

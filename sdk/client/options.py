@@ -2,22 +2,21 @@
 
 ``SessionOptions`` holds each option checked and in its final form (the TLS context built,
 the port resolved, the login's Events header written), so that a bad option fails when the
-session is made, before anything connects. ``parse_url`` turns ``ami://user@host:port?...``
-(``amis://`` for TLS) into ``Session``'s keywords.
+session is made, before anything connects. ``url_arguments`` turns ``ami://user@host:port?...``
+(``amis://`` for TLS, read by ``sdk.url``) into ``Session``'s keywords.
 """
 
 from __future__ import annotations
 
 import os
 import ssl
-import urllib.parse
-from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from sdk.client.auth import BUILT_IN, Auth, auth_strategy
 from sdk.client.reconnect import Reconnect, reconnect_policy
+from sdk.url import parse_url
 from sdk.values import plain, plain_text
 from sdk.wire import DEFAULT_MAX_LINE, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGE_LINES, Parser
 
@@ -27,7 +26,7 @@ __all__ = [
     "DEFAULT_TLS_PORT",
     "SessionOptions",
     "events_header",
-    "parse_url",
+    "url_arguments",
     "tls_context",
 ]
 
@@ -120,69 +119,24 @@ class SessionOptions:
         )
 
 
-def _bool_option(text: str) -> bool:
-    low = text.strip().lower()
-    if low in ("1", "true", "yes", "on"):
-        return True
-    if low in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"expected true or false, not {text!r}")
-
-
-URL_OPTIONS: dict[str, Callable[[str], Any]] = {
-    "auth": str,
-    "events": str,
-    "timeout": float,
-    "keepalive": float,
-    "reconnect": _bool_option,
-    "event_queue_size": int,
-    "max_message": int,
-    "max_message_lines": int,
-    "tls_verify": _bool_option,
-    "tls_cafile": str,
-    "tls_server_name": str,
-}
-
-
-def parse_url(
+def url_arguments(
     url: str | None, secret: str | None, kwargs: dict[str, Any]
 ) -> tuple[str, int | None, str, str, dict[str, Any]]:
     """``(host, port, username, secret, keywords)`` of ``Session`` for ``url`` (default:
     ``$AMI_URL``) and ``secret`` (default: ``$AMI_SECRET``); the keywords are ``kwargs`` with
-    the URL's options added under them (``kwargs`` win). ``Session.from_url`` documents it."""
+    the URL's options added under them (``kwargs`` win). The URL is read by
+    ``sdk.url.parse_url``, the one reader of AMI URLs. ``Session.from_url`` documents it."""
     kwargs = dict(kwargs)
     url = url or os.environ.get("AMI_URL")
     if not url:
         raise ValueError("no AMI URL given and AMI_URL is not set (ami://user@host:port)")
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.scheme not in ("ami", "amis"):
-        raise ValueError(
-            f"AMI URL must start with ami:// or amis:// (TLS), not {parsed.scheme or 'nothing'}://"
-        )
-    if parsed.password:
-        raise ValueError("put the secret in AMI_SECRET or pass secret=, never in the URL")
-    if not parsed.username or not parsed.hostname:
-        raise ValueError("AMI URL needs a user and a host: ami://user@host:port")
+    parsed = parse_url(url)  # URLProblem, a ValueError, for anything that is no AMI URL
     if secret is None:
         secret = os.environ.get("AMI_SECRET")
     if secret is None:
         raise ValueError("no secret: pass secret= or set AMI_SECRET")
-    for key, value in urllib.parse.parse_qsl(parsed.query):
-        convert = URL_OPTIONS.get(key)
-        if convert is None:
-            raise ValueError(
-                f"unknown AMI URL option {key!r}; known: {', '.join(sorted(URL_OPTIONS))}"
-            )
-        try:
-            kwargs.setdefault(key, convert(value))
-        except ValueError as exc:
-            raise ValueError(f"AMI URL option {key}: {exc}") from None
-    if parsed.scheme == "amis":
+    for key, value in parsed.options.items():
+        kwargs.setdefault(key, value)
+    if parsed.tls:
         kwargs.setdefault("tls", True)
-    return (
-        parsed.hostname,
-        parsed.port,
-        urllib.parse.unquote(parsed.username),
-        secret,
-        kwargs,
-    )
+    return parsed.host, parsed.port, parsed.username, secret, kwargs

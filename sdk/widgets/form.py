@@ -225,7 +225,9 @@ class ActionForm(Component):
     def _field_row(self, editor: FieldEditor) -> W.Widget:
         info = editor.info
         mark = (
-            f" <span title='required' style='color:{ERROR_COLOR}'>*</span>" if info.required else ""
+            f" <span title='required' style='color:{ERROR_COLOR}'>*</span>"
+            if info.needs_value
+            else ""
         )
         label = W.HTML(
             f"<b>{html.escape(info.header)}</b>{mark}"
