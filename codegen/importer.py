@@ -42,8 +42,8 @@ from codegen.docs import (
 )
 from codegen.naming import attribute_name
 from codegen.spec import load_spec_text
-from sdk.fields import FieldInfo
 from sdk.model.checks import HEADER_NAME
+from sdk.model.fields import FieldInfo
 from sdk.model.kinds import kind_of
 
 __all__ = [

@@ -26,8 +26,8 @@ import jinja2
 from markupsafe import Markup
 
 from codegen.spec import ActionSpec, SpecField, kind_constant, package_problem
-from sdk.fields import FieldInfo
 from sdk.model import checks
+from sdk.model.fields import FieldInfo
 
 __all__ = ["GENERATED_MARK", "Outcome", "UnsafeText", "check", "render_all", "write"]
 

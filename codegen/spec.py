@@ -19,9 +19,9 @@ import attrs
 import yaml
 
 from codegen.naming import attribute_name, module_name
-from sdk.action import Action
-from sdk.fields import FieldInfo
+from sdk.model.action import Action
 from sdk.model.checks import MAX_LINES, PAIR_NAMES
+from sdk.model.fields import FieldInfo
 from sdk.model.kinds import COMMON_FACTS, ENUM, KINDS, Kind, kind_of
 
 __all__ = [
@@ -193,7 +193,7 @@ class ActionSpec:
 
     @property
     def rule_imports(self) -> list[str]:
-        """Names the generated module imports from ``sdk.rules``."""
+        """Names the generated module imports from ``sdk.model.rules``."""
         return sorted({r.class_name for r in self.rules} | ({"Rule"} if self.rules else set()))
 
     @property

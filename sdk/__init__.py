@@ -12,11 +12,26 @@ Actions are generated from YAML specs (``specs/``) into ``sdk.actions``; each va
 itself on construction and serializes to the exact bytes AMI expects. ``sdk.testing``
 holds an embedded AMI server for demos and tests. ``sdk.__version__`` is the package's
 version (``sdk.version``).
+
+The map, bottom to top; a module imports only from its own layer or those below it
+(``tests/test_layers.py`` reads every import and holds them to this)::
+
+    applications     notify (one NOTIFY), bulk + ratelimit (many), cli + pipes + __main__ (``ami``),
+                     demo (``make demo``), widgets/ (notebook forms)
+    public API       sdk (this module: Session, the errors, Action, the field types)
+    embedded server  testing/ (AMIServer: requests read as manager.c reads them, handlers)
+    client           client/: session (composes the rest), options + url, auth, connection,
+                     memory, router, hub, keepalive, reconnect, capabilities, server
+    actions          actions/ (generated from specs/ by codegen; imported on first use)
+    model            model/: values (the boundary), checks (wire rules), fields, kinds (the
+                     table of kinds), rules, action, generic, registry, suggest, received
+    wire             wire/: parser, message, transport
+    leaves           errors, display, extras, version (import nothing of sdk)
 """
 
 from typing import Any
 
-from sdk.action import Action
+from sdk.client.session import PendingResponse, Reconnect, Session, connect
 from sdk.errors import (
     ActionError,
     ActionUnavailable,
@@ -29,9 +44,9 @@ from sdk.errors import (
     TimeoutError,
     ValidationError,
 )
-from sdk.fields import ExtraHeaders, FieldInfo, Records, Variables
-from sdk.message import Event, Headers, Message, Response
-from sdk.session import PendingResponse, Reconnect, Session, connect
+from sdk.model.action import Action
+from sdk.model.fields import ExtraHeaders, FieldInfo, Records, Variables
+from sdk.wire.message import Event, Headers, Message, Response
 
 __all__ = [
     "AMIError",

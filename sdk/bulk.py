@@ -58,14 +58,14 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import yaml
 
+from sdk.client.session import Session
+from sdk.client.url import URLProblem, parse_url
 from sdk.display import mask_url
 from sdk.errors import AMIError, OutcomeUnknown, TimeoutError, ValidationError, url_words
 from sdk.extras import require
+from sdk.model.values import plain_text
 from sdk.notify import METHODS, build_notify, is_uri, notify_method
 from sdk.ratelimit import TokenBucket
-from sdk.session import Session
-from sdk.url import URLProblem, parse_url
-from sdk.values import plain_text
 
 if TYPE_CHECKING:
     import pandas

@@ -36,9 +36,10 @@ from typing import Any, NoReturn, TextIO
 import attrs
 
 from sdk import pipes
-from sdk.action import Action
-from sdk.capabilities import ServerAction
+from sdk.client.capabilities import ServerAction
 from sdk.client.hub import matcher
+from sdk.client.session import Session
+from sdk.client.url import URLProblem, parse_url
 from sdk.display import mask_url, terminal_json, terminal_text, text_table
 from sdk.errors import (
     ActionUnavailable,
@@ -50,12 +51,11 @@ from sdk.errors import (
     ValidationError,
     url_words,
 )
-from sdk.fields import SECRET_HEADERS, FieldInfo
-from sdk.message import Message, Response
+from sdk.model.action import Action
+from sdk.model.fields import SECRET_HEADERS, FieldInfo
 from sdk.model.kinds import kind_of
-from sdk.session import Session
-from sdk.suggest import did_you_mean
-from sdk.url import URLProblem, parse_url
+from sdk.model.suggest import did_you_mean
+from sdk.wire.message import Message, Response
 
 __all__ = ["main"]
 
@@ -593,7 +593,7 @@ def _send(session: Session, action: Action) -> Response:
 def _generic(args: argparse.Namespace) -> Action:
     """``ami send --generic NAME ...``: a ``Generic``, with its checks (and none of the
     secret headers, which would stand on the command line)."""
-    from sdk.generic import Generic
+    from sdk.model.generic import Generic
 
     if args.action is None:
         raise UsageError(

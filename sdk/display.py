@@ -3,7 +3,7 @@
 Everything the server sent is escaped: a header value is data, never markup, and never a
 terminal control sequence either (``terminal_text``, ``terminal_json``). The functions take
 any objects with ``.headers`` (ordered name/value pairs) and ``.get(name)``, so they render
-``sdk.message`` objects without importing them.
+``sdk.wire.message`` objects without importing them.
 """
 
 from __future__ import annotations

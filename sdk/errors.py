@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 
 if TYPE_CHECKING:
-    from sdk.message import Event, Response
+    from sdk.wire.message import Event, Response
 
 __all__ = [
     "AMIError",
@@ -163,7 +163,7 @@ class ActionError(AMIError):
 class ProtocolError(AMIError):
     """The server broke the AMI protocol. Exactly these raise it:
 
-    - ``sdk.wire.Parser.feed``: a line (the banner included) of more than ``max_line`` bytes,
+    - ``sdk.wire.parser.Parser.feed``: a line (the banner included) of more than ``max_line`` bytes,
       its line end not counted; a message of more than ``max_message`` characters or
       ``max_message_lines`` lines: header lines that never reach a blank line, or the raw
       text of a ``Response: Follows`` that never reaches ``--END COMMAND--``. Each is raised

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sdk.action import Action
 from sdk.errors import FieldProblem, ValidationError
-from sdk.values import plain
+from sdk.model.action import Action
+from sdk.model.values import plain
 
 if TYPE_CHECKING:
-    from sdk.message import Response
-    from sdk.session import Session
+    from sdk.client.session import Session
+    from sdk.wire.message import Response
 
 __all__ = ["METHODS", "body_lines", "build_notify", "is_uri", "notify_method", "send_notify"]
 

@@ -15,7 +15,7 @@ from typing import Any
 from conftest import load_fixture
 
 from sdk.client.memory import MemoryConnection, MemoryTransport
-from sdk.message import Message
+from sdk.wire.message import Message
 
 
 class Replayer:

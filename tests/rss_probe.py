@@ -1,7 +1,7 @@
 """Feeds a message that never ends to the read path, in a process of its own, and reports on
 stdout (JSON) how much this process's memory grew: ``tests/test_memory_bounds.py`` runs it.
 
-    python tests/rss_probe.py parser KIND WIDTH ROUNDS   # sdk.wire.Parser, default bounds
+    python tests/rss_probe.py parser KIND WIDTH ROUNDS   # sdk.wire.parser.Parser, default bounds
     python tests/rss_probe.py session KIND ROUNDS        # sdk.Session and the embedded server
     python tests/rss_probe.py server MEBIBYTES           # the embedded server's request reader
 
@@ -83,7 +83,7 @@ class Watchdog(threading.Thread):
 def probe_parser(kind: str, width: int, rounds: int, report: dict) -> None:
     from sdk.errors import ProtocolError
     from sdk.testing.faults import endless
-    from sdk.wire import DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGE_LINES, Parser
+    from sdk.wire.parser import DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGE_LINES, Parser
 
     head, block = endless(kind, PING_ANSWER, width)
     lines = block.count(b"\n")

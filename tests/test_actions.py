@@ -7,9 +7,9 @@ import pytest
 
 from sdk import Action, FieldProblem, ValidationError, Variables
 from sdk.actions import ACTIONS, Login, Ping, SIPnotify, UserEvent
-from sdk.fields import METADATA_KEY, escape_variable_value, split_variables
-from sdk.message import Headers, Message
+from sdk.model.fields import METADATA_KEY, escape_variable_value, split_variables
 from sdk.model.received import Received
+from sdk.wire.message import Headers, Message
 
 
 def problems(excinfo: pytest.ExceptionInfo[ValidationError]) -> list[tuple[str | None, str]]:

@@ -20,10 +20,10 @@ from sdk.actions import (
     Status,
     UpdateConfig,
 )
-from sdk.fields import Records
-from sdk.message import Headers, Message
+from sdk.model.fields import Records
 from sdk.model.received import Received
-from sdk.rules import ExactlyOneOf
+from sdk.model.rules import ExactlyOneOf
+from sdk.wire.message import Headers, Message
 
 
 def messages(excinfo: pytest.ExceptionInfo[ValidationError]) -> list[tuple]:

@@ -8,10 +8,10 @@ import pickle
 import pytest
 
 from sdk import AuthenticationError, Session
-from sdk.action import Action
 from sdk.client.auth import MD5Auth, PlainAuth, Secret, auth_strategy
-from sdk.message import Headers, Response
+from sdk.model.action import Action
 from sdk.testing import AMIServer
+from sdk.wire.message import Headers, Response
 
 SECRET = Secret("Zq8-s3cret")
 

@@ -10,11 +10,11 @@ from conftest import load_fixture
 
 from sdk import ActionUnavailable, Session, ValidationError
 from sdk.actions import ACTIONS, Generic, Originate, Ping, SIPnotify, UserEvent
-from sdk.capabilities import asterisk_major, check_available, parse_list_commands
+from sdk.client.capabilities import asterisk_major, check_available, parse_list_commands
 from sdk.client.server import ServerInfo
-from sdk.message import Response
 from sdk.testing import AMIServer
-from sdk.wire import Parser
+from sdk.wire.message import Response
+from sdk.wire.parser import Parser
 
 LINE = re.compile(r"[A-Za-z0-9]+: .+  \(Priv: ([a-z]+(,[a-z]+)*,all|<none>)\)")
 

@@ -249,7 +249,7 @@ def hostile_spec(action: str, *, indexed: bool) -> str:
 # Run in a process of its own: record everything that would show code running or writing.
 IMPORT_PROBE = r"""
 import json, os, sys
-import attr, sdk.action, sdk.fields, sdk.generic, sdk.model.kinds, sdk.registry, sdk.rules  # trusted
+import attr, sdk.model.action, sdk.model.fields, sdk.model.generic, sdk.model.kinds, sdk.model.registry, sdk.model.rules  # trusted
 
 sys.dont_write_bytecode = True
 events = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from IPython.lib.pretty import pretty
 
 from sdk.display import events_text, html_table, response_html, text_table
-from sdk.message import Event, EventList, Headers, Response, message_from_pairs
+from sdk.wire.message import Event, EventList, Headers, Response, message_from_pairs
 
 
 def make_response() -> Response:

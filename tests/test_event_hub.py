@@ -11,7 +11,7 @@ from conftest import wait_until
 
 from sdk import ConnectionError, Event, TimeoutError
 from sdk.client.hub import EventHub, any_matcher, matcher
-from sdk.message import Headers
+from sdk.wire.message import Headers
 
 
 def event(name: str, **headers: str) -> Event:

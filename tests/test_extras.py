@@ -35,7 +35,7 @@ FEATURES = {
     "Response.to_dataframe": (
         "pandas",
         """
-        from sdk.message import Headers, Response
+        from sdk.wire.message import Headers, Response
         Response(Headers([("Response", "Success")])).to_dataframe()
         """,
     ),

@@ -22,7 +22,7 @@ from sdk import (
     TimeoutError,
 )
 from sdk.actions import Ping
-from sdk.session import Reconnect
+from sdk.client.session import Reconnect
 from sdk.testing import AMIServer
 from sdk.testing.faults import Fault
 

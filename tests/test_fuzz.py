@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from sdk import Action, Session, ValidationError
 from sdk.actions import ACTIONS, UserEvent
 from sdk.errors import ProtocolError
-from sdk.fields import FieldInfo
-from sdk.message import Message
+from sdk.model.fields import FieldInfo
 from sdk.model.received import Received
 from sdk.testing import AMIServer
+from sdk.wire.message import Message
 
 # --- the parser -------------------------------------------------------------------------------
 
@@ -62,7 +62,7 @@ def parse(
     chunks: list[bytes], *, banner: bool, max_line: int, **limits: int
 ) -> tuple[list[Message], Any]:
     """Messages parsed and, as the last item, the ProtocolError or the parser's end state."""
-    from sdk.wire import Parser
+    from sdk.wire.parser import Parser
 
     parser = Parser(banner=banner, max_line=max_line, **limits)
     out: list[Message] = []
@@ -214,7 +214,7 @@ def test_old_style_command_text_is_the_output_however_it_is_split(
 
 def test_line_limit_counts_bytes_without_the_line_end() -> None:
     """Found by the split test: the limit counted characters in one piece, bytes in parts."""
-    from sdk.wire import Parser
+    from sdk.wire.parser import Parser
 
     line = "Event: " + "é" * 10  # 7 + 20 bytes, 17 characters
     data = (line + "\r\n\r\n").encode()
@@ -464,7 +464,7 @@ def test_other_line_separators_pass_through_unchanged(
     assert [received.get(f"H{i}") for i in range(len(values))] == values
     # The client's parser reads them back unchanged from the server's bytes, too.
     raw = "".join(f"H{i}: {v}\r\n" for i, v in enumerate(values)).encode()
-    from sdk.wire import Parser
+    from sdk.wire.parser import Parser
 
     (event,) = Parser(banner=False).feed(b"Event: UserEvent\r\n" + raw + b"\r\n")
     assert [event.get(f"H{i}") for i in range(len(values))] == values

@@ -22,7 +22,7 @@ from codegen.render import render_all
 from codegen.spec import load_specs
 from sdk import Action, ValidationError
 from sdk.actions import ACTIONS, SIPnotify
-from sdk.fields import Pairs, Variables
+from sdk.model.fields import Pairs, Variables
 from sdk.model.kinds import kind_of
 
 PRINTABLE = string.printable[:95]  # printable ASCII, the blank included
@@ -287,7 +287,7 @@ def test_each_shortcut_against_the_full_path(kinds: type[Action], field: str, va
 
 
 def test_a_subclass_takes_the_full_path_and_keeps_its_own_rules() -> None:
-    from sdk.rules import ForbiddenNames
+    from sdk.model.rules import ForbiddenNames
 
     class Strict(SIPnotify):  # a plain subclass inherits the generated __init__
         RULES = (*SIPnotify.RULES, ForbiddenNames("variables", ("Event",), "not here"))

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from test_fuzz import FRAGMENTS
 
 from sdk import Event, Response
-from sdk.message import Headers, Message
-from sdk.wire import Parser
+from sdk.wire.message import Headers, Message
+from sdk.wire.parser import Parser
 
 HEADERISH = [
     b"ActionID: a1",

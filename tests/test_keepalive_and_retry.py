@@ -8,11 +8,11 @@ import time
 import pytest
 
 from sdk import AuthenticationError, ConnectionError
-from sdk.action import Action
 from sdk.actions import Ping
 from sdk.client.keepalive import Keepalive
 from sdk.client.reconnect import Reconnect, retry
 from sdk.client.router import PendingResponse
+from sdk.model.action import Action
 
 FAST = Reconnect(initial=0.001, maximum=0.002)
 

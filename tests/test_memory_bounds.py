@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from sdk.wire import DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGE_LINES
+from sdk.wire.parser import DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGE_LINES
 
 PROBE = Path(__file__).with_name("rss_probe.py")
 MIB = 1024 * 1024

@@ -12,7 +12,7 @@ from conftest import memory_session, wait_until
 from sdk import AuthenticationError, OutcomeUnknown, Reconnect, Session
 from sdk.actions import Generic, Ping, UserEvent
 from sdk.client.memory import MemoryConnection, MemoryTransport
-from sdk.message import Message
+from sdk.wire.message import Message
 
 FAST = Reconnect(initial=0.01, maximum=0.05)
 
@@ -83,7 +83,7 @@ def test_handlers_answer_what_is_not_built_in(memory: MemoryTransport) -> None:
 def test_a_dropped_connection_fails_what_was_in_flight_then_reconnects(
     memory: MemoryTransport, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="sdk.session")
+    caplog.set_level(logging.INFO, logger="sdk.client.session")
     held: list[MemoryConnection] = []
     memory.handle("Ping", lambda conn, request: held.append(conn))  # answered by no one
     with memory_session(memory, reconnect=FAST, timeout=5) as ami:

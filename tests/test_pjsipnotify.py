@@ -10,7 +10,7 @@ import pytest
 from codegen.spec import SpecErrors, load_specs
 from sdk import Session, ValidationError
 from sdk.actions import PJSIPNotify
-from sdk.rules import ExactlyOneOf, ForbiddenNames, NameRequires, UniqueNames
+from sdk.model.rules import ExactlyOneOf, ForbiddenNames, NameRequires, UniqueNames
 from sdk.testing import AMIServer
 
 

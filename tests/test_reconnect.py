@@ -12,7 +12,7 @@ from conftest import admin_session, wait_until
 
 from sdk import ConnectionError, OutcomeUnknown, Session
 from sdk.actions import Ping, UserEvent
-from sdk.session import Reconnect
+from sdk.client.session import Reconnect
 from sdk.testing import AMIServer
 
 SLACK = 3.0  # seconds a loaded machine may add to a timeout
@@ -39,7 +39,7 @@ def test_backoff_grows_and_is_bounded() -> None:
 def test_restart_reconnects_and_logs_in_again(
     server: AMIServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="sdk.session")
+    caplog.set_level(logging.INFO, logger="sdk.client.session")
     with admin_session(server, events="user", reconnect=FAST) as ami:
         server.restart()
         assert ami.send(Ping(), timeout=5).ok

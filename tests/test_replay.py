@@ -16,7 +16,7 @@ import pytest
 from conftest import FIXTURES, load_fixture
 
 from sdk.testing import AMIServer
-from sdk.wire import Parser
+from sdk.wire.parser import Parser
 
 # Values that vary from run to run (fixtures/README.md).
 # (Uniqueid and Linkedid also under the prefixes events give them: DestUniqueid, LocalOneLinkedid)

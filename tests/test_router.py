@@ -10,8 +10,8 @@ import pytest
 from sdk import ConnectionError, OutcomeUnknown, TimeoutError, ValidationError
 from sdk.actions import Logoff, Ping, SIPpeers
 from sdk.client.router import PendingResponse, Router
-from sdk.message import Event, Message
-from sdk.wire import Parser
+from sdk.wire.message import Event, Message
+from sdk.wire.parser import Parser
 
 
 class Link:

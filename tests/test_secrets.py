@@ -27,7 +27,7 @@ from conftest import wait_until
 from sdk import AMIError, Session, ValidationError
 from sdk.actions import Challenge, Generic, Login, Ping, UserEvent
 from sdk.client.memory import MemoryTransport
-from sdk.session import Reconnect
+from sdk.client.session import Reconnect
 from sdk.testing import AMIServer
 
 SECRET = "Zq8-s3cret-Kw"
@@ -487,7 +487,7 @@ def test_every_secret_field_of_a_spec_is_a_secret_header() -> None:
     """``SECRET_HEADERS`` (what is masked in headers given by name) holds every header a spec
     marks secret: Generic("Login", ...) hides what Login hides."""
     from sdk.actions import ACTIONS
-    from sdk.fields import SECRET_HEADERS
+    from sdk.model.fields import SECRET_HEADERS
 
     marked = {
         info.header.lower() for name in ACTIONS for _, info in ACTIONS[name].fields() if info.secret
@@ -503,5 +503,5 @@ def test_the_capture_would_see_a_leak(pbx: AMIServer, caplog: pytest.LogCaptureF
         pass
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "send Action: Login" in text and "Key: ***" in text
-    logging.getLogger("sdk.session").debug("leak %s", KEY)
+    logging.getLogger("sdk.client.session").debug("leak %s", KEY)
     assert any(KEY in r.getMessage() for r in caplog.records)

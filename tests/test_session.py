@@ -24,9 +24,9 @@ from sdk import (
     TimeoutError,
     ValidationError,
 )
-from sdk.action import Action
 from sdk.actions import Generic, Logoff, Ping, SIPnotify, UserEvent
 from sdk.client.memory import MemoryTransport
+from sdk.model.action import Action
 from sdk.testing import AMIServer
 
 

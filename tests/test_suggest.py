@@ -1,4 +1,4 @@
-"""One rule for what a mistyped name meant (``sdk.suggest``), in ``sdk.actions`` lookups and
+"""One rule for what a mistyped name meant (``sdk.model.suggest``), in ``sdk.actions`` lookups and
 on the command line alike."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 
 import sdk.actions
 from sdk.actions import ACTIONS
-from sdk.suggest import did_you_mean, distance, suggest
+from sdk.model.suggest import did_you_mean, distance, suggest
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import threading
 
 from conftest import wait_until
 
-from sdk.transport import Transport
+from sdk.wire.transport import Transport
 
 
 def test_backlog_counts_the_bytes_not_yet_written() -> None:

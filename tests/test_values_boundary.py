@@ -1,5 +1,5 @@
 """Values are the text that was checked: each is made plain once, at the boundary
-(``sdk.values.plain``), and that plain text is what is checked and what is written.
+(``sdk.model.values.plain``), and that plain text is what is checked and what is written.
 
 A ``str`` subclass may override whatever reads it (``__format__``, ``__str__``, ``encode``,
 ``replace``, ``isprintable``...) and an ``Enum`` member formats as its name. Given to any
@@ -30,7 +30,7 @@ from sdk.actions import (
     UserEvent,
 )
 from sdk.bulk import Target, read_targets
-from sdk.fields import ExtraHeaders, Records, Variables
+from sdk.model.fields import ExtraHeaders, Records, Variables
 from sdk.notify import build_notify
 from sdk.testing import AMIServer
 

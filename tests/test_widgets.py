@@ -29,7 +29,7 @@ from codegen.render import check, render_all, write
 from codegen.spec import load_specs
 from sdk import Action, ValidationError
 from sdk.actions import ACTIONS, Login, SIPnotify, UserEvent
-from sdk.fields import METADATA_KEY, FieldInfo, Variables
+from sdk.model.fields import METADATA_KEY, FieldInfo, Variables
 from sdk.testing import AMIServer
 from sdk.widgets import (
     ActionForm,

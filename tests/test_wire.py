@@ -9,8 +9,8 @@ from conftest import all_fixtures, load_fixture
 
 from sdk import Event, Response
 from sdk.errors import ProtocolError
-from sdk.message import Message
-from sdk.wire import Parser
+from sdk.wire.message import Message
+from sdk.wire.parser import Parser
 
 
 def recorded_stream(name: str, version: str) -> bytes:

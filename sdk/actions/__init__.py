@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sdk.generic import Generic
-from sdk.registry import ActionRegistry
+from sdk.model.generic import Generic
+from sdk.model.registry import ActionRegistry
 
 if TYPE_CHECKING:
     from sdk.actions.absolutetimeout import AbsoluteTimeout

@@ -8,9 +8,9 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
 from sdk.errors import FieldProblem
-from sdk.fields import FieldInfo, Records
+from sdk.model.action import Action
+from sdk.model.fields import FieldInfo, Records
 from sdk.model.kinds import (
     ENUM,
     INDEXED,

@@ -8,8 +8,8 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
 from sdk.errors import FieldProblem
+from sdk.model.action import Action
 from sdk.model.checks import too_long
 from sdk.model.kinds import STRING, Found, TextInput, ami_field, slot_setters
 

@@ -8,10 +8,10 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
 from sdk.errors import FieldProblem
-from sdk.fields import Variables
+from sdk.model.action import Action
 from sdk.model.checks import SIP_TOKENS, is_sip_token, too_long
+from sdk.model.fields import Variables
 from sdk.model.kinds import (
     STRING,
     VARIABLES,
@@ -22,7 +22,7 @@ from sdk.model.kinds import (
     new_pairs,
     slot_setters,
 )
-from sdk.rules import ExactlyOneOf, ForbiddenNames, NameRequires, Rule, UniqueNames
+from sdk.model.rules import ExactlyOneOf, ForbiddenNames, NameRequires, Rule, UniqueNames
 
 __all__ = ["PJSIPNotify"]
 

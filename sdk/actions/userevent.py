@@ -8,9 +8,9 @@ from typing import ClassVar
 
 import attrs
 
-from sdk.action import Action
 from sdk.errors import FieldProblem
-from sdk.fields import ExtraHeaders
+from sdk.model.action import Action
+from sdk.model.fields import ExtraHeaders
 from sdk.model.kinds import HEADERS, STRING, Found, PairsInput, TextInput, ami_field
 
 __all__ = ["UserEvent"]

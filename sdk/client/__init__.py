@@ -1,6 +1,6 @@
 """The parts a ``sdk.Session`` is made of, each readable and testable alone.
 
-Imports flow down this list; ``sdk.session`` composes them.
+Imports flow down this list; ``sdk.client.session`` composes them.
 
 - ``options``: what a session is told (``SessionOptions``), from keywords or an AMI URL.
 - ``reconnect``: the ``Reconnect`` policy and the loop that follows it.

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from sdk import actions
-from sdk.action import Action
 from sdk.errors import AuthenticationError
-from sdk.message import Response
-from sdk.values import plain
+from sdk.model.action import Action
+from sdk.model.values import plain
+from sdk.wire.message import Response
 
 __all__ = ["Auth", "MD5Auth", "PlainAuth", "Secret", "auth_strategy"]
 

@@ -7,7 +7,7 @@ raises ``sdk.ConnectionError`` / ``sdk.TimeoutError`` saying why. The ``Opening`
 session read the banner before any thread runs (``read``), then becomes a ``Link``: one
 connection driven by one I/O thread, which calls ``on_data`` with what arrives and
 ``on_closed`` once at the end. ``connect_socket``, the default, is TCP or TLS through
-``sdk.transport``; ``sdk.client.memory`` is one without sockets, for tests.
+``sdk.wire.transport``; ``sdk.client.memory`` is one without sockets, for tests.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from typing import Any, NamedTuple, Protocol
 
 from sdk.client.options import DEFAULT_PORT
 from sdk.errors import ConnectionError, ProtocolError, TimeoutError
-from sdk.message import Message
-from sdk.transport import ConnectFailed, Transport, open_socket, recv_some
-from sdk.wire import BANNER_PREFIX, Parser
+from sdk.wire.message import Message
+from sdk.wire.parser import BANNER_PREFIX, Parser
+from sdk.wire.transport import ConnectFailed, Transport, open_socket, recv_some
 
 __all__ = ["Callbacks", "Connector", "Link", "Opening", "Target", "connect_socket", "read_banner"]
 
-log = logging.getLogger("sdk.session")
+log = logging.getLogger("sdk.client.session")
 
 
 class Target(NamedTuple):
@@ -47,7 +47,7 @@ class Target(NamedTuple):
 
 
 class Link(Protocol):
-    """One connection and its I/O thread (``sdk.transport.Transport`` is one).
+    """One connection and its I/O thread (``sdk.wire.transport.Transport`` is one).
 
     ``write`` queues bytes from any thread (False once closing: nothing queued); ``tag``
     names them in ``on_closed``'s list of writes that never left. ``close`` returns at once.
@@ -84,7 +84,7 @@ class Opening(Protocol):
 
     def read(self, deadline: float) -> bytes:
         """What arrived, waiting for it until ``deadline`` (``time.monotonic()``); b"" when
-        the peer closed. ``sdk.transport.ConnectFailed`` when time ran out or it was
+        the peer closed. ``sdk.wire.transport.ConnectFailed`` when time ran out or it was
         stopped, ``OSError`` when the connection broke."""
         ...
 

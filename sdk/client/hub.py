@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from sdk.errors import ConnectionError, TimeoutError
-from sdk.message import Event
+from sdk.wire.message import Event
 
 __all__ = ["EventHub", "any_matcher", "matcher"]
 
-log = logging.getLogger("sdk.session")
+log = logging.getLogger("sdk.client.session")
 
 Pattern = str | re.Pattern[str]
 Callback = Callable[[Event], Any]

@@ -13,13 +13,13 @@ import time
 from collections.abc import Callable
 
 from sdk import actions
-from sdk.action import Action
 from sdk.client.router import PendingResponse
 from sdk.errors import AMIError
+from sdk.model.action import Action
 
 __all__ = ["Keepalive"]
 
-log = logging.getLogger("sdk.session")
+log = logging.getLogger("sdk.client.session")
 
 
 class Keepalive:

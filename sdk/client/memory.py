@@ -29,10 +29,10 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from sdk.client.auth import Secret
 from sdk.client.connection import Callbacks, Link, Opening, Target
 from sdk.errors import ConnectionError, ProtocolError
-from sdk.fields import SECRET_HEADERS
-from sdk.message import Headers, Message
-from sdk.transport import ConnectFailed
-from sdk.wire import Parser
+from sdk.model.fields import SECRET_HEADERS
+from sdk.wire.message import Headers, Message
+from sdk.wire.parser import Parser
+from sdk.wire.transport import ConnectFailed
 
 __all__ = ["MemoryConnection", "MemoryTransport"]
 

@@ -3,7 +3,7 @@
 ``SessionOptions`` holds each option checked and in its final form (the TLS context built,
 the port resolved, the login's Events header written), so that a bad option fails when the
 session is made, before anything connects. ``url_arguments`` turns ``ami://user@host:port?...``
-(``amis://`` for TLS, read by ``sdk.url``) into ``Session``'s keywords.
+(``amis://`` for TLS, read by ``sdk.client.url``) into ``Session``'s keywords.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import attrs
 
 from sdk.client.auth import BUILT_IN, Auth, auth_strategy
 from sdk.client.reconnect import Reconnect, reconnect_policy
-from sdk.url import parse_url
-from sdk.values import plain, plain_text
-from sdk.wire import DEFAULT_MAX_LINE, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGE_LINES, Parser
+from sdk.client.url import parse_url
+from sdk.model.values import plain, plain_text
+from sdk.wire.parser import DEFAULT_MAX_LINE, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGE_LINES, Parser
 
 __all__ = [
     "DEFAULT_EVENT_QUEUE",
@@ -38,7 +38,7 @@ Events = bool | str | list[str] | tuple[str, ...]
 
 
 def events_header(events: Events) -> str:
-    """The Events header of the login, each class name made plain text (``sdk.values``)."""
+    """The Events header of the login, each class name made plain text (``sdk.model.values``)."""
     events = plain(events)
     if events is True:
         return "on"
@@ -125,7 +125,7 @@ def url_arguments(
     """``(host, port, username, secret, keywords)`` of ``Session`` for ``url`` (default:
     ``$AMI_URL``) and ``secret`` (default: ``$AMI_SECRET``); the keywords are ``kwargs`` with
     the URL's options added under them (``kwargs`` win). The URL is read by
-    ``sdk.url.parse_url``, the one reader of AMI URLs. ``Session.from_url`` documents it."""
+    ``sdk.client.url.parse_url``, the one reader of AMI URLs. ``Session.from_url`` documents it."""
     kwargs = dict(kwargs)
     url = url or os.environ.get("AMI_URL")
     if not url:

@@ -14,7 +14,7 @@ from sdk.errors import AMIError, AuthenticationError
 
 __all__ = ["Reconnect", "retry"]
 
-log = logging.getLogger("sdk.session")
+log = logging.getLogger("sdk.client.session")
 
 
 @attrs.frozen

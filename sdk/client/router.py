@@ -20,7 +20,6 @@ import threading
 from collections.abc import Callable, Hashable, Iterable
 from typing import Protocol
 
-from sdk.action import Action
 from sdk.errors import (
     AMIError,
     ConnectionError,
@@ -29,11 +28,12 @@ from sdk.errors import (
     TimeoutError,
     ValidationError,
 )
-from sdk.message import Event, Message, Response
+from sdk.model.action import Action
+from sdk.wire.message import Event, Message, Response
 
 __all__ = ["PendingResponse", "Router"]
 
-log = logging.getLogger("sdk.session")
+log = logging.getLogger("sdk.client.session")
 
 STALE_LIMIT = 10_000  # timed-out ActionIDs remembered until their late answer comes
 UNMATCHED = 100  # answers owed to nobody, kept for a look (``Session.unmatched``)

@@ -1,6 +1,6 @@
 """What the connected server offers (``session.server``), learned through a send function.
 
-The banner gives the AMI version, and with it Asterisk's major (``sdk.capabilities``);
+The banner gives the AMI version, and with it Asterisk's major (``sdk.client.capabilities``);
 ``actions()`` asks ``ListCommands`` once per connection, ``asterisk_version()`` asks
 ``CoreSettings`` once. ``check(action)`` runs before each action is written: it refuses what
 this server cannot run (``sdk.ActionUnavailable``). What was learned is forgotten when the
@@ -14,13 +14,13 @@ import logging
 from typing import Any, Protocol
 
 from sdk import actions
-from sdk.action import Action
-from sdk.capabilities import ServerAction, asterisk_major, check_offered, parse_list_commands
-from sdk.message import Response
+from sdk.client.capabilities import ServerAction, asterisk_major, check_offered, parse_list_commands
+from sdk.model.action import Action
+from sdk.wire.message import Response
 
 __all__ = ["ServerInfo"]
 
-log = logging.getLogger("sdk.session")
+log = logging.getLogger("sdk.client.session")
 
 
 class Send(Protocol):
@@ -85,7 +85,7 @@ class ServerInfo:
 
     def check(self, action: Action) -> None:
         """Raise ``sdk.ActionUnavailable`` if this server cannot run ``action``
-        (``sdk.capabilities.check_available``, with what is known of it now)."""
+        (``sdk.client.capabilities.check_available``, with what is known of it now)."""
         check_offered(action, self._learned.get("offered"), self.ami_version)
 
     def __repr__(self) -> str:

@@ -9,6 +9,8 @@ was received.
 - ``sdk.model.received``: a message read from the wire as a view of an action's fields,
   never validated.
 
-``sdk.fields`` (``FieldInfo``, ``Pairs``, ``Records``) and ``sdk.action`` (the base class)
-sit beside them until the package layout groups them here.
+Beside them: ``values`` (the boundary every value crosses, made plain once), ``fields``
+(``FieldInfo``, ``Pairs``, ``Records``), ``rules`` (rules across fields), ``action`` (the
+base class of the generated actions), ``generic`` (an action without a spec), ``registry``
+(the lazy map of wire names to classes) and ``suggest`` (what a mistyped name meant).
 """

@@ -28,7 +28,7 @@ from typing import Any
 import attrs
 
 from sdk.errors import FieldProblem
-from sdk.values import plain
+from sdk.model.values import plain
 
 __all__ = [
     "ACTION_ID",
@@ -190,7 +190,7 @@ def message_problem(lines: int) -> FieldProblem | None:
 
 
 def action_id_problems(action_id: Any) -> list[FieldProblem]:
-    """The problems of ``action_id``, a plain value (``sdk.values.plain``), as an ActionID."""
+    """The problems of ``action_id``, a plain value (``sdk.model.values.plain``), as an ActionID."""
 
     def problem(message: str) -> list[FieldProblem]:
         return [FieldProblem("action_id", "ActionID", message)]

@@ -5,7 +5,7 @@ indexed) decides, here and nowhere else:
 
 - ``annotation`` and ``accepts``: the attribute's type and what the generated ``__init__``
   takes for it (``variables={"Event": "check-sync"}`` type-checks);
-- ``convert``: the attrs converter, which makes the value plain (``sdk.values.plain``, the
+- ``convert``: the attrs converter, which makes the value plain (``sdk.model.values.plain``, the
   one boundary every value crosses) and puts list-like values in ``Pairs`` or ``Records``;
 - ``check``: its problems, as ``FieldProblem`` (the full path, ``Action.validate``);
 - ``encode``: the header lines of a valid value; ``decode``: the value a received message
@@ -34,7 +34,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from sdk.errors import FieldProblem
-from sdk.fields import (
+from sdk.model.checks import (
+    HEADER_NAME,
+    HEADER_VALUE,
+    PAIR_NAMES,
+    action_id_problems,
+    check_value,
+    encode_line,
+    escape_variable_value,
+    message_problem,
+)
+from sdk.model.fields import (
     FALSE_WORDS,
     METADATA_KEY,
     SECRET_HEADERS,
@@ -47,20 +57,10 @@ from sdk.fields import (
     indexed_header,
     split_variables,
 )
-from sdk.model.checks import (
-    HEADER_NAME,
-    HEADER_VALUE,
-    PAIR_NAMES,
-    action_id_problems,
-    check_value,
-    encode_line,
-    escape_variable_value,
-    message_problem,
-)
-from sdk.values import plain
+from sdk.model.values import plain
 
 if TYPE_CHECKING:
-    from sdk.message import Message
+    from sdk.wire.message import Message
 
 __all__ = [
     "COMMON_FACTS",
@@ -482,7 +482,7 @@ class VariablesKind(PairsKind):
 
     name = "variables"
     annotation = "Variables"
-    imports = (("sdk.fields", "Variables"), ("sdk.model.kinds", "PairsInput"))
+    imports = (("sdk.model.fields", "Variables"), ("sdk.model.kinds", "PairsInput"))
     fast_imports = (("sdk.model.kinds", "new_pairs"),)
     facts = ("min_items", "name_rule")
     pairs_class = Variables
@@ -529,7 +529,7 @@ class HeadersKind(PairsKind):
 
     name = "headers"
     annotation = "ExtraHeaders"
-    imports = (("sdk.fields", "ExtraHeaders"), ("sdk.model.kinds", "PairsInput"))
+    imports = (("sdk.model.fields", "ExtraHeaders"), ("sdk.model.kinds", "PairsInput"))
     any_header = True
     pairs_class = ExtraHeaders
 
@@ -585,8 +585,8 @@ class Indexed(Kind):
     annotation = "Records"
     accepts = "RecordsInput"
     imports = (
-        ("sdk.fields", "FieldInfo"),
-        ("sdk.fields", "Records"),
+        ("sdk.model.fields", "FieldInfo"),
+        ("sdk.model.fields", "Records"),
         ("sdk.model.kinds", "RecordsInput"),
     )
     facts = ("min_items", "start", "members")

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sdk.fields import FieldInfo
-from sdk.message import Message
+from sdk.model.fields import FieldInfo
 from sdk.model.kinds import fields_of, kind_of, taken_headers
+from sdk.wire.message import Message
 
 __all__ = ["Received"]
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sdk.fields import TRUE_WORDS
+from sdk.model.fields import TRUE_WORDS
 from sdk.testing.pbx import Channel
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ usual answer. ``close-before-banner`` applies to the next connections instead. T
 
 The three endless kinds write until the client closes the connection (or, with ``size``,
 that many bytes), a block at a time as the client reads them, so the server's own memory
-stays small; a client that bounds its messages (``sdk.wire.Parser``) ends the connection.
+stays small; a client that bounds its messages (``sdk.wire.parser.Parser``) ends the connection.
 
 A failed login (1 s, then the connection closed) needs no fault: a wrong secret does it,
 as Asterisk does; ``AMIServer.restart()`` drops every connection and listens again.

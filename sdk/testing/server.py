@@ -6,7 +6,7 @@ long"), at most 128 lines a message, header names matched without regard to case
 first one winning, leading blanks of values skipped, every lone blank line a message with
 no action. What each action does lives in ``sdk.testing.handlers``.
 
-Each connection has one I/O thread (``sdk.transport``) that reads requests, runs the
+Each connection has one I/O thread (``sdk.wire.transport``) that reads requests, runs the
 handlers and writes, so the server can speak TLS (``tls=``) while other threads broadcast.
 ``fault()`` makes it misbehave on request (``sdk.testing.faults``).
 """
@@ -27,9 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from sdk.action import secret_headers
-from sdk.fields import FALSE_WORDS, TRUE_WORDS
-from sdk.message import Headers, Message
+from sdk.model.action import secret_headers
+from sdk.model.fields import FALSE_WORDS, TRUE_WORDS
 from sdk.testing.faults import (
     ENDLESS,
     GARBAGE,
@@ -43,7 +42,8 @@ from sdk.testing.faults import (
 from sdk.testing.pbx import PBX
 from sdk.testing.res_pjsip import Endpoint
 from sdk.testing.sip import Notify
-from sdk.transport import Transport
+from sdk.wire.message import Headers, Message
+from sdk.wire.transport import Transport
 
 if TYPE_CHECKING:
     from sdk.testing.handlers import KnownActions
@@ -142,7 +142,7 @@ _SECRET = frozenset({"secret"})
 
 def _secret_headers(action: str | None) -> frozenset[str]:
     """Lower-case names of the headers that carry a secret in ``action``: what the SDK masks
-    for it (``sdk.action.secret_headers``; an action without a spec as ``Generic``), and
+    for it (``sdk.model.action.secret_headers``; an action without a spec as ``Generic``), and
     Secret in any request."""
     from sdk.actions import ACTIONS, Generic
 
@@ -196,7 +196,7 @@ class ReceivedMessage(Message):
 class Connection:
     """One client connection: reads its requests and writes answers and events.
 
-    Its socket belongs to one I/O thread (``sdk.transport.Transport``), which also runs the
+    Its socket belongs to one I/O thread (``sdk.wire.transport.Transport``), which also runs the
     handlers; ``write`` may be called from any thread (broadcasts, ``inject``).
     """
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import ipywidgets as W
 
+from sdk.client.session import Session
 from sdk.errors import AMIError
-from sdk.session import Session
 from sdk.testing import AMIServer
 from sdk.widgets.base import ERROR_COLOR, HINT_COLOR, OK_COLOR, Component
 from sdk.widgets.secret import SecretText

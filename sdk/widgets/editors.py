@@ -22,7 +22,7 @@ import attrs
 import ipywidgets as W
 
 from sdk.errors import FieldProblem
-from sdk.fields import TRUE_WORDS, FieldInfo, Pairs
+from sdk.model.fields import TRUE_WORDS, FieldInfo, Pairs
 from sdk.model.kinds import KINDS
 from sdk.widgets.base import ERROR_COLOR, HINT_COLOR
 from sdk.widgets.secret import SecretText

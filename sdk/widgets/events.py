@@ -21,10 +21,10 @@ from typing import Any
 import ipywidgets as W
 
 from sdk.client.hub import any_matcher
+from sdk.client.session import Session
 from sdk.display import html_table
-from sdk.message import Event, EventList
-from sdk.session import Session
 from sdk.widgets.base import HINT_COLOR, Component
+from sdk.wire.message import Event, EventList
 
 __all__ = ["EventLog", "name_filter"]
 

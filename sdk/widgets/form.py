@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 import ipywidgets as W
 
-from sdk.action import Action
+from sdk.client.session import Session
 from sdk.display import html_table, response_html, status_html, text_table
 from sdk.errors import (
     AMIError,
@@ -30,11 +30,11 @@ from sdk.errors import (
     TimeoutError,
     ValidationError,
 )
-from sdk.message import Response
-from sdk.session import Session
-from sdk.values import plain
+from sdk.model.action import Action
+from sdk.model.values import plain
 from sdk.widgets.base import ERROR_COLOR, HINT_COLOR, Component
 from sdk.widgets.editors import FieldEditor, editor_for, problems_html
+from sdk.wire.message import Response
 
 __all__ = ["ActionForm", "History", "Sent", "session_of"]
 

@@ -208,7 +208,7 @@ class SdkReceiver:
             self.session.on("PeerEntry", lambda event: collector.add(event.get("ObjectName")))
 
     def prepare(self, chunks: list[bytes], count: int) -> Callable[[], Collector]:
-        from sdk.wire import Parser
+        from sdk.wire.parser import Parser
 
         for _ in self.session.events(timeout=0):  # the last run's queue
             pass

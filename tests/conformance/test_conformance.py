@@ -23,8 +23,8 @@ from codegen.docs import table_digest
 from codegen.importer import PLACEHOLDER, params_of_info
 from codegen.spec import load_specs
 from sdk.actions import ACTIONS
-from sdk.message import Event, Response
-from sdk.wire import Parser
+from sdk.wire.message import Event, Response
+from sdk.wire.parser import Parser
 
 HERE = Path(__file__).parent
 VERSIONS = ("20.20.1", "22.10.1")

@@ -29,9 +29,9 @@ from codegen import ROOT
 from codegen.docs import DocSet, event_table_document, header_kind, read_docs, table_document
 from codegen.releases import HeaderReleases, actions_by_release, events_by_release, load_tables
 from codegen.snapshots import SNAPSHOTS_FILE, expand, load_snapshots, snapshot_document
-from sdk.fields import FALSE_WORDS, TRUE_WORDS
-from sdk.message import Event
-from sdk.wire import Parser
+from sdk.model.fields import FALSE_WORDS, TRUE_WORDS
+from sdk.wire.message import Event
+from sdk.wire.parser import Parser
 
 HERE = Path(__file__).parent
 RELEASES = ("16.30.1", "18.26.4", "20.20.1", "21.12.3", "22.10.1", "23.4.1")

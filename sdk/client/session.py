@@ -2,7 +2,7 @@
 
 ``Session(host, port, username=..., secret=...)`` connects (over TLS when asked), checks the
 banner and logs in (MD5 challenge by default), like ``socket.create_connection``. One I/O
-thread owns the socket (``sdk.transport``): it hands each response, with the items of its
+thread owns the socket (``sdk.wire.transport``): it hands each response, with the items of its
 event list, to the caller waiting on that ActionID, and every other event to callbacks,
 waiters and a bounded queue. Several threads may send at once; every wait ends within its
 timeout.
@@ -33,9 +33,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from sdk import actions
-from sdk.action import Action
-from sdk.capabilities import ServerAction
 from sdk.client.auth import Auth, Secret
+from sdk.client.capabilities import ServerAction
 from sdk.client.connection import (
     Callbacks,
     Connector,
@@ -64,9 +63,10 @@ from sdk.errors import (
     OutcomeUnknown,
     ProtocolError,
 )
-from sdk.message import Event, Response
-from sdk.values import plain
-from sdk.wire import (
+from sdk.model.action import Action
+from sdk.model.values import plain
+from sdk.wire.message import Event, Response
+from sdk.wire.parser import (
     DEFAULT_MAX_LINE,
     DEFAULT_MAX_MESSAGE,
     DEFAULT_MAX_MESSAGE_LINES,
@@ -75,7 +75,7 @@ from sdk.wire import (
 
 __all__ = ["PendingResponse", "Reconnect", "Session", "connect"]
 
-log = logging.getLogger("sdk.session")
+log = logging.getLogger("sdk.client.session")
 
 
 class Session:
@@ -98,7 +98,7 @@ class Session:
     Events: at most ``event_queue_size`` wait in the queue; when it is full the oldest is
     dropped, counted in ``dropped_events`` and logged (the first drop, then every 1000th).
 
-    What the server may make the session hold (``sdk.wire.Parser``): a line of ``max_line``
+    What the server may make the session hold (``sdk.wire.parser.Parser``): a line of ``max_line``
     bytes (256 KiB), a message of ``max_message`` characters (16 MiB) and
     ``max_message_lines`` lines (200,000), far above any real answer; past them the
     connection ends with ``sdk.ProtocolError``, and the session reconnects.

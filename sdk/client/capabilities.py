@@ -26,8 +26,8 @@ import attrs
 from sdk.errors import ActionUnavailable
 
 if TYPE_CHECKING:
-    from sdk.action import Action
-    from sdk.message import Response
+    from sdk.model.action import Action
+    from sdk.wire.message import Response
 
 __all__ = [
     "ServerAction",

@@ -17,14 +17,14 @@ What a peer can make the parser hold is bounded: a line of ``max_line`` bytes, a
 ``max_message`` characters and ``max_message_lines`` lines; past them ``ProtocolError``.
 
 For speed, a read is cut into messages at blank lines first, and a whole message that needs
-nothing special keeps its headers as text (``sdk.message.Headers``); everything else goes
+nothing special keeps its headers as text (``sdk.wire.message.Headers``); everything else goes
 through the line-by-line reader, and both give the same messages.
 """
 
 from __future__ import annotations
 
 from sdk.errors import ProtocolError
-from sdk.message import Message, message_from_pairs, message_from_text
+from sdk.wire.message import Message, message_from_pairs, message_from_text
 
 __all__ = [
     "BANNER_PREFIX",

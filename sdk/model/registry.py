@@ -3,7 +3,7 @@
 The generated ``sdk.actions`` package declares which module holds each action; a module is
 imported only when its action is first asked for, so ``import sdk`` stays cheap however many
 specs there are. Lookups by wire name ignore case, as Asterisk does; a name that is not
-there is answered with the names it may have meant (``sdk.suggest``).
+there is answered with the names it may have meant (``sdk.model.suggest``).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import sys
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from sdk.suggest import did_you_mean, suggest
+from sdk.model.suggest import did_you_mean, suggest
 
 if TYPE_CHECKING:
-    from sdk.action import Action
+    from sdk.model.action import Action
 
 __all__ = ["ActionRegistry", "UnknownAction"]
 
@@ -74,7 +74,7 @@ class ActionRegistry(Mapping[str, "type[Action]"]):
         return self._folded.get(name.lower())
 
     def suggest(self, name: str) -> list[str]:
-        """The action names ``name`` may have meant, best first (``sdk.suggest.suggest``)."""
+        """The action names ``name`` may have meant, best first (``sdk.model.suggest.suggest``)."""
         return suggest(name, self._modules)
 
     def attribute(self, module: str, name: str) -> type[Action]:

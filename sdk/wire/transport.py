@@ -6,7 +6,7 @@ keep a reader thread blocked in ``recv`` while callers write. Here one thread do
 waits on the socket with a selector, reads whatever arrives, and writes what ``write()``
 queued from any thread. Plain TCP takes the same path, so both are tested the same way.
 
-Both sides use it: ``sdk.session`` for the client, ``sdk.testing.server`` for the embedded
+Both sides use it: ``sdk.client.session`` for the client, ``sdk.testing.server`` for the embedded
 server's connections. ``open_socket`` connects (and shakes hands) without blocking past a
 deadline, and stops early when asked to.
 """
@@ -28,7 +28,7 @@ from typing import Any
 
 __all__ = ["ConnectFailed", "Transport", "open_socket", "recv_some", "tls_handshake"]
 
-log = logging.getLogger("sdk.transport")
+log = logging.getLogger("sdk.wire.transport")
 
 READ_SIZE = 256 * 1024
 _POLL = 0.1  # how often a blocking step looks at its stop event

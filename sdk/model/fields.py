@@ -8,7 +8,7 @@ name. What each kind of field does with its value is in ``sdk.model.kinds``; the
 the wire in ``sdk.model.checks``.
 
 ``Pairs`` (``Variables``, ``ExtraHeaders``) and ``Records`` hold the values of the list-like
-kinds, each name and value made plain as it comes in (``sdk.values.plain``), so that what is
+kinds, each name and value made plain as it comes in (``sdk.model.values.plain``), so that what is
 checked is what is written. ``split_variables`` reads a ``Variable:`` value back as Asterisk
 does.
 
@@ -35,7 +35,7 @@ from sdk.model.checks import (
     check_value,
     escape_variable_value,
 )
-from sdk.values import plain, plain_text
+from sdk.model.values import plain, plain_text
 
 __all__ = [
     "FALSE_WORDS",
@@ -177,7 +177,7 @@ class Pairs(Sequence[tuple[str, str]]):
     """Ordered ``(name, value)`` pairs for a repeated header; a name may repeat.
 
     Built from a dict, a list of ``(name, value)`` pairs, ``"name=value"`` strings, or one
-    such string. Each name and value is made plain as it comes in (``sdk.values.plain``: an
+    such string. Each name and value is made plain as it comes in (``sdk.model.values.plain``: an
     Enum member by its value, a ``str`` subclass by its characters; a number value by its
     digits), so a ``Pairs`` holds exact strings only. Conversion never raises: items it
     cannot read are kept in ``problems`` and reported by the action's validation together

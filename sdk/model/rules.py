@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from sdk.errors import FieldProblem
-from sdk.fields import METADATA_KEY, Pairs
+from sdk.model.fields import METADATA_KEY, Pairs
 
 if TYPE_CHECKING:
-    from sdk.action import Action
+    from sdk.model.action import Action
 
 __all__ = ["ExactlyOneOf", "ForbiddenNames", "NameRequires", "Rule", "UniqueNames"]
 

@@ -1,14 +1,14 @@
 """The base class of every action: validation on construction, exact bytes on the wire.
 
 A generated action (``sdk/actions/*.py``) is a frozen, keyword-only attrs class whose fields
-carry ``FieldInfo`` metadata (``sdk.fields``), and whose module holds its own encoder,
+carry ``FieldInfo`` metadata (``sdk.model.fields``), and whose module holds its own encoder,
 written by codegen from the kinds of its fields (``sdk.model.kinds``):
 
 - the fast path, the start of its ``__init__``: plain values (exact text, numbers and
   booleans, pairs given as a dict of text) are checked and written in one pass, the slots
   set at once;
 - the full path, anything else: attrs' ``__init__`` runs each field's converter (every
-  value made plain: ``sdk.values``), then ``__attrs_post_init__`` runs ``validate()``, which
+  value made plain: ``sdk.model.values``), then ``__attrs_post_init__`` runs ``validate()``, which
   returns every problem (raised together in one ``ValidationError``), and ``_encode()``,
   which writes the header lines of the valid action (botocore's split).
 
@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from sdk.errors import FieldProblem, ValidationError
-from sdk.fields import FieldInfo
 from sdk.model.checks import action_id_problems
+from sdk.model.fields import FieldInfo
 from sdk.model.kinds import Found, ami_field, fields_of, kind_of, secret_headers_of
-from sdk.values import plain
+from sdk.model.values import plain
 
 if TYPE_CHECKING:
-    from sdk.rules import Rule
+    from sdk.model.rules import Rule
 
 __all__ = ["Action", "action_fields", "secret_headers"]
 
@@ -73,7 +73,7 @@ class Action:
     SUCCESS_MESSAGE: ClassVar[str | None] = None
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ()
     LIST_COMPLETE: ClassVar[str | None] = None
-    RULES: ClassVar[tuple[Rule, ...]] = ()  # rules across fields (sdk.rules), from the spec
+    RULES: ClassVar[tuple[Rule, ...]] = ()  # rules across fields (sdk.model.rules), from the spec
 
     action_id: str | None = ami_field("ActionID", doc=_ACTION_ID_DOC)
     # The header lines after ActionID, set once the action is valid: the text checked, which

@@ -11,7 +11,7 @@ The name and every header are checked like a generated action's fields, by the s
 blank, header names of printable ASCII without blanks or ``:``, no line over 1024 bytes, at
 most 128 lines. Variables are escaped as for ``Originate``. All problems are
 reported at once in one ``ValidationError``. The name, like every value, is made plain
-first (``sdk.values``). Headers named Secret or Key (``sdk.fields.SECRET_HEADERS``) are
+first (``sdk.model.values``). Headers named Secret or Key (``sdk.model.fields.SECRET_HEADERS``) are
 shown as ``***`` wherever the action is shown or logged, as ``Login``'s are.
 """
 
@@ -22,12 +22,12 @@ from typing import Any, ClassVar
 
 import attrs
 
-from sdk.action import Action
 from sdk.errors import FieldProblem, ValidationError
-from sdk.fields import ExtraHeaders, Variables
+from sdk.model.action import Action
 from sdk.model.checks import encode_line
+from sdk.model.fields import ExtraHeaders, Variables
 from sdk.model.kinds import HEADERS, VARIABLES, PairsInput, ami_field
-from sdk.values import plain
+from sdk.model.values import plain
 
 __all__ = ["Generic"]
 
