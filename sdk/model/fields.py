@@ -87,6 +87,7 @@ class FieldInfo:
     kind: str = attrs.field(default="string", kw_only=True)
     required: bool = attrs.field(default=False, kw_only=True)
     choices: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_texts)
+    unit: str = attrs.field(default="", kw_only=True)  # kind duration: s, ms, us or hms
     min_items: int = attrs.field(default=0, kw_only=True)
     name_rule: str = attrs.field(default="variable", kw_only=True)  # "sip-token" or "variable"
     secret: bool = attrs.field(default=False, kw_only=True)

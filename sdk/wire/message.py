@@ -341,10 +341,13 @@ class Response(Message):
 _new = object.__new__
 
 
-def message_from_text(text: str, first: str, value: str) -> Message:
+def message_from_text(
+    text: str, first: str, value: str, event_class: type[Event] = Event
+) -> Message:
     """The message of ``text`` (its lines joined by LF), whose first line is the header
-    ``first`` (lowercase name) with ``value``: Response, Event, or neither. Its headers are
-    split into pairs only when something walks them."""
+    ``first`` (lowercase name) with ``value``: Response, Event (of ``event_class``: a typed
+    event's class, ``sdk.model.event``), or neither. Its headers are split into pairs only
+    when something walks them."""
     headers = _new(Headers)  # kept as text, split on demand; built inline: one per message
     headers._pairs = None
     headers._index = None
@@ -355,18 +358,28 @@ def message_from_text(text: str, first: str, value: str) -> Message:
         event.headers = headers
         event._unparsed = None
         event._name = value  # the first header is the first Event header
+        if event_class is not Event:  # a typed event is frozen: its slots are set first
+            event.__class__ = event_class
         return event
     if first == "response":
         return Response(headers, None)
     return Message(headers, None)
 
 
-def message_from_pairs(pairs: Sequence[tuple[str, str]], unparsed: tuple[str, ...] = ()) -> Message:
-    """Build the right kind of message from its first header (Response, Event, or neither)."""
+def message_from_pairs(
+    pairs: Sequence[tuple[str, str]],
+    unparsed: tuple[str, ...] = (),
+    event_class: type[Event] = Event,
+) -> Message:
+    """Build the right kind of message from its first header (Response, Event of
+    ``event_class``, or neither)."""
     headers = Headers(pairs)
     first = pairs[0][0].lower() if pairs else ""
     if first == "response":
         return Response(headers, unparsed)
     if first == "event":
-        return Event(headers, unparsed)
+        event = Event(headers, unparsed)
+        if event_class is not Event:
+            event.__class__ = event_class
+        return event
     return Message(headers, unparsed)
