@@ -225,7 +225,7 @@ EVENT_SCHEMA = {
     "documented": (_bool, False),
     "curated": (_bool, False),
     "module": (_str, False),
-    "read_class": (_str, True),
+    "read_class": (_str, False),
     "available_in": (_list_of(_version), False),
     "any_headers": (_bool, False),
     "snapshots": (_list_of(_node), False),
@@ -399,7 +399,7 @@ def load_event_text(
         extra = sorted(set(item.available_in) - set(majors))
         if extra:
             checker.error(item.line, f"available_in names {extra}, which the event's lacks")
-    if event is None or read_class is None or checker.errors:
+    if event is None or checker.errors:
         return None, checker.errors
     return (
         EventSpec(
@@ -410,7 +410,7 @@ def load_event_text(
             documented=data.get("documented", True),
             curated=data.get("curated", False),
             module=data.get("module", ""),
-            read_class=read_class,
+            read_class=read_class or "",
             available_in=majors,
             any_headers=data.get("any_headers", False),
             headers=tuple(headers),

@@ -53,7 +53,11 @@ if TYPE_CHECKING:
     from sdk.events.bridgeinfochannel import BridgeInfoChannel
     from sdk.events.bridgeinfocomplete import BridgeInfoComplete
     from sdk.events.bridgeleave import BridgeLeave
+    from sdk.events.bridgelistcomplete import BridgeListComplete
+    from sdk.events.bridgelistitem import BridgeListItem
     from sdk.events.bridgemerge import BridgeMerge
+    from sdk.events.bridgetechnologylistcomplete import BridgeTechnologyListComplete
+    from sdk.events.bridgetechnologylistitem import BridgeTechnologyListItem
     from sdk.events.bridgevideosourceupdate import BridgeVideoSourceUpdate
     from sdk.events.cdr import Cdr
     from sdk.events.cel import CEL
@@ -68,7 +72,9 @@ if TYPE_CHECKING:
     from sdk.events.confbridgejoin import ConfbridgeJoin
     from sdk.events.confbridgeleave import ConfbridgeLeave
     from sdk.events.confbridgelist import ConfbridgeList
+    from sdk.events.confbridgelistcomplete import ConfbridgeListComplete
     from sdk.events.confbridgelistrooms import ConfbridgeListRooms
+    from sdk.events.confbridgelistroomscomplete import ConfbridgeListRoomsComplete
     from sdk.events.confbridgemute import ConfbridgeMute
     from sdk.events.confbridgerecord import ConfbridgeRecord
     from sdk.events.confbridgestart import ConfbridgeStart
@@ -79,11 +85,18 @@ if TYPE_CHECKING:
     from sdk.events.contactlistcomplete import ContactListComplete
     from sdk.events.contactstatus import ContactStatus
     from sdk.events.contactstatusdetail import ContactStatusDetail
+    from sdk.events.contactstatusdetailcomplete import ContactStatusDetailComplete
     from sdk.events.coreshowchannel import CoreShowChannel
     from sdk.events.coreshowchannelmapcomplete import CoreShowChannelMapComplete
     from sdk.events.coreshowchannelscomplete import CoreShowChannelsComplete
     from sdk.events.dahdichannel import DAHDIChannel
+    from sdk.events.dahdishowchannels import DAHDIShowChannels
+    from sdk.events.dahdishowchannelscomplete import DAHDIShowChannelsComplete
+    from sdk.events.dbgetcomplete import DBGetComplete
+    from sdk.events.dbgetresponse import DBGetResponse
     from sdk.events.deadlockstart import DeadlockStart
+    from sdk.events.deviceentry import DeviceEntry
+    from sdk.events.devicelistcomplete import DevicelistComplete
     from sdk.events.devicestatechange import DeviceStateChange
     from sdk.events.devicestatelistcomplete import DeviceStateListComplete
     from sdk.events.dialbegin import DialBegin
@@ -114,10 +127,15 @@ if TYPE_CHECKING:
     from sdk.events.hold import Hold
     from sdk.events.identifydetail import IdentifyDetail
     from sdk.events.inboundregistrationdetail import InboundRegistrationDetail
+    from sdk.events.inboundregistrationdetailcomplete import InboundRegistrationDetailComplete
     from sdk.events.inboundsubscriptiondetail import InboundSubscriptionDetail
+    from sdk.events.inboundsubscriptiondetailcomplete import InboundSubscriptionDetailComplete
     from sdk.events.invalidaccountid import InvalidAccountID
     from sdk.events.invalidpassword import InvalidPassword
     from sdk.events.invalidtransport import InvalidTransport
+    from sdk.events.lineentry import LineEntry
+    from sdk.events.linelistcomplete import LinelistComplete
+    from sdk.events.listdialplan import ListDialplan
     from sdk.events.load import Load
     from sdk.events.loadaveragelimit import LoadAverageLimit
     from sdk.events.localbridge import LocalBridge
@@ -129,7 +147,9 @@ if TYPE_CHECKING:
     from sdk.events.meetmejoin import MeetmeJoin
     from sdk.events.meetmeleave import MeetmeLeave
     from sdk.events.meetmelist import MeetmeList
+    from sdk.events.meetmelistcomplete import MeetmeListComplete
     from sdk.events.meetmelistrooms import MeetmeListRooms
+    from sdk.events.meetmelistroomscomplete import MeetmeListRoomsComplete
     from sdk.events.meetmemute import MeetmeMute
     from sdk.events.meetmetalking import MeetmeTalking
     from sdk.events.meetmetalkrequest import MeetmeTalkRequest
@@ -153,21 +173,31 @@ if TYPE_CHECKING:
     from sdk.events.newstate import Newstate
     from sdk.events.originateresponse import OriginateResponse
     from sdk.events.outboundregistrationdetail import OutboundRegistrationDetail
+    from sdk.events.outboundregistrationdetailcomplete import OutboundRegistrationDetailComplete
     from sdk.events.outboundsubscriptiondetail import OutboundSubscriptionDetail
+    from sdk.events.outboundsubscriptiondetailcomplete import OutboundSubscriptionDetailComplete
     from sdk.events.parkedcall import ParkedCall
     from sdk.events.parkedcallgiveup import ParkedCallGiveUp
+    from sdk.events.parkedcallscomplete import ParkedCallsComplete
     from sdk.events.parkedcallswap import ParkedCallSwap
     from sdk.events.parkedcalltimeout import ParkedCallTimeOut
+    from sdk.events.parkinglot import Parkinglot
+    from sdk.events.parkinglotscomplete import ParkinglotsComplete
+    from sdk.events.peerentry import PeerEntry
+    from sdk.events.peerlistcomplete import PeerlistComplete
     from sdk.events.peerstatus import PeerStatus
     from sdk.events.pickup import Pickup
     from sdk.events.pjsipmaintenancestatus import PJSIPMaintenanceStatus
     from sdk.events.presencestatechange import PresenceStateChange
     from sdk.events.presencestatelistcomplete import PresenceStateListComplete
     from sdk.events.presencestatus import PresenceStatus
+    from sdk.events.prishowspans import PRIShowSpans
+    from sdk.events.prishowspanscomplete import PRIShowSpansComplete
     from sdk.events.queuecallerabandon import QueueCallerAbandon
     from sdk.events.queuecallerjoin import QueueCallerJoin
     from sdk.events.queuecallerleave import QueueCallerLeave
     from sdk.events.queueentry import QueueEntry
+    from sdk.events.queuemember import QueueMember
     from sdk.events.queuememberadded import QueueMemberAdded
     from sdk.events.queuememberpause import QueueMemberPause
     from sdk.events.queuememberpenalty import QueueMemberPenalty
@@ -175,20 +205,28 @@ if TYPE_CHECKING:
     from sdk.events.queuememberringinuse import QueueMemberRinginuse
     from sdk.events.queuememberstatus import QueueMemberStatus
     from sdk.events.queueparams import QueueParams
+    from sdk.events.queuestatuscomplete import QueueStatusComplete
+    from sdk.events.queuesummary import QueueSummary
+    from sdk.events.queuesummarycomplete import QueueSummaryComplete
     from sdk.events.receivefax import ReceiveFAX
+    from sdk.events.registrationscomplete import RegistrationsComplete
     from sdk.events.registry import Registry
+    from sdk.events.registryentry import RegistryEntry
     from sdk.events.reload import Reload
     from sdk.events.rename import Rename
     from sdk.events.requestbadformat import RequestBadFormat
     from sdk.events.requestnotallowed import RequestNotAllowed
     from sdk.events.requestnotsupported import RequestNotSupported
     from sdk.events.resourcelistdetail import ResourceListDetail
+    from sdk.events.resourcelistdetailcomplete import ResourceListDetailComplete
     from sdk.events.rtcpreceived import RTCPReceived
     from sdk.events.rtcpsent import RTCPSent
     from sdk.events.sendfax import SendFAX
     from sdk.events.sessionlimit import SessionLimit
     from sdk.events.sessiontimeout import SessionTimeout
+    from sdk.events.showdialplancomplete import ShowDialPlanComplete
     from sdk.events.shutdown import Shutdown
+    from sdk.events.sippeerstatuscomplete import SIPpeerstatusComplete
     from sdk.events.sipqualifypeerdone import SIPQualifyPeerDone
     from sdk.events.softhanguprequest import SoftHangupRequest
     from sdk.events.spanalarm import SpanAlarm
@@ -204,6 +242,8 @@ if TYPE_CHECKING:
     from sdk.events.userevent import UserEvent
     from sdk.events.varset import VarSet
     from sdk.events.voicemailpasswordchange import VoicemailPasswordChange
+    from sdk.events.voicemailuserentry import VoicemailUserEntry
+    from sdk.events.voicemailuserentrycomplete import VoicemailUserEntryComplete
     from sdk.events.wink import Wink
 
 __all__ = [
@@ -250,7 +290,11 @@ __all__ = [
     "BridgeInfoChannel",
     "BridgeInfoComplete",
     "BridgeLeave",
+    "BridgeListComplete",
+    "BridgeListItem",
     "BridgeMerge",
+    "BridgeTechnologyListComplete",
+    "BridgeTechnologyListItem",
     "BridgeVideoSourceUpdate",
     "Cdr",
     "CEL",
@@ -264,7 +308,9 @@ __all__ = [
     "ConfbridgeJoin",
     "ConfbridgeLeave",
     "ConfbridgeList",
+    "ConfbridgeListComplete",
     "ConfbridgeListRooms",
+    "ConfbridgeListRoomsComplete",
     "ConfbridgeMute",
     "ConfbridgeRecord",
     "ConfbridgeStart",
@@ -275,11 +321,18 @@ __all__ = [
     "ContactListComplete",
     "ContactStatus",
     "ContactStatusDetail",
+    "ContactStatusDetailComplete",
     "CoreShowChannel",
     "CoreShowChannelMapComplete",
     "CoreShowChannelsComplete",
     "DAHDIChannel",
+    "DAHDIShowChannels",
+    "DAHDIShowChannelsComplete",
+    "DBGetComplete",
+    "DBGetResponse",
     "DeadlockStart",
+    "DeviceEntry",
+    "DevicelistComplete",
     "DeviceStateChange",
     "DeviceStateListComplete",
     "DialBegin",
@@ -310,10 +363,15 @@ __all__ = [
     "Hold",
     "IdentifyDetail",
     "InboundRegistrationDetail",
+    "InboundRegistrationDetailComplete",
     "InboundSubscriptionDetail",
+    "InboundSubscriptionDetailComplete",
     "InvalidAccountID",
     "InvalidPassword",
     "InvalidTransport",
+    "LineEntry",
+    "LinelistComplete",
+    "ListDialplan",
     "Load",
     "LoadAverageLimit",
     "LocalBridge",
@@ -325,7 +383,9 @@ __all__ = [
     "MeetmeJoin",
     "MeetmeLeave",
     "MeetmeList",
+    "MeetmeListComplete",
     "MeetmeListRooms",
+    "MeetmeListRoomsComplete",
     "MeetmeMute",
     "MeetmeTalking",
     "MeetmeTalkRequest",
@@ -349,21 +409,31 @@ __all__ = [
     "Newstate",
     "OriginateResponse",
     "OutboundRegistrationDetail",
+    "OutboundRegistrationDetailComplete",
     "OutboundSubscriptionDetail",
+    "OutboundSubscriptionDetailComplete",
     "ParkedCall",
     "ParkedCallGiveUp",
+    "ParkedCallsComplete",
     "ParkedCallSwap",
     "ParkedCallTimeOut",
+    "Parkinglot",
+    "ParkinglotsComplete",
+    "PeerEntry",
+    "PeerlistComplete",
     "PeerStatus",
     "Pickup",
     "PJSIPMaintenanceStatus",
     "PresenceStateChange",
     "PresenceStateListComplete",
     "PresenceStatus",
+    "PRIShowSpans",
+    "PRIShowSpansComplete",
     "QueueCallerAbandon",
     "QueueCallerJoin",
     "QueueCallerLeave",
     "QueueEntry",
+    "QueueMember",
     "QueueMemberAdded",
     "QueueMemberPause",
     "QueueMemberPenalty",
@@ -371,20 +441,28 @@ __all__ = [
     "QueueMemberRinginuse",
     "QueueMemberStatus",
     "QueueParams",
+    "QueueStatusComplete",
+    "QueueSummary",
+    "QueueSummaryComplete",
     "ReceiveFAX",
+    "RegistrationsComplete",
     "Registry",
+    "RegistryEntry",
     "Reload",
     "Rename",
     "RequestBadFormat",
     "RequestNotAllowed",
     "RequestNotSupported",
     "ResourceListDetail",
+    "ResourceListDetailComplete",
     "RTCPReceived",
     "RTCPSent",
     "SendFAX",
     "SessionLimit",
     "SessionTimeout",
+    "ShowDialPlanComplete",
     "Shutdown",
+    "SIPpeerstatusComplete",
     "SIPQualifyPeerDone",
     "SoftHangupRequest",
     "SpanAlarm",
@@ -400,6 +478,8 @@ __all__ = [
     "UserEvent",
     "VarSet",
     "VoicemailPasswordChange",
+    "VoicemailUserEntry",
+    "VoicemailUserEntryComplete",
     "Wink",
 ]
 
@@ -440,7 +520,11 @@ EVENTS = EventRegistry(
         "BridgeInfoChannel": "bridgeinfochannel",
         "BridgeInfoComplete": "bridgeinfocomplete",
         "BridgeLeave": "bridgeleave",
+        "BridgeListComplete": "bridgelistcomplete",
+        "BridgeListItem": "bridgelistitem",
         "BridgeMerge": "bridgemerge",
+        "BridgeTechnologyListComplete": "bridgetechnologylistcomplete",
+        "BridgeTechnologyListItem": "bridgetechnologylistitem",
         "BridgeVideoSourceUpdate": "bridgevideosourceupdate",
         "Cdr": "cdr",
         "CEL": "cel",
@@ -454,7 +538,9 @@ EVENTS = EventRegistry(
         "ConfbridgeJoin": "confbridgejoin",
         "ConfbridgeLeave": "confbridgeleave",
         "ConfbridgeList": "confbridgelist",
+        "ConfbridgeListComplete": "confbridgelistcomplete",
         "ConfbridgeListRooms": "confbridgelistrooms",
+        "ConfbridgeListRoomsComplete": "confbridgelistroomscomplete",
         "ConfbridgeMute": "confbridgemute",
         "ConfbridgeRecord": "confbridgerecord",
         "ConfbridgeStart": "confbridgestart",
@@ -465,11 +551,18 @@ EVENTS = EventRegistry(
         "ContactListComplete": "contactlistcomplete",
         "ContactStatus": "contactstatus",
         "ContactStatusDetail": "contactstatusdetail",
+        "ContactStatusDetailComplete": "contactstatusdetailcomplete",
         "CoreShowChannel": "coreshowchannel",
         "CoreShowChannelMapComplete": "coreshowchannelmapcomplete",
         "CoreShowChannelsComplete": "coreshowchannelscomplete",
         "DAHDIChannel": "dahdichannel",
+        "DAHDIShowChannels": "dahdishowchannels",
+        "DAHDIShowChannelsComplete": "dahdishowchannelscomplete",
+        "DBGetComplete": "dbgetcomplete",
+        "DBGetResponse": "dbgetresponse",
         "DeadlockStart": "deadlockstart",
+        "DeviceEntry": "deviceentry",
+        "DevicelistComplete": "devicelistcomplete",
         "DeviceStateChange": "devicestatechange",
         "DeviceStateListComplete": "devicestatelistcomplete",
         "DialBegin": "dialbegin",
@@ -500,10 +593,15 @@ EVENTS = EventRegistry(
         "Hold": "hold",
         "IdentifyDetail": "identifydetail",
         "InboundRegistrationDetail": "inboundregistrationdetail",
+        "InboundRegistrationDetailComplete": "inboundregistrationdetailcomplete",
         "InboundSubscriptionDetail": "inboundsubscriptiondetail",
+        "InboundSubscriptionDetailComplete": "inboundsubscriptiondetailcomplete",
         "InvalidAccountID": "invalidaccountid",
         "InvalidPassword": "invalidpassword",
         "InvalidTransport": "invalidtransport",
+        "LineEntry": "lineentry",
+        "LinelistComplete": "linelistcomplete",
+        "ListDialplan": "listdialplan",
         "Load": "load",
         "LoadAverageLimit": "loadaveragelimit",
         "LocalBridge": "localbridge",
@@ -515,7 +613,9 @@ EVENTS = EventRegistry(
         "MeetmeJoin": "meetmejoin",
         "MeetmeLeave": "meetmeleave",
         "MeetmeList": "meetmelist",
+        "MeetmeListComplete": "meetmelistcomplete",
         "MeetmeListRooms": "meetmelistrooms",
+        "MeetmeListRoomsComplete": "meetmelistroomscomplete",
         "MeetmeMute": "meetmemute",
         "MeetmeTalking": "meetmetalking",
         "MeetmeTalkRequest": "meetmetalkrequest",
@@ -539,21 +639,31 @@ EVENTS = EventRegistry(
         "Newstate": "newstate",
         "OriginateResponse": "originateresponse",
         "OutboundRegistrationDetail": "outboundregistrationdetail",
+        "OutboundRegistrationDetailComplete": "outboundregistrationdetailcomplete",
         "OutboundSubscriptionDetail": "outboundsubscriptiondetail",
+        "OutboundSubscriptionDetailComplete": "outboundsubscriptiondetailcomplete",
         "ParkedCall": "parkedcall",
         "ParkedCallGiveUp": "parkedcallgiveup",
+        "ParkedCallsComplete": "parkedcallscomplete",
         "ParkedCallSwap": "parkedcallswap",
         "ParkedCallTimeOut": "parkedcalltimeout",
+        "Parkinglot": "parkinglot",
+        "ParkinglotsComplete": "parkinglotscomplete",
+        "PeerEntry": "peerentry",
+        "PeerlistComplete": "peerlistcomplete",
         "PeerStatus": "peerstatus",
         "Pickup": "pickup",
         "PJSIPMaintenanceStatus": "pjsipmaintenancestatus",
         "PresenceStateChange": "presencestatechange",
         "PresenceStateListComplete": "presencestatelistcomplete",
         "PresenceStatus": "presencestatus",
+        "PRIShowSpans": "prishowspans",
+        "PRIShowSpansComplete": "prishowspanscomplete",
         "QueueCallerAbandon": "queuecallerabandon",
         "QueueCallerJoin": "queuecallerjoin",
         "QueueCallerLeave": "queuecallerleave",
         "QueueEntry": "queueentry",
+        "QueueMember": "queuemember",
         "QueueMemberAdded": "queuememberadded",
         "QueueMemberPause": "queuememberpause",
         "QueueMemberPenalty": "queuememberpenalty",
@@ -561,20 +671,28 @@ EVENTS = EventRegistry(
         "QueueMemberRinginuse": "queuememberringinuse",
         "QueueMemberStatus": "queuememberstatus",
         "QueueParams": "queueparams",
+        "QueueStatusComplete": "queuestatuscomplete",
+        "QueueSummary": "queuesummary",
+        "QueueSummaryComplete": "queuesummarycomplete",
         "ReceiveFAX": "receivefax",
+        "RegistrationsComplete": "registrationscomplete",
         "Registry": "registry",
+        "RegistryEntry": "registryentry",
         "Reload": "reload",
         "Rename": "rename",
         "RequestBadFormat": "requestbadformat",
         "RequestNotAllowed": "requestnotallowed",
         "RequestNotSupported": "requestnotsupported",
         "ResourceListDetail": "resourcelistdetail",
+        "ResourceListDetailComplete": "resourcelistdetailcomplete",
         "RTCPReceived": "rtcpreceived",
         "RTCPSent": "rtcpsent",
         "SendFAX": "sendfax",
         "SessionLimit": "sessionlimit",
         "SessionTimeout": "sessiontimeout",
+        "ShowDialPlanComplete": "showdialplancomplete",
         "Shutdown": "shutdown",
+        "SIPpeerstatusComplete": "sippeerstatuscomplete",
         "SIPQualifyPeerDone": "sipqualifypeerdone",
         "SoftHangupRequest": "softhanguprequest",
         "SpanAlarm": "spanalarm",
@@ -590,6 +708,8 @@ EVENTS = EventRegistry(
         "UserEvent": "userevent",
         "VarSet": "varset",
         "VoicemailPasswordChange": "voicemailpasswordchange",
+        "VoicemailUserEntry": "voicemailuserentry",
+        "VoicemailUserEntryComplete": "voicemailuserentrycomplete",
         "Wink": "wink",
     },
     {

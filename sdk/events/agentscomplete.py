@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import STRING
+from sdk.model.kinds import ENUM, INTEGER, STRING
 
 __all__ = ["AgentsComplete"]
 
@@ -23,3 +23,5 @@ class AgentsComplete(TypedEvent):
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     action_id: HeaderField[str] = header("ActionID", STRING)
+    event_list: HeaderField[str] = header("EventList", ENUM, choices=("Complete",))
+    list_items: HeaderField[int] = header("ListItems", INTEGER)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.bridge_snapshot import BridgeBlock
-from sdk.model.event import TypedEvent
+from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.kinds import ENUM, INTEGER
 
 __all__ = ["BridgeInfoComplete"]
 
@@ -21,3 +22,6 @@ class BridgeInfoComplete(BridgeBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/BridgeInfoComplete.yaml"
     READ_CLASS: ClassVar[str] = "command"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+
+    event_list: HeaderField[str] = header("EventList", ENUM, choices=("Complete",))
+    list_items: HeaderField[int] = header("ListItems", INTEGER)

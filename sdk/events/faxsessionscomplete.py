@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import INTEGER, STRING
+from sdk.model.kinds import ENUM, INTEGER, STRING
 
 __all__ = ["FAXSessionsComplete"]
 
@@ -24,3 +24,5 @@ class FAXSessionsComplete(TypedEvent):
 
     action_id: HeaderField[str] = header("ActionID", STRING)
     total: HeaderField[int] = header("Total", INTEGER)
+    event_list: HeaderField[str] = header("EventList", ENUM, choices=("Complete",))
+    list_items: HeaderField[int] = header("ListItems", INTEGER)

@@ -25,7 +25,7 @@ class MCID(ChannelBlock, TypedEvent):
 
     m_caller_id_num_valid: HeaderField[str] = header("MCallerIDNumValid", STRING)
     m_caller_id_num: HeaderField[str] = header("MCallerIDNum", STRING)
-    m_caller_i_dton: HeaderField[str] = header("MCallerIDton", STRING)
+    m_caller_id_ton: HeaderField[str] = header("MCallerIDton", STRING)
     m_caller_id_num_plan: HeaderField[str] = header("MCallerIDNumPlan", STRING)
     m_caller_id_num_pres: HeaderField[str] = header("MCallerIDNumPres", STRING)
     m_caller_id_name_valid: HeaderField[str] = header("MCallerIDNameValid", STRING)
@@ -38,7 +38,7 @@ class MCID(ChannelBlock, TypedEvent):
     m_caller_id_pres: HeaderField[str] = header("MCallerIDPres", STRING)
     m_connected_id_num_valid: HeaderField[str] = header("MConnectedIDNumValid", STRING)
     m_connected_id_num: HeaderField[str] = header("MConnectedIDNum", STRING)
-    m_connected_i_dton: HeaderField[str] = header("MConnectedIDton", STRING)
+    m_connected_id_ton: HeaderField[str] = header("MConnectedIDton", STRING)
     m_connected_id_num_plan: HeaderField[str] = header("MConnectedIDNumPlan", STRING)
     m_connected_id_num_pres: HeaderField[str] = header("MConnectedIDNumPres", STRING)
     m_connected_id_name_valid: HeaderField[str] = header("MConnectedIDNameValid", STRING)

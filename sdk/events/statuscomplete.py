@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import INTEGER
+from sdk.model.kinds import ENUM, INTEGER
 
 __all__ = ["StatusComplete"]
 
@@ -23,3 +23,5 @@ class StatusComplete(TypedEvent):
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     items: HeaderField[int] = header("Items", INTEGER)
+    event_list: HeaderField[str] = header("EventList", ENUM, choices=("Complete",))
+    list_items: HeaderField[int] = header("ListItems", INTEGER)

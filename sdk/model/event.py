@@ -306,7 +306,8 @@ class TypedEvent(Event, _Reads):
 
     Class facts: ``EVENT`` (the name as Asterisk writes it), ``SUMMARY``, ``SPEC`` (the spec
     it was generated from), ``READ_CLASS`` (the class a manager user needs to receive it:
-    ``call``, ``system``...), ``AVAILABLE_IN`` (the Asterisk majors that document it) and
+    ``call``, ``system``...; "" for an item of a list, which only the action's caller
+    gets), ``AVAILABLE_IN`` (the Asterisk majors that document it) and
     ``DOCUMENTED`` (False for the events Asterisk sends without documenting them, whose
     specs were written from its sources and recordings)."""
 
