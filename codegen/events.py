@@ -29,6 +29,7 @@ from codegen.spec import (
     _bool,
     _Checker,
     _header,
+    _kinds_taking,
     _line,
     _list_of,
     _node,
@@ -259,7 +260,7 @@ def _read_header(checker: _Checker, node: yaml.Node, index: int) -> EventHeader 
         return None
     for fact in ("choices", "unit"):
         if fact in data and fact not in kind.facts:
-            checker.error(lines[fact], f"{where}: {fact!r} only fits a kind that takes it")
+            checker.error(lines[fact], f"{where}: {fact!r} only fits {_kinds_taking(fact)}")
     for fact in kind.needs:
         if not data.get(fact):
             checker.error(line, f"{where}: kind {kind.name} needs {fact!r}")

@@ -22,9 +22,11 @@ The map, bottom to top; a module imports only from its own layer or those below 
     embedded server  testing/ (AMIServer: requests read as manager.c reads them, handlers)
     client           client/: session (composes the rest), options + url, auth, connection,
                      memory, router, hub, keepalive, reconnect, capabilities, server
-    actions          actions/ (generated from specs/ by codegen; imported on first use)
+    actions          actions/ and events/ (generated from specs/ by codegen; each class
+                     imported on first use)
     model            model/: values (the boundary), checks (wire rules), fields, kinds (the
-                     table of kinds), rules, action, generic, registry, suggest, received
+                     table of kinds), rules, action, generic, registry, suggest, received,
+                     event (the typed events' base)
     wire             wire/: parser, message, transport
     leaves           errors, display, extras, version (import nothing of sdk)
 """

@@ -22,5 +22,6 @@ class UserEvent(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/UserEvent.yaml"
     READ_CLASS: ClassVar[str] = "user"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    ANY_HEADERS: ClassVar[bool] = True
 
     user_event: HeaderField[str] = header("UserEvent", STRING)

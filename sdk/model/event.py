@@ -34,7 +34,7 @@ import attrs
 from sdk.model.fields import FieldInfo
 from sdk.model.kinds import Kind
 from sdk.model.registry import Registry, UnknownName
-from sdk.wire.message import Event, Headers
+from sdk.wire.message import Event, Headers, json_add
 
 __all__ = [
     "BASE_HEADERS",
@@ -368,6 +368,26 @@ class TypedEvent(Event, _Reads):
         return _documented(cls)
 
     @classmethod
+    def describe(cls) -> list[dict[str, str]]:
+        """A row for each documented header: its attribute (``dest.channel`` for a prefixed
+        block's), header, kind (with its choices or unit), the Asterisk majors that have it
+        when not all of the event's do, and its doc (``ami describe --event``)."""
+        rows = [
+            _row(field.attribute, field.header, field, field.available_in) for field in cls.fields()
+        ]
+        for block in cls.snapshots():
+            for field in block.block.fields():
+                rows.append(
+                    _row(
+                        f"{block.attribute}.{field.attribute}",
+                        block.prefix + field.header,
+                        field,
+                        block.available_in or field.available_in,
+                    )
+                )
+        return rows
+
+    @classmethod
     def column_dtypes(cls) -> dict[str, str]:
         """The pandas dtype of each documented header whose kind has one (``Int64``...)."""
         return {
@@ -435,7 +455,7 @@ class TypedEvent(Event, _Reads):
             if found is not None:
                 field = found[0]
                 value = field.kind.json_value(field.value(raw, self.name, found[1]))
-            _json_add(out, name, value)
+            json_add(out, name, value)
         return out
 
     def values(self) -> dict[str, Any]:
@@ -494,16 +514,6 @@ class TypedEvent(Event, _Reads):
         return f"<div>{head}<table>{''.join(rows)}</table></div>"
 
 
-def _json_add(out: dict[str, Any], name: str, value: Any) -> None:
-    """Add ``name: value``; a second value of a name makes a list (as the CLI writes
-    repeated headers)."""
-    if name in out:
-        previous = out[name]
-        out[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
-    else:
-        out[name] = value
-
-
 _SNAPSHOTS: dict[type, tuple[SnapshotField[Any], ...]] = {}
 
 
@@ -534,6 +544,24 @@ def _documented(cls: type[TypedEvent]) -> dict[str, tuple[HeaderField[Any], str]
                 found.setdefault(name.lower(), (field, name))
         _DOCUMENTED[cls] = found
     return found
+
+
+def _row(
+    attribute: str, name: str, field: HeaderField[Any], majors: Sequence[str]
+) -> dict[str, str]:
+    info = field.info
+    kind = field.kind.name
+    if info.choices:
+        kind += f" ({'|'.join(info.choices)})"
+    elif info.unit:
+        kind += f" ({info.unit})"
+    return {
+        "attribute": attribute,
+        "header": name,
+        "kind": kind,
+        "asterisk": ",".join(majors),
+        "doc": info.doc,
+    }
 
 
 class UnknownEvent(UnknownName):

@@ -360,10 +360,13 @@ class Integer(Scalar):
         return CliOption(type=int, metavar=None)
 
 
+_RECEIVED_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+
+
 def read_integer(raw: str) -> int:
     """A received integer: optional sign and ASCII digits, nothing else (``int()`` would take
     blanks, ``_`` and other scripts' digits)."""
-    if _INTEGER.fullmatch(raw) is None:
+    if _RECEIVED_INTEGER.fullmatch(raw) is None:
         raise ValueError(f"not an integer: {raw!r}")
     return int(raw)
 
@@ -779,11 +782,12 @@ class ReceivedOnly(Scalar):
         return None, f"has kind {self.name}, which only received headers have"
 
 
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?", re.ASCII)
 _DATE_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?"
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?",
+    re.ASCII,
 )
-_HOURS_MINUTES_SECONDS = re.compile(r"(\d+):([0-5]\d):([0-5]\d)")
+_HOURS_MINUTES_SECONDS = re.compile(r"(\d+):([0-5]\d):([0-5]\d)", re.ASCII)
 
 
 def read_timestamp(raw: str) -> datetime:

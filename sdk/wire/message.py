@@ -26,6 +26,8 @@ __all__ = [
     "Headers",
     "Message",
     "Response",
+    "events_frame",
+    "json_add",
     "message_from_pairs",
     "message_from_text",
 ]
@@ -245,7 +247,10 @@ class Message:
 
 
 class Event(Message):
-    """An ``Event:`` message: broadcast by the server, or an item of an action's list."""
+    """An ``Event:`` message: broadcast by the server, or an item of an action's list.
+
+    The session makes each event of its class in ``sdk.events`` (a subclass of this one,
+    with typed attributes); an event that no spec has is an ``Event``, its headers text."""
 
     __slots__ = ("_name",)
 
@@ -259,9 +264,63 @@ class Event(Message):
         name = self._name
         return name if name is not None else (self.headers.get("Event") or "")
 
+    def record(self) -> dict[str, Any]:
+        """The first value of each header, names as first spelled: a row of
+        ``to_dataframe()`` (a typed event gives its documented headers their values)."""
+        return self.headers.as_dict()
+
+    @classmethod
+    def column_dtypes(cls) -> dict[str, str]:
+        """The pandas dtype of each header column whose kind has one (none here: text)."""
+        return {}
+
+    def to_json(self) -> dict[str, Any]:
+        """The headers as JSON: text, a repeated name as a list of its values (a typed
+        event gives its documented headers their values)."""
+        out: dict[str, Any] = {}
+        for name, value in self.headers:
+            json_add(out, name, value)
+        return out
+
+
+def json_add(out: dict[str, Any], name: str, value: Any) -> None:
+    """Add ``name: value`` to a JSON object; a second value of a name makes a list."""
+    if name in out:
+        previous = out[name]
+        out[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+    else:
+        out[name] = value
+
+
+def events_frame(events: Sequence[Event], what: str) -> pandas.DataFrame:
+    """``events`` as a pandas DataFrame, one row an event, a column a header: the columns
+    their kinds document get their dtypes (``Int64``, ``boolean``, datetimes, timedeltas);
+    a column holding a value that does not fit stays as it is (objects)."""
+    pandas = require("pandas", what)
+    frame = pandas.DataFrame([event.record() for event in events])
+    dtypes: dict[str, str] = {}
+    for cls in dict.fromkeys(type(event) for event in events):
+        for column, dtype in cls.column_dtypes().items():
+            dtypes.setdefault(column, dtype)
+    for column, dtype in dtypes.items():
+        if column not in frame.columns:
+            continue
+        try:
+            if dtype == "datetime":
+                frame[column] = pandas.to_datetime(frame[column])
+            else:
+                frame[column] = frame[column].astype(dtype)
+        except (TypeError, ValueError, OverflowError):
+            pass  # some value is text that did not fit its kind: the column keeps it
+    return frame
+
 
 class EventList(list[Event]):
     """A list of events that shows as one table: HTML in a notebook, aligned text elsewhere."""
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """The events as a pandas DataFrame (``events_frame``; the pandas extra)."""
+        return events_frame(self, "EventList.to_dataframe")
 
     def __str__(self) -> str:
         return events_text(self)
@@ -324,9 +383,9 @@ class Response(Message):
         return self
 
     def to_dataframe(self) -> pandas.DataFrame:
-        """The list items as a pandas DataFrame, one row an event (the pandas extra)."""
-        pandas = require("pandas", "Response.to_dataframe")
-        return pandas.DataFrame([event.headers.as_dict() for event in self.events])
+        """The list items as a pandas DataFrame, one row an event, the columns their kinds
+        document with their dtypes (``events_frame``; the pandas extra)."""
+        return events_frame(self.events, "Response.to_dataframe")
 
     def __str__(self) -> str:
         text = super().__str__()
