@@ -396,7 +396,8 @@ def load_event_text(
         )
     _check_refs(checker, refs, headers, blocks)
     majors = tuple(data.get("available_in", ()))
-    for item in [*headers, *refs]:
+    items: list[EventHeader | SnapshotRef] = [*headers, *refs]
+    for item in items:
         extra = sorted(set(item.available_in) - set(majors))
         if extra:
             checker.error(item.line, f"available_in names {extra}, which the event's lacks")

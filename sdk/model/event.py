@@ -193,6 +193,8 @@ class Snapshot(Block, _Reads):
     event's headers with the prefix. False when the event has none of them."""
 
     __slots__ = ("event", "headers", "prefix")
+    event: TypedEvent
+    prefix: str
 
     def __init__(self, event: TypedEvent, prefix: str) -> None:
         object.__setattr__(self, "event", event)
@@ -214,12 +216,13 @@ class Snapshot(Block, _Reads):
         return _fields(cls)
 
     def __bool__(self) -> bool:
-        return any(self.prefix + f.header in self.event.headers for f in self.fields())
+        headers = self.event.headers
+        return any(headers.get(self.prefix + f.header) is not None for f in self.fields())
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.values() == other.values()  # type: ignore[attr-defined]
+        return self.values() == other.values()
 
     def __hash__(self) -> int:
         return hash(tuple(self.values().items()))
