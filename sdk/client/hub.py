@@ -44,15 +44,13 @@ def matcher(pattern: Pattern) -> Callable[[str], bool]:
         if not issubclass(pattern, TypedEvent):
             return lambda name: True
         pattern = pattern.EVENT
-        folded = pattern.lower()
-        return lambda name: name.lower() == folded
     if isinstance(pattern, re.Pattern):
         return lambda name: pattern.search(name) is not None
     if not _GLOB.isdisjoint(pattern):
         regex = re.compile(fnmatch.translate(pattern), re.IGNORECASE)
         return lambda name: regex.match(name) is not None
-    folded = pattern.lower()
-    return lambda name: name.lower() == folded
+    exact, folded = pattern, pattern.lower()
+    return lambda name: name == exact or name.lower() == folded  # as spelt, at once
 
 
 def any_matcher(text: str, *, contains: bool = False) -> Callable[[str], bool]:

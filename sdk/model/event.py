@@ -34,7 +34,7 @@ import attrs
 from sdk.model.fields import FieldInfo
 from sdk.model.kinds import Kind
 from sdk.model.registry import Registry, UnknownName
-from sdk.wire.message import Event, Headers, json_add
+from sdk.wire.message import Event, Headers, json_add, search_key
 
 __all__ = [
     "BASE_HEADERS",
@@ -103,15 +103,17 @@ class HeaderField(Generic[T]):
     ``info`` is the header's ``FieldInfo`` (the one model of a field, as actions have);
     ``available_in``: the Asterisk majors that document it, when not all of the event's."""
 
-    __slots__ = ("attribute", "available_in", "header", "info", "kind", "read")
+    __slots__ = ("attribute", "available_in", "header", "info", "key", "kind", "quick", "read")
 
     def __init__(
         self, info: FieldInfo, kind: Kind, available_in: Sequence[str] = (), attribute: str = ""
     ) -> None:
         self.info = info
         self.header = info.header
+        self.key = search_key(info.header)
         self.kind = kind
         self.read = kind.reader(info)
+        self.quick = kind.quick(info)
         self.available_in = tuple(available_in)
         self.attribute = attribute
 
@@ -125,14 +127,17 @@ class HeaderField(Generic[T]):
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:
             return self
-        raw = obj.headers.get(self.header)
-        if raw is None:
-            return None
+        raw = obj.headers.value(self.key, self.header)
         read = self.read
         if read is None:
             return raw
-        if not raw:  # Asterisk writes an empty value for "not set"
+        if not raw:  # absent, or empty: Asterisk's way of saying "not set"
             return None
+        quick = self.quick
+        if quick is not None:
+            value = quick.get(raw)
+            if value is not None:
+                return value
         try:
             return read(raw)
         except ValueError:
@@ -185,6 +190,9 @@ class _Prefixed:
         self._prefix = prefix
 
     def get(self, name: str, default: str | None = None) -> str | None:
+        return self._headers.get(self._prefix + name, default)
+
+    def value(self, key: str, name: str, default: str | None = None) -> str | None:
         return self._headers.get(self._prefix + name, default)
 
 

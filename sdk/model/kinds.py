@@ -18,9 +18,10 @@ indexed) decides, here and nowhere else:
 - ``fast``: its fragment of the fast path that codegen writes into each action module
   (Jinja source, rendered by ``codegen.render``), or None when its fields always take the
   full path;
-- ``reader``, ``value``, ``dtype`` and ``json_value``: how a received header's text becomes
-  its value (the typed attributes of ``sdk.events``; text that does not fit raises
-  ``ValueError``, and the event keeps the text), the type of that value, the pandas dtype
+- ``reader`` (and ``quick``, the values of the usual texts), ``value``, ``dtype`` and
+  ``json_value``: how a received header's text becomes its value (the typed attributes of
+  ``sdk.events``; text that does not fit raises ``ValueError``, and the event keeps the
+  text), the type of that value, the pandas dtype
   of a column of them and their JSON form. ``sends`` is False for the kinds of received
   headers only (``timestamp``, ``duration``, ``channel_state``): an action spec cannot use
   them.
@@ -197,6 +198,12 @@ class Kind:
         raises ``ValueError`` for text that does not fit; None when the value is the text."""
         return None
 
+    def quick(self, info: FieldInfo) -> Mapping[str, Any] | None:
+        """The values of the texts Asterisk writes for this kind, as it writes them (the
+        choices as spelt, ``yes``/``no``...): looked up before ``reader`` is called, which
+        a typed attribute read millions of times notices; None: the reader reads all."""
+        return None
+
     def json_value(self, value: Any) -> Any:
         """A received value as JSON can hold it (a timestamp as ISO 8601 text...)."""
         return value
@@ -366,6 +373,8 @@ _RECEIVED_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
 def read_integer(raw: str) -> int:
     """A received integer: optional sign and ASCII digits, nothing else (``int()`` would take
     blanks, ``_`` and other scripts' digits)."""
+    if raw.isascii() and raw.isdigit():  # the usual text, at once
+        return int(raw)
     if _RECEIVED_INTEGER.fullmatch(raw) is None:
         raise ValueError(f"not an integer: {raw!r}")
     return int(raw)
@@ -408,8 +417,19 @@ class Boolean(Scalar):
     def reader(self, info: FieldInfo) -> Callable[[str], Any] | None:
         return read_boolean
 
+    def quick(self, info: FieldInfo) -> Mapping[str, Any] | None:
+        return _QUICK_BOOLEANS
+
     def option(self, info: FieldInfo) -> CliOption:
         return CliOption(action="flag", metavar=None)
+
+
+_QUICK_BOOLEANS = {
+    spelt: value
+    for words, value in ((TRUE_WORDS, True), (FALSE_WORDS, False))
+    for word in words
+    for spelt in (word, word.capitalize(), word.upper())
+}
 
 
 def read_boolean(raw: str) -> bool:
@@ -457,6 +477,9 @@ class Choice(Scalar):
             return found
 
         return read_choice
+
+    def quick(self, info: FieldInfo) -> Mapping[str, Any] | None:
+        return {choice: choice for choice in info.choices}
 
     def fast_set(self, info: FieldInfo) -> frozenset[str]:
         """The choices the fast path takes as they are: the first of those that differ only
@@ -898,6 +921,9 @@ class ChannelState(enum.IntEnum):
     MUTE = 1 << 16
 
 
+_QUICK_STATES = {str(state.value): state for state in ChannelState}
+
+
 def read_channel_state(raw: str) -> ChannelState:
     """A received channel state: its number, one of ``ChannelState``."""
     return ChannelState(read_integer(raw))
@@ -913,6 +939,9 @@ class ChannelStateKind(ReceivedOnly):
 
     def reader(self, info: FieldInfo) -> Callable[[str], Any] | None:
         return read_channel_state
+
+    def quick(self, info: FieldInfo) -> Mapping[str, Any] | None:
+        return _QUICK_STATES
 
     def json_value(self, value: Any) -> Any:
         return int(value) if isinstance(value, ChannelState) else value

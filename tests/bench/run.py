@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
 from inputs import EVENT_LINES, SEGMENT, notify_inputs, peer_entries, segments  # noqa: E402
-from libraries import RECEIVERS, SERIALIZERS, Collector  # noqa: E402
+from libraries import RECEIVERS, SERIALIZERS, Collector, SdkReceiver  # noqa: E402
 from sessions import ServerProcess, codegen, cold_import, flood, round_trips  # noqa: E402
 from timing import Figure, interleaved, load, one_run  # noqa: E402
 
@@ -38,6 +38,10 @@ VERSIONS = {
 GOALS = {
     "serialize": "at least as fast as the fastest other library (ratio >= 1.00)",
     "parse": "at least 1.3 times as fast as the fastest other library",
+    "typed": "typed PeerEntry objects, two typed attributes read, at least 0.8 times as fast"
+    " as the untyped path reading one header",
+    "untyped": "a callback reading one header as fast on typed events as on untyped ones"
+    " (0.95: the spread of a run)",
     "round trips": "at least 10,000 actions per second",
     "flood": "RSS growth at most 50 MB",
 }
@@ -187,6 +191,51 @@ def bench_parse(
     return figures, min(f.median for n, f in figures.items() if n != OURS) / ours, len(data)
 
 
+UNTYPED = "untyped: Event objects, one header read"
+ONE_HEADER = "PeerEntry objects, one header read"
+TYPED = "PeerEntry objects, two typed attributes read"
+
+
+def bench_typed(count: int, rounds: int, min_time: float) -> dict[str, Figure]:
+    """The SDK alone, interleaved: the same PeerEntry events, through the parser of before
+    typed events (every event an ``Event``) to a callback that reads one header
+    (``event.get("ObjectName")``: the untyped path); through the session's parser (each
+    event a ``PeerEntry``) to the same callback; and to one registered for
+    ``events.PeerEntry`` that reads two typed attributes (``ip_port``: an int,
+    ``channeltype``: an enum)."""
+    chunks = segments(peer_entries(count))
+    receivers = {
+        UNTYPED: SdkReceiver(untyped=True),
+        ONE_HEADER: SdkReceiver(),
+        TYPED: SdkReceiver(typed=True),
+    }
+    last = f"phone{count - 1}"
+    expected = {UNTYPED: last, ONE_HEADER: last, TYPED: ("SIP", 5060 + (count - 1) % 100)}
+    contenders: dict[str, Callable[[], tuple[float, int]]] = {}
+    for name, receiver in receivers.items():
+
+        def run(receiver: SdkReceiver = receiver, name: str = name) -> tuple[float, int]:
+            gc.collect()
+            spent = 0.0
+            events = 0
+            while spent < min_time:
+                go = receiver.prepare(chunks, count)
+                start = time.perf_counter()
+                got: Collector = go()
+                spent += time.perf_counter() - start
+                if got.count != count or got.last != expected[name]:
+                    raise AssertionError(f"{name}: {got.count} events, last {got.last!r}")
+                events += count
+            return spent / events, events
+
+        contenders[name] = run
+    try:
+        return interleaved(contenders, rounds)
+    finally:
+        for receiver in receivers.values():
+            receiver.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small, short runs (a smoke test)")
@@ -201,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["serialize", "parse", "round-trips", "flood", "codegen", "import"],
+        choices=["serialize", "parse", "typed", "round-trips", "flood", "codegen", "import"],
         action="append",
         help="run only these (repeatable)",
     )
@@ -217,7 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         args.rounds, args.min_time = 2, 0.2
         events, flood_events, actions = 10_000, 50_000, 2_000
         args.pyst2_events = min(args.pyst2_events, 1_000)
-    only = set(args.only or ["serialize", "parse", "round-trips", "flood", "codegen", "import"])
+    only = set(
+        args.only or ["serialize", "parse", "typed", "round-trips", "flood", "codegen", "import"]
+    )
 
     started = time.time()
     out: list[str] = [
@@ -266,6 +317,31 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             goals.append(("parse", f"{ratio:.2f}× the fastest other ({what})", ratio >= 1.3))
+    if "typed" in only:
+        figures = bench_typed(events, args.rounds, args.min_time)
+        untyped = figures[UNTYPED].median
+        ratio = untyped / figures[TYPED].median
+        same = untyped / figures[ONE_HEADER].median
+        lines = [
+            f"### Typed events: {events:,} PeerEntry events to a callback, the SDK alone",
+            "",
+            "| events, callback | time per event | events per second | vs untyped | runs | spread |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for name, fig in figures.items():
+            lines.append(
+                f"| {name} | {fmt_time(fig.median)} | {1 / fig.median:,.0f} |"
+                f" {untyped / fig.median:.2f} | {len(fig.runs)} | {fig.spread:.0%} |"
+            )
+        lines += [
+            "",
+            f"Two typed attributes: **{ratio:.2f}×** the speed of the untyped path reading one"
+            f" header; one header of a typed event: {same:.2f}×.",
+            "",
+        ]
+        emit(lines)
+        goals.append(("typed", f"{ratio:.2f}× the untyped path", ratio >= 0.8))
+        goals.append(("untyped", f"{same:.2f}× (one header, typed objects)", same >= 0.95))
     if only & {"round-trips", "flood"}:
         with ServerProcess() as server:
             lines = ["### The SDK alone (the embedded server in its own process, on loopback)", ""]

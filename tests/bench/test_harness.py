@@ -66,3 +66,12 @@ def test_the_sdk_receive_path_delivers_every_event() -> None:
                 assert got.done.is_set()
         finally:
             receiver.close()
+
+
+def test_the_typed_receive_path_reads_typed_attributes_of_every_event() -> None:
+    receiver = SdkReceiver(typed=True)
+    try:
+        got = receiver.prepare(segments(peer_entries(3000)), 3000)()
+        assert (got.count, got.last) == (3000, ("SIP", 5060 + 2999 % 100))  # an enum, an int
+    finally:
+        receiver.close()
