@@ -61,7 +61,7 @@ import yaml
 from sdk.client.session import Session
 from sdk.client.url import URLProblem, parse_url
 from sdk.display import mask_url
-from sdk.errors import AMIError, OutcomeUnknown, TimeoutError, ValidationError, url_words
+from sdk.errors import Advised, AMIError, OutcomeUnknown, TimeoutError, ValidationError, url_words
 from sdk.extras import require
 from sdk.model.values import plain_text
 from sdk.notify import METHODS, build_notify, is_uri, notify_method
@@ -92,7 +92,7 @@ STATUSES = ANSWERED | UNCERTAIN | {"unreachable", "invalid", "dry-run"}
 MAX_MESSAGE = 2000  # characters of a message kept in a result (and its CSV row)
 
 
-class ConfigError(ValueError):
+class ConfigError(Advised, ValueError):
     """A bad PBX config, target list or results file; names the file, the line or entry, and
     the rule."""
 
@@ -229,8 +229,9 @@ def _read_text(path: str | Path, encoding: str = "utf-8") -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         name = "UTF-8" if codec == "utf-8" else codec
         raise ConfigError(
-            f"{path}, line {line}: not {name} text (byte 0x{data[exc.start]:02x});"
-            " give the file's encoding (ami notify --encoding, bulk_notify(encoding=))"
+            f"{path}, line {line}: not {name} text (byte 0x{data[exc.start]:02x})"
+        ).advise(
+            "give the file's encoding with encoding=", "give the file's encoding with --encoding"
         ) from None
 
 

@@ -682,7 +682,7 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
             encoding=args.encoding,
         )
     except (ConfigError, OSError) as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(url_words(exc)) from None
     if args.json:
         _print_json(
             {"counts": report.counts, "skipped": report.skipped, "interrupted": report.interrupted,
