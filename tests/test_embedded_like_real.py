@@ -1,6 +1,6 @@
 """What the real Asterisk 20.20.1 and 22.10.1 showed the embedded server got wrong.
 
-Each behaviour here was found by ``tests/asterisk/test_fidelity.py`` (the same scenarios
+Each behaviour here was found by ``tests/asterisk/test_real_fidelity.py`` (the same scenarios
 against the real servers and the embedded one) and is fixed in ``sdk.testing``; these tests
 keep it fixed where no Asterisk is built (``make test``).
 """
