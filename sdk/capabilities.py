@@ -112,6 +112,8 @@ def _check_offered(action: Action, offered: frozenset[str] | None, ami_version: 
     if lowered in ALWAYS or (offered is not None and lowered in offered):
         return
     cls = type(action)
+    if offered is None and not getattr(cls, "REMOVED_IN", ""):
+        return  # the usual case, checked before every action: nothing says it cannot
     major = asterisk_major(ami_version)
     removal = _removal_note(cls, major) if major is not None else None
     if offered is None and removal is None:
@@ -194,4 +196,14 @@ class ServerInfo:
 
     def _check_available(self, action: Action) -> None:
         cache = self._server_info_cache()
-        _check_offered(action, cache.get("offered"), getattr(self, "ami_version", None))
+        offered = cache.get("offered")
+        # Run before every action: what passed once passes again until the list or the
+        # connection changes (both make a new cache, or a new "offered").
+        passed: tuple[frozenset[str] | None, set[str]] | None = cache.get("passed")
+        if passed is None or passed[0] is not offered:
+            passed = cache["passed"] = (offered, set())
+        name = action.ACTION
+        if name in passed[1]:
+            return
+        _check_offered(action, offered, getattr(self, "ami_version", None))
+        passed[1].add(name)

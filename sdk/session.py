@@ -320,6 +320,7 @@ class Session(ServerInfo):
         self._down_reason = ""
         self._ended: ConnectionError | None = None
         self._pending: dict[str, PendingResponse] = {}
+        self._answered: list[PendingResponse] = []  # answered during the current read
         self._stale: dict[str, int] = {}
         self._queue: collections.deque[Event] = collections.deque()
         self._queue_size = max(1, event_queue_size)
@@ -459,6 +460,7 @@ class Session(ServerInfo):
         )
         for message in early:
             self._dispatch(message)
+        self._release_answered()
         with self._cond:
             if self._closing:
                 transport.close("session closed")
@@ -560,43 +562,57 @@ class Session(ServerInfo):
         pending = PendingResponse(action, action_id)
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         me = threading.current_thread()
-        with self._cond:
-            while True:
+        while True:
+            with self._lock:  # _cond's lock (its wait() needs it held, as here)
                 if self._state == "closed" or (self._closing and action.ACTION != "Logoff"):
                     raise ConnectionError(
                         f"{action.ACTION} {action_id} was not sent: {self._closed_reason()}"
                     )
                 transport = self._transport
                 logging_in = me is self._login_thread
-                if transport is not None and (self._state == "ready" or logging_in):
-                    if action_id in self._pending:
-                        problem = FieldProblem(
-                            "action_id",
-                            "ActionID",
-                            f"{action_id!r} is already used by an action in flight",
-                        )
-                        raise ValidationError(action.ACTION, [problem])
-                    pending._transport = transport
-                    self._pending[action_id] = pending
-                    if transport.write(data, tag=action_id):
-                        break
-                    del self._pending[action_id]  # the connection is closing: not written
-                if logging_in:
-                    raise ConnectionError(
-                        f"{action.ACTION} {action_id} was not sent: the connection to"
-                        f" {self._where} was lost"
+                if transport is None or not (self._state == "ready" or logging_in):
+                    self._wait_for_connection(action, action_id, deadline, logging_in)
+                    continue
+                if action_id in self._pending:
+                    problem = FieldProblem(
+                        "action_id",
+                        "ActionID",
+                        f"{action_id!r} is already used by an action in flight",
                     )
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise ConnectionError(
-                        f"{action.ACTION} {action_id} was not sent: not connected to"
-                        f" {self._where} ({self._down_reason or 'connection closing'});"
-                        + (" reconnecting" if self.reconnect else " not reconnecting")
-                    )
-                self._cond.wait(remaining)  # _on_lost and each login notify
+                    raise ValidationError(action.ACTION, [problem])
+                pending._transport = transport
+                self._pending[action_id] = pending
+            # Written outside the session's lock: the I/O thread, filing answers, need not
+            # wait for this thread's system call.
+            if transport.write(data, tag=action_id):
+                break
+            with self._lock:  # the connection is closing: not written
+                if self._pending.get(action_id) is pending:
+                    del self._pending[action_id]
+                self._wait_for_connection(action, action_id, deadline, logging_in)
+            pending = PendingResponse(action, action_id)  # _on_lost may have failed that one
         if log.isEnabledFor(logging.DEBUG):
             log.debug("send %s", action.describe(action_id).replace("\n", " | "))
         return pending
+
+    def _wait_for_connection(
+        self, action: Action, action_id: str, deadline: float, logging_in: bool
+    ) -> None:
+        """With the lock held, not connected: wait for the connection until ``deadline``,
+        or raise ``ConnectionError`` (nothing was sent)."""
+        if logging_in:
+            raise ConnectionError(
+                f"{action.ACTION} {action_id} was not sent: the connection to"
+                f" {self._where} was lost"
+            )
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ConnectionError(
+                f"{action.ACTION} {action_id} was not sent: not connected to"
+                f" {self._where} ({self._down_reason or 'connection closing'});"
+                + (" reconnecting" if self.reconnect else " not reconnecting")
+            )
+        self._cond.wait(remaining)  # _on_lost and each login notify
 
     def wait(
         self, pending: PendingResponse, *, timeout: float | None = None, check: bool = False
@@ -784,8 +800,20 @@ class Session(ServerInfo):
 
     def _on_data(self, parser: Parser, data: bytes) -> None:
         self._last_rx = time.monotonic()
-        for message in parser.feed(data):
-            self._dispatch(message)
+        try:
+            for message in parser.feed(data):
+                self._dispatch(message)
+        finally:
+            self._release_answered()
+
+    def _release_answered(self) -> None:
+        """Wake the callers whose answers this read completed: once the read is filed, so
+        that a woken caller does not wait for this thread to let go of the interpreter."""
+        answered = self._answered
+        if answered:
+            self._answered = []
+            for pending in answered:
+                pending._finish()
 
     def _dispatch(self, message: Message) -> None:
         if isinstance(message, Response):
@@ -812,7 +840,7 @@ class Session(ServerInfo):
                 pending = None
             else:
                 pending.response = response
-                if response.ok and (response.is_list or pending.action.LIST_COMPLETE):
+                if (pending.action.LIST_COMPLETE or response.is_list) and response.ok:
                     return  # the items follow
                 del self._pending[action_id]  # type: ignore[arg-type]
         if pending is None:
@@ -826,7 +854,7 @@ class Session(ServerInfo):
                 )
             self.unmatched.append(response)
             return
-        pending._finish()
+        self._answered.append(pending)  # woken at the end of the read: _release_answered
 
     def _on_list_item(self, event: Event) -> bool:
         """File ``event`` under the list it belongs to; False if it belongs to none."""
@@ -846,7 +874,7 @@ class Session(ServerInfo):
                 return True
             pending.response.complete = event
             del self._pending[action_id]
-        pending._finish()
+        self._answered.append(pending)  # woken at the end of the read: _release_answered
         return True
 
     def _tick(self) -> None:
