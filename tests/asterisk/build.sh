@@ -229,7 +229,9 @@ SIP_PORT=${SIP_PORT[$v]}
 PHONE_PORT=${PHONE_PORT[$v]}
 EOF
   if [ ! -s "$etc/keys/ami-cert.pem" ] || [ ! -s "$etc/keys/ami-key.pem" ]; then
+    # the names in subjectAltName too: TLS clients need not fall back to the CN
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost \
+      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
       -keyout "$etc/keys/ami-key.pem" -out "$etc/keys/ami-cert.pem" 2>/dev/null
     chmod 600 "$etc/keys/ami-key.pem"
     echo "[$v] generated a self-signed AMI TLS certificate (CN=localhost) in $etc/keys"

@@ -54,14 +54,18 @@ def reset(real: Real, timeout: float = 30.0) -> int:
     for family in FAMILIES:
         process.cli(f"database deltree {family}")
     deadline = time.monotonic() + timeout
+    hung_up = False
     while True:
         count = process.cli("core show channels count")
         found = re.search(r"(\d+) active channels?\n.*?(\d+) calls? processed", count, re.S)
         if found and found.group(1) == "0":
+            if hung_up:  # the device states of what was hung up follow it, through Stasis
+                time.sleep(0.5)
             return int(found.group(2))
         if time.monotonic() > deadline:
             raise AssertionError(f"channels still up after {timeout} s:\n{count}")
         process.cli("channel request hangup all")
+        hung_up = True
         time.sleep(0.2)
 
 

@@ -574,7 +574,8 @@ def _channels(v: str) -> Iterable[Scenario]:
                 ("Application", "Wait"),
                 ("Async", "yes"),
             ),
-            ("OriginateResponse",),
+            # every event it makes: they come from several threads, some after the answer
+            ("OriginateResponse", "Hangup", "Hangup", "DeviceStateChange", "DeviceStateChange"),
         ),
         events="call",
     )
