@@ -114,6 +114,8 @@ def check_offered(action: Action, offered: frozenset[str] | None, ami_version: s
     if lowered in ALWAYS or (offered is not None and lowered in offered):
         return
     cls = type(action)
+    if offered is None and not getattr(cls, "REMOVED_IN", ""):
+        return  # the usual case, checked before every action: nothing says it cannot
     major = asterisk_major(ami_version)
     removal = _removal_note(cls, major) if major is not None else None
     if offered is None and removal is None:

@@ -85,8 +85,20 @@ class ServerInfo:
 
     def check(self, action: Action) -> None:
         """Raise ``sdk.ActionUnavailable`` if this server cannot run ``action``
-        (``sdk.client.capabilities.check_available``, with what is known of it now)."""
-        check_offered(action, self._learned.get("offered"), self.ami_version)
+        (``sdk.client.capabilities.check_available``, with what is known of it now).
+
+        Run before every action sent: a name that passed once passes again until the list
+        or the connection changes (either makes a new ``_learned``, or a new "offered")."""
+        learned = self._learned
+        offered = learned.get("offered")
+        passed: tuple[frozenset[str] | None, set[str]] | None = learned.get("passed")
+        if passed is None or passed[0] is not offered:
+            passed = learned["passed"] = (offered, set())
+        name = action.ACTION
+        if name in passed[1]:
+            return
+        check_offered(action, offered, self.ami_version)
+        passed[1].add(name)
 
     def __repr__(self) -> str:
         known = "actions known" if "actions" in self._learned else "actions not asked"

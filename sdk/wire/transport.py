@@ -180,6 +180,7 @@ class Transport:
     ) -> None:
         sock.setblocking(False)
         self._eager = eager
+        self._tls = isinstance(sock, ssl.SSLSocket)
         self.sock = sock
         self.name = name
         self._on_data = on_data
@@ -195,6 +196,9 @@ class Transport:
         self._flush = False
         self._closed = False
         self._woken = False
+        self._idle = False  # the I/O thread waits in select (with nothing queued)
+        self._may_send = False  # and no writer has written straight out since
+        self._buffer = bytearray(READ_SIZE)  # what each read lands in (the I/O thread's)
         self._stop = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -219,40 +223,51 @@ class Transport:
     def write(self, data: bytes, tag: Hashable | None = None) -> bool:
         """Queue ``data``; False (nothing queued) when the connection is closing or closed.
 
-        With ``eager`` (a server's side), a write on the I/O thread itself goes out at once,
-        as Asterisk writes: a handler that then blocks must not hold it back.
+        On a plain TCP socket, when nothing waits before it and the I/O thread sleeps in
+        select, ``data`` goes out at once from the calling thread (the kernel lets one thread
+        write while another reads: a request and its answer then cost no wake-up of the I/O
+        thread). Once per turn of the I/O loop: the writes that follow it (a pipelined burst)
+        wait, to go out together in few system calls. On TLS only the I/O thread touches
+        the socket; with ``eager`` (a server's side) its own writes go out at once, as
+        Asterisk writes: a handler that then blocks must not hold them back.
         """
         with self._lock:
             if self._closing is not None or self._closed:
                 return False
-            own = self._eager and threading.current_thread() is self.thread
-            direct = own and not self._queue  # nothing waits before it: straight out
-            if not direct:
+            own = threading.get_ident() == self.thread.ident
+            direct = not self._tls and self._idle and self._may_send
+            if not self._queue and (own and self._eager or direct):
+                if not own:
+                    self._may_send = False  # the next writers queue, till the loop turns
+                if self._send_now(data, tag):
+                    return True
+            else:
                 self._queue.append(_Chunk(data, tag))
                 self._backlog += len(data)
-            wake = not self._woken and not own
+            # Only a thread asleep in select needs waking: a busy one looks at the queue
+            # before it sleeps again (and one not started yet, when it starts).
+            wake = not own and self._idle and not self._woken
             self._woken = self._woken or wake
-        if own:
-            if direct:
-                self._send_now(data, tag)
+        if own and self._eager:
             self._flush_now()
         elif wake:
             self._wake()
         return True
 
-    def _send_now(self, data: bytes, tag: Hashable | None) -> None:
-        """On the I/O thread, with nothing queued: send ``data``; queue what did not go
-        (first in line: other threads may have queued since)."""
+    def _send_now(self, data: bytes, tag: Hashable | None) -> bool:
+        """With the lock held and nothing queued: send ``data``; queue what did not go.
+        True when all of it went (the lock keeps two writers' bytes from interleaving)."""
         try:
             sent = self.sock.send(data)
         except OSError:  # full, TLS wants to read first, or broken: the loop sees to it
             sent = 0
-        if sent < len(data):
-            chunk = _Chunk(data, tag)
-            chunk.sent = sent
-            with self._lock:
-                self._queue.appendleft(chunk)
-                self._backlog += len(data) - sent
+        if sent == len(data):
+            return True
+        chunk = _Chunk(data, tag)
+        chunk.sent = sent
+        self._queue.append(chunk)
+        self._backlog += len(data) - sent
+        return False
 
     def _flush_now(self) -> None:
         """On the I/O thread: write what is queued, waiting for room up to a bound."""
@@ -355,6 +370,7 @@ class Transport:
                 with self._lock:
                     self._woken = False
                     closing, flush, pending = self._closing, self._flush, bool(self._queue)
+                    self._idle = self._may_send = not pending and closing is None
                 if closing is not None:
                     if not flush or not pending:
                         return closing
@@ -381,7 +397,9 @@ class Transport:
                 if tls and sock.pending():  # type: ignore[attr-defined]
                     timeout = 0.0
                 readable = writable = False
-                for key, events in sel.select(timeout):
+                ready = sel.select(timeout)
+                self._idle = False
+                for key, events in ready:
                     if key.fileobj is self._wake_r:
                         try:
                             self._wake_r.recv(4096)
@@ -407,16 +425,20 @@ class Transport:
 
     def _read(self) -> bool:
         """Read what is there (a bounded amount, so writes get their turn); False at EOF."""
+        buffer = self._buffer
         for _ in range(16):
             try:
-                data = self.sock.recv(READ_SIZE)
+                size = self.sock.recv_into(buffer)
             except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 return True
-            if not data:
+            if not size:
                 return False
+            # into a buffer kept for the connection: recv(READ_SIZE) would map and unmap a
+            # fresh 256 KiB block for every read, a few system calls each
+            data = bytes(memoryview(buffer)[:size])
             self._on_data(data)
-            if self._closing is not None:
-                return True
+            if self._closing is not None or size < READ_SIZE:
+                return True  # drained (TLS keeps the rest in pending(), which the loop sees)
         return True
 
     def _write(self) -> bool:
