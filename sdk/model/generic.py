@@ -18,7 +18,7 @@ shown as ``***`` wherever the action is shown or logged, as ``Login``'s are.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 
@@ -85,7 +85,7 @@ class Generic(Action):
         return self.name if type(self.name) is str else ""
 
 
-def _name_problem(name: Any) -> str | None:
+def _name_problem(name: object) -> str | None:
     if type(name) is not str:
         return f"must be a string, not {type(name).__name__}"
     if not _ACTION_NAME.fullmatch(name):
