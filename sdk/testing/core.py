@@ -8,7 +8,7 @@ the one in Asterisk's source.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from sdk.model.fields import TRUE_WORDS
@@ -28,7 +28,7 @@ def _send_list(
     complete: str,
     *,
     privilege: str | None = None,
-    extra: list[tuple[str, str]] = (),
+    extra: Sequence[tuple[str, str]] = (),
 ) -> None:
     """A list answer: the start, one event per item (with ``privilege``, if given), the
     completing event with ``extra`` headers after ListItems (all one write)."""
