@@ -79,6 +79,8 @@ class Generic(Action):
         if problem is not None:  # named "Generic": a bad name must not reach a log line as is
             raise ValidationError("Generic", [FieldProblem("name", "Action", problem)])
 
+    # A property where Action has a ClassVar (the ignore): a generic action's name is its
+    # own, per instance, which no annotation of Action's can say.
     @property
     def ACTION(self) -> str:  # type: ignore[override]  # noqa: N802 - every action's name
         """The action's name, as given."""
