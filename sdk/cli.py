@@ -30,8 +30,8 @@ import os
 import re
 import sys
 import textwrap
-from collections.abc import Collection, Iterator, Sequence
-from typing import Any, NoReturn, TextIO
+from collections.abc import Callable, Collection, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import attrs
 
@@ -54,8 +54,12 @@ from sdk.errors import (
 from sdk.model.action import Action
 from sdk.model.fields import SECRET_HEADERS, FieldInfo
 from sdk.model.kinds import kind_of
+from sdk.model.registry import ActionRegistry
 from sdk.model.suggest import did_you_mean
 from sdk.wire.message import Message, Response
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 __all__ = ["main"]
 
@@ -100,7 +104,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._argv: list[str] = []
 
-    def _print_message(self, message: str, file: Any = None) -> None:
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         """As argparse's, without dropping the OSError of a write: a reader that went away
         (``ami send --help | head -1``) ends the command as everywhere else (``sdk.pipes``)."""
         if message:
@@ -189,8 +193,8 @@ def _add_common(
     add(output, "-v", "--verbose", action="count", help="log to stderr (-vv: debug)")
 
 
-def _common_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common_options() -> _Parser:
+    common = _Parser(add_help=False)  # a parent: only its arguments are read
     _add_common(common)
     return common
 
@@ -244,7 +248,7 @@ def _connect(args: argparse.Namespace, *, events: bool | str = False) -> Iterato
 # --- actions --------------------------------------------------------------------------------
 
 
-def _registry() -> Any:
+def _registry() -> ActionRegistry:
     from sdk.actions import ACTIONS
 
     return ACTIONS
@@ -342,8 +346,8 @@ class _ArgparseExit(Exception):
 # --- output ---------------------------------------------------------------------------------
 
 
-def _headers_json(message: Message) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _headers_json(message: Message) -> dict[str, str | list[str]]:
+    out: dict[str, str | list[str]] = {}
     for name, value in message.headers:
         if name in out:
             previous = out[name]
@@ -353,8 +357,8 @@ def _headers_json(message: Message) -> dict[str, Any]:
     return out
 
 
-def response_json(response: Response) -> dict[str, Any]:
-    data: dict[str, Any] = {
+def response_json(response: Response) -> dict[str, object]:
+    data: dict[str, object] = {
         "status": response.status,
         "ok": response.ok,
         "message": response.message,
@@ -382,7 +386,7 @@ def table(
     print(text_table(columns, cells, width=sys.maxsize), file=out)  # cells never cut
 
 
-def _print_json(value: Any, out: TextIO, *, indent: int | None = 2) -> None:
+def _print_json(value: object, out: TextIO, *, indent: int | None = 2) -> None:
     print(terminal_json(value, indent=indent), file=out, flush=True)
 
 
@@ -452,7 +456,8 @@ def _list_rows(offered: dict[str, ServerAction] | None) -> list[dict[str, str]]:
             cls = registry[spec]
             available, summary = ",".join(getattr(cls, "AVAILABLE_IN", ())), cls.SUMMARY
         else:
-            available, summary = "(no spec)", offered[name].synopsis  # type: ignore[index]
+            assert offered is not None  # without a server's list, every name has a spec
+            available, summary = "(no spec)", offered[name].synopsis
         row = {"action": name, "asterisk": available, "summary": summary}
         if offered is not None:
             row["server"] = "offers" if name.lower() in on_server else "lacks"
@@ -492,8 +497,12 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
     offered, where = _offered(args) if _names_a_server(args) else (None, "")
     registry = _registry()
     on_server = {name.lower(): name for name in offered or ()}
-    if registry.canonical(args.action) is None and args.action.lower() in on_server:
-        return _describe_without_spec(offered[on_server[args.action.lower()]], where, args, out)  # type: ignore[index]
+    if (
+        offered is not None
+        and registry.canonical(args.action) is None
+        and args.action.lower() in on_server
+    ):
+        return _describe_without_spec(offered[on_server[args.action.lower()]], where, args, out)
     cls = _action_class(args.action, on_server.values())
     fields = [
         {
@@ -652,7 +661,7 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
     from sdk.bulk import ConfigError, bulk_notify
     from sdk.notify import body_lines
 
-    targets: list[Any] | str
+    targets: list[tuple[str, str]] | str
     if args.csv:
         targets = args.csv
     else:
@@ -868,8 +877,9 @@ def _run(argv: list[str], out: TextIO) -> int:
         except SystemExit:
             return EXIT_USAGE
     _configure_logging(args.verbose)
+    command: Callable[[argparse.Namespace, TextIO], int] = args.func  # set_defaults(func=)
     try:
-        return args.func(args, out)
+        return command(args, out)
     except _ArgparseExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     except (UsageError, ValidationError) as exc:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -85,7 +85,7 @@ def parse_list_commands(response: Response) -> dict[str, ServerAction]:
     return out
 
 
-def _removal_note(cls: Any, major: int) -> str | None:
+def _removal_note(cls: type[Action], major: int) -> str | None:
     removed = getattr(cls, "REMOVED_IN", "") or ""
     if not removed or int(removed.split(".")[0]) > major:
         return None
@@ -138,6 +138,7 @@ def check_offered(action: Action, offered: frozenset[str] | None, ami_version: s
             f" answer, so {why}{instead}",
             replacement,
         )
+    assert removal is not None  # offered is None: only a removal gets here
     raise ActionUnavailable(name, removal + instead, replacement).advise(
         "if this server has it from a module of its own, call server_actions() first:"
         " the server's list then decides"

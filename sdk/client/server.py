@@ -11,7 +11,7 @@ modules loaded, or another server.
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import Protocol, TypedDict
 
 from sdk import actions
 from sdk.client.capabilities import ServerAction, asterisk_major, check_offered, parse_list_commands
@@ -27,6 +27,16 @@ class Send(Protocol):
     def __call__(self, action: Action, *, timeout: float | None, check: bool) -> Response: ...
 
 
+class _Learned(TypedDict, total=False):
+    """What one connection's server told: each key once asked."""
+
+    actions: dict[str, ServerAction]  # ListCommands
+    offered: frozenset[str]  # their names, lowercased
+    asterisk_version: str | None  # CoreSettings
+    # the action names that passed the check, and the "offered" they passed against
+    passed: tuple[frozenset[str] | None, set[str]]
+
+
 class ServerInfo:
     """What the server behind one session offers; ``send`` is the session's."""
 
@@ -35,7 +45,7 @@ class ServerInfo:
         self._where = where
         self.banner: str | None = None  # the last connection's, e.g. Asterisk Call Manager/9.0.0
         self.ami_version: str | None = None  # from the banner: 9.0.0
-        self._learned: dict[str, Any] = {}  # replaced, never cleared: see actions()
+        self._learned: _Learned = {}  # replaced, never cleared: see actions()
 
     def connected(self, banner: str) -> None:
         """A new connection said ``banner``: forget what the last one told."""
@@ -80,8 +90,7 @@ class ServerInfo:
         if refresh or "asterisk_version" not in learned:
             response = self._send(actions.CoreSettings(), timeout=timeout, check=True)
             learned["asterisk_version"] = response.get("AsteriskVersion")
-        version: str | None = learned["asterisk_version"]
-        return version
+        return learned["asterisk_version"]
 
     def check(self, action: Action) -> None:
         """Raise ``sdk.ActionUnavailable`` if this server cannot run ``action``
@@ -91,7 +100,7 @@ class ServerInfo:
         or the connection changes (either makes a new ``_learned``, or a new "offered")."""
         learned = self._learned
         offered = learned.get("offered")
-        passed: tuple[frozenset[str] | None, set[str]] | None = learned.get("passed")
+        passed = learned.get("passed")
         if passed is None or passed[0] is not offered:
             passed = learned["passed"] = (offered, set())
         name = action.ACTION

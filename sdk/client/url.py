@@ -63,7 +63,7 @@ def _count(text: str) -> int:
 
 
 # option: (how its text becomes a Session argument, what it expects)
-OPTIONS: dict[str, tuple[Callable[[str], Any], str]] = {
+OPTIONS: dict[str, tuple[Callable[[str], object], str]] = {
     "auth": (_auth, "md5 or plain"),
     "events": (str, "event classes, such as on, off or system,call"),
     "timeout": (_seconds, "a number of seconds above 0"),
@@ -87,7 +87,7 @@ class AMIURL:
     port: int | None
     username: str
     tls: bool
-    options: dict[str, Any]
+    options: dict[str, Any]  # Session's keywords (each of its own type), passed on as they are
 
 
 def parse_url(url: str) -> AMIURL:

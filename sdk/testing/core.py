@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +32,7 @@ def _send_list(
     complete: str,
     *,
     privilege: str | None = None,
-    extra: list[tuple[str, str]] = (),
+    extra: Sequence[tuple[str, str]] = (),
 ) -> None:
     """A list answer: the start, one event per item (with ``privilege``, if given), the
     completing event with ``extra`` headers after ListItems (all one write)."""

@@ -21,7 +21,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -158,6 +158,7 @@ class ReceivedMessage(Message):
     """
 
     __slots__ = ("lines", "peer", "received_at")
+    headers: _ReceivedHeaders  # which knows its secret headers
 
     def __init__(self, lines: list[str], peer: tuple[str, int] | None = None) -> None:
         self.received_at = time.monotonic()  # when its blank line was read: for rate checks
@@ -179,7 +180,7 @@ class ReceivedMessage(Message):
         return self.get("Action")
 
     def _masked_lines(self) -> list[str]:
-        secret = self.headers._secret  # type: ignore[attr-defined]
+        secret = self.headers._secret
         out = []
         for line in self.lines:
             name, colon, _ = line.partition(":")
@@ -308,7 +309,11 @@ class Connection:
         self.write(self.server.banner + "\r\n")
 
     def _on_closed(
-        self, transport: Transport, reason: str, error: BaseException | None, unsent: list
+        self,
+        transport: Transport,
+        reason: str,
+        error: BaseException | None,
+        unsent: list[Hashable],
     ) -> None:
         self.closed = True
         self.server._forget(self)
@@ -467,7 +472,7 @@ class AMIServer:
         self.sip_address = ("127.0.0.1", sip_port or (5060 if self.sip == "chan_sip" else 5062))
         self.faults: list[Fault] = []
         self.handlers = handlers_for(version, self.sip)
-        self.pbx = PBX(started=started)
+        self.pbx: PBX = PBX(started=started)
         self._timers: list[threading.Timer] = []
         self._requested = (host, port)
         self._address: tuple[str, int] | None = None

@@ -273,7 +273,7 @@ class ConnectionPanel(Component):
         mark = "●" if ok else "○"
         self.state.value = f"<span style='color:{color}'>{mark} {html.escape(text)}</span>"
 
-    def _show_secret_state(self, _change: Any = None) -> None:
+    def _show_secret_state(self, _change: object = None) -> None:
         text = "secret entered" if self.secret.has_secret else ""
         self.secret_state.value = f"<span style='color:{HINT_COLOR}'>{text}</span>"
 

@@ -24,7 +24,6 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Any
 
 __all__ = ["ConnectFailed", "Transport", "open_socket", "recv_some", "tls_handshake"]
 
@@ -171,7 +170,7 @@ class Transport:
         *,
         name: str,
         on_data: Callable[[bytes], None],
-        on_closed: Callable[[Transport, str, BaseException | None, list[Any]], None],
+        on_closed: Callable[[Transport, str, BaseException | None, list[Hashable]], None],
         on_open: Callable[[], None] | None = None,
         handshake_timeout: float | None = None,
         tick: Callable[[], None] | None = None,
@@ -357,8 +356,8 @@ class Transport:
 
     def _loop(self) -> str:
         sock = self.sock
-        tls = isinstance(sock, ssl.SSLSocket)
-        interval = self._tick_interval
+        tls = sock if isinstance(sock, ssl.SSLSocket) else None  # it may hold decrypted bytes
+        interval = self._tick_interval or 0.0
         next_tick = time.monotonic() + interval if interval else None
         flush_deadline: float | None = None
         write_waits_read = False
@@ -394,7 +393,7 @@ class Transport:
                     timeout = max(0.0, next_tick - time.monotonic())
                 if closing is not None:
                     timeout = 0.05
-                if tls and sock.pending():  # type: ignore[attr-defined]
+                if tls is not None and tls.pending():
                     timeout = 0.0
                 readable = writable = False
                 ready = sel.select(timeout)
@@ -408,7 +407,7 @@ class Transport:
                         continue
                     readable = readable or bool(events & selectors.EVENT_READ)
                     writable = writable or bool(events & selectors.EVENT_WRITE)
-                if tls and sock.pending():  # type: ignore[attr-defined]
+                if tls is not None and tls.pending():
                     readable = True
                 if readable:
                     if write_waits_read:
@@ -419,7 +418,7 @@ class Transport:
                 if writable and pending:
                     write_waits_read = self._write()
                 if next_tick is not None and time.monotonic() >= next_tick:
-                    next_tick = time.monotonic() + interval  # type: ignore[operator]
+                    next_tick = time.monotonic() + interval
                     if self._tick is not None and closing is None:
                         self._tick()
 
