@@ -108,7 +108,7 @@ def test_a_field_the_release_lacks_is_refused_before_sending_naming_the_releases
         assert not isinstance(refused.value, ActionUnavailable)  # the action is there
         problems = {p.field: p.message for p in refused.value.errors}
         assert problems == {
-            "option": "Asterisk 16 has no Option for PJSIPNotify"
+            "option": "Asterisk 16 has no Option"
             " (Asterisk 18, 20, 21, 22 and 23 have it)",
             "variables": "is required in Asterisk 16",
         }

@@ -134,18 +134,20 @@ class ServerInfo:
             )
         learned["release"] = told
 
-    def check(self, action: Action) -> None:
+    def check(self, action: Action, *, quiet: bool = False) -> list[str]:
         """Raise ``sdk.ActionUnavailable`` or ``sdk.ValidationError`` if this server cannot
-        run ``action`` (``sdk.client.capabilities``, with what is known of it now); log what
-        a lenient check lets by."""
+        run ``action`` (``sdk.client.capabilities``, with what is known of it now); return
+        and log what a lenient check lets by (``quiet``: return it only, as a form that
+        checks while the user types does)."""
         learned = self._learned
         warnings = check_offered(action, learned.get("offered"), self.release, lenient=self.lenient)
-        if warnings:
+        if warnings and not quiet:
             said = learned.setdefault("warned", set())
             for warning in warnings:  # once a connection; then at debug level
                 level = logging.DEBUG if warning in said else logging.WARNING
                 log.log(level, "%s: %s", self._where, warning)
                 said.add(warning)
+        return warnings
 
     def __repr__(self) -> str:
         known = "actions known" if "actions" in self._learned else "actions not asked"

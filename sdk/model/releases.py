@@ -32,10 +32,12 @@ from sdk.model.rules import given
 
 __all__ = [
     "AMI_MAJORS",
+    "DOCS_VERSIONS",
     "DOCUMENTED",
     "Release",
     "UNKNOWN",
     "field_majors",
+    "field_notes",
     "field_problems",
     "from_banner",
     "from_version",
@@ -44,6 +46,15 @@ __all__ = [
 ]
 
 DOCUMENTED = ("16", "18", "20", "21", "22", "23")
+# The version whose documentation tells what each release has.
+DOCS_VERSIONS = {
+    "16": "16.30.1",
+    "18": "18.26.4",
+    "20": "20.20.1",
+    "21": "21.12.3",
+    "22": "22.10.1",
+    "23": "23.4.1",
+}
 # The major of the AMI version (the banner's ``Asterisk Call Manager/9.0.0``) of each
 # documented release; Asterisk gives each major its own.
 AMI_MAJORS = {"5": "16", "7": "18", "9": "20", "10": "21", "11": "22", "12": "23"}
@@ -155,6 +166,16 @@ class _Check:
     majors: tuple[str, ...] = ()
     choices: frozenset[str] = frozenset()
 
+    def says(self, major: str) -> str:
+        """What Asterisk ``major`` does otherwise, in words."""
+        if self.rule == "absent":
+            return (
+                f"Asterisk {major} has no {self.info.header} ({majors_text(self.majors)} have it)"
+            )
+        if self.rule == "required":
+            return f"is required in Asterisk {major}"
+        return f"Asterisk {major} takes {', '.join(self.info.choices_of(major))}"
+
 
 _CHECKS: dict[tuple[type[Any], str], tuple[_Check, ...]] = {}
 
@@ -193,24 +214,28 @@ def field_problems(action: Any, major: str) -> list[FieldProblem]:
     problems = []
     for check in checks:
         value = getattr(action, check.name)
-        header = check.info.header
         if check.rule == "absent" and given(value):
-            problems.append(
-                FieldProblem(
-                    check.name,
-                    header,
-                    f"Asterisk {major} has no {header} for {action.ACTION}"
-                    f" ({majors_text(check.majors)} have it)",
-                )
-            )
+            problem = check.says(major)
         elif check.rule == "required" and not given(value):
-            problems.append(FieldProblem(check.name, header, f"is required in Asterisk {major}"))
+            problem = check.says(major)
         elif check.rule == "choices" and isinstance(value, str) and given(value):
-            if value.lower() not in check.choices:
-                values = ", ".join(check.info.choices_of(major))
-                problems.append(
-                    FieldProblem(
-                        check.name, header, f"Asterisk {major} takes {values}, not {value!r}"
-                    )
-                )
+            if value.lower() in check.choices:
+                continue
+            problem = f"{check.says(major)}, not {value!r}"
+        else:
+            continue
+        problems.append(FieldProblem(check.name, check.info.header, problem))
     return problems
+
+
+def field_notes(cls: type[Any], major: str) -> dict[str, str]:
+    """``{attribute: note}`` of each field of ``cls`` that Asterisk ``major`` takes otherwise
+    than the class does: it lacks the field, requires it, or takes fewer values. What a form
+    shows beside a field, and ``ami describe --release`` beside its row."""
+    if not has_action(cls, major):
+        return {}
+    notes: dict[str, str] = {}
+    for check in _checks(cls, major):
+        note = check.says(major)
+        notes[check.name] = f"{notes[check.name]}; {note}" if check.name in notes else note
+    return notes
