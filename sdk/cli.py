@@ -180,8 +180,9 @@ def _add_common(
         "--embedded",
         nargs="?",
         const="20",
-        choices=("20", "22"),
-        help="run against the embedded AMI server playing Asterisk 20 (default) or 22",
+        choices=DOCUMENTED,
+        help="run against the embedded AMI server playing Asterisk 20 (default), or 16, 18,"
+        " 21, 22, 23",
     )
     add(group, "--auth", choices=("md5", "plain"), help="login method (default: md5)")
     add(group, "--timeout", type=float, help="seconds to wait for each answer (default: 10)")
@@ -428,6 +429,11 @@ def _offered(args: argparse.Namespace) -> tuple[dict[str, ServerAction], str]:
             if args.embedded
             else f"{session.host}:{session.port}"
         )
+    if args.embedded:
+        from sdk.testing.releases import PLAYS
+
+        if not PLAYS[args.embedded].recorded:
+            where += " (its ListCommands derived from the release's documentation, not recorded)"
     return offered, where
 
 

@@ -108,8 +108,7 @@ def test_a_field_the_release_lacks_is_refused_before_sending_naming_the_releases
         assert not isinstance(refused.value, ActionUnavailable)  # the action is there
         problems = {p.field: p.message for p in refused.value.errors}
         assert problems == {
-            "option": "Asterisk 16 has no Option"
-            " (Asterisk 18, 20, 21, 22 and 23 have it)",
+            "option": "Asterisk 16 has no Option (Asterisk 18, 20, 21, 22 and 23 have it)",
             "variables": "is required in Asterisk 16",
         }
         assert "Session(lenient=True)" in str(refused.value)
@@ -176,6 +175,8 @@ def test_the_servers_list_wins_over_the_docs() -> None:
         assert ami.send(PJSIPSetMaintenance(endpoint="phone1", state="on")).ok  # a backport
         with pytest.raises(ActionUnavailable, match="not in the server's ListCommands"):
             ami.send(ModuleLoad(module="x", load_type="load"))  # 21 has it; this server not
+        with pytest.raises(ActionUnavailable, match="answer, and Asterisk 21 has no PJSIPShow"):
+            ami.send(ACTIONS["PJSIPShowMaintenance"]())  # neither has it: both say so
     assert sent(transport, "PJSIPSetMaintenance") == 1 and sent(transport, "ModuleLoad") == 0
 
 

@@ -183,6 +183,13 @@ def _refuse_unoffered(cls: Any, name: str, release: Release) -> None:
     removal = _removal_note(cls, release)
     if removal is not None:
         raise ActionUnavailable(name, removal + instead, replacement)
+    if release.docs is not None and has_action(cls, release.docs) is False:
+        raise ActionUnavailable(
+            name,
+            f"the server does not offer {name}: it is not in the server's ListCommands"
+            f" answer, and {_lacks(cls, name, release)}{instead}",
+            replacement,
+        )
     privilege = getattr(cls, "PRIVILEGE", "")
     needs = f" (it needs write class {privilege.replace(',', ' or ')})" if privilege else ""
     module = getattr(cls, "MODULE", "")
