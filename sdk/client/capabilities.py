@@ -16,11 +16,11 @@ Before each action is written, the session asks ``check_offered``:
   that is missing, a value it does not take fails as a ``ValidationError`` naming the field
   and the releases that have it.
 
-A lenient check (``Session(lenient=True)``, and always for a release not documented here,
-which is checked as the nearest one below it) turns what the docs say into warnings: the
-action is sent, and the session logs them. An action that left Asterisk at or before that
-release (SIPnotify, from 21 on) is refused all the same; Login, Logoff and Challenge never
-are. Refusals are ``sdk.ActionUnavailable`` (a ``ValidationError``) or ``ValidationError``:
+``Session(lenient=True)`` turns what the docs say of the fields into warnings: the action is
+sent, and the session logs them. A release not documented here is checked as the nearest
+one below it, leniently for its fields and its actions alike, except an action that left
+Asterisk at or before that release (SIPnotify on a 24), which is refused all the same.
+Login, Logoff and Challenge are never checked. Refusals are ``sdk.ActionUnavailable`` (a ``ValidationError``) or ``ValidationError``:
 bad input found before anything was sent. What was learned is forgotten when the
 connection changes (a reconnect may reach a server with other modules loaded).
 """

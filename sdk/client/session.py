@@ -107,9 +107,10 @@ class Session:
     Releases (``sdk.model.releases``): every action is checked against what the server's
     release has before it is sent (``sdk.client.capabilities``): an action or a field it
     lacks is refused. ``release="20"`` says which release the server runs when it reports
-    oddly (a distribution's patched build); ``lenient=True`` sends what the docs say the
+    oddly (a distribution's patched build); ``lenient=True`` sends a field the docs say the
     release lacks, with a logged warning (a release not documented here, 17 or 19, is
-    always checked so). The server's ListCommands answer, once asked, decides on actions.
+    always checked so, its actions too). The server's ListCommands answer, once asked,
+    decides on actions.
 
     ``auth`` may also be a strategy of one's own (``sdk.client.auth``). ``transport``: a
     connector to use instead of TCP and TLS sockets (``sdk.client.connection``), such as
