@@ -30,8 +30,8 @@ import os
 import re
 import sys
 import textwrap
-from collections.abc import Collection, Iterator, Sequence
-from typing import Any, NoReturn, TextIO
+from collections.abc import Callable, Collection, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import attrs
 
@@ -54,9 +54,13 @@ from sdk.errors import (
 from sdk.model.action import Action
 from sdk.model.fields import SECRET_HEADERS, FieldInfo
 from sdk.model.kinds import kind_of
+from sdk.model.registry import ActionRegistry
 from sdk.model.releases import DOCS_VERSIONS, DOCUMENTED, field_majors, field_notes, has_action
 from sdk.model.suggest import did_you_mean
 from sdk.wire.message import Message, Response
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 __all__ = ["main"]
 
@@ -101,7 +105,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._argv: list[str] = []
 
-    def _print_message(self, message: str, file: Any = None) -> None:
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         """As argparse's, without dropping the OSError of a write: a reader that went away
         (``ami send --help | head -1``) ends the command as everywhere else (``sdk.pipes``)."""
         if message:
@@ -191,8 +195,8 @@ def _add_common(
     add(output, "-v", "--verbose", action="count", help="log to stderr (-vv: debug)")
 
 
-def _common_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common_options() -> _Parser:
+    common = _Parser(add_help=False)  # a parent: only its arguments are read
     _add_common(common)
     return common
 
@@ -246,7 +250,7 @@ def _connect(args: argparse.Namespace, *, events: bool | str = False) -> Iterato
 # --- actions --------------------------------------------------------------------------------
 
 
-def _registry() -> Any:
+def _registry() -> ActionRegistry:
     from sdk.actions import ACTIONS
 
     return ACTIONS
@@ -344,8 +348,8 @@ class _ArgparseExit(Exception):
 # --- output ---------------------------------------------------------------------------------
 
 
-def _headers_json(message: Message) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _headers_json(message: Message) -> dict[str, str | list[str]]:
+    out: dict[str, str | list[str]] = {}
     for name, value in message.headers:
         if name in out:
             previous = out[name]
@@ -355,8 +359,8 @@ def _headers_json(message: Message) -> dict[str, Any]:
     return out
 
 
-def response_json(response: Response) -> dict[str, Any]:
-    data: dict[str, Any] = {
+def response_json(response: Response) -> dict[str, object]:
+    data: dict[str, object] = {
         "status": response.status,
         "ok": response.ok,
         "message": response.message,
@@ -384,7 +388,7 @@ def table(
     print(text_table(columns, cells, width=sys.maxsize), file=out)  # cells never cut
 
 
-def _print_json(value: Any, out: TextIO, *, indent: int | None = 2) -> None:
+def _print_json(value: object, out: TextIO, *, indent: int | None = 2) -> None:
     print(terminal_json(value, indent=indent), file=out, flush=True)
 
 
@@ -462,7 +466,8 @@ def _list_rows(
             cls = registry[spec]
             available, summary = ",".join(getattr(cls, "AVAILABLE_IN", ())), cls.SUMMARY
         else:
-            available, summary = "(no spec)", offered[name].synopsis  # type: ignore[index]
+            assert offered is not None  # without a server's list, every name has a spec
+            available, summary = "(no spec)", offered[name].synopsis
         row = {"action": name, "asterisk": available, "summary": summary}
         if offered is not None:
             row["server"] = "offers" if name.lower() in on_server else "lacks"
@@ -513,8 +518,12 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
     offered, where = _offered(args) if _names_a_server(args) else (None, "")
     registry = _registry()
     on_server = {name.lower(): name for name in offered or ()}
-    if registry.canonical(args.action) is None and args.action.lower() in on_server:
-        return _describe_without_spec(offered[on_server[args.action.lower()]], where, args, out)  # type: ignore[index]
+    if (
+        offered is not None
+        and registry.canonical(args.action) is None
+        and args.action.lower() in on_server
+    ):
+        return _describe_without_spec(offered[on_server[args.action.lower()]], where, args, out)
     cls = _action_class(args.action, on_server.values())
     notes = field_notes(cls, args.release) if args.release else {}
     fields = [
@@ -691,7 +700,7 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
     from sdk.bulk import ConfigError, bulk_notify
     from sdk.notify import body_lines
 
-    targets: list[Any] | str
+    targets: list[tuple[str, str]] | str
     if args.csv:
         targets = args.csv
     else:
@@ -721,7 +730,7 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
             encoding=args.encoding,
         )
     except (ConfigError, OSError) as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(url_words(exc)) from None
     if args.json:
         _print_json(
             {"counts": report.counts, "skipped": report.skipped, "interrupted": report.interrupted,
@@ -917,8 +926,9 @@ def _run(argv: list[str], out: TextIO) -> int:
         except SystemExit:
             return EXIT_USAGE
     _configure_logging(args.verbose)
+    command: Callable[[argparse.Namespace, TextIO], int] = args.func  # set_defaults(func=)
     try:
-        return args.func(args, out)
+        return command(args, out)
     except _ArgparseExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     except (UsageError, ValidationError) as exc:

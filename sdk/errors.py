@@ -71,8 +71,9 @@ class Advice:
     url: str = ""
 
 
-class AMIError(Exception):
-    """Base of every error the SDK raises on purpose."""
+class Advised:
+    """What an error may carry besides its message: ``Advice`` worded for each front end.
+    ``AMIError`` has it, and so do the bulk runner's config errors."""
 
     advice: Advice | None = None
 
@@ -91,10 +92,14 @@ class AMIError(Exception):
         return self.worded("python")
 
 
+class AMIError(Advised, Exception):
+    """Base of every error the SDK raises on purpose."""
+
+
 def url_words(exc: BaseException) -> str:
     """``str(exc)``, with an ``AMIError``'s advice worded for those who connect by URL: the
     ``ami`` command line, the demo, PBX config files."""
-    return exc.worded("url") if isinstance(exc, AMIError) else str(exc)
+    return exc.worded("url") if isinstance(exc, Advised) else str(exc)
 
 
 @attrs.frozen

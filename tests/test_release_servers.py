@@ -49,11 +49,12 @@ def test_a_derived_listing_holds_only_what_the_release_documents(release: str) -
     assert "derived from the documentation of Asterisk" in pbx.known_actions.origin
 
 
-def test_the_derivation_gives_back_the_one_recording_it_can_be_held_to() -> None:
-    """Derived for 20 (whose docs list every action its recording does), the listing is the
-    recorded one, line for line; and 16 lists what 20 does less the actions new in 18."""
+def test_the_derivation_gives_back_the_recordings_it_can_be_held_to() -> None:
+    """Derived for 20 and 22 (whose docs list every action their recordings do), the listing
+    is the recorded one, line for line; and 16 lists what 20 does less what came in 18."""
     recorded = KnownActions.recorded("20").listing()
     assert KnownActions.derived("20", "chan_sip").listing() == recorded
+    assert KnownActions.derived("22", "pjsip").listing() == KnownActions.recorded("22").listing()
     sixteen = dict(KnownActions.derived("16", "chan_sip").listing())
     new_in_18 = {n for n in ACTIONS if ACTIONS[n].AVAILABLE_IN[:1] == ("18",)}
     assert set(sixteen) == {n for n, _ in recorded} - new_in_18

@@ -537,8 +537,12 @@ ACTIONS = ActionRegistry(
 )
 
 
-def __getattr__(name: str) -> type:
-    return ACTIONS.attribute(__name__, name)  # or an error naming what was meant
+# Hidden from type checkers, which see the names imported above: a misspelt action is
+# then their error too.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> type:
+        return ACTIONS.attribute(__name__, name)  # or an error naming what was meant
 
 
 def __dir__() -> list[str]:

@@ -139,8 +139,8 @@ def check_offered(
         if removal is not None or not release.lenient:
             _refuse_by_release(cls, name, release, removal)
         warnings.append(f"{_lacks(cls, name, release)}; sent all the same")
-    if has:
-        problems = field_problems(action, docs)  # type: ignore[arg-type]
+    if has and docs is not None:
+        problems = field_problems(action, docs)
         if problems and not (lenient or release.lenient):
             raise ValidationError(name, problems).advise(
                 f"the server runs {release}; Session(lenient=True) sends such an action"

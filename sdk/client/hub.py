@@ -18,7 +18,6 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from sdk.errors import ConnectionError, TimeoutError
 from sdk.wire.message import Event
@@ -28,7 +27,7 @@ __all__ = ["EventHub", "any_matcher", "matcher"]
 log = logging.getLogger("sdk.client.session")
 
 Pattern = str | re.Pattern[str]
-Callback = Callable[[Event], Any]
+Callback = Callable[[Event], object]  # what it returns is not read
 _GLOB = frozenset("*?[")
 
 

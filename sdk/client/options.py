@@ -40,14 +40,14 @@ Events = bool | str | list[str] | tuple[str, ...]
 
 def events_header(events: Events) -> str:
     """The Events header of the login, each class name made plain text (``sdk.model.values``)."""
-    events = plain(events)
-    if events is True:
+    value = plain(events)
+    if value is True:
         return "on"
-    if events is False:
+    if value is False:
         return "off"
-    if isinstance(events, (list, tuple)):
-        return ",".join(map(plain_text, events))
-    return plain_text(events)
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(plain_text, value))
+    return plain_text(value)
 
 
 def tls_context(

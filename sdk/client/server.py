@@ -12,12 +12,12 @@ reconnect may reach a server with other modules loaded, or another server.
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import Protocol, TypedDict
 
 from sdk import actions
 from sdk.client.capabilities import ServerAction, check_offered, parse_list_commands
 from sdk.model.action import Action
-from sdk.model.releases import UNKNOWN, Release, from_banner, from_version
+from sdk.model.releases import UNKNOWN, Release, from_banner, from_version, has_field_checks
 from sdk.wire.message import Response
 
 __all__ = ["ServerInfo"]
@@ -27,6 +27,19 @@ log = logging.getLogger("sdk.client.session")
 
 class Send(Protocol):
     def __call__(self, action: Action, *, timeout: float | None, check: bool) -> Response: ...
+
+
+class _Learned(TypedDict, total=False):
+    """What one connection's server told: each key once asked."""
+
+    actions: dict[str, ServerAction]  # ListCommands
+    offered: frozenset[str]  # their names, lowercased
+    asterisk_version: str | None  # CoreSettings
+    release: Release  # what CoreSettings' version tells
+    warned: set[str]  # the lenient warnings logged so far
+    # the action names that passed the check with nothing to check of their fields, and the
+    # "offered" and release they passed against
+    passed: tuple[frozenset[str] | None, Release, set[tuple[type[Action], str]]]
 
 
 class ServerInfo:
@@ -51,7 +64,7 @@ class ServerInfo:
         self.banner: str | None = None  # the last connection's, e.g. Asterisk Call Manager/9.0.0
         self.ami_version: str | None = None  # from the banner: 9.0.0
         self._banner_release = UNKNOWN
-        self._learned: dict[str, Any] = {}  # replaced, never cleared: see actions()
+        self._learned: _Learned = {}  # replaced, never cleared: see actions()
         self.release = self._release()
 
     def connected(self, banner: str) -> None:
@@ -115,7 +128,7 @@ class ServerInfo:
         said: str | None = learned["asterisk_version"]
         return said
 
-    def _told(self, learned: dict[str, Any], version: str) -> None:
+    def _told(self, learned: _Learned, version: str) -> None:
         """CoreSettings said ``version``: its release is the server's from now on (for the
         connection that ``learned`` is of)."""
         try:
@@ -138,10 +151,26 @@ class ServerInfo:
         """Raise ``sdk.ActionUnavailable`` or ``sdk.ValidationError`` if this server cannot
         run ``action`` (``sdk.client.capabilities``, with what is known of it now); return
         and log what a lenient check lets by (``quiet``: return it only, as a form that
-        checks while the user types does)."""
+        checks while the user types does).
+
+        Run before every action sent: an action that passed once, with no field its release
+        takes otherwise, passes again until the list, the release or the connection changes
+        (each makes a new ``_learned``, "offered" or release)."""
         learned = self._learned
-        warnings = check_offered(action, learned.get("offered"), self.release, lenient=self.lenient)
-        if warnings and not quiet:
+        offered = learned.get("offered")
+        release = self.release
+        passed = learned.get("passed")
+        if passed is None or passed[0] is not offered or passed[1] is not release:
+            passed = learned["passed"] = (offered, release, set())
+        key = (type(action), action.ACTION)  # Generic("PJSIPNotify") is not PJSIPNotify
+        if key in passed[2]:
+            return []
+        warnings = check_offered(action, offered, release, lenient=self.lenient)
+        if not warnings:
+            if release.docs is None or not has_field_checks(key[0], release.docs):
+                passed[2].add(key)
+            return warnings
+        if not quiet:
             said = learned.setdefault("warned", set())
             for warning in warnings:  # once a connection; then at debug level
                 level = logging.DEBUG if warning in said else logging.WARNING

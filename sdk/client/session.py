@@ -29,7 +29,7 @@ import secrets as _secrets
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 from sdk import actions
@@ -444,7 +444,7 @@ class Session:
 
     # --- events ----------------------------------------------------------------------------
 
-    def on(self, pattern: Pattern, callback: Callable[[Event], Any]) -> Callable[[], None]:
+    def on(self, pattern: Pattern, callback: Callable[[Event], object]) -> Callable[[], None]:
         """Call ``callback(event)`` on the I/O thread for each event whose name matches
         ``pattern`` (a name, a glob such as ``Peer*``, ``*``, or a compiled regex).
 
@@ -523,7 +523,7 @@ class Session:
     # --- losing the connection, reconnecting -----------------------------------------------
 
     def _on_lost(
-        self, transport: Link, reason: str, error: BaseException | None, unsent: list[Any]
+        self, transport: Link, reason: str, error: BaseException | None, unsent: list[Hashable]
     ) -> None:
         """The I/O thread of ``transport`` ended: fail what was in flight, then reconnect or end."""
         where = self._where

@@ -69,7 +69,7 @@ def _major(text: str) -> str:
 
 
 # option: (how its text becomes a Session argument, what it expects)
-OPTIONS: dict[str, tuple[Callable[[str], Any], str]] = {
+OPTIONS: dict[str, tuple[Callable[[str], object], str]] = {
     "auth": (_auth, "md5 or plain"),
     "events": (str, "event classes, such as on, off or system,call"),
     "timeout": (_seconds, "a number of seconds above 0"),
@@ -95,7 +95,7 @@ class AMIURL:
     port: int | None
     username: str
     tls: bool
-    options: dict[str, Any]
+    options: dict[str, Any]  # Session's keywords (each of its own type), passed on as they are
 
 
 def parse_url(url: str) -> AMIURL:

@@ -23,7 +23,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, overload
+from typing import Self, overload
 
 import attrs
 
@@ -71,12 +71,16 @@ def _texts(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _members(value: Any) -> tuple[tuple[str, FieldInfo], ...]:
+def _members(
+    value: Mapping[str, FieldInfo] | Iterable[tuple[str, FieldInfo]],
+) -> tuple[tuple[str, FieldInfo], ...]:
     """Members as given (a mapping, or pairs), as ``(attribute, FieldInfo)`` pairs."""
     return tuple(dict(value).items())
 
 
-def _by_release(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _by_release(
+    value: Mapping[str, Iterable[str]] | Iterable[tuple[str, Iterable[str]]],
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Values by release as given (a mapping of major to values, or pairs), as pairs."""
     return tuple((str(major), tuple(values)) for major, values in dict(value).items())
 
@@ -217,17 +221,17 @@ class Pairs(Sequence[tuple[str, str]]):
     __slots__ = ("_pairs", "origins", "problems")
     _SEPARATORS = "="
 
-    def __init__(self, pairs: Iterable[Any] = ()) -> None:
+    def __init__(self, pairs: Iterable[object] = ()) -> None:
         """``pairs``: ``(name, value)`` pairs or ``"name=value"`` strings, in order."""
         kept: list[tuple[str, str]] = []
         origins: list[int] = []
         problems: list[tuple[int, str]] = []
         for index, item in enumerate(pairs):
             pair = self._pair(item)
-            if type(pair) is str:
+            if isinstance(pair, str):
                 problems.append((index, pair))
             else:
-                kept.append(pair)  # type: ignore[arg-type]
+                kept.append(pair)
                 origins.append(index)
         self._pairs: tuple[tuple[str, str], ...] = tuple(kept)
         self.problems: tuple[tuple[int, str], ...] = tuple(problems)
@@ -249,12 +253,12 @@ class Pairs(Sequence[tuple[str, str]]):
         return item[:cut], value
 
     @classmethod
-    def _shown(cls, item: Any) -> str:
+    def _shown(cls, item: object) -> str:
         """How a problem names an item that cannot be read as a pair."""
         return repr(item)
 
     @classmethod
-    def _pair(cls, item: Any) -> tuple[str, str] | str:
+    def _pair(cls, item: object) -> tuple[str, str] | str:
         """``item`` as a pair of exact strings, or the reason it is not one."""
         if type(item) is not tuple:
             item = plain(item)
@@ -280,7 +284,7 @@ class Pairs(Sequence[tuple[str, str]]):
         return name, plain_text(value)
 
     @classmethod
-    def of(cls, value: Any) -> Any:
+    def of(cls, value: object) -> Self:
         """Convert what a user passes (attrs converter; never raises)."""
         if type(value) is dict:  # the usual case, all text: kept as given, in one step
             items = tuple(value.items())
@@ -315,7 +319,7 @@ class Pairs(Sequence[tuple[str, str]]):
     def __getitem__(self, key: int) -> tuple[str, str]: ...
     @overload
     def __getitem__(self, key: slice) -> Sequence[tuple[str, str]]: ...
-    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+    def __getitem__(self, key: int | slice) -> tuple[str, str] | Sequence[tuple[str, str]]:
         return self._pairs[key]
 
     def __len__(self) -> int:
@@ -370,7 +374,7 @@ class ExtraHeaders(Pairs):
     _SEPARATORS = ":="
 
     @classmethod
-    def _shown(cls, item: Any) -> str:
+    def _shown(cls, item: object) -> str:
         return f"a {type(item).__name__}"
 
     def __repr__(self) -> str:
@@ -383,7 +387,7 @@ def indexed_header(pattern: str, member: str, index: int) -> str:
     return pattern.format(member=member, index=index)
 
 
-class Records(Sequence[Mapping[str, Any]]):
+class Records(Sequence[Mapping[str, object]]):
     """Numbered groups of headers (kind ``indexed``), one read-only mapping per group.
 
     Each group maps a member's attribute name (or its header, in any case) to its value:
@@ -396,8 +400,8 @@ class Records(Sequence[Mapping[str, Any]]):
 
     __slots__ = ("_records", "origins", "problems")
 
-    def __init__(self, records: Iterable[Mapping[str, Any]] = ()) -> None:
-        self._records: tuple[MappingProxyType[str, Any], ...] = tuple(
+    def __init__(self, records: Iterable[Mapping[str, object]] = ()) -> None:
+        self._records: tuple[MappingProxyType[str, object], ...] = tuple(
             MappingProxyType({plain(k): plain(v) for k, v in dict(record).items()})
             for record in records
         )
@@ -413,9 +417,9 @@ class Records(Sequence[Mapping[str, Any]]):
     @classmethod
     def of(
         cls,
-        value: Any,
+        value: object,
         members: Sequence[tuple[str, FieldInfo]] = (),
-        convert: Callable[[FieldInfo, Any], Any] = lambda _info, raw: plain(raw),
+        convert: Callable[[FieldInfo, object], object] = lambda _info, raw: plain(raw),
     ) -> Records:
         """Convert what a user passes: a mapping (one group) or a list of mappings; each
         member's value by ``convert`` (its kind's converter: ``sdk.model.kinds``)."""
@@ -433,14 +437,14 @@ class Records(Sequence[Mapping[str, Any]]):
         by_name = {name: (name, info) for name, info in members}
         by_header = {info.header.lower(): (name, info) for name, info in members}
         known = ", ".join(name for name, _ in members)
-        records: list[dict[str, Any]] = []
+        records: list[dict[str, object]] = []
         origins: list[int] = []
         problems: list[tuple[int, str]] = []
         for index, item in enumerate(value):
             if not isinstance(item, Mapping):
                 problems.append((index, f"must be a mapping of member to value, not {item!r}"))
                 continue
-            record: dict[str, Any] = {}
+            record: dict[str, object] = {}
             unknown = False
             for key, raw in item.items():
                 key = plain(key)
@@ -466,16 +470,18 @@ class Records(Sequence[Mapping[str, Any]]):
         return out
 
     @overload
-    def __getitem__(self, key: int) -> Mapping[str, Any]: ...
+    def __getitem__(self, key: int) -> Mapping[str, object]: ...
     @overload
-    def __getitem__(self, key: slice) -> Sequence[Mapping[str, Any]]: ...
-    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+    def __getitem__(self, key: slice) -> Sequence[Mapping[str, object]]: ...
+    def __getitem__(
+        self, key: int | slice
+    ) -> Mapping[str, object] | Sequence[Mapping[str, object]]:
         return self._records[key]
 
     def __len__(self) -> int:
         return len(self._records)
 
-    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+    def __iter__(self) -> Iterator[Mapping[str, object]]:
         return iter(self._records)
 
     def __eq__(self, other: object) -> bool:

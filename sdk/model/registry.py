@@ -12,6 +12,7 @@ import dis
 import importlib
 import sys
 from collections.abc import Iterator, Mapping
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from sdk.model.suggest import did_you_mean, suggest
@@ -95,12 +96,12 @@ class ActionRegistry(Mapping[str, "type[Action]"]):
         return sorted(self._loaded)
 
 
-def _importing_from(getter: object) -> bool:
+def _importing_from(getter: FrameType) -> bool:
     """Whether the frame that called a module's ``__getattr__`` (the one above ``getter``'s
     frame) is running ``from module import name``."""
-    frame = getattr(getter, "f_back", None)
-    code = getattr(frame, "f_code", None)
-    if frame is None or code is None:
+    frame = getter.f_back
+    if frame is None:
         return False
+    code = frame.f_code
     lasti = frame.f_lasti
     return 0 <= lasti < len(code.co_code) and code.co_code[lasti] == _IMPORT_FROM

@@ -39,6 +39,7 @@ __all__ = [
     "field_majors",
     "field_notes",
     "field_problems",
+    "has_field_checks",
     "from_banner",
     "from_version",
     "has_action",
@@ -198,6 +199,12 @@ def _checks(cls: type[Any], major: str) -> tuple[_Check, ...]:
             checks.append(_Check(name, info, "choices", choices=taken))
     _CHECKS[(cls, major)] = found = tuple(checks)
     return found
+
+
+def has_field_checks(cls: type[Any], major: str) -> bool:
+    """Whether Asterisk ``major`` takes any field of ``cls`` otherwise than the class does
+    (else ``field_problems`` finds nothing, whatever the values)."""
+    return bool(has_action(cls, major) and _checks(cls, major))
 
 
 def field_problems(action: Any, major: str) -> list[FieldProblem]:

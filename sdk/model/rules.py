@@ -8,13 +8,12 @@ reports each broken rule as a ``FieldProblem`` of the field concerned, with the 
 
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
 from sdk.errors import FieldProblem
-from sdk.model.fields import METADATA_KEY, Pairs, Records
+from sdk.model.fields import Pairs, Records
 
 if TYPE_CHECKING:
     from sdk.model.action import Action
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["ExactlyOneOf", "ForbiddenNames", "NameRequires", "Rule", "UniqueNames", "given"]
 
 
-def given(value: Any) -> bool:
+def given(value: object) -> bool:
     """Whether a field's value counts as given: not None, not empty, and (for pairs) at
     least one pair or group, or an item that could not be read."""
     if value is None or value == "":
@@ -32,11 +31,9 @@ def given(value: Any) -> bool:
     return True
 
 
-@functools.cache
 def _header(cls: type[Action], name: str) -> str:
-    """The wire header of attribute ``name`` of ``cls``, looked up once."""
-    field = attrs.fields_dict(cls)[name]
-    return field.metadata[METADATA_KEY].header
+    """The wire header of attribute ``name`` of ``cls`` (its FieldInfo, read once a class)."""
+    return cls.field_info()[name].header
 
 
 def _list(headers: list[str]) -> str:

@@ -4,8 +4,9 @@
 and ListCommands as recorded). 16, 18, 21 and 23 have no recording: the server gives the
 release's banner and version, runs the SIP stack the lab would run there, and derives its
 ListCommands (``KnownActions.derived``) from that release's documentation (the specs'
-``AVAILABLE_IN``) for the lab's module set (the modules the recorded 20 lists). That listing
-is derived, not recorded: ``AMIServer.known_actions.origin`` says so.
+``AVAILABLE_IN``) for the lab's module set (what the recorded lab server with that SIP stack
+lists: 20 for chan_sip, 22 for res_pjsip). That listing is derived, not recorded:
+``AMIServer.known_actions.origin`` says so.
 
 The SIP stack: chan_sip on 16 and 18, as on the lab's 20 (those releases had res_pjsip too:
 ``AMIServer("16", sip="pjsip")`` plays that instead), res_pjsip on 21 and 23, as on the
@@ -17,7 +18,11 @@ from __future__ import annotations
 
 import attrs
 
-__all__ = ["PLAYS", "Plays"]
+__all__ = ["LAB", "PLAYS", "Plays"]
+
+# The release whose recorded lab server runs each SIP stack: its ListCommands shows the lab's
+# module set, from which the listings of the other releases are derived.
+LAB = {"chan_sip": "20", "pjsip": "22"}
 
 
 @attrs.frozen

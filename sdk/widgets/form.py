@@ -35,7 +35,7 @@ from sdk.errors import (
 from sdk.model.action import Action
 from sdk.model.releases import field_notes
 from sdk.model.values import plain
-from sdk.widgets.base import ERROR_COLOR, HINT_COLOR, Component
+from sdk.widgets.base import ERROR_COLOR, HINT_COLOR, Component, Panel
 from sdk.widgets.editors import FieldEditor, editor_for, problems_html
 from sdk.wire.message import Response
 
@@ -46,11 +46,12 @@ log = logging.getLogger("sdk.widgets")
 _HISTORY_COLUMNS = ("time", "action", "ActionID", "status", "message", "ms")
 
 
-def session_of(connection: Any) -> Session | None:
+def session_of(connection: Session | Panel | None) -> Session | None:
     """The session behind ``connection``: a Session, or anything with ``.session`` (a panel)."""
     if connection is None or isinstance(connection, Session):
         return connection
-    return getattr(connection, "session", None)
+    session: Session | None = getattr(connection, "session", None)
+    return session
 
 
 @attrs.frozen
@@ -134,7 +135,7 @@ class ActionForm(Component):
     def __init__(
         self,
         action_class: type[Action] | str,
-        connection: Any = None,
+        connection: Session | Panel | None = None,
         *,
         history: History | None = None,
         timeout: float | None = None,
@@ -263,7 +264,7 @@ class ActionForm(Component):
 
     # --- filling and validating ---
 
-    def fill(self, **values: Any) -> ActionForm:
+    def fill(self, **values: object) -> ActionForm:
         """Set fields by attribute name, as the action class takes them (None: not given)."""
         unknown = sorted(set(values) - set(self.editors))
         if unknown:
@@ -277,7 +278,8 @@ class ActionForm(Component):
         return self
 
     def values(self) -> dict[str, Any]:
-        """What the form passes to the action class: the fields that are given."""
+        """What the form passes to the action class: the fields that are given. (Any: the
+        keywords of whichever action class the form is for.)"""
         out = {}
         for name, editor in self.editors.items():
             value = editor.value()
@@ -301,7 +303,7 @@ class ActionForm(Component):
         whole: list[str] = []
         for problem in self.problems:
             if problem.field in self.editors:
-                by_field.setdefault(problem.field, []).append(problem)  # type: ignore[index]
+                by_field.setdefault(problem.field, []).append(problem)
             else:
                 whole.append(str(problem) if problem.field else problem.message)
         for name, editor in self.editors.items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Protocol, overload
 
 from sdk.display import events_html, events_text, response_html
 from sdk.errors import ActionError
@@ -60,7 +60,7 @@ class Headers(Sequence[tuple[str, str]]):
     def __init__(self, pairs: Sequence[tuple[str, str]] = ()) -> None:
         self._pairs: tuple[tuple[str, str], ...] | None = tuple(pairs)
         self._index: dict[str, str] | None = None
-        self._text: str | None = None
+        self._text = ""  # the text the pairs come from (message_from_text); "": none
         self._low: str | None = None
 
     def _parse(self) -> tuple[tuple[str, str], ...]:
@@ -68,7 +68,7 @@ class Headers(Sequence[tuple[str, str]]):
         pairs: list[tuple[str, str]] = []
         unparsed = []
         append = pairs.append
-        for line in self._text.split("\n"):  # type: ignore[union-attr]
+        for line in self._text.split("\n"):
             name, blank, value = line.partition(": ")
             if blank and ":" not in name:  # the usual line: its first colon, then a blank
                 append((name, value))
@@ -95,7 +95,7 @@ class Headers(Sequence[tuple[str, str]]):
     def _lowered(self) -> str | None:
         """LF and the text in lowercase, to find headers in; None (and the text split into
         pairs) when the text is not ASCII, whose lowercase may move characters."""
-        text: str = self._text  # type: ignore[assignment]
+        text = self._text
         if text.isascii():
             low = self._low = "\n" + text.lower()
             return low
@@ -114,7 +114,7 @@ class Headers(Sequence[tuple[str, str]]):
                 if start < 0:
                     return default
                 start += len(key) - 1  # in the text, which has no LF in front
-                text: str = self._text  # type: ignore[assignment]
+                text = self._text
                 if text.startswith(" ", start):  # one space after the colon is no part of it
                     start += 1
                 end = text.find("\n", start)
@@ -140,7 +140,7 @@ class Headers(Sequence[tuple[str, str]]):
     def __getitem__(self, key: int) -> tuple[str, str]: ...
     @overload
     def __getitem__(self, key: slice) -> Sequence[tuple[str, str]]: ...
-    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+    def __getitem__(self, key: int | slice) -> tuple[str, str] | Sequence[tuple[str, str]]:
         return self._all()[key]
 
     def __len__(self) -> int:
@@ -168,6 +168,12 @@ class Headers(Sequence[tuple[str, str]]):
         for name, value in self._all():
             out.setdefault(name, value)
         return out
+
+
+class PrettyPrinter(Protocol):
+    """What ``_repr_pretty_`` uses of IPython's printer (IPython is no dependency)."""
+
+    def text(self, obj: str) -> None: ...
 
 
 class Message:
@@ -214,7 +220,7 @@ class Message:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.headers == other.headers and self.unparsed == other.unparsed  # type: ignore[attr-defined]
+        return self.headers == other.headers and self.unparsed == other.unparsed
 
     def __hash__(self) -> int:
         return hash((type(self), self.headers, self.unparsed))
@@ -239,7 +245,7 @@ class Message:
         )
         return f"<table>{rows}</table>"
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: PrettyPrinter, cycle: bool) -> None:
         """IPython's plain text: the headers as they arrived, one a line."""
         printer.text(str(self))
 
@@ -269,7 +275,7 @@ class EventList(list[Event]):
     def _repr_html_(self) -> str:
         return events_html(self)
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: PrettyPrinter, cycle: bool) -> None:
         printer.text(str(self))
 
 
@@ -278,7 +284,7 @@ class Response(Message):
 
     __slots__ = ("complete", "events")
 
-    def __init__(self, headers: Headers, unparsed: tuple[str, ...] = ()) -> None:
+    def __init__(self, headers: Headers, unparsed: tuple[str, ...] | None = ()) -> None:
         super().__init__(headers, unparsed)
         self.events: EventList = EventList()
         self.complete: Event | None = None
@@ -325,8 +331,11 @@ class Response(Message):
 
     def to_dataframe(self) -> pandas.DataFrame:
         """The list items as a pandas DataFrame, one row an event (the pandas extra)."""
-        pandas = require("pandas", "Response.to_dataframe")
-        return pandas.DataFrame([event.headers.as_dict() for event in self.events])
+        module = require("pandas", "Response.to_dataframe")
+        frame: pandas.DataFrame = module.DataFrame(
+            [event.headers.as_dict() for event in self.events]
+        )
+        return frame
 
     def __str__(self) -> str:
         text = super().__str__()
