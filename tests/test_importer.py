@@ -464,3 +464,18 @@ def test_spec_errors_of_release_facts(text: str, message: str) -> None:
     spec = 'action: T\nsummary: t\navailable_in: ["20", "21"]\nfields:\n  - ' + text + "\n"
     _spec, errors = load_spec_text(spec, "T.yaml")
     assert any(message in str(e) for e in errors), [str(e) for e in errors]
+
+
+def test_a_header_only_older_releases_document_keeps_a_field_with_its_releases(
+    tmp_path: Path,
+) -> None:
+    docs = [
+        beam(tmp_path, "16.1.0", required=False, modes="up", extra=True),
+        beam(tmp_path, "18.2.0", required=False, modes="up", extra=False),
+    ]
+    out = tmp_path / "specs"
+    run_import([read_docs(p) for p in docs], ["Beam"], out, report=[].append)
+    fields = [f["header"] for f in load(out / "Beam.yaml")["fields"]]
+    assert fields == ["Target", "Mode", "Extra"]  # the newest's order, then the older one
+    extra = load(out / "Beam.yaml")["fields"][-1]
+    assert extra == {"header": "Extra", "available_in": ["16"]}
