@@ -24,7 +24,8 @@ The map, bottom to top; a module imports only from its own layer or those below 
                      memory, router, hub, keepalive, reconnect, capabilities, server
     actions          actions/ (generated from specs/ by codegen; imported on first use)
     model            model/: values (the boundary), checks (wire rules), fields, kinds (the
-                     table of kinds), rules, action, generic, registry, suggest, received
+                     table of kinds), rules, action, generic, registry, suggest, received,
+                     releases (what each Asterisk release has)
     wire             wire/: parser, message, transport
     leaves           errors, display, extras, version (import nothing of sdk)
 """

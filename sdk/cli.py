@@ -2,8 +2,8 @@
 
 ::
 
-    ami list [PATTERN] [--url URL | --embedded [20|22]]
-    ami describe SIPnotify
+    ami list [PATTERN] [--url URL | --embedded [16|18|20|21|22|23] | --release 16]
+    ami describe PJSIPNotify [--release 16]
     ami send SIPnotify --channel phone1 --variable Event=check-sync
     ami send SIPpeers --json
     ami send --generic MyModuleReload --header Module=res_mine
@@ -55,6 +55,7 @@ from sdk.model.action import Action
 from sdk.model.fields import SECRET_HEADERS, FieldInfo
 from sdk.model.kinds import kind_of
 from sdk.model.registry import ActionRegistry
+from sdk.model.releases import DOCS_VERSIONS, DOCUMENTED, field_majors, field_notes, has_action
 from sdk.model.suggest import did_you_mean
 from sdk.wire.message import Message, Response
 
@@ -183,8 +184,9 @@ def _add_common(
         "--embedded",
         nargs="?",
         const="20",
-        choices=("20", "22"),
-        help="run against the embedded AMI server playing Asterisk 20 (default) or 22",
+        choices=DOCUMENTED,
+        help="run against the embedded AMI server playing Asterisk 20 (default), or 16, 18,"
+        " 21, 22, 23",
     )
     add(group, "--auth", choices=("md5", "plain"), help="login method (default: md5)")
     add(group, "--timeout", type=float, help="seconds to wait for each answer (default: 10)")
@@ -431,6 +433,11 @@ def _offered(args: argparse.Namespace) -> tuple[dict[str, ServerAction], str]:
             if args.embedded
             else f"{session.host}:{session.port}"
         )
+    if args.embedded:
+        from sdk.testing.releases import PLAYS
+
+        if not PLAYS[args.embedded].recorded:
+            where += " (its ListCommands derived from the release's documentation, not recorded)"
     return offered, where
 
 
@@ -439,13 +446,16 @@ def _note(message: str) -> None:
     print("ami: " + terminal_text(message), file=sys.stderr, flush=True)
 
 
-def _list_rows(offered: dict[str, ServerAction] | None) -> list[dict[str, str]]:
-    """A row per action of the specs; with the server's list, its actions too, each marked
-    ``offers`` or ``lacks`` (a spec the server does not offer)."""
+def _list_rows(
+    offered: dict[str, ServerAction] | None, release: str | None = None
+) -> list[dict[str, str]]:
+    """A row per action of the specs (with ``release``, those that release has); with the
+    server's list, its actions too, each marked ``offers`` or ``lacks`` (a spec the server
+    does not offer)."""
     registry = _registry()
     specs = {name.lower(): name for name in registry}
     if offered is None:
-        names = list(registry)
+        names = [n for n in registry if release is None or has_action(registry[n], release)]
     else:
         on_server = {name.lower(): name for name in offered}
         names = sorted({**on_server, **specs}.values(), key=str.lower)
@@ -466,8 +476,13 @@ def _list_rows(offered: dict[str, ServerAction] | None) -> list[dict[str, str]]:
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    if args.release and _names_a_server(args):
+        raise UsageError(
+            "--release lists what a release's documentation has, --url and --embedded what"
+            " a server offers: give one of them"
+        )
     offered, where = _offered(args) if _names_a_server(args) else (None, "")
-    rows = _list_rows(offered)
+    rows = _list_rows(offered, args.release)
     if args.pattern:
         pattern = args.pattern.lower()
         rows = [row for row in rows if fnmatch.fnmatch(row["action"].lower(), pattern)]
@@ -478,7 +493,13 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
             )
             _fail(f"no action matches the pattern{hint} (ami list without one shows them all)")
             return EXIT_ACTION_ERROR
-    if offered is None:
+    if args.release:
+        _note(
+            f"the actions of the SDK's specs that Asterisk {args.release} has (its"
+            f" documentation, {DOCS_VERSIONS[args.release]}); a server may lack some:"
+            " --url or --embedded asks it"
+        )
+    elif offered is None:
         _note("the actions of the SDK's specs; with --url or --embedded, what that server offers")
     else:
         lacks = sum(row["server"] == "lacks" for row in rows)
@@ -504,14 +525,17 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
     ):
         return _describe_without_spec(offered[on_server[args.action.lower()]], where, args, out)
     cls = _action_class(args.action, on_server.values())
+    notes = field_notes(cls, args.release) if args.release else {}
     fields = [
         {
             "option": "(never on the command line)"
             if info.secret
             else " ".join(_option_names(attribute, info)),
             "header": info.header,
-            "kind": info.kind + (f" ({'|'.join(info.choices)})" if info.choices else ""),
-            "required": "yes" if info.needs_value else "",
+            "kind": info.kind + _choices_text(info),
+            "required": _required_text(info),
+            "asterisk": ",".join(field_majors(cls, info)),
+            **({f"in {args.release}": notes.get(attribute, "")} if args.release else {}),
             "doc": info.doc,
         }
         for attribute, info in cls.fields()
@@ -542,6 +566,21 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
     else:
         print("(no fields)", file=out)
     return EXIT_OK
+
+
+def _choices_text(info: FieldInfo) -> str:
+    """`` (a|b|c)``, and the values of each release that takes fewer: ``; 16: a|b``."""
+    if not info.choices:
+        return ""
+    by_release = "".join(f"; {major}: {'|'.join(values)}" for major, values in info.choices_in)
+    return f" ({'|'.join(info.choices)}{by_release})"
+
+
+def _required_text(info: FieldInfo) -> str:
+    """``yes``, or the releases that require it (``in 16``), or nothing."""
+    if info.needs_value:
+        return "yes"
+    return f"in {','.join(info.required_in)}" if info.required_in else ""
 
 
 def _describe_without_spec(
@@ -746,6 +785,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_STATUS,
     )
     p_list.add_argument("pattern", nargs="?", help="a glob on action names, e.g. 'PJSIP*'")
+    p_list.add_argument(
+        "--release",
+        choices=DOCUMENTED,
+        help="only the actions this Asterisk release has, as its documentation says",
+    )
     p_list.set_defaults(func=cmd_list)
     p_describe = sub.add_parser(
         "describe",
@@ -755,6 +799,11 @@ def build_parser() -> argparse.ArgumentParser:
         " whether that server offers it (an action it offers without a spec is shown too).",
     )
     p_describe.add_argument("action")
+    p_describe.add_argument(
+        "--release",
+        choices=DOCUMENTED,
+        help="also say how this Asterisk release takes each field (lacks, requires, values)",
+    )
     p_describe.set_defaults(func=cmd_describe)
     p_send = sub.add_parser(
         "send",

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from sdk.testing.releases import LAB, PLAYS
+
 if TYPE_CHECKING:
     from sdk.testing.server import Connection, ReceivedMessage, User
 
@@ -130,11 +132,13 @@ class KnownAction:
 
 
 class KnownActions:
-    """What a server version lists in ListCommands, and so what it knows at all."""
+    """What a server version lists in ListCommands, and so what it knows at all; ``origin``
+    says where that list comes from (recorded from a real server, or derived)."""
 
-    def __init__(self, actions: list[KnownAction]) -> None:
+    def __init__(self, actions: list[KnownAction], origin: str = "recorded") -> None:
         self._actions = {a.name.lower(): a for a in actions}
         self._order = list(actions)
+        self.origin = origin
 
     def get(self, name: str) -> KnownAction | None:
         return self._actions.get(name.lower())
@@ -163,7 +167,8 @@ class KnownActions:
         return cls(actions)
 
     def with_action(self, action: KnownAction) -> KnownActions:
-        return KnownActions(sorted([*self._order, action], key=lambda a: a.name.lower()))
+        ordered = sorted([*self._order, action], key=lambda a: a.name.lower())
+        return KnownActions(ordered, self.origin)
 
     def swap_module(self, removed: str, added: KnownActions) -> KnownActions:
         """Without the actions of module ``removed`` (per the specs), with ``added``'s: an
@@ -171,7 +176,23 @@ class KnownActions:
         from sdk.actions import ACTIONS
 
         kept = [a for a in self._order if getattr(ACTIONS.get(a.name), "MODULE", "") != removed]
-        return KnownActions(sorted([*kept, *added._order], key=lambda a: a.name.lower()))
+        ordered = sorted([*kept, *added._order], key=lambda a: a.name.lower())
+        return KnownActions(ordered, f"{self.origin}, {removed} swapped for actions {added.origin}")
+
+    @classmethod
+    def derived(cls, release: str, sip: str) -> KnownActions:
+        """For a release without a recording (``sdk.testing.releases``): what the recorded
+        lab server with the same SIP stack lists (the lab's module set: 20 for chan_sip, 22
+        for res_pjsip), kept to what the release's documentation has (the specs'
+        ``AVAILABLE_IN``). Derived, not recorded: ``origin`` says so."""
+        from sdk.actions import ACTIONS
+
+        def has(name: str) -> bool:
+            return release in getattr(ACTIONS.get(name), "AVAILABLE_IN", ())
+
+        lab = cls.recorded(LAB[sip])
+        origin = f"derived from the documentation of Asterisk {release} for the lab's modules"
+        return cls([a for a in lab._order if has(a.name)], f"{origin}, not recorded")
 
     @classmethod
     def from_specs(cls, module_prefix: str) -> KnownActions:
@@ -190,7 +211,7 @@ class KnownActions:
                     name, cls_.SUMMARY or name, f"{privilege},all" if privilege else "<none>"
                 )
             )
-        return cls(actions)
+        return cls(actions, "derived from the specs")
 
 
 class Handlers:
@@ -264,12 +285,16 @@ def _refused(conn: Connection, event: str, action: str) -> None:
 
 def handlers_for(version: str, sip: str = "chan_sip") -> Handlers:
     """The actions the embedded server knows when it plays Asterisk ``version`` with the SIP
-    channel driver ``sip`` ("chan_sip", which only 20 has, or "pjsip")."""
+    channel driver ``sip`` ("chan_sip", which 16, 18 and 20 have, or "pjsip")."""
     from sdk.testing import chan_sip, core, res_pjsip
 
     if version == "20" and sip == "chan_sip":
         table = {**BUILTIN, **core.HANDLERS, **chan_sip.HANDLERS}
         return Handlers(KnownActions.recorded("20"), table)
+    if not PLAYS[version].recorded:  # 16, 18, 21, 23: sdk.testing.releases
+        driver = chan_sip.HANDLERS if sip == "chan_sip" else res_pjsip.HANDLERS
+        table = {**BUILTIN, **core.HANDLERS, **driver}
+        return Handlers(KnownActions.derived(version, sip), table)
     table = {**BUILTIN, **core.HANDLERS, **res_pjsip.HANDLERS}
     if version == "20":  # an Asterisk 20 that runs res_pjsip instead of chan_sip
         pjsip = KnownActions.from_specs("res_pjsip")

@@ -40,6 +40,7 @@ from sdk.testing.faults import (
     long_line,
 )
 from sdk.testing.pbx import PBX
+from sdk.testing.releases import PLAYS
 from sdk.testing.res_pjsip import Endpoint
 from sdk.testing.sip import Notify
 from sdk.wire.message import Headers, Message
@@ -55,8 +56,8 @@ log = logging.getLogger("sdk.testing.server")
 MAX_LINE = 1024
 MAX_HEADERS = 128
 BLANKS = "".join(map(chr, range(33)))  # what manager.c skips before a value: controls, space
-BANNERS = {"20": "Asterisk Call Manager/9.0.0", "22": "Asterisk Call Manager/11.0.0"}
-ASTERISK_VERSIONS = {"20": "20.20.1", "22": "22.10.1"}
+BANNERS = {release: plays.banner for release, plays in PLAYS.items()}
+ASTERISK_VERSIONS = {release: plays.asterisk for release, plays in PLAYS.items()}
 EVENT_CLASSES = (
     "system",
     "call",
@@ -416,7 +417,10 @@ class AMIServer:
     """A threaded AMI server on 127.0.0.1 for demos and tests; a context manager.
 
     ``version`` "20" answers as Asterisk 20.20.1 with chan_sip (or, with ``sip="pjsip"``, as
-    an Asterisk 20 that runs res_pjsip instead); "22" as Asterisk 22.10.1 with res_pjsip.
+    an Asterisk 20 that runs res_pjsip instead); "22" as Asterisk 22.10.1 with res_pjsip;
+    "16", "18", "21" and "23" as those releases, with a ListCommands derived from their
+    documentation, not recorded (``sdk.testing.releases``: chan_sip on 16 and 18, or
+    ``sip="pjsip"``; res_pjsip on 21 and 23).
     ``challenge`` fixes the MD5 challenge (replaying a recorded login needs it). ``.received`` lists every message read,
     ``.notifies`` every SIP NOTIFY it would have sent; with ``send_sip=True`` it also sends
     each one over UDP to the peer. ``inject(raw)`` writes bytes to every client as they are.
@@ -464,9 +468,13 @@ class AMIServer:
         self.dialogs: set[str] = set()
         self.received: list[ReceivedMessage] = []
         self.notifies: list[Notify] = []
-        self.sip = sip or ("chan_sip" if version == "20" else "pjsip")
-        if self.sip not in ("chan_sip", "pjsip") or (version != "20" and self.sip == "chan_sip"):
-            raise ValueError(f"sip must be 'pjsip' (or 'chan_sip' on version 20), not {sip!r}")
+        plays = PLAYS[version]
+        self.sip = sip or plays.sip
+        if self.sip not in plays.sips:
+            raise ValueError(
+                f"sip must be {' or '.join(map(repr, plays.sips))} on version {version},"
+                f" not {sip!r}"
+            )
         # where its SIP requests come from (Via, Contact): chan_sip's and res_pjsip's
         # addresses in the recorded lab unless told
         self.sip_address = ("127.0.0.1", sip_port or (5060 if self.sip == "chan_sip" else 5062))
