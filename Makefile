@@ -7,8 +7,10 @@ DEMO_STAMP := $(VENV)/.installed-demo
 BROWSER_STAMP := $(VENV)/.installed-browser
 BENCH_STAMP := $(VENV)/.installed-bench
 CHROMIUM ?= /usr/bin/chromium
+ASTERISK_SRC ?=
+JOBS ?= 2
 
-.PHONY: demo test test-browser bench chromium lint format generate check-generated clean
+.PHONY: demo test test-browser test-asterisk bench chromium lint format generate check-generated clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +38,15 @@ $(BROWSER_STAMP): $(STAMP)
 demo: $(DEMO_STAMP)
 	$(BIN)/python -m sdk.demo
 
-## make test: every test but the real-browser test and the benchmarks
+## make test: every test but the real-browser test, real Asterisk and the benchmarks
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser and not bench"
+	$(BIN)/python -m pytest -m "not browser and not bench and not asterisk"
+
+## make test-asterisk: builds Asterisk 20.20.1 and 22.10.1 once from the tarballs in
+## ASTERISK_SRC (cached in /var/tmp/ami-sdk-asterisk), then runs tests/asterisk against them
+test-asterisk: $(STAMP)
+	ASTERISK_SRC="$(ASTERISK_SRC)" JOBS="$(JOBS)" bash tests/asterisk/build.sh
+	$(BIN)/python -m pytest -m asterisk tests/asterisk
 
 ## make bench: the SDK against panoramisk, asterisk-ami and pyst2, then alone (a few minutes);
 ## prints the report and keeps it in artifacts/bench/report.md (BENCHMARKS.md explains it)
@@ -71,9 +79,11 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## make lint: ruff's format and checks, then mypy --strict over sdk/ (pyproject's [tool.mypy])
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache artifacts

@@ -44,7 +44,7 @@ EVENT_ORDER = (
     "snapshots",
     "headers",
 )
-HEADER_ORDER = (*FIELD_ORDER, "available_in")
+HEADER_ORDER = FIELD_ORDER
 SNAPSHOT_ORDER = ("block", "prefix", "name", "available_in")
 _KINDS = {"int": "integer", "bool": "boolean"}  # header_kind's names in the specs' words
 BLOCK_NAMES = {"channel": "Channel", "bridge": "Bridge"}

@@ -93,10 +93,12 @@ def class_name(event: str) -> str:
 
 @attrs.frozen
 class EventHeader(SpecField):
-    """One header of an event or block: an action field's facts (its ``FieldInfo``, its
-    attribute), and the releases that document it when not all of the event's do."""
+    """One header of an event or block: an action field's facts (its ``FieldInfo``, the
+    releases that have it among them, and its attribute)."""
 
-    available_in: tuple[str, ...] = ()
+    @property
+    def available_in(self) -> tuple[str, ...]:
+        return self.info.available_in
 
 
 @attrs.frozen
@@ -292,9 +294,9 @@ def _read_header(checker: _Checker, node: yaml.Node, index: int) -> EventHeader 
             ),
         )
         return None
-    facts = {k: data[k] for k in ("choices", "unit", "doc") if k in data}
+    facts = {k: data[k] for k in ("available_in", "choices", "unit", "doc") if k in data}
     info = FieldInfo(header, kind=kind.name, **facts)
-    return EventHeader(name, info, line, tuple(data.get("available_in", ())))
+    return EventHeader(name, info, line)
 
 
 def _read_headers(checker: _Checker, nodes: Iterable[yaml.Node]) -> list[EventHeader]:

@@ -26,12 +26,13 @@ The map, bottom to top; a module imports only from its own layer or those below 
                      imported on first use)
     model            model/: values (the boundary), checks (wire rules), fields, kinds (the
                      table of kinds), rules, action, generic, registry, suggest, received,
-                     event (the typed events' base)
+                     releases (what each Asterisk release has), event (the typed
+                     events' base)
     wire             wire/: parser, message, transport
     leaves           errors, display, extras, version (import nothing of sdk)
 """
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sdk.client.session import PendingResponse, Reconnect, Session, connect
 from sdk.errors import (
@@ -77,9 +78,13 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "__version__":  # read on first use: metadata is slow to import
-        from sdk.version import version
+if TYPE_CHECKING:  # which then sees no __getattr__: a misspelt name is their error
+    __version__: str
+else:
 
-        return version()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str) -> str:
+        if name == "__version__":  # read on first use: metadata is slow to import
+            from sdk.version import version
+
+            return version()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

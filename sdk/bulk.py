@@ -16,9 +16,14 @@
 - One session per PBX, the PBXs worked in parallel; each PBX's sends are spaced by a token
   bucket (default 20 a second, at most ``MAX_RATE``, 1000) at the moment they are written,
   and pipelined, so a slow answer does not slow the sending.
+- Each PBX gets the NOTIFY action it offers (``method: auto``: SIPnotify or PJSIPNotify, by
+  its ListCommands), and each target is checked against what the PBX's release has, as
+  every session checks (``sdk.client.capabilities``): what a release cannot do (a URI for
+  chan_sip, an action it lacks) is that target's ``invalid`` result, and the others go on.
 - One result per target: ``ok``, ``error`` (Asterisk's message), ``timeout``, ``unknown``
   (the connection dropped while it was in flight), ``unreachable`` (not sent: its PBX could
-  not be reached), ``invalid`` (not sent: bad input), or ``dry-run``.
+  not be reached), ``invalid`` (not sent: bad input, or what its PBX cannot do), or
+  ``dry-run``.
 - Every result is appended to the results CSV as it happens (messages cut at
   ``MAX_MESSAGE`` characters). A run given an existing results file sends only what has no
   result there; ``unreachable`` targets are tried again, and ``timeout`` and ``unknown`` ones
@@ -53,22 +58,25 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 import attrs
 import yaml
 
+from sdk.client.router import PendingResponse
 from sdk.client.session import Session
 from sdk.client.url import URLProblem, parse_url
 from sdk.display import mask_url
-from sdk.errors import AMIError, OutcomeUnknown, TimeoutError, ValidationError, url_words
+from sdk.errors import Advised, AMIError, OutcomeUnknown, TimeoutError, ValidationError, url_words
 from sdk.extras import require
+from sdk.model.action import Action
 from sdk.model.values import plain_text
 from sdk.notify import METHODS, build_notify, is_uri, notify_method
 from sdk.ratelimit import TokenBucket
 
 if TYPE_CHECKING:
     import pandas
+    from tqdm.auto import tqdm
 
 __all__ = [
     "PBX",
@@ -91,8 +99,12 @@ UNCERTAIN = frozenset({"timeout", "unknown"})  # sent, answer unknown: not re-se
 STATUSES = ANSWERED | UNCERTAIN | {"unreachable", "invalid", "dry-run"}
 MAX_MESSAGE = 2000  # characters of a message kept in a result (and its CSV row)
 
+_T = TypeVar("_T")
+# An action on the wire: its target, the session's handle on the answer, when it was sent.
+_InFlight = tuple["Target", PendingResponse, float]
 
-class ConfigError(ValueError):
+
+class ConfigError(Advised, ValueError):
     """A bad PBX config, target list or results file; names the file, the line or entry, and
     the rule."""
 
@@ -137,12 +149,12 @@ class Result:
 # --- inputs ---------------------------------------------------------------------------------
 
 
-def load_pbx_config(source: str | Path | Mapping[str, Any]) -> dict[str, PBX]:
+def load_pbx_config(source: str | Path | Mapping[str, object]) -> dict[str, PBX]:
     """Read the PBX config: ``{name: {url, rate?, method?, secret_env?}}``, at the top level or
     under ``pbxs:``. A ``secret`` in the file is refused: secrets come from the environment."""
     where = "PBX config"
     if isinstance(source, Mapping):
-        data: Any = source
+        data: object = source
     else:
         where = str(source)
         data = _load_yaml(_read_text(source), where)
@@ -203,7 +215,7 @@ def load_pbx_config(source: str | Path | Mapping[str, Any]) -> dict[str, PBX]:
     return pbxs
 
 
-def _rate_problem(rate: Any) -> str | None:
+def _rate_problem(rate: object) -> str | None:
     """Why ``rate`` is no NOTIFY rate (None: it is one); the value itself is not repeated."""
     if (
         isinstance(rate, bool)
@@ -229,15 +241,16 @@ def _read_text(path: str | Path, encoding: str = "utf-8") -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         name = "UTF-8" if codec == "utf-8" else codec
         raise ConfigError(
-            f"{path}, line {line}: not {name} text (byte 0x{data[exc.start]:02x});"
-            " give the file's encoding (ami notify --encoding, bulk_notify(encoding=))"
+            f"{path}, line {line}: not {name} text (byte 0x{data[exc.start]:02x})"
+        ).advise(
+            "give the file's encoding with encoding=", "give the file's encoding with --encoding"
         ) from None
 
 
 _QUOTED = re.compile(r"'([^']*)'")
 
 
-def _load_yaml(text: str, where: str) -> Any:
+def _load_yaml(text: str, where: str) -> object:
     """``yaml.safe_load``, its errors one line: where and what, never the text of the line
     (YAML quotes the line and what it found there, which may be a secret)."""
     try:
@@ -280,11 +293,11 @@ def _secret_for(pbx: PBX, secrets: Mapping[str, str] | None) -> str:
 
 
 def read_targets(
-    source: str | Path | Iterable[Any] | pandas.DataFrame, *, encoding: str = "utf-8"
+    source: str | Path | Iterable[object] | pandas.DataFrame, *, encoding: str = "utf-8"
 ) -> list[Target]:
     """Targets from a CSV path (its ``encoding``; UTF-8 with or without a BOM by default), a
     DataFrame, or a list of Target / dict / (pbx, target) items."""
-    rows: Iterable[tuple[str, Any]]
+    rows: Iterable[tuple[str, object]]
     if isinstance(source, (str, Path)):
         where = str(source)
         lines = _csv_rows(Path(source), _read_text(source, encoding))
@@ -406,8 +419,10 @@ class BulkReport:
 
     def to_dataframe(self) -> pandas.DataFrame:
         """One row a result, in the results file's columns (the pandas extra)."""
-        pandas = require("pandas", "BulkReport.to_dataframe")
-        return pandas.DataFrame([r.row() for r in self.results], columns=list(RESULT_COLUMNS))
+        module = require("pandas", "BulkReport.to_dataframe")
+        rows = [r.row() for r in self.results]
+        frame: pandas.DataFrame = module.DataFrame(rows, columns=list(RESULT_COLUMNS))
+        return frame
 
     def to_csv(self, path: str | Path) -> None:
         with open(path, "w", newline="", encoding="utf-8") as handle:
@@ -428,15 +443,15 @@ class _Recorder:
     def __init__(self, path: Path | None, prefix: str, total: int, progress: bool) -> None:
         self.report = BulkReport()
         self._lock = threading.Lock()
-        self._file = None
-        self._writer = None
+        self._file: TextIO | None = None
+        self._writer: csv.DictWriter[str] | None = None
         if path is not None:
             # backslashreplace: a lone surrogate in a message must not lose the result
             self._file = open(path, "a", newline="", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115 - closed in close()
             self._file.write(prefix)
             self._file.flush()
             self._writer = csv.DictWriter(self._file, fieldnames=RESULT_COLUMNS)
-        self._bar: Any = None
+        self._bar: tqdm[NoReturn] | None = None
         # The progress bar's tally, kept as results come (statuses in first-seen order, as
         # report.counts gives them) rather than recounted over all results for each one.
         self._counts: Counter[str] = Counter()
@@ -448,9 +463,9 @@ class _Recorder:
     def __call__(self, result: Result) -> None:
         with self._lock:
             self.report.results.append(result)
-            if self._writer is not None:
+            if self._writer is not None and self._file is not None:
                 self._writer.writerow(result.row())
-                self._file.flush()  # type: ignore[union-attr]
+                self._file.flush()
             if self._bar is not None:
                 self._counts[result.status] += 1
                 self._bar.update(1)
@@ -518,7 +533,7 @@ class _Job:
         finally:
             self.done.set()
 
-    def build(self, method: str, target: Target) -> Any:
+    def build(self, method: str, target: Target) -> Action:
         content = target.content if target.content is not None else self.content
         return build_notify(
             method,
@@ -578,12 +593,13 @@ class _Job:
 
     def _send_all(self, session: Session, method: str) -> None:
         bucket = TokenBucket(self.pbx.rate, stop=self.stop)
-        in_flight: deque[tuple[Target, Any, float]] = deque()
+        in_flight: deque[_InFlight] = deque()
         queue = deque(self.targets)
         while queue and not self.stop.is_set():
             target = queue.popleft()
             try:
                 action = self.build(method, target)
+                session.server.check(action, quiet=True)  # what its release cannot do: no token
             except ValidationError as exc:
                 self.result(target, "invalid", "; ".join(str(p) for p in exc.errors), method)
                 continue
@@ -596,6 +612,10 @@ class _Job:
             self._sent.add(target.key)  # before submit: what may be on the wire is never resent
             try:
                 pending = session.submit(action)
+            except ValidationError as exc:  # the session refused it: not what this PBX takes
+                self._sent.discard(target.key)
+                self.result(target, "invalid", "; ".join(str(p) for p in exc.errors), method)
+                continue
             except OutcomeUnknown as exc:
                 self.result(target, "unknown", str(exc), method)
                 break
@@ -611,7 +631,9 @@ class _Job:
         for target in queue:
             self.result(target, "unreachable", "not sent: the session was lost", method)
 
-    def _collect(self, session: Session, method: str, in_flight: deque, *, block: bool) -> None:
+    def _collect(
+        self, session: Session, method: str, in_flight: deque[_InFlight], *, block: bool
+    ) -> None:
         while in_flight:
             target, pending, sent = in_flight[0]
             remaining = sent + self.timeout - time.monotonic()
@@ -636,9 +658,9 @@ class _Job:
 
 
 def bulk_notify(
-    targets: str | Path | Iterable[Any] | pandas.DataFrame,
+    targets: str | Path | Iterable[object] | pandas.DataFrame,
     *,
-    pbxs: str | Path | Mapping[str, Any],
+    pbxs: str | Path | Mapping[str, object],
     event: str = "check-sync",
     content: str | Sequence[str] | None = None,
     content_type: str | None = None,
@@ -745,11 +767,11 @@ def _run(jobs: list[_Job], stop: threading.Event, report: BulkReport) -> None:
 
 
 def _unless_interrupted(
-    wait: Callable[[float | None], Any],
+    wait: Callable[[float | None], _T],
     timeout: float | None,
     stop: threading.Event,
     report: BulkReport,
-) -> Any:
+) -> _T:
     """``wait(timeout)``, waited again when Ctrl-C interrupts it."""
     while True:
         try:

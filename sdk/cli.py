@@ -2,8 +2,8 @@
 
 ::
 
-    ami list [PATTERN] [--url URL | --embedded [20|22]]
-    ami describe SIPnotify
+    ami list [PATTERN] [--url URL | --embedded [16|18|20|21|22|23] | --release 16]
+    ami describe PJSIPNotify [--release 16]
     ami send SIPnotify --channel phone1 --variable Event=check-sync
     ami send SIPpeers --json
     ami send --generic MyModuleReload --header Module=res_mine
@@ -30,8 +30,8 @@ import os
 import re
 import sys
 import textwrap
-from collections.abc import Collection, Iterator, Sequence
-from typing import Any, NoReturn, TextIO
+from collections.abc import Callable, Collection, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import attrs
 
@@ -54,8 +54,13 @@ from sdk.errors import (
 from sdk.model.action import Action
 from sdk.model.fields import SECRET_HEADERS, FieldInfo
 from sdk.model.kinds import kind_of
+from sdk.model.registry import ActionRegistry
+from sdk.model.releases import DOCS_VERSIONS, DOCUMENTED, field_majors, field_notes, has_action
 from sdk.model.suggest import did_you_mean
 from sdk.wire.message import Message, Response, json_add
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 __all__ = ["main"]
 
@@ -100,7 +105,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._argv: list[str] = []
 
-    def _print_message(self, message: str, file: Any = None) -> None:
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         """As argparse's, without dropping the OSError of a write: a reader that went away
         (``ami send --help | head -1``) ends the command as everywhere else (``sdk.pipes``)."""
         if message:
@@ -179,8 +184,9 @@ def _add_common(
         "--embedded",
         nargs="?",
         const="20",
-        choices=("20", "22"),
-        help="run against the embedded AMI server playing Asterisk 20 (default) or 22",
+        choices=DOCUMENTED,
+        help="run against the embedded AMI server playing Asterisk 20 (default), or 16, 18,"
+        " 21, 22, 23",
     )
     add(group, "--auth", choices=("md5", "plain"), help="login method (default: md5)")
     add(group, "--timeout", type=float, help="seconds to wait for each answer (default: 10)")
@@ -189,8 +195,8 @@ def _add_common(
     add(output, "-v", "--verbose", action="count", help="log to stderr (-vv: debug)")
 
 
-def _common_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common_options() -> _Parser:
+    common = _Parser(add_help=False)  # a parent: only its arguments are read
     _add_common(common)
     return common
 
@@ -244,7 +250,7 @@ def _connect(args: argparse.Namespace, *, events: bool | str = False) -> Iterato
 # --- actions --------------------------------------------------------------------------------
 
 
-def _registry() -> Any:
+def _registry() -> ActionRegistry:
     from sdk.actions import ACTIONS
 
     return ACTIONS
@@ -342,15 +348,15 @@ class _ArgparseExit(Exception):
 # --- output ---------------------------------------------------------------------------------
 
 
-def _headers_json(message: Message) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _headers_json(message: Message) -> dict[str, str | list[str]]:
+    out: dict[str, str | list[str]] = {}
     for name, value in message.headers:
         json_add(out, name, value)
     return out
 
 
-def response_json(response: Response) -> dict[str, Any]:
-    data: dict[str, Any] = {
+def response_json(response: Response) -> dict[str, object]:
+    data: dict[str, object] = {
         "status": response.status,
         "ok": response.ok,
         "message": response.message,
@@ -378,7 +384,7 @@ def table(
     print(text_table(columns, cells, width=sys.maxsize), file=out)  # cells never cut
 
 
-def _print_json(value: Any, out: TextIO, *, indent: int | None = 2) -> None:
+def _print_json(value: object, out: TextIO, *, indent: int | None = 2) -> None:
     print(terminal_json(value, indent=indent), file=out, flush=True)
 
 
@@ -423,6 +429,11 @@ def _offered(args: argparse.Namespace) -> tuple[dict[str, ServerAction], str]:
             if args.embedded
             else f"{session.host}:{session.port}"
         )
+    if args.embedded:
+        from sdk.testing.releases import PLAYS
+
+        if not PLAYS[args.embedded].recorded:
+            where += " (its ListCommands derived from the release's documentation, not recorded)"
     return offered, where
 
 
@@ -431,13 +442,16 @@ def _note(message: str) -> None:
     print("ami: " + terminal_text(message), file=sys.stderr, flush=True)
 
 
-def _list_rows(offered: dict[str, ServerAction] | None) -> list[dict[str, str]]:
-    """A row per action of the specs; with the server's list, its actions too, each marked
-    ``offers`` or ``lacks`` (a spec the server does not offer)."""
+def _list_rows(
+    offered: dict[str, ServerAction] | None, release: str | None = None
+) -> list[dict[str, str]]:
+    """A row per action of the specs (with ``release``, those that release has); with the
+    server's list, its actions too, each marked ``offers`` or ``lacks`` (a spec the server
+    does not offer)."""
     registry = _registry()
     specs = {name.lower(): name for name in registry}
     if offered is None:
-        names = list(registry)
+        names = [n for n in registry if release is None or has_action(registry[n], release)]
     else:
         on_server = {name.lower(): name for name in offered}
         names = sorted({**on_server, **specs}.values(), key=str.lower)
@@ -448,7 +462,8 @@ def _list_rows(offered: dict[str, ServerAction] | None) -> list[dict[str, str]]:
             cls = registry[spec]
             available, summary = ",".join(getattr(cls, "AVAILABLE_IN", ())), cls.SUMMARY
         else:
-            available, summary = "(no spec)", offered[name].synopsis  # type: ignore[index]
+            assert offered is not None  # without a server's list, every name has a spec
+            available, summary = "(no spec)", offered[name].synopsis
         row = {"action": name, "asterisk": available, "summary": summary}
         if offered is not None:
             row["server"] = "offers" if name.lower() in on_server else "lacks"
@@ -457,8 +472,13 @@ def _list_rows(offered: dict[str, ServerAction] | None) -> list[dict[str, str]]:
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    if args.release and _names_a_server(args):
+        raise UsageError(
+            "--release lists what a release's documentation has, --url and --embedded what"
+            " a server offers: give one of them"
+        )
     offered, where = _offered(args) if _names_a_server(args) else (None, "")
-    rows = _list_rows(offered)
+    rows = _list_rows(offered, args.release)
     if args.pattern:
         pattern = args.pattern.lower()
         rows = [row for row in rows if fnmatch.fnmatch(row["action"].lower(), pattern)]
@@ -469,7 +489,13 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
             )
             _fail(f"no action matches the pattern{hint} (ami list without one shows them all)")
             return EXIT_ACTION_ERROR
-    if offered is None:
+    if args.release:
+        _note(
+            f"the actions of the SDK's specs that Asterisk {args.release} has (its"
+            f" documentation, {DOCS_VERSIONS[args.release]}); a server may lack some:"
+            " --url or --embedded asks it"
+        )
+    elif offered is None:
         _note("the actions of the SDK's specs; with --url or --embedded, what that server offers")
     else:
         lacks = sum(row["server"] == "lacks" for row in rows)
@@ -492,17 +518,24 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
     offered, where = _offered(args) if _names_a_server(args) else (None, "")
     registry = _registry()
     on_server = {name.lower(): name for name in offered or ()}
-    if registry.canonical(args.action) is None and args.action.lower() in on_server:
-        return _describe_without_spec(offered[on_server[args.action.lower()]], where, args, out)  # type: ignore[index]
+    if (
+        offered is not None
+        and registry.canonical(args.action) is None
+        and args.action.lower() in on_server
+    ):
+        return _describe_without_spec(offered[on_server[args.action.lower()]], where, args, out)
     cls = _action_class(args.action, on_server.values())
+    notes = field_notes(cls, args.release) if args.release else {}
     fields = [
         {
             "option": "(never on the command line)"
             if info.secret
             else " ".join(_option_names(attribute, info)),
             "header": info.header,
-            "kind": info.kind + (f" ({'|'.join(info.choices)})" if info.choices else ""),
-            "required": "yes" if info.needs_value else "",
+            "kind": info.kind + _choices_text(info),
+            "required": _required_text(info),
+            "asterisk": ",".join(field_majors(cls, info)),
+            **({f"in {args.release}": notes.get(attribute, "")} if args.release else {}),
             "doc": info.doc,
         }
         for attribute, info in cls.fields()
@@ -572,6 +605,21 @@ def _describe_event(name: str, args: argparse.Namespace, out: TextIO) -> int:
     else:
         print("(no headers but Event)", file=out)
     return EXIT_OK
+
+
+def _choices_text(info: FieldInfo) -> str:
+    """`` (a|b|c)``, and the values of each release that takes fewer: ``; 16: a|b``."""
+    if not info.choices:
+        return ""
+    by_release = "".join(f"; {major}: {'|'.join(values)}" for major, values in info.choices_in)
+    return f" ({'|'.join(info.choices)}{by_release})"
+
+
+def _required_text(info: FieldInfo) -> str:
+    """``yes``, or the releases that require it (``in 16``), or nothing."""
+    if info.needs_value:
+        return "yes"
+    return f"in {','.join(info.required_in)}" if info.required_in else ""
 
 
 def _describe_without_spec(
@@ -691,7 +739,7 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
     from sdk.bulk import ConfigError, bulk_notify
     from sdk.notify import body_lines
 
-    targets: list[Any] | str
+    targets: list[tuple[str, str]] | str
     if args.csv:
         targets = args.csv
     else:
@@ -721,7 +769,7 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
             encoding=args.encoding,
         )
     except (ConfigError, OSError) as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(url_words(exc)) from None
     if args.json:
         _print_json(
             {"counts": report.counts, "skipped": report.skipped, "interrupted": report.interrupted,
@@ -776,6 +824,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_STATUS,
     )
     p_list.add_argument("pattern", nargs="?", help="a glob on action names, e.g. 'PJSIP*'")
+    p_list.add_argument(
+        "--release",
+        choices=DOCUMENTED,
+        help="only the actions this Asterisk release has, as its documentation says",
+    )
     p_list.set_defaults(func=cmd_list)
     p_describe = sub.add_parser(
         "describe",
@@ -787,6 +840,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_describe.add_argument("action", nargs="?")
     p_describe.add_argument(
         "--event", metavar="EVENT", help="describe an event instead: its headers and their kinds"
+    )
+    p_describe.add_argument(
+        "--release",
+        choices=DOCUMENTED,
+        help="also say how this Asterisk release takes each field (lacks, requires, values)",
     )
     p_describe.set_defaults(func=cmd_describe)
     p_send = sub.add_parser(
@@ -910,8 +968,9 @@ def _run(argv: list[str], out: TextIO) -> int:
         except SystemExit:
             return EXIT_USAGE
     _configure_logging(args.verbose)
+    command: Callable[[argparse.Namespace, TextIO], int] = args.func  # set_defaults(func=)
     try:
-        return args.func(args, out)
+        return command(args, out)
     except _ArgparseExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     except (UsageError, ValidationError) as exc:

@@ -12,7 +12,10 @@ import html
 import json
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotations only: this module imports nothing of sdk
+    from sdk.wire.message import Event, Response
 
 __all__ = [
     "STATUS_COLORS",
@@ -52,7 +55,7 @@ def terminal_text(text: str, *, keep: str = "") -> str:
     return _UNSAFE.sub(lambda m: m.group() if m.group() in keep else _escape(m), text)
 
 
-def terminal_json(value: Any, *, indent: int | None = None) -> str:
+def terminal_json(value: object, *, indent: int | None = None) -> str:
     """``value`` as JSON that decodes to exactly ``value`` and writes no control character
     raw: json.dumps escapes C0 controls; DEL, C1, bidi overrides, separators and lone
     surrogates become ``\\uXXXX`` escapes too (they only occur inside strings)."""
@@ -113,7 +116,7 @@ def text_table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, width: 
     return "\n".join(lines)
 
 
-def event_columns(events: Iterable[Any]) -> list[str]:
+def event_columns(events: Iterable[Event]) -> list[str]:
     """Every header name of ``events``, in order of first appearance (a column each)."""
     columns: dict[str, str] = {}
     for event in events:
@@ -122,11 +125,11 @@ def event_columns(events: Iterable[Any]) -> list[str]:
     return list(columns.values())
 
 
-def _rows(events: Sequence[Any], columns: Sequence[str]) -> list[list[str]]:
+def _rows(events: Sequence[Event], columns: Sequence[str]) -> list[list[str]]:
     return [[event.get(c) or "" for c in columns] for event in events]
 
 
-def events_html(events: Sequence[Any], *, limit: int | None = None) -> str:
+def events_html(events: Sequence[Event], *, limit: int | None = None) -> str:
     """Events as one table, a row an event and a column a header; the last ``limit`` only."""
     shown = list(events) if limit is None else list(events)[-limit:] if limit else []
     columns = event_columns(shown)
@@ -138,7 +141,7 @@ def events_html(events: Sequence[Any], *, limit: int | None = None) -> str:
     return note + html_table(columns, _rows(shown, columns))
 
 
-def events_text(events: Sequence[Any]) -> str:
+def events_text(events: Sequence[Event]) -> str:
     """Events as an aligned text table (``(no events)`` when there are none)."""
     if not events:
         return "(no events)"
@@ -155,7 +158,7 @@ def status_html(status: str, text: str | None = None) -> str:
     return out
 
 
-def response_html(response: Any) -> str:
+def response_html(response: Response) -> str:
     """A response: its status and message, its headers, then its list items as a table."""
     parts = [f"<div class='ami-status'>{status_html(response.status, response.message)}</div>"]
     rows = [[name, value] for name, value in response.headers]

@@ -71,8 +71,9 @@ class Advice:
     url: str = ""
 
 
-class AMIError(Exception):
-    """Base of every error the SDK raises on purpose."""
+class Advised:
+    """What an error may carry besides its message: ``Advice`` worded for each front end.
+    ``AMIError`` has it, and so do the bulk runner's config errors."""
 
     advice: Advice | None = None
 
@@ -91,10 +92,14 @@ class AMIError(Exception):
         return self.worded("python")
 
 
+class AMIError(Advised, Exception):
+    """Base of every error the SDK raises on purpose."""
+
+
 def url_words(exc: BaseException) -> str:
     """``str(exc)``, with an ``AMIError``'s advice worded for those who connect by URL: the
     ``ami`` command line, the demo, PBX config files."""
-    return exc.worded("url") if isinstance(exc, AMIError) else str(exc)
+    return exc.worded("url") if isinstance(exc, Advised) else str(exc)
 
 
 @attrs.frozen
@@ -136,9 +141,10 @@ class ValidationError(AMIError, ValueError):
 class ActionUnavailable(ValidationError):
     """The connected server does not have this action, found before sending it.
 
-    Known from the server's own list (``Session.server_actions()``), or from its version when
-    the action left Asterisk (SIPnotify from 21 on). ``.replacement`` names the action to use
-    instead, when there is one (PJSIPNotify for SIPnotify).
+    Known from the server's own list (``Session.server_actions()``), or from the documentation
+    of its release (``sdk.model.releases``: PJSIPSetMaintenance on 21, SIPnotify from 21 on).
+    ``.replacement`` names the action to use instead, when there is one (PJSIPNotify for
+    SIPnotify).
     """
 
     def __init__(self, action: str, message: str, replacement: str | None = None) -> None:

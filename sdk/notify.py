@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from sdk import actions
 from sdk.errors import FieldProblem, ValidationError
 from sdk.model.action import Action
 from sdk.model.values import plain
@@ -75,8 +76,8 @@ def build_notify(
 ) -> Action:
     """The NOTIFY action for ``method``: the SIP headers (Event first, then ``headers``,
     then Content-Type) and one Content variable per body line. Validates like any action."""
-    from sdk.actions import ACTIONS
-
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     target = plain(target)  # URI or name is decided on the text that is sent
 
     variables: list[tuple[str, str]] = [("Event", event), *headers]
@@ -84,7 +85,6 @@ def build_notify(
     if content_type is not None:
         variables.append(("Content-Type", content_type))
     variables += [("Content", line) for line in lines]
-    cls = ACTIONS[method]
     if method == "SIPnotify":
         if is_uri(target):
             problem = FieldProblem(
@@ -93,10 +93,10 @@ def build_notify(
                 f"{target!r} is a URI: chan_sip's SIPnotify takes a peer name or host[:port]; URIs need PJSIPNotify",
             )
             raise ValidationError(method, [problem])
-        return cls(channel=target, variables=variables, action_id=action_id)
+        return actions.SIPnotify(channel=target, variables=variables, action_id=action_id)
     if is_uri(target):
-        return cls(uri=target, variables=variables, action_id=action_id)
-    return cls(endpoint=target, variables=variables, action_id=action_id)
+        return actions.PJSIPNotify(uri=target, variables=variables, action_id=action_id)
+    return actions.PJSIPNotify(endpoint=target, variables=variables, action_id=action_id)
 
 
 def send_notify(

@@ -36,6 +36,7 @@ def _source_version() -> str | None:
             project = tomllib.load(file).get("project", {})
     except (OSError, tomllib.TOMLDecodeError):
         return None
-    if project.get("name") != DISTRIBUTION or not isinstance(project.get("version"), str):
+    version = project.get("version")
+    if project.get("name") != DISTRIBUTION or not isinstance(version, str):
         return None
-    return project["version"]
+    return version

@@ -76,15 +76,17 @@ def test_a_targets_csv_that_is_not_utf8_unless_its_encoding_is_given(
     code, err = notify(capsys, "--pbx-config", str(config), "--csv", str(targets))
     assert code == 2 and len(err) == 1
     assert err[0].startswith(f"ami: {targets}, line 3: not UTF-8 text (byte 0xe9)")
-    assert "--encoding" in err[0]
+    assert err[0].endswith("; give the file's encoding with --encoding")
+    assert "bulk_notify" not in err[0] and "encoding=" not in err[0]  # CLI words only
     assert pbx.received == []
     argv = ["--pbx-config", str(config), "--csv", str(targets), "--content-type", "text/plain"]
     code, _ = notify(capsys, *argv, "--encoding", "cp1252")
     assert code == 0
     assert pbx.notifies[-1].body == "Café"
     assert [t.content for t in read_targets(targets, encoding="cp1252")] == [None, "Café"]
-    with pytest.raises(ConfigError, match="line 3: not UTF-8"):
+    with pytest.raises(ConfigError, match="line 3: not UTF-8") as excinfo:
         bulk_notify(targets, pbxs=config, dry_run=True, progress=False)
+    assert str(excinfo.value).endswith("give the file's encoding with encoding=")
     report = bulk_notify(targets, pbxs=config, encoding="cp1252", dry_run=True, progress=False)
     assert [r.status for r in report.results] == ["dry-run", "dry-run"]
     code, err = notify(capsys, *argv, "--encoding", "no-such-codec")

@@ -18,7 +18,7 @@ from conftest import admin_session, wait_until
 
 from sdk import Event, Headers
 from sdk import events as ev
-from sdk.actions import Originate, PJSIPShowEndpoints, SIPpeers, UserEvent
+from sdk.actions import Originate, PJSIPNotify, PJSIPShowEndpoints, SIPnotify, SIPpeers, UserEvent
 from sdk.events import EVENTS, ChannelState, typed
 from sdk.model.event import TypedEvent
 from sdk.model.fields import FieldInfo
@@ -309,3 +309,36 @@ def test_a_column_with_a_misfit_keeps_it_and_times_get_datetime_dtypes() -> None
     )
     frame = auth.to_dataframe()
     assert str(frame["EventTV"].dtype).startswith("datetime64") and frame["EventVersion"][0] == 1
+
+
+@pytest.mark.parametrize("version", ["20", "22"])
+def test_every_event_the_embedded_server_sends_is_typed_with_nothing_unknown(
+    version: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The embedded server's reading of a Local call, a UserEvent, a NOTIFY and the peer or
+    endpoint list (the real servers' are in tests/asterisk/test_real_events.py)."""
+    caplog.set_level(logging.WARNING, logger="sdk.events")
+    seen: list[Event] = []
+    with AMIServer.as_recorded(version) as pbx, admin_session(pbx, events=True) as ami:
+        ami.on("*", seen.append)
+        sent = ami.send(
+            Originate(channel="Local/100@default", application="Wait", data="0", async_=True)
+        )
+        ami.wait_for_event(ev.OriginateResponse, lambda e: e.action_id == sent.action_id)
+        ami.send(UserEvent(user_event="Probe", headers={"Marker": "1"}))
+        if version == "20":
+            ami.send(SIPnotify(channel="phone1", variables={"Event": "check-sync"}), check=True)
+            listed = ami.send(SIPpeers())
+        else:
+            ami.send(PJSIPNotify(endpoint="phone1", variables={"Event": "check-sync"}), check=True)
+            listed = ami.send(PJSIPShowEndpoints())
+        ami.send(UserEvent(user_event="Fence"))
+        ami.wait_for_event(ev.UserEvent, lambda e: e.user_event == "Fence")
+        received = [*seen, *listed.events, listed.complete]
+    names = {e.name for e in received if e is not None}
+    assert {"Newchannel", "DialEnd", "OriginateResponse", "UserEvent"} <= names
+    for event in received:
+        assert isinstance(event, TypedEvent), event
+        assert event.unknown_headers() == [], event
+        event.values()
+    assert not [r for r in caplog.records if r.name == "sdk.events"]

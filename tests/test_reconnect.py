@@ -42,8 +42,10 @@ def test_restart_reconnects_and_logs_in_again(
     caplog.set_level(logging.INFO, logger="sdk.client.session")
     with admin_session(server, events="user", reconnect=FAST) as ami:
         server.restart()
-        assert ami.send(Ping(), timeout=5).ok
-        assert ami.reconnects == 1 and ami.connected
+        # a Ping written before the session saw the drop would fail with OutcomeUnknown
+        # (the old connection is gone): wait for the new one first, however slow the machine
+        assert wait_until(lambda: ami.reconnects == 1 and ami.connected, 20)
+        assert ami.send(Ping(), timeout=10).ok
         logins = [m for m in server.received if m.action == "Login"]
         assert len(logins) == 2 and all(m.get("Events") == "user" for m in logins)
     text = "\n".join(r.getMessage() for r in caplog.records)
@@ -73,6 +75,8 @@ def test_callbacks_waiters_and_queue_survive_a_reconnect(server: AMIServer) -> N
         seen: list[str] = []
         ami.on("UserEvent", lambda e: seen.append(e.get("UserEvent") or ""))
         ami.send(UserEvent(user_event="before"))
+        # the event may follow its response: let it arrive before the restart can drop it
+        assert wait_until(lambda: seen == ["before"], 10)
         found: list[str] = []
         waiting = threading.Thread(
             target=lambda: found.append(
@@ -84,8 +88,9 @@ def test_callbacks_waiters_and_queue_survive_a_reconnect(server: AMIServer) -> N
         )
         waiting.start()
         server.restart()
-        ami.send(UserEvent(user_event="after"), timeout=5)
-        waiting.join(10)
+        assert wait_until(lambda: ami.reconnects == 1 and ami.connected, 20)
+        ami.send(UserEvent(user_event="after"), timeout=10)
+        waiting.join(20)
         assert found == ["after"]
         assert seen == ["before", "after"]
         assert [e.get("UserEvent") for e in ami.events(timeout=0.2)] == ["before"]

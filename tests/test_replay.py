@@ -14,15 +14,10 @@ from datetime import datetime
 
 import pytest
 from conftest import FIXTURES, load_fixture
+from varying import normalize, normalize_sip
 
 from sdk.testing import AMIServer
 from sdk.wire.parser import Parser
-
-# Values that vary from run to run (fixtures/README.md).
-# (Uniqueid and Linkedid also under the prefixes events give them: DestUniqueid, LocalOneLinkedid)
-VARYING = ("Timestamp", "Uptime", "LastReload", "SessionID", "EventTV", "SessionTV")
-_VARYING_RE = re.compile(rf"^({'|'.join(VARYING)}|\w*Uniqueid|\w*Linkedid): .*$", re.MULTILINE)
-_ADDRESS_RE = re.compile(r"^((?:Local|Remote)Address: IPV4/TCP/[0-9.]+)/\d+", re.MULTILINE)
 
 # Every recorded Asterisk 20 session; the Asterisk 22 ones that need no PJSIP.
 FIXTURES_20 = sorted(p.stem for p in (FIXTURES / "asterisk-20.20.1").glob("*.json"))
@@ -42,19 +37,6 @@ SERVER_OPTIONS = {
     "corestatus": {"started": datetime(2026, 11, 26, 6, 19, 7)},  # the recording's start time
 }
 CLOSES_AFTER = {"login-bad-secret", "login-md5-bad-key", "login-plain", "logoff-before-login"}
-
-
-def normalize(text: str) -> str:
-    text = _VARYING_RE.sub(r"\1: <varies>", text)
-    return _ADDRESS_RE.sub(r"\1/<port>", text)
-
-
-def normalize_sip(text: str) -> str:
-    text = re.sub(r"branch=z9hG4bK[\w-]+", "branch=<varies>", text)
-    text = re.sub(r"tag=[\w-]+", "tag=<varies>", text)
-    text = re.sub(r"^Call-ID: .*$", "Call-ID: <varies>", text, flags=re.MULTILINE)
-    text = re.sub(r"^CSeq: \d+", "CSeq: <n>", text, flags=re.MULTILINE)
-    return re.sub(r"^Date: .*$", "Date: <varies>", text, flags=re.MULTILINE)
 
 
 def recorded_challenge(data: dict) -> str | None:

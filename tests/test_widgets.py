@@ -546,6 +546,17 @@ def test_panel_from_env_reads_ami_url(monkeypatch: pytest.MonkeyPatch, server: A
         assert panel.connected and panel.session.auth == "plain"  # type: ignore[union-attr]
     with pytest.raises(ValueError, match="never in the URL"):
         ConnectionPanel.from_env("ami://admin:pw@host:5038")
+    # the same reader as Session.from_url and the CLI: same rules, same words, nothing echoed
+    for url, problem in [
+        ("admin@host:5038", "has no scheme"),
+        ("ami://admin@host:99999", "has a bad port"),
+        ("ami://admin@host?timeout=soon", "option timeout expects a number of seconds"),
+        ("amis://admin@host", "uses amis://, and the panel connects without TLS"),
+        ("ami://admin@host?keepalive=5", "has the option keepalive, which the panel does not"),
+    ]:
+        with pytest.raises(ValueError, match=problem) as excinfo:
+            ConnectionPanel.from_env(url)
+        assert "soon" not in str(excinfo.value)
 
 
 # --- events ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import NoReturn, Protocol, TypeGuard
 
 from sdk import actions
 from sdk.errors import AuthenticationError
@@ -42,7 +42,7 @@ class Secret:
 
     __str__ = __repr__
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("a session's secret cannot be pickled")
 
 
@@ -93,6 +93,11 @@ class MD5Auth:
 BUILT_IN: dict[str, Auth] = {"md5": MD5Auth(), "plain": PlainAuth()}
 
 
+def _is_strategy(value: object) -> TypeGuard[Auth]:
+    """Whether ``value`` is a strategy: a ``login`` method and a ``name`` text."""
+    return callable(getattr(value, "login", None)) and isinstance(getattr(value, "name", None), str)
+
+
 def auth_strategy(value: str | Auth) -> Auth:
     """The strategy ``auth=`` names (``"md5"``, ``"plain"``), or ``value`` when it is one."""
     given = plain(value)
@@ -101,6 +106,6 @@ def auth_strategy(value: str | Auth) -> Auth:
         if strategy is None:
             raise ValueError(f"auth must be 'md5' or 'plain', not {given!r}")
         return strategy
-    if callable(getattr(given, "login", None)) and isinstance(getattr(given, "name", None), str):
-        return given  # type: ignore[no-any-return]
+    if _is_strategy(given):
+        return given
     raise ValueError(f"auth must be 'md5', 'plain' or a strategy with login(), not {given!r}")

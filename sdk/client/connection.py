@@ -18,7 +18,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from sdk.client.options import DEFAULT_PORT
 from sdk.errors import ConnectionError, ProtocolError, TimeoutError
@@ -66,7 +66,7 @@ class Link(Protocol):
 
 OnData = Callable[[bytes], None]
 # (link, reason, error or None, tags of the writes that never left), once, on its I/O thread
-OnClosed = Callable[[Any, str, BaseException | None, list[Any]], None]
+OnClosed = Callable[[Link, str, BaseException | None, list[Hashable]], None]
 
 
 class Callbacks(NamedTuple):

@@ -21,7 +21,6 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from sdk.errors import ConnectionError, TimeoutError
 from sdk.events import EVENTS
@@ -33,7 +32,7 @@ __all__ = ["EventHub", "any_matcher", "as_class", "matcher"]
 log = logging.getLogger("sdk.client.session")
 
 Pattern = str | re.Pattern[str] | type[Event]
-Callback = Callable[[Event], Any]
+Callback = Callable[[Event], object]  # what it returns is not read
 _GLOB = frozenset("*?[")
 
 
@@ -124,7 +123,7 @@ class EventHub:
         if cls is not None:  # events read as a class of one's own
             given = callback
 
-            def callback(event: Event) -> Any:
+            def callback(event: Event) -> object:
                 return given(cls.of(event))
 
         entry = (matcher(pattern), callback)

@@ -272,7 +272,7 @@ class _SessionEnd:
                     reason = "connection closed by the peer"
                     break
                 if next_tick is not None and time.monotonic() >= next_tick:
-                    next_tick = time.monotonic() + interval  # type: ignore[operator]
+                    next_tick = time.monotonic() + (interval or 0.0)
                     if tick is not None:
                         tick()
         except Exception as exc:  # a parser's ProtocolError, a callback's bug

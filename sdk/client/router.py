@@ -187,13 +187,13 @@ class Router:
                 if count > 1:
                     self._stale[action_id] = count - 1
                 pending = None
-            elif pending is None or pending.response is not None:
+            elif pending is None or action_id is None or pending.response is not None:
                 pending = None
             else:
                 pending.response = response
                 if response.ok and (response.is_list or pending.action.LIST_COMPLETE):
                     return  # the items follow
-                del self._pending[action_id]  # type: ignore[arg-type]
+                del self._pending[action_id]
         if pending is None:
             if late:
                 log.info("late answer to timed-out action %s: %s", action_id, response.message)

@@ -62,8 +62,14 @@ def _count(text: str) -> int:
     return value
 
 
+def _major(text: str) -> str:
+    if not text.isdigit():
+        raise ValueError
+    return text
+
+
 # option: (how its text becomes a Session argument, what it expects)
-OPTIONS: dict[str, tuple[Callable[[str], Any], str]] = {
+OPTIONS: dict[str, tuple[Callable[[str], object], str]] = {
     "auth": (_auth, "md5 or plain"),
     "events": (str, "event classes, such as on, off or system,call"),
     "timeout": (_seconds, "a number of seconds above 0"),
@@ -75,6 +81,8 @@ OPTIONS: dict[str, tuple[Callable[[str], Any], str]] = {
     "tls_verify": (_bool, "true or false"),
     "tls_cafile": (str, "the path of a CA file"),
     "tls_server_name": (str, "a host name"),
+    "release": (_major, "an Asterisk major such as 20"),
+    "lenient": (_bool, "true or false"),
 }
 _TLS_ONLY = ("tls_verify", "tls_cafile", "tls_server_name")  # only with amis://
 
@@ -87,7 +95,7 @@ class AMIURL:
     port: int | None
     username: str
     tls: bool
-    options: dict[str, Any]
+    options: dict[str, Any]  # Session's keywords (each of its own type), passed on as they are
 
 
 def parse_url(url: str) -> AMIURL:

@@ -188,6 +188,7 @@ if TYPE_CHECKING:
     from sdk.events.peerstatus import PeerStatus
     from sdk.events.pickup import Pickup
     from sdk.events.pjsipmaintenancestatus import PJSIPMaintenanceStatus
+    from sdk.events.pjsipmaintenancestatuscomplete import PJSIPMaintenanceStatusComplete
     from sdk.events.presencestatechange import PresenceStateChange
     from sdk.events.presencestatelistcomplete import PresenceStateListComplete
     from sdk.events.presencestatus import PresenceStatus
@@ -424,6 +425,7 @@ __all__ = [
     "PeerStatus",
     "Pickup",
     "PJSIPMaintenanceStatus",
+    "PJSIPMaintenanceStatusComplete",
     "PresenceStateChange",
     "PresenceStateListComplete",
     "PresenceStatus",
@@ -654,6 +656,7 @@ EVENTS = EventRegistry(
         "PeerStatus": "peerstatus",
         "Pickup": "pickup",
         "PJSIPMaintenanceStatus": "pjsipmaintenancestatus",
+        "PJSIPMaintenanceStatusComplete": "pjsipmaintenancestatuscomplete",
         "PresenceStateChange": "presencestatechange",
         "PresenceStateListComplete": "presencestatelistcomplete",
         "PresenceStatus": "presencestatus",

@@ -85,7 +85,9 @@ class Action:
 
     def _build(self, **values: Any) -> None:
         """The full path: attrs' own ``__init__``, whose converters make every value plain,
-        then ``__attrs_post_init__`` (``validate``, then ``_encode``)."""
+        then ``__attrs_post_init__`` (``validate``, then ``_encode``). (Any: mypy's attrs
+        plugin types ``__attrs_init__`` by the annotations, not seeing the converters of
+        ``ami_field``, which take anything.)"""
         self.__attrs_init__(**values)
 
     def __attrs_post_init__(self) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 import attrs
 
@@ -189,7 +188,7 @@ def message_problem(lines: int) -> FieldProblem | None:
     )
 
 
-def action_id_problems(action_id: Any) -> list[FieldProblem]:
+def action_id_problems(action_id: object) -> list[FieldProblem]:
     """The problems of ``action_id``, a plain value (``sdk.model.values.plain``), as an ActionID."""
 
     def problem(message: str) -> list[FieldProblem]:

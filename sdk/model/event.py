@@ -100,22 +100,23 @@ class HeaderField(Generic[T]):
     """One documented header of an event (or snapshot block): a read-only attribute whose
     value is the header's text read by its kind, or None when the header is absent.
 
-    ``info`` is the header's ``FieldInfo`` (the one model of a field, as actions have);
-    ``available_in``: the Asterisk majors that document it, when not all of the event's."""
+    ``info`` is the header's ``FieldInfo`` (the one model of a field, as actions have; its
+    ``available_in``: the Asterisk majors that document it, when not all of the event's)."""
 
-    __slots__ = ("attribute", "available_in", "header", "info", "key", "kind", "quick", "read")
+    __slots__ = ("attribute", "header", "info", "key", "kind", "quick", "read")
 
-    def __init__(
-        self, info: FieldInfo, kind: Kind, available_in: Sequence[str] = (), attribute: str = ""
-    ) -> None:
+    def __init__(self, info: FieldInfo, kind: Kind, attribute: str = "") -> None:
         self.info = info
         self.header = info.header
         self.key = search_key(info.header)
         self.kind = kind
         self.read = kind.reader(info)
         self.quick = kind.quick(info)
-        self.available_in = tuple(available_in)
         self.attribute = attribute
+
+    @property
+    def available_in(self) -> tuple[str, ...]:
+        return self.info.available_in
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.attribute = name
@@ -165,10 +166,10 @@ class HeaderField(Generic[T]):
         return f"HeaderField({self.header!r}, {self.kind.name})"
 
 
-def header(name: str, kind: Kind, *, available_in: Sequence[str] = (), **facts: Any) -> Any:
+def header(name: str, kind: Kind, **facts: Any) -> Any:
     """The field of header ``name`` of kind ``kind`` (what generated classes declare);
-    ``facts`` are those of ``FieldInfo`` (``choices``, ``unit``, ``doc``)."""
-    return HeaderField(FieldInfo(name, kind=kind.name, **facts), kind, available_in)
+    ``facts`` are those of ``FieldInfo`` (``available_in``, ``choices``, ``unit``, ``doc``)."""
+    return HeaderField(FieldInfo(name, kind=kind.name, **facts), kind)
 
 
 class Block:

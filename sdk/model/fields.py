@@ -23,7 +23,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, overload
+from typing import Self, overload
 
 import attrs
 
@@ -71,9 +71,18 @@ def _texts(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _members(value: Any) -> tuple[tuple[str, FieldInfo], ...]:
+def _members(
+    value: Mapping[str, FieldInfo] | Iterable[tuple[str, FieldInfo]],
+) -> tuple[tuple[str, FieldInfo], ...]:
     """Members as given (a mapping, or pairs), as ``(attribute, FieldInfo)`` pairs."""
     return tuple(dict(value).items())
+
+
+def _by_release(
+    value: Mapping[str, Iterable[str]] | Iterable[tuple[str, Iterable[str]]],
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Values by release as given (a mapping of major to values, or pairs), as pairs."""
+    return tuple((str(major), tuple(values)) for major, values in dict(value).items())
 
 
 @attrs.frozen
@@ -81,12 +90,22 @@ class FieldInfo:
     """What the SDK knows of one header of an action (metadata of an attrs field).
 
     The facts are the keys of a spec's field (``specs/README.md``), in the order the specs
-    write them; ``sdk.model.kinds`` says which facts each kind takes."""
+    write them; ``sdk.model.kinds`` says which facts each kind takes. ``available_in``,
+    ``required_in`` and ``choices_in`` say how the header differs between Asterisk releases
+    (``sdk.model.releases`` reads them); construction checks ``required`` and ``choices``."""
 
     header: str
     kind: str = attrs.field(default="string", kw_only=True)
+    # the Asterisk majors that have this header, when not all of its action's majors
+    available_in: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_texts)
     required: bool = attrs.field(default=False, kw_only=True)
+    # the majors that require it, when releases differ (``required``: construction's rule)
+    required_in: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_texts)
     choices: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_texts)
+    # kind enum: the values of each major whose values are not all of ``choices``
+    choices_in: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(
+        default=(), kw_only=True, converter=_by_release
+    )
     unit: str = attrs.field(default="", kw_only=True)  # kind duration: s, ms, us or hms
     min_items: int = attrs.field(default=0, kw_only=True)
     name_rule: str = attrs.field(default="variable", kw_only=True)  # "sip-token" or "variable"
@@ -105,6 +124,21 @@ class FieldInfo:
         """Whether the action cannot be built without this field: it is required, or it
         needs at least one item (``min_items``). What help texts and forms mark required."""
         return self.required or self.min_items > 0
+
+    def majors(self, action_majors: tuple[str, ...]) -> tuple[str, ...]:
+        """The Asterisk majors that have this header, of those that have its action."""
+        return self.available_in or action_majors
+
+    def required_by(self, major: str) -> bool:
+        """Whether Asterisk ``major`` needs this header given (a value, or an item)."""
+        return major in self.required_in if self.required_in else self.needs_value
+
+    def choices_of(self, major: str) -> tuple[str, ...]:
+        """Kind enum: the values Asterisk ``major`` takes."""
+        for release, values in self.choices_in:
+            if release == major:
+                return values
+        return self.choices
 
 
 # What makes Asterisk read a comma as text, or drop a character.
@@ -188,17 +222,17 @@ class Pairs(Sequence[tuple[str, str]]):
     __slots__ = ("_pairs", "origins", "problems")
     _SEPARATORS = "="
 
-    def __init__(self, pairs: Iterable[Any] = ()) -> None:
+    def __init__(self, pairs: Iterable[object] = ()) -> None:
         """``pairs``: ``(name, value)`` pairs or ``"name=value"`` strings, in order."""
         kept: list[tuple[str, str]] = []
         origins: list[int] = []
         problems: list[tuple[int, str]] = []
         for index, item in enumerate(pairs):
             pair = self._pair(item)
-            if type(pair) is str:
+            if isinstance(pair, str):
                 problems.append((index, pair))
             else:
-                kept.append(pair)  # type: ignore[arg-type]
+                kept.append(pair)
                 origins.append(index)
         self._pairs: tuple[tuple[str, str], ...] = tuple(kept)
         self.problems: tuple[tuple[int, str], ...] = tuple(problems)
@@ -220,12 +254,12 @@ class Pairs(Sequence[tuple[str, str]]):
         return item[:cut], value
 
     @classmethod
-    def _shown(cls, item: Any) -> str:
+    def _shown(cls, item: object) -> str:
         """How a problem names an item that cannot be read as a pair."""
         return repr(item)
 
     @classmethod
-    def _pair(cls, item: Any) -> tuple[str, str] | str:
+    def _pair(cls, item: object) -> tuple[str, str] | str:
         """``item`` as a pair of exact strings, or the reason it is not one."""
         if type(item) is not tuple:
             item = plain(item)
@@ -251,7 +285,7 @@ class Pairs(Sequence[tuple[str, str]]):
         return name, plain_text(value)
 
     @classmethod
-    def of(cls, value: Any) -> Any:
+    def of(cls, value: object) -> Self:
         """Convert what a user passes (attrs converter; never raises)."""
         if type(value) is dict:  # the usual case, all text: kept as given, in one step
             items = tuple(value.items())
@@ -286,7 +320,7 @@ class Pairs(Sequence[tuple[str, str]]):
     def __getitem__(self, key: int) -> tuple[str, str]: ...
     @overload
     def __getitem__(self, key: slice) -> Sequence[tuple[str, str]]: ...
-    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+    def __getitem__(self, key: int | slice) -> tuple[str, str] | Sequence[tuple[str, str]]:
         return self._pairs[key]
 
     def __len__(self) -> int:
@@ -341,7 +375,7 @@ class ExtraHeaders(Pairs):
     _SEPARATORS = ":="
 
     @classmethod
-    def _shown(cls, item: Any) -> str:
+    def _shown(cls, item: object) -> str:
         return f"a {type(item).__name__}"
 
     def __repr__(self) -> str:
@@ -354,7 +388,7 @@ def indexed_header(pattern: str, member: str, index: int) -> str:
     return pattern.format(member=member, index=index)
 
 
-class Records(Sequence[Mapping[str, Any]]):
+class Records(Sequence[Mapping[str, object]]):
     """Numbered groups of headers (kind ``indexed``), one read-only mapping per group.
 
     Each group maps a member's attribute name (or its header, in any case) to its value:
@@ -367,8 +401,8 @@ class Records(Sequence[Mapping[str, Any]]):
 
     __slots__ = ("_records", "origins", "problems")
 
-    def __init__(self, records: Iterable[Mapping[str, Any]] = ()) -> None:
-        self._records: tuple[MappingProxyType[str, Any], ...] = tuple(
+    def __init__(self, records: Iterable[Mapping[str, object]] = ()) -> None:
+        self._records: tuple[MappingProxyType[str, object], ...] = tuple(
             MappingProxyType({plain(k): plain(v) for k, v in dict(record).items()})
             for record in records
         )
@@ -384,9 +418,9 @@ class Records(Sequence[Mapping[str, Any]]):
     @classmethod
     def of(
         cls,
-        value: Any,
+        value: object,
         members: Sequence[tuple[str, FieldInfo]] = (),
-        convert: Callable[[FieldInfo, Any], Any] = lambda _info, raw: plain(raw),
+        convert: Callable[[FieldInfo, object], object] = lambda _info, raw: plain(raw),
     ) -> Records:
         """Convert what a user passes: a mapping (one group) or a list of mappings; each
         member's value by ``convert`` (its kind's converter: ``sdk.model.kinds``)."""
@@ -404,14 +438,14 @@ class Records(Sequence[Mapping[str, Any]]):
         by_name = {name: (name, info) for name, info in members}
         by_header = {info.header.lower(): (name, info) for name, info in members}
         known = ", ".join(name for name, _ in members)
-        records: list[dict[str, Any]] = []
+        records: list[dict[str, object]] = []
         origins: list[int] = []
         problems: list[tuple[int, str]] = []
         for index, item in enumerate(value):
             if not isinstance(item, Mapping):
                 problems.append((index, f"must be a mapping of member to value, not {item!r}"))
                 continue
-            record: dict[str, Any] = {}
+            record: dict[str, object] = {}
             unknown = False
             for key, raw in item.items():
                 key = plain(key)
@@ -437,16 +471,18 @@ class Records(Sequence[Mapping[str, Any]]):
         return out
 
     @overload
-    def __getitem__(self, key: int) -> Mapping[str, Any]: ...
+    def __getitem__(self, key: int) -> Mapping[str, object]: ...
     @overload
-    def __getitem__(self, key: slice) -> Sequence[Mapping[str, Any]]: ...
-    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+    def __getitem__(self, key: slice) -> Sequence[Mapping[str, object]]: ...
+    def __getitem__(
+        self, key: int | slice
+    ) -> Mapping[str, object] | Sequence[Mapping[str, object]]:
         return self._records[key]
 
     def __len__(self) -> int:
         return len(self._records)
 
-    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+    def __iter__(self) -> Iterator[Mapping[str, object]]:
         return iter(self._records)
 
     def __eq__(self, other: object) -> bool:

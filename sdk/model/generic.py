@@ -18,7 +18,7 @@ shown as ``***`` wherever the action is shown or logged, as ``Login``'s are.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 
@@ -79,13 +79,15 @@ class Generic(Action):
         if problem is not None:  # named "Generic": a bad name must not reach a log line as is
             raise ValidationError("Generic", [FieldProblem("name", "Action", problem)])
 
+    # A property where Action has a ClassVar (the ignore): a generic action's name is its
+    # own, per instance, which no annotation of Action's can say.
     @property
     def ACTION(self) -> str:  # type: ignore[override]  # noqa: N802 - every action's name
         """The action's name, as given."""
         return self.name if type(self.name) is str else ""
 
 
-def _name_problem(name: Any) -> str | None:
+def _name_problem(name: object) -> str | None:
     if type(name) is not str:
         return f"must be a string, not {type(name).__name__}"
     if not _ACTION_NAME.fullmatch(name):

@@ -37,7 +37,7 @@ import enum
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec
 
 import attrs
 
@@ -68,12 +68,14 @@ from sdk.model.fields import (
 from sdk.model.values import plain
 
 if TYPE_CHECKING:
+    from sdk.model.action import Action
     from sdk.wire.message import Message
 
 __all__ = [
     "COMMON_FACTS",
     "DURATION_UNITS",
     "KINDS",
+    "RELEASE_FACTS",
     "UNKNOWN",
     "BooleanInput",
     "ChannelState",
@@ -103,7 +105,19 @@ PairsInput = Mapping[str, object] | Iterable[tuple[str, object] | str] | str | N
 RecordsInput = Mapping[str, object] | Iterable[Mapping[str, object]] | None
 
 # The facts of every field; each kind takes these and its own ``facts``.
-COMMON_FACTS = ("header", "kind", "required", "secret", "default", "doc")
+COMMON_FACTS = (
+    "header",
+    "kind",
+    "available_in",
+    "required",
+    "required_in",
+    "secret",
+    "default",
+    "doc",
+)
+# The facts that say how a header differs between Asterisk releases (``sdk.model.releases``):
+# a field takes them (``choices_in`` only of kind enum), a member of an indexed group does not.
+RELEASE_FACTS = ("available_in", "required_in", "choices_in")
 
 
 @attrs.frozen
@@ -113,7 +127,7 @@ class CliOption:
     text; ``help`` is added to the field's doc."""
 
     action: str = "store"
-    type: Callable[[str], Any] | None = None
+    type: Callable[[str], object] | None = None
     metavar: str | None = "VALUE"
     help: str = ""
 
@@ -139,7 +153,7 @@ class Found:
 
     __slots__ = ("cls", "lines", "problems")
 
-    def __init__(self, cls: type, action_id: Any) -> None:
+    def __init__(self, cls: type, action_id: object) -> None:
         self.cls = cls
         self.problems: list[FieldProblem] = []
         self.lines = 2  # Action and ActionID
@@ -149,7 +163,7 @@ class Found:
     def add(self, field: str, header: str, message: str, index: int | None = None) -> None:
         self.problems.append(FieldProblem(field, header, message, index))
 
-    def finish(self, action: Any) -> list[FieldProblem]:
+    def finish(self, action: Action) -> list[FieldProblem]:
         """Add what the rules across fields and the message's length say; every problem."""
         for rule in action.RULES:
             self.problems.extend(rule.check(action))
@@ -159,11 +173,11 @@ class Found:
         return self.problems
 
 
-def _given(value: Any) -> bool:
+def _given(value: object) -> bool:
     return not (value is None or value == "")
 
 
-def _mask(value: Any) -> str:
+def _mask(value: object) -> str:
     return "None" if value is None else "'***'"
 
 
@@ -190,7 +204,7 @@ class Kind:
     value_imports: ClassVar[tuple[tuple[str, str], ...]] = ()  # what that type needs
     dtype: ClassVar[str | None] = None  # the pandas dtype of a column of received values
 
-    def convert(self, value: Any) -> Any:
+    def convert(self, value: object) -> object:
         return plain(value)
 
     def reader(self, info: FieldInfo) -> Callable[[str], Any] | None:
@@ -217,20 +231,20 @@ class Kind:
             repr=_mask if info.secret else True,
         )
 
-    def check(self, found: Found, name: str, info: FieldInfo, value: Any) -> None:
+    def check(self, found: Found, name: str, info: FieldInfo, value: object) -> None:
         raise NotImplementedError
 
-    def encode(self, info: FieldInfo, value: Any) -> str:
+    def encode(self, info: FieldInfo, value: object) -> str:
         """The header lines of a valid value, each with its CRLF ("" when it has none)."""
         raise NotImplementedError
 
-    def decode(self, info: FieldInfo, message: Message, taken: frozenset[str]) -> Any:
+    def decode(self, info: FieldInfo, message: Message, taken: frozenset[str]) -> object:
         """The value ``message`` gives this field (first header of its name wins; ``taken``:
         the headers of the action's other fields, lower-cased)."""
         raw = message.get(info.header)
         return raw if raw is None else self.decode_text(raw)
 
-    def decode_text(self, raw: str) -> Any:
+    def decode_text(self, raw: str) -> object:
         """A received header's text as this kind's value: the text, unchecked."""
         return raw
 
@@ -280,7 +294,7 @@ class Scalar(Kind):
     fast_refuse: ClassVar[tuple[str, ...]] = ()
     fast_wire: ClassVar[str | None] = None  # the value's text, when it is not the value
 
-    def text(self, value: Any, info: FieldInfo) -> tuple[str | None, str | None]:
+    def text(self, value: object, info: FieldInfo) -> tuple[str | None, str | None]:
         """The wire text of a given value (plain), or the reason its type is wrong."""
         raise NotImplementedError
 
@@ -290,14 +304,16 @@ class Scalar(Kind):
     def fast_text(self, v: str) -> str | None:
         return None if self.fast_wire is None else self.fast_wire.replace("{v}", v)
 
-    def check(self, found: Found, name: str, info: FieldInfo, value: Any) -> None:
+    def check(self, found: Found, name: str, info: FieldInfo, value: object) -> None:
         problem = self.problem(info, info.header, value)
         if problem is None:
             found.lines += _given(value)
         elif problem:
             found.add(name, info.header, problem)
 
-    def problem(self, info: FieldInfo, header: str, value: Any, required: str = "") -> str | None:
+    def problem(
+        self, info: FieldInfo, header: str, value: object, required: str = ""
+    ) -> str | None:
         """The problem of ``value`` in the line of ``header``; None: fine; "": not given."""
         if not _given(value):
             return (required or "is required") if info.required else None
@@ -306,7 +322,7 @@ class Scalar(Kind):
             return problem
         return HEADER_VALUE.problem(text) or encode_line(header, text)[1]
 
-    def line(self, header: str, value: Any, info: FieldInfo) -> str:
+    def line(self, header: str, value: object, info: FieldInfo) -> str:
         if not _given(value):
             return ""
         text = self.text(plain(value), info)[0]
@@ -314,7 +330,7 @@ class Scalar(Kind):
             text = str(value)
         return f"{header}: {text}\r\n"
 
-    def encode(self, info: FieldInfo, value: Any) -> str:
+    def encode(self, info: FieldInfo, value: object) -> str:
         return self.line(info.header, value, info)
 
 
@@ -326,7 +342,7 @@ class String(Scalar):
     editor = "text"
     fast_refuse = ("type({v}) is not str", *HEADER_VALUE.refuse)
 
-    def text(self, value: Any, info: FieldInfo) -> tuple[str | None, str | None]:
+    def text(self, value: object, info: FieldInfo) -> tuple[str | None, str | None]:
         if type(value) is str:
             return value, None
         return None, f"must be a string, not {type(value).__name__}"
@@ -343,13 +359,13 @@ class Integer(Scalar):
     editor = "integer"
     fast_refuse = ("type({v}) is not int",)
 
-    def convert(self, value: Any) -> Any:
+    def convert(self, value: object) -> object:
         value = plain(value)
         if type(value) is str and _INTEGER.fullmatch(value.strip()):
             return int(value)
         return value
 
-    def text(self, value: Any, info: FieldInfo) -> tuple[str | None, str | None]:
+    def text(self, value: object, info: FieldInfo) -> tuple[str | None, str | None]:
         if type(value) is int:
             return str(value), None
         return None, f"must be an integer, not {value!r}"
@@ -357,7 +373,7 @@ class Integer(Scalar):
     value = "int"
     dtype = "Int64"
 
-    def decode_text(self, raw: str) -> Any:
+    def decode_text(self, raw: str) -> object:
         return _int_or_text(raw)
 
     def reader(self, info: FieldInfo) -> Callable[[str], Any] | None:
@@ -396,7 +412,7 @@ class Boolean(Scalar):
     fast_refuse = ("{v} is not True and {v} is not False",)
     fast_wire = '"true" if {v} else "false"'
 
-    def convert(self, value: Any) -> Any:
+    def convert(self, value: object) -> object:
         value = plain(value)
         if type(value) is str:
             low = value.strip().lower()
@@ -409,7 +425,7 @@ class Boolean(Scalar):
     value = "bool"
     dtype = "boolean"
 
-    def text(self, value: Any, info: FieldInfo) -> tuple[str | None, str | None]:
+    def text(self, value: object, info: FieldInfo) -> tuple[str | None, str | None]:
         if type(value) is bool:
             return ("true" if value else "false"), None
         return None, f"must be true or false, not {value!r}"
@@ -447,13 +463,13 @@ class Choice(Scalar):
     annotation = "str | None"
     accepts = "ChoiceInput"
     imports = (("sdk.model.kinds", "ChoiceInput"),)
-    facts = ("choices",)
+    facts = ("choices", "choices_in")
     needs = ("choices",)
     editor = "choice"
     fast_refuse = ("type({v}) is not str", '{v} not in _CHOICES["{name}"]')
     fast_imports = (("sdk.model.kinds", "fast_choices"),)
 
-    def text(self, value: Any, info: FieldInfo) -> tuple[str | None, str | None]:
+    def text(self, value: object, info: FieldInfo) -> tuple[str | None, str | None]:
         if type(value) is str:
             for choice in info.choices:
                 if value.lower() == choice.lower():
@@ -539,7 +555,7 @@ class PairsKind(Kind):
     editor = "pairs"
     pairs_class: ClassVar[type[Pairs]] = Pairs
 
-    def convert(self, value: Any) -> Any:
+    def convert(self, value: object) -> object:
         return self.pairs_class.of(value)
 
     def attrs_field(self, info: FieldInfo) -> Any:
@@ -550,11 +566,11 @@ class PairsKind(Kind):
             repr=_mask if info.secret else True,
         )
 
-    def given(self, value: Any) -> Pairs:
+    def given(self, value: object) -> Pairs:
         """``value`` as this kind's Pairs (a subclass's too: its pairs, made plain)."""
         if type(value) is not self.pairs_class:
             value = self.pairs_class.of(value)
-        return value  # type: ignore[no-any-return]
+        return value
 
     def option(self, info: FieldInfo) -> CliOption:
         return CliOption(action="append", metavar="NAME=VALUE", help=" Repeat for each pair.")
@@ -582,7 +598,7 @@ class VariablesKind(PairsKind):
     pairs_class = Variables
     fast = PAIRS_FAST
 
-    def check(self, found: Found, name: str, info: FieldInfo, value: Any) -> None:
+    def check(self, found: Found, name: str, info: FieldInfo, value: object) -> None:
         value = self.given(value)
         self.check_count(found, name, info, value)
         names = PAIR_NAMES[info.name_rule]
@@ -603,7 +619,7 @@ class VariablesKind(PairsKind):
             else:
                 found.add(name, info.header, problem, value.origin(index))
 
-    def encode(self, info: FieldInfo, value: Any) -> str:
+    def encode(self, info: FieldInfo, value: object) -> str:
         escape_names = info.name_rule == "variable"  # a SIP token has nothing to escape
         lines = []
         for var, text in self.given(value):
@@ -611,7 +627,7 @@ class VariablesKind(PairsKind):
             lines.append(f"{info.header}: {name}={escape_variable_value(text)}\r\n")
         return "".join(lines)
 
-    def decode(self, info: FieldInfo, message: Message, taken: frozenset[str]) -> Any:
+    def decode(self, info: FieldInfo, message: Message, taken: frozenset[str]) -> object:
         pairs: list[tuple[str, str]] = []
         for text in message.getall(info.header):
             pairs.extend(split_variables(text.lstrip(" \t")))
@@ -627,7 +643,7 @@ class HeadersKind(PairsKind):
     any_header = True
     pairs_class = ExtraHeaders
 
-    def check(self, found: Found, name: str, info: FieldInfo, value: Any) -> None:
+    def check(self, found: Found, name: str, info: FieldInfo, value: object) -> None:
         value = self.given(value)
         self.check_count(found, name, info, value)
         own = _own_headers(found.cls)
@@ -648,10 +664,10 @@ class HeadersKind(PairsKind):
             else:
                 found.add(name, info.header, problem, value.origin(index))
 
-    def encode(self, info: FieldInfo, value: Any) -> str:
+    def encode(self, info: FieldInfo, value: object) -> str:
         return "".join(f"{header}: {text}\r\n" for header, text in self.given(value))
 
-    def decode(self, info: FieldInfo, message: Message, taken: frozenset[str]) -> Any:
+    def decode(self, info: FieldInfo, message: Message, taken: frozenset[str]) -> object:
         return ExtraHeaders([(n, v) for n, v in message.headers if n.lower() not in taken])
 
     def documented(self, info: FieldInfo) -> list[tuple[str, bool]]:
@@ -689,7 +705,7 @@ class Indexed(Kind):
     editor = None  # entered as text: the class reads and checks it
 
     def attrs_field(self, info: FieldInfo) -> Any:
-        def to_records(value: Any) -> Records:
+        def to_records(value: object) -> Records:
             return Records.of(value, info.members, _convert_member)
 
         return attrs.field(
@@ -699,20 +715,20 @@ class Indexed(Kind):
             repr=_mask if info.secret else True,
         )
 
-    def given(self, info: FieldInfo, value: Any) -> Records:
+    def given(self, info: FieldInfo, value: object) -> Records:
         if type(value) is not Records:  # a subclass too: its groups, made plain
             value = Records.of(value, info.members, _convert_member)
-        return value  # type: ignore[no-any-return]
+        return value
 
-    def check(self, found: Found, name: str, info: FieldInfo, value: Any) -> None:
+    def check(self, found: Found, name: str, info: FieldInfo, value: object) -> None:
         value = self.given(info, value)
         first = info.members[0][1].header
 
         def label(number: int) -> str:  # a group's problems name its first header
             return indexed_header(info.header, first, info.start + number)
 
-        for index, problem in value.problems:
-            found.add(name, label(index), problem, index)
+        for index, reason in value.problems:
+            found.add(name, label(index), reason, index)
         count = len(value) + len(value.problems)
         if count < info.min_items:
             found.add(name, label(0), f"needs at least {info.min_items} groups, not {count}")
@@ -732,7 +748,7 @@ class Indexed(Kind):
                 elif problem:
                     found.add(name, header, problem, origin)
 
-    def encode(self, info: FieldInfo, value: Any) -> str:
+    def encode(self, info: FieldInfo, value: object) -> str:
         lines = []
         for number, record in enumerate(self.given(info, value)):
             for member, minfo in info.members:
@@ -740,12 +756,12 @@ class Indexed(Kind):
                 lines.append(_scalar_kind(minfo).line(header, record.get(member), minfo))
         return "".join(lines)
 
-    def decode(self, info: FieldInfo, message: Message, taken: frozenset[str]) -> Any:
+    def decode(self, info: FieldInfo, message: Message, taken: frozenset[str]) -> object:
         """The groups of ``message``, up to the first gap (Asterisk stops reading there)."""
-        records: list[dict[str, Any]] = []
+        records: list[dict[str, object]] = []
         number = info.start
         while True:
-            record: dict[str, Any] = {}
+            record: dict[str, object] = {}
             for member, minfo in info.members:
                 raw = message.get(indexed_header(info.header, minfo.header, number))
                 if raw is not None:
@@ -785,7 +801,7 @@ def _scalar_kind(info: FieldInfo) -> Scalar:
     return kind if isinstance(kind, Scalar) else UNKNOWN
 
 
-def _convert_member(info: FieldInfo, raw: Any) -> Any:
+def _convert_member(info: FieldInfo, raw: object) -> object:
     return kind_of(info.kind).convert(raw)
 
 
@@ -956,7 +972,7 @@ class Unknown(Scalar):
     scalar = False
     fast = None
 
-    def text(self, value: Any, info: FieldInfo) -> tuple[str | None, str | None]:
+    def text(self, value: object, info: FieldInfo) -> tuple[str | None, str | None]:
         return None, f"has an unknown kind {info.kind!r}"
 
 
@@ -994,12 +1010,34 @@ def kind_of(name: str) -> Kind:
     return KINDS.get(name, UNKNOWN)
 
 
-def ami_field(header: str, **facts: Any) -> Any:
-    """The attrs field of one header: its ``FieldInfo`` (``header`` and ``facts``) as
-    metadata, and its kind's default, converter and repr. Every field has a default, so
-    that a missing required field is reported by validation (with the others), not by
-    attrs' ``TypeError``."""
-    info = FieldInfo(header, **facts)
+_Facts = ParamSpec("_Facts")
+
+
+def _takes_facts_of(
+    make_info: Callable[_Facts, FieldInfo],
+) -> Callable[[Callable[[FieldInfo], Any]], Callable[_Facts, Any]]:
+    """Give a function of one ``FieldInfo`` the signature of ``make_info`` (the header and
+    the facts), so that a type checker checks each call, the generated ones too, against
+    the one model of a field."""
+
+    def takes_facts(field_of: Callable[[FieldInfo], Any]) -> Callable[_Facts, Any]:
+        def field(*args: _Facts.args, **facts: _Facts.kwargs) -> Any:
+            return field_of(make_info(*args, **facts))
+
+        field.__name__ = field.__qualname__ = field_of.__name__
+        field.__doc__ = field_of.__doc__
+        return field
+
+    return takes_facts
+
+
+@_takes_facts_of(FieldInfo)
+def ami_field(info: FieldInfo) -> Any:
+    """``ami_field(header, **facts)``: the attrs field of one header, its ``FieldInfo``
+    (``header`` and ``facts``) as metadata, and its kind's default, converter and repr.
+    Every field has a default, so that a missing required field is reported by validation
+    (with the others), not by attrs' ``TypeError``. (Any, as ``attrs.field``: the value
+    stands for whatever the attribute's annotation says.)"""
     kind = KINDS.get(info.kind)
     if kind is None:
         raise ValueError(f"unknown field kind {info.kind!r}; known: {', '.join(KINDS)}")
@@ -1019,7 +1057,7 @@ def ami_field(header: str, **facts: Any) -> Any:
 new_pairs = object.__new__
 
 
-def slot_setters(cls: type, names: Sequence[str]) -> tuple[Callable[[Any, Any], None], ...]:
+def slot_setters(cls: type, names: Sequence[str]) -> tuple[Callable[[object, object], None], ...]:
     """The setters of the slots ``names`` of the attrs class ``cls``: a generated ``__init__``
     writes its own slots past the frozen ``__setattr__`` with them, as attrs' own does."""
     return tuple(getattr(cls, name).__set__ for name in names)

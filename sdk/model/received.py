@@ -31,7 +31,7 @@ class Received:
         self._action_class = action_class
         self._message = message
         taken = taken_headers(action_class)
-        values: dict[str, Any] = {"action_id": message.get("ActionID")}
+        values: dict[str, object] = {"action_id": message.get("ActionID")}
         for name, info in fields_of(action_class):
             values[name] = kind_of(info.kind).decode(info, message, taken)
         self._values = values

@@ -13,6 +13,7 @@ import dis
 import importlib
 import sys
 from collections.abc import Iterator, Mapping
+from types import FrameType
 from typing import Generic, TypeVar
 
 from sdk.model.action import Action
@@ -120,12 +121,12 @@ class ActionRegistry(Registry[type[Action]]):
     unknown = UnknownAction
 
 
-def _importing_from(getter: object) -> bool:
+def _importing_from(getter: FrameType) -> bool:
     """Whether the frame that called a module's ``__getattr__`` (the one above ``getter``'s
     frame) is running ``from module import name``."""
-    frame = getattr(getter, "f_back", None)
-    code = getattr(frame, "f_code", None)
-    if frame is None or code is None:
+    frame = getter.f_back
+    if frame is None:
         return False
+    code = frame.f_code
     lasti = frame.f_lasti
     return 0 <= lasti < len(code.co_code) and code.co_code[lasti] == _IMPORT_FROM

@@ -8,33 +8,32 @@ reports each broken rule as a ``FieldProblem`` of the field concerned, with the 
 
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
 from sdk.errors import FieldProblem
-from sdk.model.fields import METADATA_KEY, Pairs
+from sdk.model.fields import Pairs, Records
 
 if TYPE_CHECKING:
     from sdk.model.action import Action
 
-__all__ = ["ExactlyOneOf", "ForbiddenNames", "NameRequires", "Rule", "UniqueNames"]
+__all__ = ["ExactlyOneOf", "ForbiddenNames", "NameRequires", "Rule", "UniqueNames", "given"]
 
 
-def _given(value: Any) -> bool:
+def given(value: object) -> bool:
+    """Whether a field's value counts as given: not None, not empty, and (for pairs) at
+    least one pair or group, or an item that could not be read."""
     if value is None or value == "":
         return False
-    if isinstance(value, Pairs):
+    if isinstance(value, Pairs | Records):
         return len(value) > 0 or bool(value.problems)
     return True
 
 
-@functools.cache
 def _header(cls: type[Action], name: str) -> str:
-    """The wire header of attribute ``name`` of ``cls``, looked up once."""
-    field = attrs.fields_dict(cls)[name]
-    return field.metadata[METADATA_KEY].header
+    """The wire header of attribute ``name`` of ``cls`` (its FieldInfo, read once a class)."""
+    return cls.field_info()[name].header
 
 
 def _list(headers: list[str]) -> str:
@@ -55,17 +54,17 @@ class ExactlyOneOf(Rule):
     fields: tuple[str, ...]
 
     def check(self, action: Action) -> list[FieldProblem]:
-        given = [f for f in self.fields if _given(getattr(action, f))]
-        if len(given) == 1:
+        present = [f for f in self.fields if given(getattr(action, f))]
+        if len(present) == 1:
             return []
         cls = type(action)
         headers = [_header(cls, f) for f in self.fields]
-        if not given:
+        if not present:
             return [FieldProblem(self.fields[0], headers[0], f"give one of {_list(headers)}")]
-        named = [_header(cls, f) for f in given]
+        named = [_header(cls, f) for f in present]
         return [
             FieldProblem(
-                given[1],
+                present[1],
                 named[1],
                 f"give only one of {_list(headers)}, not {' and '.join(named)}",
             )

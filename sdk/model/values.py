@@ -19,14 +19,26 @@ subclass its number. The common case, an exact ``str``, costs one ``type(x) is``
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import cast, overload
 
 __all__ = ["plain", "plain_text"]
 
 _EXACT = (str, int, bool, type(None))
 
 
-def plain(value: Any) -> Any:
+@overload
+def plain(value: str) -> str: ...
+@overload
+def plain(value: bool) -> bool: ...
+@overload
+def plain(value: int) -> int: ...
+@overload
+def plain(value: float) -> float: ...
+@overload
+def plain(value: None) -> None: ...
+@overload
+def plain(value: object) -> object: ...
+def plain(value: object) -> object:
     """``value`` as an exact ``str``, ``int``, ``bool`` or ``float`` when it stands for one,
     else unchanged (the field's check then refuses its type).
 
@@ -36,21 +48,23 @@ def plain(value: Any) -> Any:
     cls = type(value)
     if cls in _EXACT:  # the usual case, at once (bool cannot be subclassed)
         return value
+    # by its type, never isinstance (which reads a __class__ the value may fake): mypy
+    # narrows the value itself only through isinstance, hence the casts
     if issubclass(cls, enum.Enum):
-        value = value.value
+        value = cast(enum.Enum, value).value
         cls = type(value)
         if cls in _EXACT or issubclass(cls, enum.Enum):  # an Enum of Enums: refused by type
             return value
     if issubclass(cls, str):
         return str.__str__(value)
     if issubclass(cls, int):
-        return int.__int__(value)
+        return int.__int__(cast(int, value))
     if issubclass(cls, float):
-        return float.__float__(value)
+        return float.__float__(cast(float, value))
     return value
 
 
-def plain_text(value: Any) -> str:
+def plain_text(value: object) -> str:
     """``value`` as an exact ``str`` whatever it is, for places that take anything as text
     (a CSV or DataFrame cell, a form's text box): ``plain``, then the text of a number, or
     ``str()`` made plain for anything else."""

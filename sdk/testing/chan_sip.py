@@ -23,7 +23,7 @@ def _strip_prefix(name: str) -> str:
 
 def _address(peers: dict[str, SipPeer], name: str) -> tuple[str | None, tuple[str, int] | None]:
     """chan_sip's ``create_addr``: a peer with an address, else an IP literal with a port."""
-    peer = peers.get(name.lower())
+    peer = peers.get(name)  # chan_sip finds peers by their exact name
     if peer is not None:
         return peer.name, peer.address
     host, _, port = name.rpartition(":") if name.count(":") == 1 else (name, "", "")
@@ -57,6 +57,7 @@ def sip_notify(conn: Connection, request: ReceivedMessage) -> None:
         peer=peer,
         address=address,
         variables=list(action.variables),
+        local=server.sip_address,
         user_agent=f"Asterisk PBX {server.asterisk_version}",
         call_id=call_id,
     )
@@ -102,7 +103,7 @@ def sip_peer_status(conn: Connection, request: ReceivedMessage) -> None:
     name = request.get("Peer") or ""
     peers = list(conn.server.sip_peers.values())
     if name:
-        peer = conn.server.sip_peers.get(_strip_prefix(name).lower())
+        peer = conn.server.sip_peers.get(_strip_prefix(name))
         if peer is None:
             conn.error(request, "No such peer")
             return
@@ -125,7 +126,7 @@ def sip_show_peer(conn: Connection, request: ReceivedMessage) -> None:
     if not name:
         conn.error(request, "Peer: <name> missing.")
         return
-    peer = conn.server.sip_peers.get(name.lower())
+    peer = conn.server.sip_peers.get(name)
     if peer is None:
         # chan_sip writes one more blank line after this answer (fixture sipshowpeer-unknown)
         conn.respond(request, "Error", f"Peer {name} not found.", trailer="\r\n")

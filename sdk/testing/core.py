@@ -7,8 +7,10 @@ the one in Asterisk's source.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sdk.model.fields import TRUE_WORDS
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CLI_COMMANDS", "HANDLERS", "cli_output"]
 
+_DATA = Path(__file__).parent / "data"
+
 
 def _send_list(
     conn: Connection,
@@ -28,7 +32,7 @@ def _send_list(
     complete: str,
     *,
     privilege: str | None = None,
-    extra: list[tuple[str, str]] = (),
+    extra: Sequence[tuple[str, str]] = (),
 ) -> None:
     """A list answer: the start, one event per item (with ``privilege``, if given), the
     completing event with ``extra`` headers after ListItems (all one write)."""
@@ -122,12 +126,32 @@ def hangup(conn: Connection, request: ReceivedMessage) -> None:
     if not name:
         conn.error(request, "No channel specified")
         return
+    if name.startswith("/"):
+        _hangup_matching(conn, request, name)
+        return
     channel = conn.server.pbx.find_channel(name)
     if channel is None:
         conn.error(request, "No such channel")
         return
     hang_up(conn.server, [channel], cause=request.get("Cause") or "16")
     conn.ack(request, "Channel Hungup")
+
+
+def _hangup_matching(conn: Connection, request: ReceivedMessage, name: str) -> None:
+    """Hangup of every channel whose name a ``/regex/`` finds: a list of ChannelHungup."""
+    if len(name) < 2 or not name.endswith("/"):
+        conn.error(request, "Regex format invalid, Channel param should be /regex/")
+        return
+    try:
+        regex = re.compile(name[1:-1])
+    except re.error:
+        conn.error(request, f"Regex compile failed on: {name}")
+        return
+    server = conn.server
+    matched = [c for c in server.pbx.listing() if regex.search(c.name)]
+    items = [("ChannelHungup", [("Channel", c.name), *_id(request)]) for c in matched]
+    _send_list(conn, request, "Channels hung up will follow", items, "ChannelsHungupListComplete")
+    hang_up(server, matched, cause=request.get("Cause") or "16")
 
 
 def hang_up(server: AMIServer, channels: list[Channel], cause: str = "16") -> None:
@@ -158,13 +182,42 @@ def _variables_of(conn: Connection, request: ReceivedMessage) -> tuple[str, dict
     return variable, channel.variables
 
 
+# The dialplan functions the embedded server evaluates in Getvar: name -> f(server, argument)
+FUNCTIONS: dict[str, Callable[[AMIServer, str], str]] = {
+    "LEN": lambda server, arg: str(len(arg)),
+    "GLOBAL": lambda server, arg: server.pbx.globals.get(arg, ""),
+}
+
+
+@functools.cache
+def server_functions(version: str) -> frozenset[str]:
+    """The dialplan functions Asterisk ``version`` has (``data/functions-*.txt``)."""
+    text = (_DATA / f"functions-{version}.txt").read_text(encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+_FUNCTION = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\((?P<arg>.*)\)$", re.DOTALL)
+
+
 def getvar(conn: Connection, request: ReceivedMessage) -> None:
     found = _variables_of(conn, request)
-    if found is not None:
-        variable, scope = found
-        conn.respond(
-            request, "Success", headers=[("Variable", variable), ("Value", scope.get(variable, ""))]
-        )
+    if found is None:
+        return
+    variable, scope = found
+    if variable.endswith(")"):  # a function call, as manager.c tells them
+        call = _FUNCTION.match(variable)
+        name = call["name"] if call else ""  # function names are matched exactly
+        func = FUNCTIONS.get(name)
+        if call is None or name not in server_functions(conn.server.version):
+            value = ""  # Asterisk reads a function it lacks as empty (and logs an error)
+        elif func is None:
+            conn.error(request, f"The embedded AMI server does not evaluate {variable}")
+            return
+        else:
+            value = func(conn.server, call["arg"])
+    else:
+        value = scope.get(variable, "")
+    conn.respond(request, "Success", headers=[("Variable", variable), ("Value", value)])
 
 
 def setvar(conn: Connection, request: ReceivedMessage) -> None:
@@ -250,7 +303,10 @@ def core_settings(conn: Connection, request: ReceivedMessage) -> None:
 
 def extension_state(conn: Connection, request: ReceivedMessage) -> None:
     exten = request.get("Exten") or ""
-    context = request.get("Context") or ""
+    if not exten:
+        conn.error(request, "Extension not specified")
+        return
+    context = request.get("Context") or "default"
     hint = conn.server.pbx.hints.get((context, exten), "")
     status_code, text = ("0", "Idle") if hint else ("-1", "Unknown")
     conn.respond(
@@ -292,42 +348,103 @@ def _core_show_uptime(conn: Connection) -> str:
     )
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"  # Asterisk's ESS()
+
+
 @cli_command("core show channels")
 def _core_show_channels(conn: Connection) -> str:
+    row = "{:<64.64} {:<32.32} {:<7.7} {:<30.30}"  # cli.c's FORMAT_STRING
+    lines = [row.format("Channel", "Location", "State", "Application(Data)")]
     channels = conn.server.pbx.listing()
-    lines = [f"{'Channel':<20.20} {'Location':<20.20} {'State':<7.7} Application(Data)"]
     for channel in channels:
         location = f"{channel.exten}@{channel.context}:{channel.priority}"
         app = f"{channel.application}({channel.data})"
-        lines.append(f"{channel.name:<20.20} {location:<20.20} {channel.state_desc:<7.7} {app}")
-    calls = conn.server.pbx.current_calls
+        lines.append(row.format(channel.name, location, channel.state_desc, app))
+    pbx = conn.server.pbx
     lines += [
-        f"{len(channels)} active channel{'s' if len(channels) != 1 else ''}",
-        f"{calls} active call{'s' if calls != 1 else ''}",
-        f"{conn.server.pbx.processed_calls} calls processed",
+        f"{_plural(len(channels), 'active channel')}",
+        f"{_plural(pbx.current_calls, 'active call')}",
+        f"{_plural(pbx.processed_calls, 'call')} processed",
     ]
     return "\n".join(lines) + "\n"
 
 
-# "!" runs a shell in Asterisk's CLI; it is here only because its presence shapes the
-# "core show help ..." hint Asterisk gives for an unknown command (see _best_prefix).
-_KNOWN_WORDS = ["!"]
+@cli_command("!")
+def _bang(conn: Connection) -> str:
+    return ""  # "!" runs a shell on a console; through AMI it prints nothing
 
 
-def _best_prefix(words: list[str]) -> str:
-    """The words up to the first that no command continues (Asterisk's ``find_best``)."""
-    commands = [c.split() for c in [*CLI_COMMANDS, *_KNOWN_WORDS]]
+_RESERVED = "[]{}|*%"  # what marks a CLI word as a pattern (cli.c's cli_rsvd)
+# Command's refusals before the CLI runs (manager.c's command_blacklist)
+BLACKLIST = (("module", "load"), ("module", "unload"), ("restart", "gracefully"))
+
+
+@functools.cache
+def cli_entries(version: str) -> tuple[tuple[str, ...], ...]:
+    """The CLI commands Asterisk ``version`` has (``core show help`` as recorded in
+    ``data/cli-*.txt``), each as its words: ``("core", "show", "channels", "[concise|...]")``."""
+    out = []
+    for line in (_DATA / f"cli-{version}.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            out.append(tuple(line.partition(" -- ")[0].split()))
+    return tuple(out)
+
+
+def _word_match(word: str, cli_word: str) -> bool:
+    """cli.c's ``word_match``: a plain word matches without regard to case; in a pattern
+    (``[on|off]``, ``{a|b}``) the word must stand between reserved characters; ``%`` any."""
+    if not word or not cli_word:
+        return False
+    if cli_word[0] not in _RESERVED:
+        return word.lower() == cli_word.lower()
+    if cli_word[0] == "%":
+        return True
+    low, pattern = word.lower(), cli_word.lower()
+    pos = pattern.find(low)
+    while pos >= 0:
+        end = pos + len(low)
+        if (
+            pos > 0
+            and pattern[pos - 1] in _RESERVED
+            and (end == len(pattern) or pattern[end] in _RESERVED)
+        ):
+            return True
+        pos = pattern.find(low, pos + 1)
+    return False
+
+
+def find_cli(
+    entries: tuple[tuple[str, ...], ...], words: list[str], partial: bool = False
+) -> tuple[str, ...] | None:
+    """cli.c's ``find_cli``: the command ``words`` run (its entry may take more words as
+    arguments); with ``partial``, also one that differs only in the last word of both (what
+    the "No such command" hint is made of)."""
+    best, best_len = None, -1
+    for entry in entries:
+        n = 0
+        while n < len(words) and n < len(entry) and _word_match(words[n], entry[n]):
+            n += 1
+        rest_words, rest_entry = words[n:], entry[n:]
+        if not rest_entry or (len(rest_entry) == 1 and rest_entry[0].startswith("[")):
+            if not rest_words:
+                return entry  # exact: cannot do better
+            if partial:
+                continue  # more words than the entry: not what a hint looks for
+        elif not rest_words or not partial or len(rest_words) > 1 or len(rest_entry) > 1:
+            continue
+        if n > best_len:
+            best, best_len = entry, n
+    return best
+
+
+def _best_prefix(entries: tuple[tuple[str, ...], ...], words: list[str]) -> str:
+    """The words up to the first that no command continues, that one included (cli.c's
+    ``find_best``)."""
     chosen: list[str] = []
-    for index, word in enumerate(words):
+    for word in words:
         chosen.append(word)
-        found = False
-        for command in commands:
-            prefix_ok = [c.lower() for c in command[:index]] == [w.lower() for w in chosen[:index]]
-            if len(command) > index and prefix_ok and command[index].lower() == word.lower():
-                found = True
-            elif len(command) == index + 1 and prefix_ok:
-                found = True  # a mismatch on the last word of both still counts as a candidate
-        if not found:
+        if find_cli(entries, chosen, partial=True) is None:
             break
     return " ".join(chosen)
 
@@ -335,13 +452,17 @@ def _best_prefix(words: list[str]) -> str:
 def cli_output(conn: Connection, command: str) -> tuple[bool, str]:
     """Run a CLI command: (succeeded, output text)."""
     words = command.split()
-    handler = CLI_COMMANDS.get(" ".join(w.lower() for w in words))
-    if handler is None:
-        hint = _best_prefix(words)
+    entries = cli_entries(conn.server.version)
+    entry = find_cli(entries, words)
+    if entry is None:
+        hint = _best_prefix(entries, words)
         return (
             False,
             f"No such command '{command}' (type 'core show help {hint}' for other possible commands)\n",
         )
+    handler = CLI_COMMANDS.get(" ".join(w.lower() for w in words))
+    if handler is None:
+        return False, f"The embedded AMI server does not implement the CLI command '{command}'\n"
     return True, handler(conn)
 
 
@@ -350,10 +471,13 @@ def command(conn: Connection, request: ReceivedMessage) -> None:
     if not text:
         conn.error(request, "No command provided")
         return
+    words = [w.lower() for w in text.split()]
+    if any(tuple(words[: len(b)]) == b for b in BLACKLIST):
+        conn.error(request, "Command blacklisted")
+        return
     ok, output = cli_output(conn, text)
-    lines = output.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    # manager.c drops one trailing newline, then writes each line, an empty one too
+    lines = output.removesuffix("\n").split("\n")
     conn.respond(
         request,
         "Success" if ok else "Error",
@@ -369,6 +493,9 @@ def events(conn: Connection, request: ReceivedMessage) -> None:
     from sdk.testing.server import event_mask
 
     mask = request.get("EventMask") or ""
+    if not mask.strip():
+        conn.error(request, "Invalid event mask")
+        return
     user_read = conn.user.read if conn.user else frozenset()
     conn.event_mask = event_mask(mask, user_read)
     conn.respond(request, "Success", headers=[("Events", "On" if conn.event_mask else "Off")])
@@ -379,10 +506,19 @@ def filter_(conn: Connection, request: ReceivedMessage) -> None:
     if operation.lower() != "add":
         conn.error(request, "Unknown operation")
         return
+    if request.get("MatchCriteria"):
+        conn.error(request, "The embedded AMI server does not implement Filter's MatchCriteria")
+        return
     text = request.get("Filter") or ""
     exclude = text.startswith("!")
+    pattern = text[1:] if exclude else text
+    if not pattern:
+        conn.error(
+            request, "Filter was formatted incorrectly.  Check the syntax of the filter given."
+        )
+        return
     try:
-        regex = re.compile(text[1:] if exclude else text)
+        regex = re.compile(pattern)
     except re.error:
         conn.error(request, "Filter did not compile.  Check the syntax of the filter given.")
         return
@@ -413,20 +549,28 @@ def originate(conn: Connection, request: ReceivedMessage) -> None:
     asynchronous = (request.get("Async") or "").lower() in TRUE_WORDS
     server = conn.server
     match = _LOCAL.match(name)
+    application = request.get("Application") or ""
+    data = request.get("Data") or ""
     reachable = match is not None and server.pbx.has_extension(match["context"], match["exten"])
     if not reachable:
         if asynchronous:
             conn.ack(request, "Originate successfully queued")
+        if match is not None:  # the Local channel is made, and hangs up: no such extension
+            _failed_local_call(server, match["exten"], match["context"])
+        if asynchronous:
+            if application:
+                target = [("Application", application), ("Data", data)]
+            else:
+                target = [
+                    ("Context", request.get("Context") or ""),
+                    ("Exten", request.get("Exten") or ""),
+                ]
             server.broadcast(
                 "OriginateResponse",
                 "call",
                 _id(request)
+                + [("Response", "Failure"), ("Channel", name), *target, ("Reason", "0")]
                 + [
-                    ("Response", "Failure"),
-                    ("Channel", name),
-                    ("Context", request.get("Context") or ""),
-                    ("Exten", request.get("Exten") or ""),
-                    ("Reason", "0"),
                     ("Uniqueid", "<null>"),
                     ("CallerIDNum", "<unknown>"),
                     ("CallerIDName", "<unknown>"),
@@ -436,17 +580,56 @@ def originate(conn: Connection, request: ReceivedMessage) -> None:
             conn.error(request, "Originate failed")
         return
     assert match is not None
-    application = request.get("Application") or ""
-    data = request.get("Data") or ""
     conn.ack(request, "Originate successfully queued")
     one, two = server.pbx.new_local_pair(match["exten"], match["context"], application, data)
     _announce_local_call(server, request, one, two, f"{match['exten']}@{match['context']}")
+    _run_dialplan(server, two, one)
     if application.lower() == "wait":
-        try:
-            seconds = float(data or "0")
-        except ValueError:
-            seconds = 0.0
-        server.schedule(seconds, lambda: hang_up(server, [one, two]))
+        server.schedule(_seconds(data), lambda: hang_up(server, [one, two]))
+
+
+def _seconds(text: str) -> float:
+    try:
+        return float(text or "0")
+    except ValueError:
+        return 0.0
+
+
+ANSWER_WAIT = 0.5  # Answer() waits this long for the first media frame; a Local has none
+
+
+def _run_dialplan(server: AMIServer, two: Channel, one: Channel, index: int = 0) -> None:
+    """The ;2 half runs its extension: Answer holds it half a second (Asterisk's
+    ``__ast_answer`` waits up to 500 ms for media, which a Local channel never has), Wait(n)
+    n seconds, Hangup (or the end of the extension) ends the call, any other application
+    runs until the call ends."""
+    steps = server.pbx.dialplan.get(two.context, {}).get(two.exten, [])
+    with server.pbx.lock:
+        if two not in server.pbx.channels:
+            return  # hung up meanwhile
+        if index < len(steps) and steps[index][0].lower() != "hangup":
+            two.priority = index + 1
+            two.application, two.data = steps[index]
+            app = two.application.lower()
+            if app in ("answer", "wait"):
+                hold = ANSWER_WAIT if app == "answer" else _seconds(two.data)
+                later = index + 1
+                server.schedule(hold, lambda: _run_dialplan(server, two, one, later))
+            return
+    hang_up(server, [two, one])
+
+
+def _failed_local_call(server: AMIServer, exten: str, context: str) -> None:
+    """A Local channel to an extension that does not exist: both halves are made and hang
+    up at once (Asterisk's events, whose order varies from run to run)."""
+    one, two = server.pbx.new_local_pair(exten, context, "", "")
+    two.application = ""
+    server.broadcast("Newchannel", "call", one.snapshot())
+    server.broadcast("Newchannel", "call", two.snapshot())
+    hang_up(server, [two, one], cause="0")
+    device = one.name.rsplit("-", 1)[0]
+    for _ in (one, two):
+        server.broadcast("DeviceStateChange", "call", [("Device", device), ("State", "INVALID")])
 
 
 def _announce_local_call(

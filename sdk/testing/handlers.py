@@ -13,11 +13,12 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
+
+from sdk.testing.releases import LAB, PLAYS
 
 if TYPE_CHECKING:
     from sdk.testing.server import Connection, ReceivedMessage, User
@@ -43,7 +44,7 @@ def challenge(conn: Connection, request: ReceivedMessage) -> None:
 
 def _authenticate(conn: Connection, request: ReceivedMessage) -> User | None:
     """The user the request logs in as, if its secret (or MD5 key) is right; else None."""
-    user = conn.server.users.get(request.get("Username") or "")
+    user = conn.server.find_user(request.get("Username") or "")
     if user is None:
         return None
     if (request.get("AuthType") or "").lower() == "md5":
@@ -68,8 +69,10 @@ def login(conn: Connection, request: ReceivedMessage) -> None:
         conn.close()
         return
     conn.user = user
-    events = request.get("Events")
-    conn.event_mask = user.read if events is None else event_mask(events, user.read)
+    conn.username = request.get("Username") or ""
+    events = request.get("Events") or ""
+    # an empty or absent Events header leaves the default: every class the user reads
+    conn.event_mask = event_mask(events, user.read) if events.strip() else user.read
     conn.authenticated = True
     conn.ack(request, "Authentication accepted")
     if "system" in conn.event_mask:
@@ -79,24 +82,7 @@ def login(conn: Connection, request: ReceivedMessage) -> None:
             [("Uptime", uptime), ("LastReload", uptime), ("Status", "Fully Booted")],
             privilege="system,all",
         )
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
-    local = conn.sock.getsockname()
-    conn.server.broadcast(
-        "SuccessfulAuth",
-        "security",
-        [
-            ("EventTV", now),
-            ("Severity", "Informational"),
-            ("Service", "AMI"),
-            ("EventVersion", "1"),
-            ("AccountID", user.name),
-            ("SessionID", conn.session_id),
-            ("LocalAddress", f"IPV4/TCP/{local[0]}/{local[1]}"),
-            ("RemoteAddress", f"IPV4/TCP/{conn.peer[0]}/{conn.peer[1]}"),
-            ("UsingPassword", "0"),
-            ("SessionTV", now),
-        ],
-    )
+    conn.server.security_event(conn, "SuccessfulAuth", "Informational", [("UsingPassword", "0")])
 
 
 def logoff(conn: Connection, request: ReceivedMessage) -> None:
@@ -146,11 +132,13 @@ class KnownAction:
 
 
 class KnownActions:
-    """What a server version lists in ListCommands, and so what it knows at all."""
+    """What a server version lists in ListCommands, and so what it knows at all; ``origin``
+    says where that list comes from (recorded from a real server, or derived)."""
 
-    def __init__(self, actions: list[KnownAction]) -> None:
+    def __init__(self, actions: list[KnownAction], origin: str = "recorded") -> None:
         self._actions = {a.name.lower(): a for a in actions}
         self._order = list(actions)
+        self.origin = origin
 
     def get(self, name: str) -> KnownAction | None:
         return self._actions.get(name.lower())
@@ -179,7 +167,8 @@ class KnownActions:
         return cls(actions)
 
     def with_action(self, action: KnownAction) -> KnownActions:
-        return KnownActions(sorted([*self._order, action], key=lambda a: a.name.lower()))
+        ordered = sorted([*self._order, action], key=lambda a: a.name.lower())
+        return KnownActions(ordered, self.origin)
 
     def swap_module(self, removed: str, added: KnownActions) -> KnownActions:
         """Without the actions of module ``removed`` (per the specs), with ``added``'s: an
@@ -187,32 +176,42 @@ class KnownActions:
         from sdk.actions import ACTIONS
 
         kept = [a for a in self._order if getattr(ACTIONS.get(a.name), "MODULE", "") != removed]
-        return KnownActions(sorted([*kept, *added._order], key=lambda a: a.name.lower()))
+        ordered = sorted([*kept, *added._order], key=lambda a: a.name.lower())
+        return KnownActions(ordered, f"{self.origin}, {removed} swapped for actions {added.origin}")
 
     @classmethod
-    def from_specs(
-        cls, version: str, implemented: list[str], module_prefix: str | None = None
-    ) -> KnownActions:
-        """For a version without a recorded ListCommands: the specs that say they exist in it
-        (only those of modules starting with ``module_prefix``, if given), described in the
-        specs' own words."""
+    def derived(cls, release: str, sip: str) -> KnownActions:
+        """For a release without a recording (``sdk.testing.releases``): what the recorded
+        lab server with the same SIP stack lists (the lab's module set: 20 for chan_sip, 22
+        for res_pjsip), kept to what the release's documentation has (the specs'
+        ``AVAILABLE_IN``). Derived, not recorded: ``origin`` says so."""
+        from sdk.actions import ACTIONS
+
+        def has(name: str) -> bool:
+            return release in getattr(ACTIONS.get(name), "AVAILABLE_IN", ())
+
+        lab = cls.recorded(LAB[sip])
+        origin = f"derived from the documentation of Asterisk {release} for the lab's modules"
+        return cls([a for a in lab._order if has(a.name)], f"{origin}, not recorded")
+
+    @classmethod
+    def from_specs(cls, module_prefix: str) -> KnownActions:
+        """The actions of the modules starting with ``module_prefix``, as the specs describe
+        them (for a combination no server was recorded with: Asterisk 20 with res_pjsip)."""
         from sdk.actions import ACTIONS
 
         actions = []
-        for name in sorted(set(ACTIONS) | set(implemented), key=str.lower):
-            cls_ = ACTIONS.get(name)
-            available = getattr(cls_, "AVAILABLE_IN", ()) if cls_ is not None else ()
-            if module_prefix is not None:
-                if not getattr(cls_, "MODULE", "").startswith(module_prefix):
-                    continue
-            elif name not in implemented and version not in available:
+        for name in sorted(ACTIONS, key=str.lower):
+            cls_ = ACTIONS[name]
+            if not getattr(cls_, "MODULE", "").startswith(module_prefix):
                 continue
-            summary = (getattr(cls_, "SUMMARY", "") if cls_ is not None else "") or name
-            privilege = getattr(cls_, "PRIVILEGE", "") if cls_ is not None else ""
+            privilege = getattr(cls_, "PRIVILEGE", "")
             actions.append(
-                KnownAction(name, summary, f"{privilege},all" if privilege else "<none>")
+                KnownAction(
+                    name, cls_.SUMMARY or name, f"{privilege},all" if privilege else "<none>"
+                )
             )
-        return cls(actions)
+        return cls(actions, "derived from the specs")
 
 
 class Handlers:
@@ -243,10 +242,12 @@ class Handlers:
         action = request.get("Action")
         if not action:
             conn.error(request, "Missing action in request")
+            _refused(conn, "RequestBadFormat", "NONE")
             return
         folded = action.lower()
         if not conn.authenticated and folded not in ("login", "logoff", "challenge"):
             conn.error(request, "Permission denied")
+            _refused(conn, "RequestNotAllowed", action)
             return
         known = self.known.get(action)
         if known is None:
@@ -254,11 +255,13 @@ class Handlers:
                 request,
                 f"Invalid/unknown command: {action}. Use Action: ListCommands to show available commands.",
             )
+            _refused(conn, "RequestBadFormat", action)
             return
         if known.authority:
             user = conn.user
             if user is None or not (known.authority & user.write):
                 conn.error(request, "Permission denied")
+                _refused(conn, "RequestNotAllowed", action)
                 return
         func = self._table.get(folded)
         if func is None:
@@ -267,16 +270,33 @@ class Handlers:
         func(conn, request)
 
 
+def _refused(conn: Connection, event: str, action: str) -> None:
+    """The security event manager.c reports for a request it refuses (sessions that read
+    the security class see it, the refused one too once logged in). Asterisk queues it
+    through Stasis, so it reaches the refused session after the error answer."""
+    conn.server.security_event(
+        conn,
+        event,
+        "Error",
+        [("RequestType", f"Action: {action}")],
+        account_optional=event == "RequestBadFormat",
+    )
+
+
 def handlers_for(version: str, sip: str = "chan_sip") -> Handlers:
     """The actions the embedded server knows when it plays Asterisk ``version`` with the SIP
-    channel driver ``sip`` ("chan_sip", which only 20 has, or "pjsip")."""
+    channel driver ``sip`` ("chan_sip", which 16, 18 and 20 have, or "pjsip")."""
     from sdk.testing import chan_sip, core, res_pjsip
 
     if version == "20" and sip == "chan_sip":
         table = {**BUILTIN, **core.HANDLERS, **chan_sip.HANDLERS}
         return Handlers(KnownActions.recorded("20"), table)
+    if not PLAYS[version].recorded:  # 16, 18, 21, 23: sdk.testing.releases
+        driver = chan_sip.HANDLERS if sip == "chan_sip" else res_pjsip.HANDLERS
+        table = {**BUILTIN, **core.HANDLERS, **driver}
+        return Handlers(KnownActions.derived(version, sip), table)
     table = {**BUILTIN, **core.HANDLERS, **res_pjsip.HANDLERS}
     if version == "20":  # an Asterisk 20 that runs res_pjsip instead of chan_sip
-        pjsip = KnownActions.from_specs("20", [], module_prefix="res_pjsip")
+        pjsip = KnownActions.from_specs("res_pjsip")
         return Handlers(KnownActions.recorded("20").swap_module("chan_sip", pjsip), table)
-    return Handlers(KnownActions.from_specs(version, list(table)), table)
+    return Handlers(KnownActions.recorded(version), table)

@@ -42,7 +42,6 @@ REFUSED_HEADERS = frozenset(
         "Via",
     )
 )
-LOCAL = ("127.0.0.1", 5062)
 
 
 @attrs.define
@@ -73,9 +72,10 @@ def build_pjsip_notify(
     variables: Sequence[tuple[str, str]],
     user_agent: str,
     cseq: int = 1,
+    local: tuple[str, int] = ("127.0.0.1", 5062),
 ) -> Notify:
     user, host, port = _uri_parts(contact)
-    local_host, local_port = LOCAL
+    local_host, local_port = local
     headers: list[tuple[str, str]] = [
         ("Via", f"SIP/2.0/UDP {local_host}:{local_port};rport;branch=z9hG4bKPj{uuid.uuid4()}"),
         ("From", f"<sip:{endpoint}@{local_host}>;tag={uuid.uuid4()}"),
@@ -156,7 +156,7 @@ def pjsip_notify(conn: Connection, request: ReceivedMessage) -> None:
         )
         return
     if option:
-        variables = server.notify_options.get(option)
+        variables = server.notify_option(option)
         if variables is None:
             conn.error(
                 request, f"Unable to find notify type '{option}'\n"
@@ -167,9 +167,10 @@ def pjsip_notify(conn: Connection, request: ReceivedMessage) -> None:
 
         variables = list(Received(ACTIONS["PJSIPNotify"], request).variables)
     if endpoint_name:
-        endpoint = server.pjsip_endpoints.get(_strip_prefix(endpoint_name).lower())
+        name = _strip_prefix(endpoint_name)
+        endpoint = server.pjsip_endpoints.get(name)
         if endpoint is None:
-            conn.error(request, f"Unable to retrieve endpoint {endpoint_name}")
+            conn.error(request, f"Unable to retrieve endpoint {name}")
             return
         for contact in endpoint.contacts:
             server.record_notify(
@@ -179,6 +180,7 @@ def pjsip_notify(conn: Connection, request: ReceivedMessage) -> None:
                     variables=variables,
                     user_agent=f"Asterisk PBX {server.asterisk_version}",
                     cseq=server.next_cseq(),
+                    local=server.sip_address,
                 )
             )
     elif channel:

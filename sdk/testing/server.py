@@ -21,8 +21,8 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Callable, Hashable, Iterable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -40,6 +40,7 @@ from sdk.testing.faults import (
     long_line,
 )
 from sdk.testing.pbx import PBX
+from sdk.testing.releases import PLAYS
 from sdk.testing.res_pjsip import Endpoint
 from sdk.testing.sip import Notify
 from sdk.wire.message import Headers, Message
@@ -55,8 +56,8 @@ log = logging.getLogger("sdk.testing.server")
 MAX_LINE = 1024
 MAX_HEADERS = 128
 BLANKS = "".join(map(chr, range(33)))  # what manager.c skips before a value: controls, space
-BANNERS = {"20": "Asterisk Call Manager/9.0.0", "22": "Asterisk Call Manager/11.0.0"}
-ASTERISK_VERSIONS = {"20": "20.20.1", "22": "22.10.1"}
+BANNERS = {release: plays.banner for release, plays in PLAYS.items()}
+ASTERISK_VERSIONS = {release: plays.asterisk for release, plays in PLAYS.items()}
 EVENT_CLASSES = (
     "system",
     "call",
@@ -158,6 +159,7 @@ class ReceivedMessage(Message):
     """
 
     __slots__ = ("lines", "peer", "received_at")
+    headers: _ReceivedHeaders  # which knows its secret headers
 
     def __init__(self, lines: list[str], peer: tuple[str, int] | None = None) -> None:
         self.received_at = time.monotonic()  # when its blank line was read: for rate checks
@@ -179,7 +181,7 @@ class ReceivedMessage(Message):
         return self.get("Action")
 
     def _masked_lines(self) -> list[str]:
-        secret = self.headers._secret  # type: ignore[attr-defined]
+        secret = self.headers._secret
         out = []
         for line in self.lines:
             name, colon, _ = line.partition(":")
@@ -206,6 +208,7 @@ class Connection:
         self.peer = peer
         self.authenticated = False
         self.user: User | None = None
+        self.username = ""  # as the client wrote it in Login (manager.c keeps it so)
         self.challenge = ""
         self.event_mask: frozenset[str] = frozenset()
         self.include_filters: list[re.Pattern[str]] = []
@@ -226,6 +229,13 @@ class Connection:
             handshake_timeout=10.0 if isinstance(sock, ssl.SSLSocket) else None,
             eager=True,
         )
+
+    def passes_filters(self, event: str) -> bool:
+        """manager.c's ``should_send_event``: with include filters, only an event one of them
+        finds; then none that an exclude filter finds."""
+        if self.include_filters and not any(f.search(event) for f in self.include_filters):
+            return False
+        return not any(f.search(event) for f in self.exclude_filters)
 
     # --- writing ---
 
@@ -300,7 +310,11 @@ class Connection:
         self.write(self.server.banner + "\r\n")
 
     def _on_closed(
-        self, transport: Transport, reason: str, error: BaseException | None, unsent: list
+        self,
+        transport: Transport,
+        reason: str,
+        error: BaseException | None,
+        unsent: list[Hashable],
     ) -> None:
         self.closed = True
         self.server._forget(self)
@@ -403,10 +417,16 @@ class AMIServer:
     """A threaded AMI server on 127.0.0.1 for demos and tests; a context manager.
 
     ``version`` "20" answers as Asterisk 20.20.1 with chan_sip (or, with ``sip="pjsip"``, as
-    an Asterisk 20 that runs res_pjsip instead); "22" as Asterisk 22.10.1 with res_pjsip.
+    an Asterisk 20 that runs res_pjsip instead); "22" as Asterisk 22.10.1 with res_pjsip;
+    "16", "18", "21" and "23" as those releases, with a ListCommands derived from their
+    documentation, not recorded (``sdk.testing.releases``: chan_sip on 16 and 18, or
+    ``sip="pjsip"``; res_pjsip on 21 and 23).
     ``challenge`` fixes the MD5 challenge (replaying a recorded login needs it). ``.received`` lists every message read,
     ``.notifies`` every SIP NOTIFY it would have sent; with ``send_sip=True`` it also sends
     each one over UDP to the peer. ``inject(raw)`` writes bytes to every client as they are.
+
+    ``sip_port`` is the SIP port its NOTIFYs say they come from (default: the recorded
+    lab's, 5060 for chan_sip, 5062 for res_pjsip).
 
     ``tls`` (a server-side ``ssl.SSLContext`` holding the certificate) serves AMI over TLS,
     as Asterisk's ``tlsenable`` does; ``url()`` then starts with ``amis://``. ``fault()``
@@ -426,6 +446,7 @@ class AMIServer:
         started: datetime | None = None,
         sip: str | None = None,
         tls: ssl.SSLContext | None = None,
+        sip_port: int | None = None,
     ) -> None:
         if version not in BANNERS:
             raise ValueError(f"version must be one of {', '.join(BANNERS)}, not {version!r}")
@@ -447,12 +468,19 @@ class AMIServer:
         self.dialogs: set[str] = set()
         self.received: list[ReceivedMessage] = []
         self.notifies: list[Notify] = []
-        self.sip = sip or ("chan_sip" if version == "20" else "pjsip")
-        if self.sip not in ("chan_sip", "pjsip") or (version != "20" and self.sip == "chan_sip"):
-            raise ValueError(f"sip must be 'pjsip' (or 'chan_sip' on version 20), not {sip!r}")
+        plays = PLAYS[version]
+        self.sip = sip or plays.sip
+        if self.sip not in plays.sips:
+            raise ValueError(
+                f"sip must be {' or '.join(map(repr, plays.sips))} on version {version},"
+                f" not {sip!r}"
+            )
+        # where its SIP requests come from (Via, Contact): chan_sip's and res_pjsip's
+        # addresses in the recorded lab unless told
+        self.sip_address = ("127.0.0.1", sip_port or (5060 if self.sip == "chan_sip" else 5062))
         self.faults: list[Fault] = []
         self.handlers = handlers_for(version, self.sip)
-        self.pbx = PBX(started=started)
+        self.pbx: PBX = PBX(started=started)
         self._timers: list[threading.Timer] = []
         self._requested = (host, port)
         self._address: tuple[str, int] | None = None
@@ -501,21 +529,33 @@ class AMIServer:
         self.users[name] = user
         return user
 
+    def find_user(self, name: str) -> User | None:
+        """The manager user ``name``; manager.c compares user names without regard to case."""
+        folded = name.lower()
+        return next((u for n, u in self.users.items() if n.lower() == folded), None)
+
     def add_sip_peer(self, name: str, host: str | None = None, port: int = 5060) -> SipPeer:
+        """A chan_sip peer. Its name is matched exactly (``PHONE1`` is not ``phone1``)."""
         peer = SipPeer(name, host, port)
-        self.sip_peers[name.lower()] = peer
+        self.sip_peers[name] = peer
         return peer
 
     def add_pjsip_endpoint(self, name: str, contacts: Iterable[str] = ()) -> Endpoint:
         """A PJSIP endpoint with an AOR of the same name holding ``contacts`` (SIP URIs);
-        without contacts a NOTIFY to it is accepted and goes nowhere, as in Asterisk."""
+        without contacts a NOTIFY to it is accepted and goes nowhere, as in Asterisk. Its
+        name is matched exactly, as sorcery does."""
         endpoint = Endpoint(name, list(contacts))
-        self.pjsip_endpoints[name.lower()] = endpoint
+        self.pjsip_endpoints[name] = endpoint
         return endpoint
 
     def add_notify_option(self, name: str, headers: Iterable[tuple[str, str]]) -> None:
-        """A section of pjsip_notify.conf: what ``PJSIPNotify`` with ``Option: name`` sends."""
+        """A section of pjsip_notify.conf: what ``PJSIPNotify`` with ``Option: name`` sends
+        (res_pjsip_notify finds it without regard to case)."""
         self.notify_options[name] = list(headers)
+
+    def notify_option(self, name: str) -> list[tuple[str, str]] | None:
+        folded = name.lower()
+        return next((v for n, v in self.notify_options.items() if n.lower() == folded), None)
 
     def next_cseq(self) -> int:
         return next(self._cseq)
@@ -715,8 +755,43 @@ class AMIServer:
                 and conn.user is not None
                 and category in conn.user.read
                 and category in conn.event_mask
+                and conn.passes_filters(text)
             ):
                 conn.write(text)
+
+    def security_event(
+        self,
+        conn: Connection,
+        name: str,
+        severity: str,
+        fields: Iterable[tuple[str, str]],
+        *,
+        account_optional: bool = False,
+    ) -> None:
+        """A security event about ``conn`` (``SuccessfulAuth``, ``RequestNotAllowed``...), with
+        the common fields Asterisk's security_events.c writes around ``fields``: the
+        required ones first, then the optional ones (SessionTV; AccountID too when the event
+        type has it optional, as RequestBadFormat does)."""
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+        local = conn.sock.getsockname()
+        account = [("AccountID", conn.username)]
+        self.broadcast(
+            name,
+            "security",
+            [
+                ("EventTV", now),
+                ("Severity", severity),
+                ("Service", "AMI"),
+                ("EventVersion", "1"),
+                *([] if account_optional else account),
+                ("SessionID", conn.session_id),
+                ("LocalAddress", f"IPV4/TCP/{local[0]}/{local[1]}"),
+                ("RemoteAddress", f"IPV4/TCP/{conn.peer[0]}/{conn.peer[1]}"),
+                *fields,
+                ("SessionTV", now),
+                *(account if account_optional else []),
+            ],
+        )
 
     def inject(self, raw: bytes) -> None:
         """Write ``raw`` to every connected client as it is (garbage, answers without ActionID).

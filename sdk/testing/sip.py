@@ -66,10 +66,12 @@ def build_chan_sip_notify(
     host, port = address
     local_host, local_port = local
     target = f"sip:{host}:{port}"
+    # chan_sip names its own port in From only when it is not the standard 5060
+    from_host = local_host if local_port == 5060 else f"{local_host}:{local_port}"
     headers: list[tuple[str, str]] = [
         ("Via", f"SIP/2.0/UDP {local_host}:{local_port};branch=z9hG4bK{secrets.token_hex(4)}"),
         ("Max-Forwards", "70"),
-        ("From", f'"asterisk" <sip:asterisk@{local_host}>;tag=as{secrets.token_hex(4)}'),
+        ("From", f'"asterisk" <sip:asterisk@{from_host}>;tag=as{secrets.token_hex(4)}'),
         ("To", f"<{target}>"),
         ("Contact", f"<sip:asterisk@{local_host}:{local_port}>"),
         ("Call-ID", call_id or f"{secrets.token_hex(16)}@{local_host}:{local_port}"),

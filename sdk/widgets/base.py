@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import ipywidgets as W
 
+from sdk.client.session import Session
 from sdk.display import STATUS_COLORS
 
-__all__ = ["ERROR_COLOR", "HINT_COLOR", "OK_COLOR", "Component"]
+__all__ = ["ERROR_COLOR", "HINT_COLOR", "OK_COLOR", "Component", "Panel"]
 
 # JupyterLab's theme variables first, so dark themes keep their contrast.
 ERROR_COLOR = STATUS_COLORS["error"]  # var(--jp-error-color1, #c62828): as sdk.display shows it
 HINT_COLOR = "var(--jp-ui-font-color2, #757575)"
 OK_COLOR = STATUS_COLORS["success"]
+
+
+class Panel(Protocol):
+    """What a form or an event log follows when it is given no Session: a
+    ``ConnectionPanel``, its session and its connects and disconnects."""
+
+    @property
+    def session(self) -> Session | None: ...
+
+    def on_change(self, callback: Callable[[], None]) -> Callable[[], None]: ...
 
 
 class Component:
@@ -26,7 +38,7 @@ class Component:
     widget: W.Widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle: dict[str, Any] | None = self.widget._repr_mimebundle_(**kwargs)
         if bundle is not None:
             bundle["text/plain"] = repr(self)
         return bundle

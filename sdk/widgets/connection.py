@@ -12,19 +12,23 @@ from __future__ import annotations
 import html
 import logging
 import os
-import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as W
 
+from sdk.client.options import DEFAULT_PORT
 from sdk.client.session import Session
+from sdk.client.url import URLProblem, parse_url
 from sdk.errors import AMIError
 from sdk.testing import AMIServer
 from sdk.widgets.base import ERROR_COLOR, HINT_COLOR, OK_COLOR, Component
 from sdk.widgets.secret import SecretText
 
 __all__ = ["ConnectionPanel"]
+
+# What an AMI URL may say that the panel has a field or setting for.
+_PANEL_OPTIONS = ("auth", "events", "timeout")
 
 log = logging.getLogger("sdk.widgets")
 
@@ -129,21 +133,14 @@ class ConnectionPanel(Component):
         url = url or os.environ.get("AMI_URL")
         if not url:
             raise ValueError("no AMI URL given and AMI_URL is not set (ami://user@host:port)")
-        parsed = urllib.parse.urlsplit(url)
-        if parsed.scheme != "ami" or not parsed.hostname or not parsed.username:
-            raise ValueError("the AMI URL must look like ami://user@host:port")
-        if parsed.password:
-            raise ValueError("put the secret in AMI_SECRET, never in the URL")
-        options = dict(urllib.parse.parse_qsl(parsed.query))
-        for key in ("auth", "events"):
-            if key in options:
-                kwargs.setdefault(key, options[key])
-        panel = cls(
-            parsed.hostname,
-            parsed.port or 5038,
-            urllib.parse.unquote(parsed.username),
-            **kwargs,
-        )
+        parsed = parse_url(url)  # the one reader of AMI URLs: its URLProblem is a ValueError
+        if parsed.tls:
+            raise URLProblem("uses amis://, and the panel connects without TLS: use ami://")
+        for key, value in parsed.options.items():
+            if key not in _PANEL_OPTIONS:
+                raise URLProblem(f"has the option {key}, which the panel does not take")
+            kwargs.setdefault(key, value)
+        panel = cls(parsed.host, parsed.port or DEFAULT_PORT, parsed.username, **kwargs)
         secret = secret if secret is not None else os.environ.get("AMI_SECRET")
         if secret is not None:
             panel.connect(secret)
@@ -276,7 +273,7 @@ class ConnectionPanel(Component):
         mark = "●" if ok else "○"
         self.state.value = f"<span style='color:{color}'>{mark} {html.escape(text)}</span>"
 
-    def _show_secret_state(self, _change: Any = None) -> None:
+    def _show_secret_state(self, _change: object = None) -> None:
         text = "secret entered" if self.secret.has_secret else ""
         self.secret_state.value = f"<span style='color:{HINT_COLOR}'>{text}</span>"
 

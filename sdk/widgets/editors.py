@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import SupportsInt
 
 import attrs
 import ipywidgets as W
@@ -60,7 +60,7 @@ class FieldEditor:
         self.attribute = attribute
         self.info = info
         self.touched = False
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: list[Callable[[], object]] = []
         self.problems = W.HTML(layout=W.Layout(margin="0"))
         self.problems.add_class("ami-problems")
         self.widget: W.Widget = self.build()
@@ -71,20 +71,20 @@ class FieldEditor:
     def build(self) -> W.Widget:
         raise NotImplementedError
 
-    def value(self) -> Any:
+    def value(self) -> object:
         """What to pass to the action class; None when the field is not given."""
         raise NotImplementedError
 
-    def fill(self, value: Any) -> None:
+    def fill(self, value: object) -> None:
         """Set the editor from a value as the action class takes it."""
         raise NotImplementedError
 
     # --- shared ---
 
-    def on_change(self, callback: Callable[[], None]) -> None:
+    def on_change(self, callback: Callable[[], object]) -> None:
         self._listeners.append(callback)
 
-    def _changed(self, _change: Any = None) -> None:
+    def _changed(self, _change: object = None) -> None:
         self.touched = True
         for callback in self._listeners:
             callback()
@@ -120,7 +120,7 @@ class TextEditor(FieldEditor):
     def value(self) -> str | None:
         return self.text.value or None
 
-    def fill(self, value: Any) -> None:
+    def fill(self, value: object) -> None:
         self.text.value = "" if value is None else str(value)
 
 
@@ -137,14 +137,14 @@ class SecretEditor(FieldEditor):
         self._show_state()
         return W.HBox([self.box, self.state, self.forget])
 
-    def _show_state(self, _change: Any = None) -> None:
+    def _show_state(self, _change: object = None) -> None:
         entered = "entered (kept in the kernel only)" if self.box.has_secret else "none entered"
         self.state.value = f"<span style='color:{HINT_COLOR}'>{entered}</span>"
 
     def value(self) -> str | None:
         return self.box.secret
 
-    def fill(self, value: Any) -> None:
+    def fill(self, value: object) -> None:
         self.box.set_secret(None if value is None else str(value))
 
     def widgets(self) -> list[W.Widget]:
@@ -168,7 +168,7 @@ class IntegerEditor(FieldEditor):
         self.given.observe(self._changed, names="value")
         return W.HBox([self.given, self.number])
 
-    def _typed(self, _change: Any) -> None:
+    def _typed(self, _change: object) -> None:
         if not self.given.value:
             self.given.value = True  # calls _changed
         else:
@@ -177,10 +177,12 @@ class IntegerEditor(FieldEditor):
     def value(self) -> int | None:
         return self.number.value if self.given.value else None
 
-    def fill(self, value: Any) -> None:
+    def fill(self, value: object) -> None:
         if value is None:
             self.given.value = False
             return
+        if not isinstance(value, (str, SupportsInt)):  # what int() reads
+            raise TypeError(f"{self.info.header}: an integer, not {type(value).__name__}")
         self.number.value = int(value)
         self.given.value = True
 
@@ -203,11 +205,12 @@ class BooleanEditor(FieldEditor):
         return self.box
 
     def value(self) -> bool | None:
-        if self.info.required or self.box.value != self.default:
-            return self.box.value
+        checked: bool = self.box.value  # a Bool trait
+        if self.info.required or checked != self.default:
+            return checked
         return None
 
-    def fill(self, value: Any) -> None:
+    def fill(self, value: object) -> None:
         if value is None:
             self.box.value = self.default
         elif isinstance(value, str):
@@ -233,9 +236,10 @@ class EnumEditor(FieldEditor):
         return self.dropdown
 
     def value(self) -> str | None:
-        return self.dropdown.value
+        chosen: str | None = self.dropdown.value  # one of the options' values
+        return chosen
 
-    def fill(self, value: Any) -> None:
+    def fill(self, value: object) -> None:
         if value is None:
             self.dropdown.value = None
             return
@@ -339,7 +343,7 @@ class PairsEditor(FieldEditor):
     def value(self) -> list[tuple[str, str]] | None:
         return self.pairs() or None
 
-    def fill(self, value: Any) -> None:
+    def fill(self, value: object) -> None:
         pairs = Pairs.of(value)
         if pairs.problems:
             raise ValueError(f"{self.info.header}: {pairs.problems[0][1]}")
@@ -382,8 +386,10 @@ def _takes_pairs(action_class: type, attribute: str) -> bool:
         default = attrs.fields_dict(action_class)[attribute].default
     except (KeyError, TypeError, attrs.exceptions.NotAnAttrsClassError):
         return False
-    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-        factory = default.factory
+    # attrs types Factory as what it makes, so isinstance(default, attrs.Factory) cannot be
+    # written for mypy: the factory is found by its attribute instead
+    factory = getattr(default, "factory", None)
+    if factory is not None:
         return isinstance(factory, type) and issubclass(factory, Pairs)
     return isinstance(default, Pairs)
 

@@ -30,7 +30,7 @@ from sdk.client.hub import any_matcher
 from sdk.client.session import Session
 from sdk.display import html_table
 from sdk.model.event import BASE_HEADERS, TypedEvent
-from sdk.widgets.base import HINT_COLOR, Component
+from sdk.widgets.base import HINT_COLOR, Component, Panel
 from sdk.wire.message import Event, EventList
 
 __all__ = ["EventLog", "name_filter"]
@@ -53,7 +53,7 @@ class EventLog(Component):
 
     def __init__(
         self,
-        connection: Any = None,
+        connection: Session | Panel | None = None,
         *,
         maxlen: int = 1000,
         show: int = 100,

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, overload
 
 import ipywidgets as W
 
-from sdk.widgets.base import HINT_COLOR, Component
+from sdk.client.session import Session
+from sdk.model.action import Action
+from sdk.widgets.base import HINT_COLOR, Component, Panel
 from sdk.widgets.connection import ConnectionPanel
 from sdk.widgets.events import EventLog
 from sdk.widgets.form import ActionForm, History
@@ -23,9 +25,9 @@ class ActionPicker(Component):
 
     def __init__(
         self,
-        connection: Any = None,
+        connection: Session | Panel | None = None,
         *,
-        actions: Mapping[str, type] | None = None,
+        actions: Mapping[str, type[Action]] | None = None,
         history: History | None = None,
         initial: str | None = None,
     ) -> None:
@@ -88,6 +90,10 @@ class ActionPicker(Component):
         if change["new"] is not None:
             self.choose(change["new"])
 
+    @overload
+    def choose(self, name: str) -> ActionForm: ...
+    @overload
+    def choose(self, name: None) -> None: ...
     def choose(self, name: str | None) -> ActionForm | None:
         """Show the form of action ``name`` (any case); None shows no form."""
         if name is not None:

@@ -9,15 +9,29 @@ box while the user types), and the kernel never echoes the text back to the brow
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 import ipywidgets
 import traitlets
 
 __all__ = ["SecretText"]
 
+if TYPE_CHECKING:
 
-class SecretText(ipywidgets.Password):
+    class _Password(traitlets.HasTraits):
+        """``ipywidgets.Password`` as the type checker sees it: ipywidgets ships no types,
+        traitlets (its widgets' base) does. What sdk.widgets calls of a DOM widget besides
+        the traits is declared here."""
+
+        def add_class(self, className: str) -> Self: ...
+
+        def close(self) -> None: ...
+
+else:
+    _Password = ipywidgets.Password
+
+
+class SecretText(_Password):
     """``ipywidgets.Password`` that moves its value out of the model; read it as ``.secret``."""
 
     # echo_update=False: ipywidgets would otherwise send the received value back to the browser.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from sdk.display import events_html, events_text, response_html
 from sdk.errors import ActionError
@@ -65,7 +65,7 @@ class Headers(Sequence[tuple[str, str]]):
     def __init__(self, pairs: Sequence[tuple[str, str]] = ()) -> None:
         self._pairs: tuple[tuple[str, str], ...] | None = tuple(pairs)
         self._index: dict[str, str] | None = None
-        self._text: str | None = None
+        self._text = ""  # the text the pairs come from (message_from_text); "": none
         self._low: str | None = None
 
     def _parse(self) -> tuple[tuple[str, str], ...]:
@@ -73,7 +73,7 @@ class Headers(Sequence[tuple[str, str]]):
         pairs: list[tuple[str, str]] = []
         unparsed = []
         append = pairs.append
-        for line in self._text.split("\n"):  # type: ignore[union-attr]
+        for line in self._text.split("\n"):
             name, blank, value = line.partition(": ")
             if blank and ":" not in name:  # the usual line: its first colon, then a blank
                 append((name, value))
@@ -100,7 +100,7 @@ class Headers(Sequence[tuple[str, str]]):
     def _lowered(self) -> str | None:
         """LF and the text in lowercase, to find headers in; None (and the text split into
         pairs) when the text is not ASCII, whose lowercase may move characters."""
-        text: str = self._text  # type: ignore[assignment]
+        text = self._text
         if text.isascii():
             low = self._low = "\n" + text.lower()
             return low
@@ -123,7 +123,7 @@ class Headers(Sequence[tuple[str, str]]):
             if key:
                 start = low.find(key)  # the line that starts with "name:"
                 if start >= 0:
-                    text: str = self._text  # type: ignore[assignment]
+                    text = self._text
                     start += len(key) - 1  # in the text, which has no LF in front
                     if text[start : start + 1] == " ":  # one space after the colon: not its
                         start += 1
@@ -151,7 +151,7 @@ class Headers(Sequence[tuple[str, str]]):
     def __getitem__(self, key: int) -> tuple[str, str]: ...
     @overload
     def __getitem__(self, key: slice) -> Sequence[tuple[str, str]]: ...
-    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+    def __getitem__(self, key: int | slice) -> tuple[str, str] | Sequence[tuple[str, str]]:
         return self._all()[key]
 
     def __len__(self) -> int:
@@ -179,6 +179,12 @@ class Headers(Sequence[tuple[str, str]]):
         for name, value in self._all():
             out.setdefault(name, value)
         return out
+
+
+class PrettyPrinter(Protocol):
+    """What ``_repr_pretty_`` uses of IPython's printer (IPython is no dependency)."""
+
+    def text(self, obj: str) -> None: ...
 
 
 class Message:
@@ -225,7 +231,7 @@ class Message:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.headers == other.headers and self.unparsed == other.unparsed  # type: ignore[attr-defined]
+        return self.headers == other.headers and self.unparsed == other.unparsed
 
     def __hash__(self) -> int:
         return hash((type(self), self.headers, self.unparsed))
@@ -250,7 +256,7 @@ class Message:
         )
         return f"<table>{rows}</table>"
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: PrettyPrinter, cycle: bool) -> None:
         """IPython's plain text: the headers as they arrived, one a line."""
         printer.text(str(self))
 
@@ -305,9 +311,9 @@ def events_frame(events: Sequence[Event], what: str) -> pandas.DataFrame:
     """``events`` as a pandas DataFrame, one row an event, a column a header: the columns
     their kinds document get their dtypes (``Int64``, ``boolean``, datetimes, timedeltas);
     a column holding a value that does not fit stays as it is (objects)."""
-    pandas = require("pandas", what)
-    frame = pandas.DataFrame([event.record() for event in events])
-    dtypes: dict[str, str] = {}
+    module = require("pandas", what)
+    frame: pandas.DataFrame = module.DataFrame([event.record() for event in events])
+    dtypes: dict[str, Any] = {}  # pandas dtype names, as astype takes them
     for cls in dict.fromkeys(type(event) for event in events):
         for column, dtype in cls.column_dtypes().items():
             dtypes.setdefault(column, dtype)
@@ -316,7 +322,7 @@ def events_frame(events: Sequence[Event], what: str) -> pandas.DataFrame:
             continue
         try:
             if dtype == "datetime":
-                frame[column] = pandas.to_datetime(frame[column])
+                frame[column] = module.to_datetime(frame[column])
             else:
                 frame[column] = frame[column].astype(dtype)
         except (TypeError, ValueError, OverflowError):
@@ -337,7 +343,7 @@ class EventList(list[Event]):
     def _repr_html_(self) -> str:
         return events_html(self)
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: PrettyPrinter, cycle: bool) -> None:
         printer.text(str(self))
 
 
@@ -346,7 +352,7 @@ class Response(Message):
 
     __slots__ = ("complete", "events")
 
-    def __init__(self, headers: Headers, unparsed: tuple[str, ...] = ()) -> None:
+    def __init__(self, headers: Headers, unparsed: tuple[str, ...] | None = ()) -> None:
         super().__init__(headers, unparsed)
         self.events: EventList = EventList()
         self.complete: Event | None = None

@@ -24,7 +24,6 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Any
 
 __all__ = ["ConnectFailed", "Transport", "open_socket", "recv_some", "tls_handshake"]
 
@@ -171,7 +170,7 @@ class Transport:
         *,
         name: str,
         on_data: Callable[[bytes], None],
-        on_closed: Callable[[Transport, str, BaseException | None, list[Any]], None],
+        on_closed: Callable[[Transport, str, BaseException | None, list[Hashable]], None],
         on_open: Callable[[], None] | None = None,
         handshake_timeout: float | None = None,
         tick: Callable[[], None] | None = None,
@@ -180,6 +179,7 @@ class Transport:
     ) -> None:
         sock.setblocking(False)
         self._eager = eager
+        self._tls = isinstance(sock, ssl.SSLSocket)
         self.sock = sock
         self.name = name
         self._on_data = on_data
@@ -195,6 +195,9 @@ class Transport:
         self._flush = False
         self._closed = False
         self._woken = False
+        self._idle = False  # the I/O thread waits in select (with nothing queued)
+        self._may_send = False  # and no writer has written straight out since
+        self._buffer = bytearray(READ_SIZE)  # what each read lands in (the I/O thread's)
         self._stop = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -219,40 +222,51 @@ class Transport:
     def write(self, data: bytes, tag: Hashable | None = None) -> bool:
         """Queue ``data``; False (nothing queued) when the connection is closing or closed.
 
-        With ``eager`` (a server's side), a write on the I/O thread itself goes out at once,
-        as Asterisk writes: a handler that then blocks must not hold it back.
+        On a plain TCP socket, when nothing waits before it and the I/O thread sleeps in
+        select, ``data`` goes out at once from the calling thread (the kernel lets one thread
+        write while another reads: a request and its answer then cost no wake-up of the I/O
+        thread). Once per turn of the I/O loop: the writes that follow it (a pipelined burst)
+        wait, to go out together in few system calls. On TLS only the I/O thread touches
+        the socket; with ``eager`` (a server's side) its own writes go out at once, as
+        Asterisk writes: a handler that then blocks must not hold them back.
         """
         with self._lock:
             if self._closing is not None or self._closed:
                 return False
-            own = self._eager and threading.current_thread() is self.thread
-            direct = own and not self._queue  # nothing waits before it: straight out
-            if not direct:
+            own = threading.get_ident() == self.thread.ident
+            direct = not self._tls and self._idle and self._may_send
+            if not self._queue and (own and self._eager or direct):
+                if not own:
+                    self._may_send = False  # the next writers queue, till the loop turns
+                if self._send_now(data, tag):
+                    return True
+            else:
                 self._queue.append(_Chunk(data, tag))
                 self._backlog += len(data)
-            wake = not self._woken and not own
+            # Only a thread asleep in select needs waking: a busy one looks at the queue
+            # before it sleeps again (and one not started yet, when it starts).
+            wake = not own and self._idle and not self._woken
             self._woken = self._woken or wake
-        if own:
-            if direct:
-                self._send_now(data, tag)
+        if own and self._eager:
             self._flush_now()
         elif wake:
             self._wake()
         return True
 
-    def _send_now(self, data: bytes, tag: Hashable | None) -> None:
-        """On the I/O thread, with nothing queued: send ``data``; queue what did not go
-        (first in line: other threads may have queued since)."""
+    def _send_now(self, data: bytes, tag: Hashable | None) -> bool:
+        """With the lock held and nothing queued: send ``data``; queue what did not go.
+        True when all of it went (the lock keeps two writers' bytes from interleaving)."""
         try:
             sent = self.sock.send(data)
         except OSError:  # full, TLS wants to read first, or broken: the loop sees to it
             sent = 0
-        if sent < len(data):
-            chunk = _Chunk(data, tag)
-            chunk.sent = sent
-            with self._lock:
-                self._queue.appendleft(chunk)
-                self._backlog += len(data) - sent
+        if sent == len(data):
+            return True
+        chunk = _Chunk(data, tag)
+        chunk.sent = sent
+        self._queue.append(chunk)
+        self._backlog += len(data) - sent
+        return False
 
     def _flush_now(self) -> None:
         """On the I/O thread: write what is queued, waiting for room up to a bound."""
@@ -342,8 +356,8 @@ class Transport:
 
     def _loop(self) -> str:
         sock = self.sock
-        tls = isinstance(sock, ssl.SSLSocket)
-        interval = self._tick_interval
+        tls = sock if isinstance(sock, ssl.SSLSocket) else None  # it may hold decrypted bytes
+        interval = self._tick_interval or 0.0
         next_tick = time.monotonic() + interval if interval else None
         flush_deadline: float | None = None
         write_waits_read = False
@@ -355,6 +369,7 @@ class Transport:
                 with self._lock:
                     self._woken = False
                     closing, flush, pending = self._closing, self._flush, bool(self._queue)
+                    self._idle = self._may_send = not pending and closing is None
                 if closing is not None:
                     if not flush or not pending:
                         return closing
@@ -378,10 +393,12 @@ class Transport:
                     timeout = max(0.0, next_tick - time.monotonic())
                 if closing is not None:
                     timeout = 0.05
-                if tls and sock.pending():  # type: ignore[attr-defined]
+                if tls is not None and tls.pending():
                     timeout = 0.0
                 readable = writable = False
-                for key, events in sel.select(timeout):
+                ready = sel.select(timeout)
+                self._idle = False
+                for key, events in ready:
                     if key.fileobj is self._wake_r:
                         try:
                             self._wake_r.recv(4096)
@@ -390,7 +407,7 @@ class Transport:
                         continue
                     readable = readable or bool(events & selectors.EVENT_READ)
                     writable = writable or bool(events & selectors.EVENT_WRITE)
-                if tls and sock.pending():  # type: ignore[attr-defined]
+                if tls is not None and tls.pending():
                     readable = True
                 if readable:
                     if write_waits_read:
@@ -401,22 +418,26 @@ class Transport:
                 if writable and pending:
                     write_waits_read = self._write()
                 if next_tick is not None and time.monotonic() >= next_tick:
-                    next_tick = time.monotonic() + interval  # type: ignore[operator]
+                    next_tick = time.monotonic() + interval
                     if self._tick is not None and closing is None:
                         self._tick()
 
     def _read(self) -> bool:
         """Read what is there (a bounded amount, so writes get their turn); False at EOF."""
+        buffer = self._buffer
         for _ in range(16):
             try:
-                data = self.sock.recv(READ_SIZE)
+                size = self.sock.recv_into(buffer)
             except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 return True
-            if not data:
+            if not size:
                 return False
+            # into a buffer kept for the connection: recv(READ_SIZE) would map and unmap a
+            # fresh 256 KiB block for every read, a few system calls each
+            data = bytes(memoryview(buffer)[:size])
             self._on_data(data)
-            if self._closing is not None:
-                return True
+            if self._closing is not None or size < READ_SIZE:
+                return True  # drained (TLS keeps the rest in pending(), which the loop sees)
         return True
 
     def _write(self) -> bool:

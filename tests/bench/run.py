@@ -1,4 +1,5 @@
-"""``make bench``: the SDK against panoramisk, asterisk-ami and pyst2, then the SDK alone.
+"""``make bench``: the SDK against panoramisk, asterisk-ami and pyst2, then the SDK alone,
+then round trips against the real Asterisk 20 that ``make test-asterisk`` built.
 
 Prints one Markdown report (the machine, its load, the tables, the goals) to stdout; with
 ``--out FILE`` writes it there too. ``--quick`` makes smaller runs (a smoke test of the
@@ -25,6 +26,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from inputs import EVENT_LINES, SEGMENT, notify_inputs, peer_entries, segments  # noqa: E402
 from libraries import RECEIVERS, SERIALIZERS, Collector, SdkReceiver  # noqa: E402
+from real import COUNT, measure, with_real_asterisk  # noqa: E402
 from sessions import ServerProcess, codegen, cold_import, flood, round_trips  # noqa: E402
 from timing import Figure, interleaved, load, one_run  # noqa: E402
 
@@ -44,6 +46,8 @@ GOALS = {
     " (0.95: the spread of a run)",
     "round trips": "at least 10,000 actions per second",
     "flood": "RSS growth at most 50 MB",
+    "real pipelined": "at least half the raw socket's Pings per second (real Asterisk 20)",
+    "real sequential": "at least the fastest other library's Pings per second (real Asterisk 20)",
 }
 
 
@@ -236,6 +240,43 @@ def bench_typed(count: int, rounds: int, min_time: float) -> dict[str, Figure]:
             receiver.close()
 
 
+def bench_real(rounds: int, min_time: float) -> tuple[list[str], list[tuple[str, str, bool]]]:
+    """The round-trip tables against the real Asterisk 20 (started and stopped here)."""
+    figures, missing = with_real_asterisk(lambda host, port: measure(host, port, rounds, min_time))
+    title = f"### {COUNT:,} Pings against the real Asterisk 20.20.1 (loopback; chan_sip build)"
+    if missing is not None:
+        return [title, "", f"Not measured: {missing}", ""], []
+    lines = [title, ""]
+    goals = []
+    for way, reference in (("pipelined", "raw socket"), ("sequential", None)):
+        figs = figures[way]
+        others = [n for n in figs if n not in (OURS, "raw socket")]
+        best = reference or min(others, key=lambda n: figs[n].median)
+        how = (
+            f"{COUNT:,} written at once, then every answer waited for"
+            if way == "pipelined"
+            else "send one, wait for its answer, send the next"
+        )
+        lines += [
+            f"{way.capitalize()} ({how}):",
+            "",
+            f"| client | Pings per second | time per Ping | vs {best} | runs | spread |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for name, fig in sorted(figs.items(), key=lambda kv: kv[1].median):
+            lines.append(
+                f"| {name} | {1 / fig.median:,.0f} | {fmt_time(fig.median)} |"
+                f" {figs[best].median / fig.median:.2f} | {len(fig.runs)} | {fig.spread:.0%} |"
+            )
+        ratio = figs[best].median / figs[OURS].median
+        lines.append("")
+        if way == "pipelined":
+            goals.append(("real pipelined", f"{ratio:.2f}× the raw socket", ratio >= 0.5))
+        else:
+            goals.append(("real sequential", f"{ratio:.2f}× {best}", ratio >= 1.0))
+    return lines, goals
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small, short runs (a smoke test)")
@@ -250,7 +291,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["serialize", "parse", "typed", "round-trips", "flood", "codegen", "import"],
+        choices=[
+            "serialize",
+            "parse",
+            "typed",
+            "round-trips",
+            "flood",
+            "codegen",
+            "import",
+            "real",
+        ],
         action="append",
         help="run only these (repeatable)",
     )
@@ -267,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         events, flood_events, actions = 10_000, 50_000, 2_000
         args.pyst2_events = min(args.pyst2_events, 1_000)
     only = set(
-        args.only or ["serialize", "parse", "typed", "round-trips", "flood", "codegen", "import"]
+        args.only
+        or ["serialize", "parse", "typed", "round-trips", "flood", "codegen", "import", "real"]
     )
 
     started = time.time()
@@ -383,6 +434,10 @@ def main(argv: list[str] | None = None) -> int:
                 "",
             ]
         )
+    if "real" in only:
+        lines, real_goals = bench_real(args.rounds, args.min_time)
+        emit(lines)
+        goals += real_goals
     lines = ["### Goals", "", "| goal | result | met |", "|---|---|---|"]
     for key, result, met in goals:
         lines.append(f"| {key}: {GOALS[key]} | {result} | {'yes' if met else '**no**'} |")

@@ -75,3 +75,22 @@ def test_the_typed_receive_path_reads_typed_attributes_of_every_event() -> None:
         assert (got.count, got.last) == (3000, ("SIP", 5060 + 2999 % 100))  # an enum, an int
     finally:
         receiver.close()
+
+
+def test_the_real_asterisk_clients_count_every_pong() -> None:
+    """The raw socket and the SDK clients of ``real.py`` (the other libraries are installed
+    only for ``make bench``), against the embedded server in place of Asterisk."""
+    from real import RawClient, SdkClient
+
+    from sdk.testing import AMIServer
+
+    with AMIServer.as_recorded("20") as pbx:
+        for make in (RawClient, SdkClient):
+            client = make(pbx.host, pbx.port)
+            try:
+                assert client.pipelined(300) == 300
+                assert client.sequential(50) == 50
+            finally:
+                client.close()
+        pings = [m for m in pbx.received if m.action == "Ping"]
+        assert len(pings) == 2 * 350
