@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -154,6 +155,39 @@ def check_wire(name: str, wire: bytes) -> None:
         raise AssertionError(f"{name} wrote {text!r}; missing {missing}")
 
 
+def receiving(
+    name: str,
+    receiver: Any,
+    feed: list[bytes],
+    count: int,
+    last: object,
+    min_time: float,
+    walk: bool = False,
+) -> Callable[[], tuple[float, int]]:
+    """One run of ``receiver`` (a library's receive path, ``libraries.py``): ``feed`` again
+    and again until ``min_time`` has passed, each time checked (every event, the last one
+    seen as ``last``; with ``walk``, every header walked); seconds per event, events."""
+
+    def run() -> tuple[float, int]:
+        gc.collect()
+        spent = 0.0
+        events = 0
+        while spent < min_time:
+            go = receiver.prepare(feed, count)
+            start = time.perf_counter()
+            got: Collector = go()
+            spent += time.perf_counter() - start
+            if got.count != count or got.last != last:
+                raise AssertionError(f"{name}: {got.count} events, last {got.last!r}")
+            # 14 to 16 a event: some keep Event apart, panoramisk adds "content"
+            if walk and not (EVENT_LINES - 1) * count <= got.headers <= (EVENT_LINES + 1) * count:
+                raise AssertionError(f"{name}: {got.headers} headers in {count} events")
+            events += count
+        return spent / events, events
+
+    return run
+
+
 def bench_parse(
     count: int, slow_count: int, rounds: int, min_time: float, *, walk: bool
 ) -> tuple[dict[str, Figure], float, int]:
@@ -167,25 +201,7 @@ def bench_parse(
         receivers.append(receiver)
         n = slow_count if name == "pyst2" else count
         feed = short if name == "pyst2" else chunks
-
-        def run(receiver=receiver, n=n, feed=feed, name=name) -> tuple[float, int]:
-            gc.collect()
-            spent = 0.0
-            events = 0
-            while spent < min_time:
-                go = receiver.prepare(feed, n)
-                start = time.perf_counter()
-                got: Collector = go()
-                spent += time.perf_counter() - start
-                if got.count != n or got.last != f"phone{n - 1}":
-                    raise AssertionError(f"{name}: {got.count} events, last {got.last!r}")
-                # 14 to 16 a event: some keep Event apart, panoramisk adds "content"
-                if walk and not (EVENT_LINES - 1) * n <= got.headers <= (EVENT_LINES + 1) * n:
-                    raise AssertionError(f"{name}: {got.headers} headers in {n} events")
-                events += n
-            return spent / events, events
-
-        contenders[name] = run
+        contenders[name] = receiving(name, receiver, feed, n, f"phone{n - 1}", min_time, walk)
     try:
         figures = interleaved(contenders, rounds)
     finally:
@@ -215,24 +231,10 @@ def bench_typed(count: int, rounds: int, min_time: float) -> dict[str, Figure]:
     }
     last = f"phone{count - 1}"
     expected = {UNTYPED: last, ONE_HEADER: last, TYPED: ("SIP", 5060 + (count - 1) % 100)}
-    contenders: dict[str, Callable[[], tuple[float, int]]] = {}
-    for name, receiver in receivers.items():
-
-        def run(receiver: SdkReceiver = receiver, name: str = name) -> tuple[float, int]:
-            gc.collect()
-            spent = 0.0
-            events = 0
-            while spent < min_time:
-                go = receiver.prepare(chunks, count)
-                start = time.perf_counter()
-                got: Collector = go()
-                spent += time.perf_counter() - start
-                if got.count != count or got.last != expected[name]:
-                    raise AssertionError(f"{name}: {got.count} events, last {got.last!r}")
-                events += count
-            return spent / events, events
-
-        contenders[name] = run
+    contenders = {
+        name: receiving(name, receiver, chunks, count, expected[name], min_time)
+        for name, receiver in receivers.items()
+    }
     try:
         return interleaved(contenders, rounds)
     finally:
