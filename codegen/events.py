@@ -12,7 +12,7 @@ each problem, duplicate keys, no aliases, text fit for generated source).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import jinja2
 import yaml
 
 from codegen.naming import attribute_name
-from codegen.render import WIDTH, _code, environment, kwarg, pystr
+from codegen.render import WIDTH, _code, docstring, environment, kwarg, pystr
 from codegen.spec import (
     SpecError,
     SpecErrors,
@@ -43,6 +43,7 @@ from codegen.spec import (
 from sdk.model.event import Snapshot, TypedEvent
 from sdk.model.fields import FieldInfo
 from sdk.model.kinds import DURATION_UNITS, KINDS, kind_of
+from sdk.wire.message import search_key
 
 __all__ = [
     "BlockSpec",
@@ -51,7 +52,8 @@ __all__ = [
     "SnapshotRef",
     "READ_CLASSES",
     "class_name",
-    "event_header",
+    "event_fields",
+    "event_property",
     "event_snapshot",
     "load_blocks",
     "load_event_specs",
@@ -69,10 +71,11 @@ HEADER_KINDS = tuple(name for name, kind in KINDS.items() if kind.scalar)
 # What the generated event modules and package bind at their top level, besides the
 # events: no event, block or header may take these names.
 EVENT_MODULE_NAMES = frozenset(
-    {"annotations", "ClassVar", "TYPE_CHECKING", "HeaderField", "SnapshotField", "header"}
+    {"annotations", "ClassVar", "TYPE_CHECKING", "HeaderField", "SnapshotField", "field"}
     | {"snapshot", "TypedEvent", "Block", "Snapshot", "__all__"}
     | {kind_constant(kind) for kind in KINDS.values()}
     | {name for kind in KINDS.values() for _module, name in kind.value_imports}
+    | {name for kind in KINDS.values() for _module, name in kind.read_imports}
 )
 EVENT_PACKAGE_NAMES = frozenset(
     {"annotations", "TYPE_CHECKING", "Any", "importlib", "EVENTS", "Event", "EventRegistry"}
@@ -196,10 +199,10 @@ class EventSpec:
 
 
 def _value_imports(headers: Iterable[EventHeader]) -> dict[str, list[str]]:
-    """What the annotations of ``headers`` need: ``{module: names}``."""
+    """What the annotations and read fragments of ``headers`` need: ``{module: names}``."""
     out: dict[str, set[str]] = {}
     for header in headers:
-        for module, name in header.kind.value_imports:
+        for module, name in (*header.kind.value_imports, *header.kind.read_imports):
             out.setdefault(module, set()).add(name)
     return {module: sorted(names) for module, names in sorted(out.items())}
 
@@ -589,8 +592,10 @@ def _argument_lines(args: list[tuple[str, Any]], indent: int) -> list[str]:
     return lines
 
 
-def _declaration(head: str, callee: str, args: list[tuple[str, Any]], indent: int) -> str:
-    """``head`` + ``callee(args)``, written as ruff formats it."""
+def _declaration(
+    head: str, callee: str, args: list[tuple[str, Any]], indent: int, tail: str = ""
+) -> str:
+    """``head`` + ``callee(args)`` + ``tail``, written as ruff formats it."""
     pad = " " * indent
 
     def flat(key: str, value: Any) -> str:
@@ -600,28 +605,95 @@ def _declaration(head: str, callee: str, args: list[tuple[str, Any]], indent: in
         return f"{key}={text}" if key else text
 
     joined = ", ".join(flat(k, v) for k, v in args)
-    line = f"{head}{callee}({joined})"
+    line = f"{head}{callee}({joined}){tail}"
     if len(line) <= WIDTH and "\n" not in joined:
         return line
     if indent + 4 + len(joined) <= WIDTH and "\n" not in joined:
-        return f"{head}{callee}(\n{pad}    {joined}\n{pad})"
-    return f"{head}{callee}(\n" + "\n".join(_argument_lines(args, indent + 4)) + f"\n{pad})"
+        return f"{head}{callee}(\n{pad}    {joined}\n{pad}){tail}"
+    lines = "\n".join(_argument_lines(args, indent + 4))
+    return f"{head}{callee}(\n{lines}\n{pad}){tail}"
 
 
-def event_header(field: EventHeader, indent: int) -> str:
-    """The declaration of one header field: ``cause: HeaderField[int] = header(...)``."""
-    info = field.info
-    args: list[tuple[str, Any]] = [("", pystr(info.header)), ("", kind_constant(field.kind))]
+def _field(header: EventHeader, indent: int, tail: str) -> str:
+    """The declaration of one header in ``FIELDS``: ``field("cause", "Cause", INTEGER)``."""
+    info = header.info
+    args: list[tuple[str, Any]] = [
+        ("", pystr(header.name)),
+        ("", pystr(info.header)),
+        ("", kind_constant(header.kind)),
+    ]
+    if info.available_in:
+        args.append(("available_in", info.available_in))
     if info.choices:
         args.append(("choices", info.choices))
     if info.unit:
         args.append(("unit", pystr(info.unit)))
-    if field.available_in:
-        args.append(("available_in", field.available_in))
     if info.doc:
         args.append(("doc", info.doc))
-    head = f"{' ' * indent}{field.name}: HeaderField[{field.kind.value}] = "
-    return _declaration(head, "header", args, indent)
+    return _declaration(" " * indent, "field", args, indent, tail)
+
+
+def event_fields(headers: Sequence[EventHeader], indent: int) -> str:
+    """``FIELDS: ClassVar[tuple[HeaderField, ...]] = (...)``: the fields of ``headers``, one a
+    line (a single one on the line of ``FIELDS`` when it fits, as ruff writes it)."""
+    pad = " " * indent
+    head = f"{pad}FIELDS: ClassVar[tuple[HeaderField, ...]] = ("
+    if len(headers) == 1:
+        one = _field(headers[0], 0, ",)")
+        if "\n" not in one and len(head) + len(one) <= WIDTH:
+            return head + one
+    lines = [_field(h, indent + 4, ",") for h in headers]
+    return "\n".join([head, *lines, f"{pad})"])
+
+
+def _set_test(head: str, values: Iterable[str], indent: int) -> str:
+    """``if raw in {"a", "b"}:`` at ``indent``, one item a line when too long (as ruff)."""
+    pad = " " * indent
+    items = [pystr(v) for v in dict.fromkeys(values)]
+    line = f"{pad}{head}{{{', '.join(items)}}}:"
+    if len(line) <= WIDTH:
+        return line
+    return f"{pad}{head}{{\n" + "".join(f"{pad}    {item},\n" for item in items) + f"{pad}}}:"
+
+
+def _fragment(code: str, sets: dict[str, tuple[str, ...]], indent: int) -> list[str]:
+    """A kind's read fragment at ``indent``: each ``if raw in {name}:`` written with its set."""
+    pad = " " * indent
+    lines = []
+    for line in code.split("\n"):
+        named = re.fullmatch(r"(?P<lead> *)(?P<head>.* in )\{(?P<set>\w+)\}:", line)
+        if named:
+            depth = indent + len(named["lead"])
+            lines.append(_set_test(named["head"], sets[named["set"]], depth))
+        else:
+            lines.append(pad + line)
+    return lines
+
+
+def event_property(header: EventHeader, indent: int) -> str:
+    """The property of one header: its text (``self.headers.value``), read at once by the
+    kind's read fragment when it is the usual text, else by ``_read`` (``sdk.model.event``)."""
+    pad, body = " " * indent, " " * (indent + 4)
+    info, kind = header.info, header.kind
+    doc = f"{info.header} ({kind.name}{', ' + info.unit if info.unit else ''})."
+    if info.doc:
+        doc += f" {info.doc}"
+    lines = [
+        f"{pad}@property",
+        f"{pad}def {header.name}(self) -> {kind.value} | None:",
+        f'{pad}    """{docstring(doc, indent + 4)}"""',
+    ]
+    find = [("", pystr(search_key(info.header))), ("", pystr(info.header))]
+    if kind.reader(info) is None:
+        lines.append(_declaration(f"{body}return ", "self.headers.value", find, indent + 4))
+        return "\n".join(lines)
+    lines.append(_declaration(f"{body}raw = ", "self.headers.value", find, indent + 4))
+    fragment = kind.read_fragment(info)
+    if fragment is not None:
+        code, sets = fragment
+        lines.extend(_fragment(code, sets, indent + 4))
+    lines.append(f"{body}return self._read({pystr(header.name)}, raw)")
+    return "\n".join(lines)
 
 
 def event_snapshot(ref: SnapshotRef, indent: int) -> str:
@@ -636,7 +708,8 @@ def event_snapshot(ref: SnapshotRef, indent: int) -> str:
 
 def _environment() -> jinja2.Environment:
     env = environment()
-    env.globals["event_header"] = _code(event_header)
+    env.globals["event_fields"] = _code(event_fields)
+    env.globals["event_property"] = _code(event_property)
     env.globals["event_snapshot"] = _code(event_snapshot)
     return env
 

@@ -16,6 +16,7 @@ import attrs
 import pytest
 from conftest import admin_session, wait_until
 
+import sdk.model.event
 from sdk import Event, Headers
 from sdk import events as ev
 from sdk.actions import Originate, PJSIPNotify, PJSIPShowEndpoints, SIPnotify, SIPpeers, UserEvent
@@ -120,6 +121,53 @@ def test_a_typed_event_reads_its_headers_by_their_kinds() -> None:
     hangup = event_of(ev.Hangup, Channel="PJSIP/phone1-01", ChannelState="6", Cause="16")
     assert hangup.cause == 16 and hangup.channel_state is ChannelState.UP
     assert hangup.channel == "PJSIP/phone1-01"  # the channel block without prefix: its own
+
+
+# Texts of every kind, usual and not: what the generated code takes at once and what it
+# leaves to the kind's reader.
+SAMPLES = ("", "0", "42", "-7", "+3", "٣", " 5", "1_000", "yes", "Yes", "NO", "off", "On")
+SAMPLES += ("maybe", "6", "11", "1733064000.25", "2024-12-01 14:40:00", "1:02:03", "x")
+
+
+def test_every_generated_attribute_reads_what_its_kind_reads(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The properties of ``sdk.events`` read the usual text with code of their own (each
+    kind's ``read_fragment``): for every field of every class, its prefixed blocks' too,
+    they must give what the kind's reader gives (None for an empty text, the text itself
+    for one that does not fit)."""
+    caplog.set_level(logging.ERROR)  # the misfits' warnings: not what this test reads
+    monkeypatch.setattr(sdk.model.event, "_WARNED", set())  # nor what it leaves said
+    classes = list(EVENTS.classes())
+    assert len(classes) > 200
+    checked = 0
+    for cls in classes:
+        places = [("", "", cls.fields())]
+        places += [(b.attribute, b.prefix, b.block.fields()) for b in cls.snapshots()]
+        for attribute, prefix, fields in places:
+            for field in fields:
+                if field.key == "\nevent:":  # the event's own name (a list's EventList item)
+                    continue
+                choices = field.info.choices
+                for raw in (*SAMPLES, *choices, *(c.lower() for c in choices)):
+                    event = cls([("Event", cls.EVENT), (prefix + field.header, raw)])
+                    view = getattr(event, attribute) if attribute else event
+                    got, want = getattr(view, field.attribute), _as_read(field, raw)
+                    assert got == want and type(got) is type(want), (cls, field.attribute, raw)
+                    checked += 1
+    assert checked > 20_000
+
+
+def _as_read(field: Any, raw: str) -> Any:
+    """What ``field``'s kind reads ``raw`` as, by its reader alone."""
+    if field.read is None:
+        return raw
+    if raw == "":
+        return None
+    try:
+        return field.read(raw)
+    except ValueError:
+        return raw
 
 
 def test_a_typed_event_is_frozen() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock, ChannelSnapshot
-from sdk.model.event import HeaderField, SnapshotField, TypedEvent, header, snapshot
+from sdk.model.event import HeaderField, SnapshotField, TypedEvent, field, snapshot
 from sdk.model.kinds import STRING
 
 __all__ = ["AgentCalled"]
@@ -22,9 +22,25 @@ class AgentCalled(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AgentCalled.yaml"
     READ_CLASS: ClassVar[str] = "agent"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    queue: HeaderField[str] = header("Queue", STRING)
-    member_name: HeaderField[str] = header("MemberName", STRING)
-    interface: HeaderField[str] = header("Interface", STRING)
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("queue", "Queue", STRING),
+        field("member_name", "MemberName", STRING),
+        field("interface", "Interface", STRING),
+    )
 
     dest: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "Dest")
+
+    @property
+    def queue(self) -> str | None:
+        """Queue (string)."""
+        return self.headers.value("\nqueue:", "Queue")
+
+    @property
+    def member_name(self) -> str | None:
+        """MemberName (string)."""
+        return self.headers.value("\nmembername:", "MemberName")
+
+    @property
+    def interface(self) -> str | None:
+        """Interface (string)."""
+        return self.headers.value("\ninterface:", "Interface")

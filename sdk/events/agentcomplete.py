@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock, ChannelSnapshot
-from sdk.model.event import HeaderField, SnapshotField, TypedEvent, header, snapshot
+from sdk.model.event import HeaderField, SnapshotField, TypedEvent, field, snapshot
 from sdk.model.kinds import DURATION, ENUM, STRING
 
 __all__ = ["AgentComplete"]
@@ -23,12 +23,48 @@ class AgentComplete(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AgentComplete.yaml"
     READ_CLASS: ClassVar[str] = "agent"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    queue: HeaderField[str] = header("Queue", STRING)
-    member_name: HeaderField[str] = header("MemberName", STRING)
-    interface: HeaderField[str] = header("Interface", STRING)
-    hold_time: HeaderField[timedelta] = header("HoldTime", DURATION, unit="s")
-    talk_time: HeaderField[timedelta] = header("TalkTime", DURATION, unit="s")
-    reason: HeaderField[str] = header("Reason", ENUM, choices=("caller", "agent", "transfer"))
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("queue", "Queue", STRING),
+        field("member_name", "MemberName", STRING),
+        field("interface", "Interface", STRING),
+        field("hold_time", "HoldTime", DURATION, unit="s"),
+        field("talk_time", "TalkTime", DURATION, unit="s"),
+        field("reason", "Reason", ENUM, choices=("caller", "agent", "transfer")),
+    )
 
     dest: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "Dest")
+
+    @property
+    def queue(self) -> str | None:
+        """Queue (string)."""
+        return self.headers.value("\nqueue:", "Queue")
+
+    @property
+    def member_name(self) -> str | None:
+        """MemberName (string)."""
+        return self.headers.value("\nmembername:", "MemberName")
+
+    @property
+    def interface(self) -> str | None:
+        """Interface (string)."""
+        return self.headers.value("\ninterface:", "Interface")
+
+    @property
+    def hold_time(self) -> timedelta | None:
+        """HoldTime (duration, s)."""
+        raw = self.headers.value("\nholdtime:", "HoldTime")
+        return self._read("hold_time", raw)
+
+    @property
+    def talk_time(self) -> timedelta | None:
+        """TalkTime (duration, s)."""
+        raw = self.headers.value("\ntalktime:", "TalkTime")
+        return self._read("talk_time", raw)
+
+    @property
+    def reason(self) -> str | None:
+        """Reason (enum)."""
+        raw = self.headers.value("\nreason:", "Reason")
+        if raw in {"caller", "agent", "transfer"}:
+            return raw
+        return self._read("reason", raw)

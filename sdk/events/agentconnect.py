@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock, ChannelSnapshot
-from sdk.model.event import HeaderField, SnapshotField, TypedEvent, header, snapshot
+from sdk.model.event import HeaderField, SnapshotField, TypedEvent, field, snapshot
 from sdk.model.kinds import DURATION, STRING
 
 __all__ = ["AgentConnect"]
@@ -23,11 +23,39 @@ class AgentConnect(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AgentConnect.yaml"
     READ_CLASS: ClassVar[str] = "agent"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    queue: HeaderField[str] = header("Queue", STRING)
-    member_name: HeaderField[str] = header("MemberName", STRING)
-    interface: HeaderField[str] = header("Interface", STRING)
-    ring_time: HeaderField[timedelta] = header("RingTime", DURATION, unit="s")
-    hold_time: HeaderField[timedelta] = header("HoldTime", DURATION, unit="s")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("queue", "Queue", STRING),
+        field("member_name", "MemberName", STRING),
+        field("interface", "Interface", STRING),
+        field("ring_time", "RingTime", DURATION, unit="s"),
+        field("hold_time", "HoldTime", DURATION, unit="s"),
+    )
 
     dest: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "Dest")
+
+    @property
+    def queue(self) -> str | None:
+        """Queue (string)."""
+        return self.headers.value("\nqueue:", "Queue")
+
+    @property
+    def member_name(self) -> str | None:
+        """MemberName (string)."""
+        return self.headers.value("\nmembername:", "MemberName")
+
+    @property
+    def interface(self) -> str | None:
+        """Interface (string)."""
+        return self.headers.value("\ninterface:", "Interface")
+
+    @property
+    def ring_time(self) -> timedelta | None:
+        """RingTime (duration, s)."""
+        raw = self.headers.value("\nringtime:", "RingTime")
+        return self._read("ring_time", raw)
+
+    @property
+    def hold_time(self) -> timedelta | None:
+        """HoldTime (duration, s)."""
+        raw = self.headers.value("\nholdtime:", "HoldTime")
+        return self._read("hold_time", raw)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["AgentLogin"]
@@ -22,5 +22,9 @@ class AgentLogin(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AgentLogin.yaml"
     READ_CLASS: ClassVar[str] = "agent"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (field("agent", "Agent", STRING),)
 
-    agent: HeaderField[str] = header("Agent", STRING)
+    @property
+    def agent(self) -> str | None:
+        """Agent (string)."""
+        return self.headers.value("\nagent:", "Agent")

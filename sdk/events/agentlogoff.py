@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, STRING
 
 __all__ = ["AgentLogoff"]
@@ -23,6 +23,18 @@ class AgentLogoff(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AgentLogoff.yaml"
     READ_CLASS: ClassVar[str] = "agent"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("agent", "Agent", STRING),
+        field("logintime", "Logintime", DURATION, unit="s"),
+    )
 
-    agent: HeaderField[str] = header("Agent", STRING)
-    logintime: HeaderField[timedelta] = header("Logintime", DURATION, unit="s")
+    @property
+    def agent(self) -> str | None:
+        """Agent (string)."""
+        return self.headers.value("\nagent:", "Agent")
+
+    @property
+    def logintime(self) -> timedelta | None:
+        """Logintime (duration, s)."""
+        raw = self.headers.value("\nlogintime:", "Logintime")
+        return self._read("logintime", raw)

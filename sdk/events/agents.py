@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, STRING, TIMESTAMP
 
 __all__ = ["Agents"]
@@ -23,13 +23,52 @@ class Agents(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/Agents.yaml"
     READ_CLASS: ClassVar[str] = "agent"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    agent: HeaderField[str] = header("Agent", STRING)
-    name_: HeaderField[str] = header("Name", STRING)
-    status: HeaderField[str] = header(
-        "Status", ENUM, choices=("AGENT_LOGGEDOFF", "AGENT_IDLE", "AGENT_ONCALL")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("agent", "Agent", STRING),
+        field("name_", "Name", STRING),
+        field("status", "Status", ENUM, choices=("AGENT_LOGGEDOFF", "AGENT_IDLE", "AGENT_ONCALL")),
+        field("talking_to_chan", "TalkingToChan", STRING),
+        field("call_started", "CallStarted", TIMESTAMP),
+        field("logged_in_time", "LoggedInTime", TIMESTAMP),
+        field("action_id", "ActionID", STRING),
     )
-    talking_to_chan: HeaderField[str] = header("TalkingToChan", STRING)
-    call_started: HeaderField[datetime] = header("CallStarted", TIMESTAMP)
-    logged_in_time: HeaderField[datetime] = header("LoggedInTime", TIMESTAMP)
-    action_id: HeaderField[str] = header("ActionID", STRING)
+
+    @property
+    def agent(self) -> str | None:
+        """Agent (string)."""
+        return self.headers.value("\nagent:", "Agent")
+
+    @property
+    def name_(self) -> str | None:
+        """Name (string)."""
+        return self.headers.value("\nname:", "Name")
+
+    @property
+    def status(self) -> str | None:
+        """Status (enum)."""
+        raw = self.headers.value("\nstatus:", "Status")
+        if raw in {"AGENT_LOGGEDOFF", "AGENT_IDLE", "AGENT_ONCALL"}:
+            return raw
+        return self._read("status", raw)
+
+    @property
+    def talking_to_chan(self) -> str | None:
+        """TalkingToChan (string)."""
+        return self.headers.value("\ntalkingtochan:", "TalkingToChan")
+
+    @property
+    def call_started(self) -> datetime | None:
+        """CallStarted (timestamp)."""
+        raw = self.headers.value("\ncallstarted:", "CallStarted")
+        return self._read("call_started", raw)
+
+    @property
+    def logged_in_time(self) -> datetime | None:
+        """LoggedInTime (timestamp)."""
+        raw = self.headers.value("\nloggedintime:", "LoggedInTime")
+        return self._read("logged_in_time", raw)
+
+    @property
+    def action_id(self) -> str | None:
+        """ActionID (string)."""
+        return self.headers.value("\nactionid:", "ActionID")

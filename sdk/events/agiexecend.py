@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import INTEGER, STRING
 
 __all__ = ["AGIExecEnd"]
@@ -22,8 +22,32 @@ class AGIExecEnd(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AGIExecEnd.yaml"
     READ_CLASS: ClassVar[str] = "agi"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("command", "Command", STRING),
+        field("command_id", "CommandId", STRING),
+        field("result_code", "ResultCode", INTEGER),
+        field("result", "Result", STRING),
+    )
 
-    command: HeaderField[str] = header("Command", STRING)
-    command_id: HeaderField[str] = header("CommandId", STRING)
-    result_code: HeaderField[int] = header("ResultCode", INTEGER)
-    result: HeaderField[str] = header("Result", STRING)
+    @property
+    def command(self) -> str | None:
+        """Command (string)."""
+        return self.headers.value("\ncommand:", "Command")
+
+    @property
+    def command_id(self) -> str | None:
+        """CommandId (string)."""
+        return self.headers.value("\ncommandid:", "CommandId")
+
+    @property
+    def result_code(self) -> int | None:
+        """ResultCode (integer)."""
+        raw = self.headers.value("\nresultcode:", "ResultCode")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("result_code", raw)
+
+    @property
+    def result(self) -> str | None:
+        """Result (string)."""
+        return self.headers.value("\nresult:", "Result")

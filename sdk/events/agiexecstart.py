@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["AGIExecStart"]
@@ -22,6 +22,17 @@ class AGIExecStart(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AGIExecStart.yaml"
     READ_CLASS: ClassVar[str] = "agi"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("command", "Command", STRING),
+        field("command_id", "CommandId", STRING),
+    )
 
-    command: HeaderField[str] = header("Command", STRING)
-    command_id: HeaderField[str] = header("CommandId", STRING)
+    @property
+    def command(self) -> str | None:
+        """Command (string)."""
+        return self.headers.value("\ncommand:", "Command")
+
+    @property
+    def command_id(self) -> str | None:
+        """CommandId (string)."""
+        return self.headers.value("\ncommandid:", "CommandId")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["Alarm"]
@@ -21,6 +21,17 @@ class Alarm(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/Alarm.yaml"
     READ_CLASS: ClassVar[str] = "system"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("dahdi_channel", "DAHDIChannel", STRING),
+        field("alarm", "Alarm", STRING),
+    )
 
-    dahdi_channel: HeaderField[str] = header("DAHDIChannel", STRING)
-    alarm: HeaderField[str] = header("Alarm", STRING)
+    @property
+    def dahdi_channel(self) -> str | None:
+        """DAHDIChannel (string)."""
+        return self.headers.value("\ndahdichannel:", "DAHDIChannel")
+
+    @property
+    def alarm(self) -> str | None:
+        """Alarm (string)."""
+        return self.headers.value("\nalarm:", "Alarm")

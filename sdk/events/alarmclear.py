@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["AlarmClear"]
@@ -21,5 +21,9 @@ class AlarmClear(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AlarmClear.yaml"
     READ_CLASS: ClassVar[str] = "system"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (field("dahdi_channel", "DAHDIChannel", STRING),)
 
-    dahdi_channel: HeaderField[str] = header("DAHDIChannel", STRING)
+    @property
+    def dahdi_channel(self) -> str | None:
+        """DAHDIChannel (string)."""
+        return self.headers.value("\ndahdichannel:", "DAHDIChannel")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, STRING
 
 __all__ = ["AOC_E"]
@@ -22,19 +22,82 @@ class AOC_E(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AOC-E.yaml"
     READ_CLASS: ClassVar[str] = "aoc"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    charging_association: HeaderField[str] = header("ChargingAssociation", STRING)
-    number: HeaderField[str] = header("Number", STRING)
-    plan: HeaderField[str] = header("Plan", STRING)
-    id_: HeaderField[str] = header("ID", STRING)
-    charge: HeaderField[str] = header("Charge", STRING)
-    type_: HeaderField[str] = header(
-        "Type", ENUM, choices=("NotAvailable", "Free", "Currency", "Units")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("charging_association", "ChargingAssociation", STRING),
+        field("number", "Number", STRING),
+        field("plan", "Plan", STRING),
+        field("id_", "ID", STRING),
+        field("charge", "Charge", STRING),
+        field("type_", "Type", ENUM, choices=("NotAvailable", "Free", "Currency", "Units")),
+        field(
+            "billing_id",
+            "BillingID",
+            ENUM,
+            choices=(
+                "Normal",
+                "Reverse",
+                "CreditCard",
+                "CallForwardingUnconditional",
+                "CallForwardingBusy",
+                "CallForwardingNoReply",
+                "CallDeflection",
+                "CallTransfer",
+                "NotAvailable",
+            ),
+        ),
+        field("total_type", "TotalType", ENUM, choices=("SubTotal", "Total")),
+        field("currency", "Currency", STRING),
+        field("name_", "Name", STRING),
+        field("cost", "Cost", STRING),
+        field(
+            "multiplier",
+            "Multiplier",
+            ENUM,
+            choices=("1/1000", "1/100", "1/10", "1", "10", "100", "1000"),
+        ),
+        field("units", "Units", STRING),
+        field("number_of", "NumberOf", STRING),
+        field("type_of", "TypeOf", STRING),
     )
-    billing_id: HeaderField[str] = header(
-        "BillingID",
-        ENUM,
-        choices=(
+
+    @property
+    def charging_association(self) -> str | None:
+        """ChargingAssociation (string)."""
+        return self.headers.value("\nchargingassociation:", "ChargingAssociation")
+
+    @property
+    def number(self) -> str | None:
+        """Number (string)."""
+        return self.headers.value("\nnumber:", "Number")
+
+    @property
+    def plan(self) -> str | None:
+        """Plan (string)."""
+        return self.headers.value("\nplan:", "Plan")
+
+    @property
+    def id_(self) -> str | None:
+        """ID (string)."""
+        return self.headers.value("\nid:", "ID")
+
+    @property
+    def charge(self) -> str | None:
+        """Charge (string)."""
+        return self.headers.value("\ncharge:", "Charge")
+
+    @property
+    def type_(self) -> str | None:
+        """Type (enum)."""
+        raw = self.headers.value("\ntype:", "Type")
+        if raw in {"NotAvailable", "Free", "Currency", "Units"}:
+            return raw
+        return self._read("type_", raw)
+
+    @property
+    def billing_id(self) -> str | None:
+        """BillingID (enum)."""
+        raw = self.headers.value("\nbillingid:", "BillingID")
+        if raw in {
             "Normal",
             "Reverse",
             "CreditCard",
@@ -44,15 +107,52 @@ class AOC_E(ChannelBlock, TypedEvent):
             "CallDeflection",
             "CallTransfer",
             "NotAvailable",
-        ),
-    )
-    total_type: HeaderField[str] = header("TotalType", ENUM, choices=("SubTotal", "Total"))
-    currency: HeaderField[str] = header("Currency", STRING)
-    name_: HeaderField[str] = header("Name", STRING)
-    cost: HeaderField[str] = header("Cost", STRING)
-    multiplier: HeaderField[str] = header(
-        "Multiplier", ENUM, choices=("1/1000", "1/100", "1/10", "1", "10", "100", "1000")
-    )
-    units: HeaderField[str] = header("Units", STRING)
-    number_of: HeaderField[str] = header("NumberOf", STRING)
-    type_of: HeaderField[str] = header("TypeOf", STRING)
+        }:
+            return raw
+        return self._read("billing_id", raw)
+
+    @property
+    def total_type(self) -> str | None:
+        """TotalType (enum)."""
+        raw = self.headers.value("\ntotaltype:", "TotalType")
+        if raw in {"SubTotal", "Total"}:
+            return raw
+        return self._read("total_type", raw)
+
+    @property
+    def currency(self) -> str | None:
+        """Currency (string)."""
+        return self.headers.value("\ncurrency:", "Currency")
+
+    @property
+    def name_(self) -> str | None:
+        """Name (string)."""
+        return self.headers.value("\nname:", "Name")
+
+    @property
+    def cost(self) -> str | None:
+        """Cost (string)."""
+        return self.headers.value("\ncost:", "Cost")
+
+    @property
+    def multiplier(self) -> str | None:
+        """Multiplier (enum)."""
+        raw = self.headers.value("\nmultiplier:", "Multiplier")
+        if raw in {"1/1000", "1/100", "1/10", "1", "10", "100", "1000"}:
+            return raw
+        return self._read("multiplier", raw)
+
+    @property
+    def units(self) -> str | None:
+        """Units (string)."""
+        return self.headers.value("\nunits:", "Units")
+
+    @property
+    def number_of(self) -> str | None:
+        """NumberOf (string)."""
+        return self.headers.value("\nnumberof:", "NumberOf")
+
+    @property
+    def type_of(self) -> str | None:
+        """TypeOf (string)."""
+        return self.headers.value("\ntypeof:", "TypeOf")

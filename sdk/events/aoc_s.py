@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, STRING
 
 __all__ = ["AOC_S"]
@@ -22,12 +22,50 @@ class AOC_S(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AOC-S.yaml"
     READ_CLASS: ClassVar[str] = "aoc"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("chargeable", "Chargeable", STRING),
+        field(
+            "rate_type",
+            "RateType",
+            ENUM,
+            choices=(
+                "NotAvailable",
+                "Free",
+                "FreeFromBeginning",
+                "Duration",
+                "Flag",
+                "Volume",
+                "SpecialCode",
+            ),
+        ),
+        field("currency", "Currency", STRING),
+        field("name_", "Name", STRING),
+        field("cost", "Cost", STRING),
+        field(
+            "multiplier",
+            "Multiplier",
+            ENUM,
+            choices=("1/1000", "1/100", "1/10", "1", "10", "100", "1000"),
+        ),
+        field("charging_type", "ChargingType", STRING),
+        field("step_function", "StepFunction", STRING),
+        field("granularity", "Granularity", STRING),
+        field("length", "Length", STRING),
+        field("scale", "Scale", STRING),
+        field("unit", "Unit", ENUM, choices=("Octet", "Segment", "Message")),
+        field("special_code", "SpecialCode", STRING),
+    )
 
-    chargeable: HeaderField[str] = header("Chargeable", STRING)
-    rate_type: HeaderField[str] = header(
-        "RateType",
-        ENUM,
-        choices=(
+    @property
+    def chargeable(self) -> str | None:
+        """Chargeable (string)."""
+        return self.headers.value("\nchargeable:", "Chargeable")
+
+    @property
+    def rate_type(self) -> str | None:
+        """RateType (enum)."""
+        raw = self.headers.value("\nratetype:", "RateType")
+        if raw in {
             "NotAvailable",
             "Free",
             "FreeFromBeginning",
@@ -35,18 +73,67 @@ class AOC_S(ChannelBlock, TypedEvent):
             "Flag",
             "Volume",
             "SpecialCode",
-        ),
-    )
-    currency: HeaderField[str] = header("Currency", STRING)
-    name_: HeaderField[str] = header("Name", STRING)
-    cost: HeaderField[str] = header("Cost", STRING)
-    multiplier: HeaderField[str] = header(
-        "Multiplier", ENUM, choices=("1/1000", "1/100", "1/10", "1", "10", "100", "1000")
-    )
-    charging_type: HeaderField[str] = header("ChargingType", STRING)
-    step_function: HeaderField[str] = header("StepFunction", STRING)
-    granularity: HeaderField[str] = header("Granularity", STRING)
-    length: HeaderField[str] = header("Length", STRING)
-    scale: HeaderField[str] = header("Scale", STRING)
-    unit: HeaderField[str] = header("Unit", ENUM, choices=("Octet", "Segment", "Message"))
-    special_code: HeaderField[str] = header("SpecialCode", STRING)
+        }:
+            return raw
+        return self._read("rate_type", raw)
+
+    @property
+    def currency(self) -> str | None:
+        """Currency (string)."""
+        return self.headers.value("\ncurrency:", "Currency")
+
+    @property
+    def name_(self) -> str | None:
+        """Name (string)."""
+        return self.headers.value("\nname:", "Name")
+
+    @property
+    def cost(self) -> str | None:
+        """Cost (string)."""
+        return self.headers.value("\ncost:", "Cost")
+
+    @property
+    def multiplier(self) -> str | None:
+        """Multiplier (enum)."""
+        raw = self.headers.value("\nmultiplier:", "Multiplier")
+        if raw in {"1/1000", "1/100", "1/10", "1", "10", "100", "1000"}:
+            return raw
+        return self._read("multiplier", raw)
+
+    @property
+    def charging_type(self) -> str | None:
+        """ChargingType (string)."""
+        return self.headers.value("\nchargingtype:", "ChargingType")
+
+    @property
+    def step_function(self) -> str | None:
+        """StepFunction (string)."""
+        return self.headers.value("\nstepfunction:", "StepFunction")
+
+    @property
+    def granularity(self) -> str | None:
+        """Granularity (string)."""
+        return self.headers.value("\ngranularity:", "Granularity")
+
+    @property
+    def length(self) -> str | None:
+        """Length (string)."""
+        return self.headers.value("\nlength:", "Length")
+
+    @property
+    def scale(self) -> str | None:
+        """Scale (string)."""
+        return self.headers.value("\nscale:", "Scale")
+
+    @property
+    def unit(self) -> str | None:
+        """Unit (enum)."""
+        raw = self.headers.value("\nunit:", "Unit")
+        if raw in {"Octet", "Segment", "Message"}:
+            return raw
+        return self._read("unit", raw)
+
+    @property
+    def special_code(self) -> str | None:
+        """SpecialCode (string)."""
+        return self.headers.value("\nspecialcode:", "SpecialCode")

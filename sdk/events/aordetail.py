@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import INTEGER, STRING
 
 __all__ = ["AorDetail"]
@@ -21,30 +21,136 @@ class AorDetail(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AorDetail.yaml"
     READ_CLASS: ClassVar[str] = "command"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("object_type", "ObjectType", STRING),
+        field("object_name", "ObjectName", STRING),
+        field("minimum_expiration", "MinimumExpiration", STRING),
+        field("maximum_expiration", "MaximumExpiration", STRING),
+        field("default_expiration", "DefaultExpiration", STRING),
+        field("qualify_frequency", "QualifyFrequency", STRING),
+        field("authenticate_qualify", "AuthenticateQualify", STRING),
+        field("max_contacts", "MaxContacts", STRING),
+        field("remove_existing", "RemoveExisting", STRING),
+        field("remove_unavailable", "RemoveUnavailable", STRING),
+        field("mailboxes", "Mailboxes", STRING),
+        field("outbound_proxy", "OutboundProxy", STRING),
+        field("support_path", "SupportPath", STRING),
+        field("qualify2xx_only", "Qualify2xxOnly", STRING, available_in=("20", "21", "22", "23")),
+        field("qualify_timeout", "QualifyTimeout", STRING, available_in=("20", "21", "22", "23")),
+        field(
+            "voicemail_extension",
+            "VoicemailExtension",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field("contacts", "Contacts", STRING, available_in=("20", "21", "22", "23")),
+        field("total_contacts", "TotalContacts", INTEGER),
+        field("contacts_registered", "ContactsRegistered", INTEGER),
+        field("endpoint_name", "EndpointName", STRING),
+    )
 
-    object_type: HeaderField[str] = header("ObjectType", STRING)
-    object_name: HeaderField[str] = header("ObjectName", STRING)
-    minimum_expiration: HeaderField[str] = header("MinimumExpiration", STRING)
-    maximum_expiration: HeaderField[str] = header("MaximumExpiration", STRING)
-    default_expiration: HeaderField[str] = header("DefaultExpiration", STRING)
-    qualify_frequency: HeaderField[str] = header("QualifyFrequency", STRING)
-    authenticate_qualify: HeaderField[str] = header("AuthenticateQualify", STRING)
-    max_contacts: HeaderField[str] = header("MaxContacts", STRING)
-    remove_existing: HeaderField[str] = header("RemoveExisting", STRING)
-    remove_unavailable: HeaderField[str] = header("RemoveUnavailable", STRING)
-    mailboxes: HeaderField[str] = header("Mailboxes", STRING)
-    outbound_proxy: HeaderField[str] = header("OutboundProxy", STRING)
-    support_path: HeaderField[str] = header("SupportPath", STRING)
-    qualify2xx_only: HeaderField[str] = header(
-        "Qualify2xxOnly", STRING, available_in=("20", "21", "22", "23")
-    )
-    qualify_timeout: HeaderField[str] = header(
-        "QualifyTimeout", STRING, available_in=("20", "21", "22", "23")
-    )
-    voicemail_extension: HeaderField[str] = header(
-        "VoicemailExtension", STRING, available_in=("20", "21", "22", "23")
-    )
-    contacts: HeaderField[str] = header("Contacts", STRING, available_in=("20", "21", "22", "23"))
-    total_contacts: HeaderField[int] = header("TotalContacts", INTEGER)
-    contacts_registered: HeaderField[int] = header("ContactsRegistered", INTEGER)
-    endpoint_name: HeaderField[str] = header("EndpointName", STRING)
+    @property
+    def object_type(self) -> str | None:
+        """ObjectType (string)."""
+        return self.headers.value("\nobjecttype:", "ObjectType")
+
+    @property
+    def object_name(self) -> str | None:
+        """ObjectName (string)."""
+        return self.headers.value("\nobjectname:", "ObjectName")
+
+    @property
+    def minimum_expiration(self) -> str | None:
+        """MinimumExpiration (string)."""
+        return self.headers.value("\nminimumexpiration:", "MinimumExpiration")
+
+    @property
+    def maximum_expiration(self) -> str | None:
+        """MaximumExpiration (string)."""
+        return self.headers.value("\nmaximumexpiration:", "MaximumExpiration")
+
+    @property
+    def default_expiration(self) -> str | None:
+        """DefaultExpiration (string)."""
+        return self.headers.value("\ndefaultexpiration:", "DefaultExpiration")
+
+    @property
+    def qualify_frequency(self) -> str | None:
+        """QualifyFrequency (string)."""
+        return self.headers.value("\nqualifyfrequency:", "QualifyFrequency")
+
+    @property
+    def authenticate_qualify(self) -> str | None:
+        """AuthenticateQualify (string)."""
+        return self.headers.value("\nauthenticatequalify:", "AuthenticateQualify")
+
+    @property
+    def max_contacts(self) -> str | None:
+        """MaxContacts (string)."""
+        return self.headers.value("\nmaxcontacts:", "MaxContacts")
+
+    @property
+    def remove_existing(self) -> str | None:
+        """RemoveExisting (string)."""
+        return self.headers.value("\nremoveexisting:", "RemoveExisting")
+
+    @property
+    def remove_unavailable(self) -> str | None:
+        """RemoveUnavailable (string)."""
+        return self.headers.value("\nremoveunavailable:", "RemoveUnavailable")
+
+    @property
+    def mailboxes(self) -> str | None:
+        """Mailboxes (string)."""
+        return self.headers.value("\nmailboxes:", "Mailboxes")
+
+    @property
+    def outbound_proxy(self) -> str | None:
+        """OutboundProxy (string)."""
+        return self.headers.value("\noutboundproxy:", "OutboundProxy")
+
+    @property
+    def support_path(self) -> str | None:
+        """SupportPath (string)."""
+        return self.headers.value("\nsupportpath:", "SupportPath")
+
+    @property
+    def qualify2xx_only(self) -> str | None:
+        """Qualify2xxOnly (string)."""
+        return self.headers.value("\nqualify2xxonly:", "Qualify2xxOnly")
+
+    @property
+    def qualify_timeout(self) -> str | None:
+        """QualifyTimeout (string)."""
+        return self.headers.value("\nqualifytimeout:", "QualifyTimeout")
+
+    @property
+    def voicemail_extension(self) -> str | None:
+        """VoicemailExtension (string)."""
+        return self.headers.value("\nvoicemailextension:", "VoicemailExtension")
+
+    @property
+    def contacts(self) -> str | None:
+        """Contacts (string)."""
+        return self.headers.value("\ncontacts:", "Contacts")
+
+    @property
+    def total_contacts(self) -> int | None:
+        """TotalContacts (integer)."""
+        raw = self.headers.value("\ntotalcontacts:", "TotalContacts")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("total_contacts", raw)
+
+    @property
+    def contacts_registered(self) -> int | None:
+        """ContactsRegistered (integer)."""
+        raw = self.headers.value("\ncontactsregistered:", "ContactsRegistered")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("contacts_registered", raw)
+
+    @property
+    def endpoint_name(self) -> str | None:
+        """EndpointName (string)."""
+        return self.headers.value("\nendpointname:", "EndpointName")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["AsyncAGIExec"]
@@ -22,6 +22,17 @@ class AsyncAGIExec(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AsyncAGIExec.yaml"
     READ_CLASS: ClassVar[str] = "agi"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("command_id", "CommandID", STRING),
+        field("result", "Result", STRING),
+    )
 
-    command_id: HeaderField[str] = header("CommandID", STRING)
-    result: HeaderField[str] = header("Result", STRING)
+    @property
+    def command_id(self) -> str | None:
+        """CommandID (string)."""
+        return self.headers.value("\ncommandid:", "CommandID")
+
+    @property
+    def result(self) -> str | None:
+        """Result (string)."""
+        return self.headers.value("\nresult:", "Result")

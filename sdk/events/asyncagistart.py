@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["AsyncAGIStart"]
@@ -22,5 +22,9 @@ class AsyncAGIStart(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AsyncAGIStart.yaml"
     READ_CLASS: ClassVar[str] = "agi"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (field("env", "Env", STRING),)
 
-    env: HeaderField[str] = header("Env", STRING)
+    @property
+    def env(self) -> str | None:
+        """Env (string)."""
+        return self.headers.value("\nenv:", "Env")

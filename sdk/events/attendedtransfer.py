@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from sdk.events.bridge_snapshot import BridgeSnapshot
 from sdk.events.channel_snapshot import ChannelSnapshot
-from sdk.model.event import HeaderField, SnapshotField, TypedEvent, header, snapshot
+from sdk.model.event import HeaderField, SnapshotField, TypedEvent, field, snapshot
 from sdk.model.kinds import ENUM, STRING
 
 __all__ = ["AttendedTransfer"]
@@ -23,16 +23,13 @@ class AttendedTransfer(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AttendedTransfer.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    result: HeaderField[str] = header(
-        "Result", ENUM, choices=("Fail", "Invalid", "Not Permitted", "Success")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("result", "Result", ENUM, choices=("Fail", "Invalid", "Not Permitted", "Success")),
+        field("dest_type", "DestType", ENUM, choices=("Bridge", "App", "Link", "Threeway", "Fail")),
+        field("dest_bridge_uniqueid", "DestBridgeUniqueid", STRING),
+        field("dest_app", "DestApp", STRING),
+        field("dest_transferer_channel", "DestTransfererChannel", STRING),
     )
-    dest_type: HeaderField[str] = header(
-        "DestType", ENUM, choices=("Bridge", "App", "Link", "Threeway", "Fail")
-    )
-    dest_bridge_uniqueid: HeaderField[str] = header("DestBridgeUniqueid", STRING)
-    dest_app: HeaderField[str] = header("DestApp", STRING)
-    dest_transferer_channel: HeaderField[str] = header("DestTransfererChannel", STRING)
 
     orig_transferer: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "OrigTransferer")
     orig: SnapshotField[BridgeSnapshot] = snapshot(BridgeSnapshot, "Orig")
@@ -46,3 +43,34 @@ class AttendedTransfer(TypedEvent):
     transfer_target: SnapshotField[ChannelSnapshot] = snapshot(
         ChannelSnapshot, "TransferTarget", available_in=("20", "21", "22", "23")
     )
+
+    @property
+    def result(self) -> str | None:
+        """Result (enum)."""
+        raw = self.headers.value("\nresult:", "Result")
+        if raw in {"Fail", "Invalid", "Not Permitted", "Success"}:
+            return raw
+        return self._read("result", raw)
+
+    @property
+    def dest_type(self) -> str | None:
+        """DestType (enum)."""
+        raw = self.headers.value("\ndesttype:", "DestType")
+        if raw in {"Bridge", "App", "Link", "Threeway", "Fail"}:
+            return raw
+        return self._read("dest_type", raw)
+
+    @property
+    def dest_bridge_uniqueid(self) -> str | None:
+        """DestBridgeUniqueid (string)."""
+        return self.headers.value("\ndestbridgeuniqueid:", "DestBridgeUniqueid")
+
+    @property
+    def dest_app(self) -> str | None:
+        """DestApp (string)."""
+        return self.headers.value("\ndestapp:", "DestApp")
+
+    @property
+    def dest_transferer_channel(self) -> str | None:
+        """DestTransfererChannel (string)."""
+        return self.headers.value("\ndesttransfererchannel:", "DestTransfererChannel")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["AuthDetail"]
@@ -21,31 +21,105 @@ class AuthDetail(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/AuthDetail.yaml"
     READ_CLASS: ClassVar[str] = "command"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("object_type", "ObjectType", STRING),
+        field("object_name", "ObjectName", STRING),
+        field("username", "Username", STRING),
+        field("password", "Password", STRING),
+        field("md5_cred", "Md5Cred", STRING),
+        field("realm", "Realm", STRING),
+        field("nonce_lifetime", "NonceLifetime", STRING),
+        field("auth_type", "AuthType", STRING),
+        field("endpoint_name", "EndpointName", STRING),
+        field("oauth_clientid", "OauthClientid", STRING, available_in=("20", "21", "22", "23")),
+        field("oauth_secret", "OauthSecret", STRING, available_in=("20", "21", "22", "23")),
+        field("password_digest", "PasswordDigest", STRING, available_in=("20", "21", "22", "23")),
+        field("refresh_token", "RefreshToken", STRING, available_in=("20", "21", "22", "23")),
+        field(
+            "supported_algorithms_uac",
+            "SupportedAlgorithmsUac",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "supported_algorithms_uas",
+            "SupportedAlgorithmsUas",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+    )
 
-    object_type: HeaderField[str] = header("ObjectType", STRING)
-    object_name: HeaderField[str] = header("ObjectName", STRING)
-    username: HeaderField[str] = header("Username", STRING)
-    password: HeaderField[str] = header("Password", STRING)
-    md5_cred: HeaderField[str] = header("Md5Cred", STRING)
-    realm: HeaderField[str] = header("Realm", STRING)
-    nonce_lifetime: HeaderField[str] = header("NonceLifetime", STRING)
-    auth_type: HeaderField[str] = header("AuthType", STRING)
-    endpoint_name: HeaderField[str] = header("EndpointName", STRING)
-    oauth_clientid: HeaderField[str] = header(
-        "OauthClientid", STRING, available_in=("20", "21", "22", "23")
-    )
-    oauth_secret: HeaderField[str] = header(
-        "OauthSecret", STRING, available_in=("20", "21", "22", "23")
-    )
-    password_digest: HeaderField[str] = header(
-        "PasswordDigest", STRING, available_in=("20", "21", "22", "23")
-    )
-    refresh_token: HeaderField[str] = header(
-        "RefreshToken", STRING, available_in=("20", "21", "22", "23")
-    )
-    supported_algorithms_uac: HeaderField[str] = header(
-        "SupportedAlgorithmsUac", STRING, available_in=("20", "21", "22", "23")
-    )
-    supported_algorithms_uas: HeaderField[str] = header(
-        "SupportedAlgorithmsUas", STRING, available_in=("20", "21", "22", "23")
-    )
+    @property
+    def object_type(self) -> str | None:
+        """ObjectType (string)."""
+        return self.headers.value("\nobjecttype:", "ObjectType")
+
+    @property
+    def object_name(self) -> str | None:
+        """ObjectName (string)."""
+        return self.headers.value("\nobjectname:", "ObjectName")
+
+    @property
+    def username(self) -> str | None:
+        """Username (string)."""
+        return self.headers.value("\nusername:", "Username")
+
+    @property
+    def password(self) -> str | None:
+        """Password (string)."""
+        return self.headers.value("\npassword:", "Password")
+
+    @property
+    def md5_cred(self) -> str | None:
+        """Md5Cred (string)."""
+        return self.headers.value("\nmd5cred:", "Md5Cred")
+
+    @property
+    def realm(self) -> str | None:
+        """Realm (string)."""
+        return self.headers.value("\nrealm:", "Realm")
+
+    @property
+    def nonce_lifetime(self) -> str | None:
+        """NonceLifetime (string)."""
+        return self.headers.value("\nnoncelifetime:", "NonceLifetime")
+
+    @property
+    def auth_type(self) -> str | None:
+        """AuthType (string)."""
+        return self.headers.value("\nauthtype:", "AuthType")
+
+    @property
+    def endpoint_name(self) -> str | None:
+        """EndpointName (string)."""
+        return self.headers.value("\nendpointname:", "EndpointName")
+
+    @property
+    def oauth_clientid(self) -> str | None:
+        """OauthClientid (string)."""
+        return self.headers.value("\noauthclientid:", "OauthClientid")
+
+    @property
+    def oauth_secret(self) -> str | None:
+        """OauthSecret (string)."""
+        return self.headers.value("\noauthsecret:", "OauthSecret")
+
+    @property
+    def password_digest(self) -> str | None:
+        """PasswordDigest (string)."""
+        return self.headers.value("\npassworddigest:", "PasswordDigest")
+
+    @property
+    def refresh_token(self) -> str | None:
+        """RefreshToken (string)."""
+        return self.headers.value("\nrefreshtoken:", "RefreshToken")
+
+    @property
+    def supported_algorithms_uac(self) -> str | None:
+        """SupportedAlgorithmsUac (string)."""
+        return self.headers.value("\nsupportedalgorithmsuac:", "SupportedAlgorithmsUac")
+
+    @property
+    def supported_algorithms_uas(self) -> str | None:
+        """SupportedAlgorithmsUas (string)."""
+        return self.headers.value("\nsupportedalgorithmsuas:", "SupportedAlgorithmsUas")

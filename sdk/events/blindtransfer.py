@@ -8,8 +8,8 @@ from typing import ClassVar
 
 from sdk.events.bridge_snapshot import BridgeBlock
 from sdk.events.channel_snapshot import ChannelSnapshot
-from sdk.model.event import HeaderField, SnapshotField, TypedEvent, header, snapshot
-from sdk.model.kinds import BOOLEAN, ENUM, STRING
+from sdk.model.event import HeaderField, SnapshotField, TypedEvent, field, snapshot
+from sdk.model.kinds import BOOLEAN, ENUM, FALSE_TEXTS, STRING, TRUE_TEXTS
 
 __all__ = ["BlindTransfer"]
 
@@ -23,13 +23,40 @@ class BlindTransfer(BridgeBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/BlindTransfer.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    result: HeaderField[str] = header(
-        "Result", ENUM, choices=("Fail", "Invalid", "Not Permitted", "Success")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("result", "Result", ENUM, choices=("Fail", "Invalid", "Not Permitted", "Success")),
+        field("is_external", "IsExternal", BOOLEAN),
+        field("context", "Context", STRING),
+        field("extension", "Extension", STRING),
     )
-    is_external: HeaderField[bool] = header("IsExternal", BOOLEAN)
-    context: HeaderField[str] = header("Context", STRING)
-    extension: HeaderField[str] = header("Extension", STRING)
 
     transferer: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "Transferer")
     transferee: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "Transferee")
+
+    @property
+    def result(self) -> str | None:
+        """Result (enum)."""
+        raw = self.headers.value("\nresult:", "Result")
+        if raw in {"Fail", "Invalid", "Not Permitted", "Success"}:
+            return raw
+        return self._read("result", raw)
+
+    @property
+    def is_external(self) -> bool | None:
+        """IsExternal (boolean)."""
+        raw = self.headers.value("\nisexternal:", "IsExternal")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("is_external", raw)
+
+    @property
+    def context(self) -> str | None:
+        """Context (string)."""
+        return self.headers.value("\ncontext:", "Context")
+
+    @property
+    def extension(self) -> str | None:
+        """Extension (string)."""
+        return self.headers.value("\nextension:", "Extension")

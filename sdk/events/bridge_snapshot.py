@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import Block, HeaderField, Snapshot, header
+from sdk.model.event import Block, HeaderField, Snapshot, field
 from sdk.model.kinds import ENUM, INTEGER, STRING
 
 __all__ = ["BridgeBlock", "BridgeSnapshot"]
@@ -18,17 +18,67 @@ class BridgeBlock(Block):
     __slots__ = ()
 
     BLOCK: ClassVar[str] = "Bridge"
-
-    bridge_uniqueid: HeaderField[str] = header("BridgeUniqueid", STRING)
-    bridge_type: HeaderField[str] = header("BridgeType", STRING)
-    bridge_technology: HeaderField[str] = header("BridgeTechnology", STRING)
-    bridge_creator: HeaderField[str] = header("BridgeCreator", STRING)
-    bridge_name: HeaderField[str] = header("BridgeName", STRING)
-    bridge_num_channels: HeaderField[int] = header("BridgeNumChannels", INTEGER)
-    bridge_video_source_mode: HeaderField[str] = header(
-        "BridgeVideoSourceMode", ENUM, choices=("none", "talker", "single")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("bridge_uniqueid", "BridgeUniqueid", STRING),
+        field("bridge_type", "BridgeType", STRING),
+        field("bridge_technology", "BridgeTechnology", STRING),
+        field("bridge_creator", "BridgeCreator", STRING),
+        field("bridge_name", "BridgeName", STRING),
+        field("bridge_num_channels", "BridgeNumChannels", INTEGER),
+        field(
+            "bridge_video_source_mode",
+            "BridgeVideoSourceMode",
+            ENUM,
+            choices=("none", "talker", "single"),
+        ),
+        field("bridge_video_source", "BridgeVideoSource", STRING),
     )
-    bridge_video_source: HeaderField[str] = header("BridgeVideoSource", STRING)
+
+    @property
+    def bridge_uniqueid(self) -> str | None:
+        """BridgeUniqueid (string)."""
+        return self.headers.value("\nbridgeuniqueid:", "BridgeUniqueid")
+
+    @property
+    def bridge_type(self) -> str | None:
+        """BridgeType (string)."""
+        return self.headers.value("\nbridgetype:", "BridgeType")
+
+    @property
+    def bridge_technology(self) -> str | None:
+        """BridgeTechnology (string)."""
+        return self.headers.value("\nbridgetechnology:", "BridgeTechnology")
+
+    @property
+    def bridge_creator(self) -> str | None:
+        """BridgeCreator (string)."""
+        return self.headers.value("\nbridgecreator:", "BridgeCreator")
+
+    @property
+    def bridge_name(self) -> str | None:
+        """BridgeName (string)."""
+        return self.headers.value("\nbridgename:", "BridgeName")
+
+    @property
+    def bridge_num_channels(self) -> int | None:
+        """BridgeNumChannels (integer)."""
+        raw = self.headers.value("\nbridgenumchannels:", "BridgeNumChannels")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("bridge_num_channels", raw)
+
+    @property
+    def bridge_video_source_mode(self) -> str | None:
+        """BridgeVideoSourceMode (enum)."""
+        raw = self.headers.value("\nbridgevideosourcemode:", "BridgeVideoSourceMode")
+        if raw in {"none", "talker", "single"}:
+            return raw
+        return self._read("bridge_video_source_mode", raw)
+
+    @property
+    def bridge_video_source(self) -> str | None:
+        """BridgeVideoSource (string)."""
+        return self.headers.value("\nbridgevideosource:", "BridgeVideoSource")
 
 
 class BridgeSnapshot(BridgeBlock, Snapshot):

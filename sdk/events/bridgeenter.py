@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from sdk.events.bridge_snapshot import BridgeBlock
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["BridgeEnter"]
@@ -23,5 +23,9 @@ class BridgeEnter(BridgeBlock, ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/BridgeEnter.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (field("swap_uniqueid", "SwapUniqueid", STRING),)
 
-    swap_uniqueid: HeaderField[str] = header("SwapUniqueid", STRING)
+    @property
+    def swap_uniqueid(self) -> str | None:
+        """SwapUniqueid (string)."""
+        return self.headers.value("\nswapuniqueid:", "SwapUniqueid")

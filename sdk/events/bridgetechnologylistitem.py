@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, INTEGER, STRING
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, FALSE_TEXTS, INTEGER, STRING, TRUE_TEXTS
 
 __all__ = ["BridgeTechnologyListItem"]
 
@@ -22,8 +22,37 @@ class BridgeTechnologyListItem(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/BridgeTechnologyListItem.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     DOCUMENTED: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("bridge_technology", "BridgeTechnology", STRING),
+        field("bridge_type", "BridgeType", STRING),
+        field("bridge_priority", "BridgePriority", INTEGER),
+        field("bridge_suspended", "BridgeSuspended", BOOLEAN),
+    )
 
-    bridge_technology: HeaderField[str] = header("BridgeTechnology", STRING)
-    bridge_type: HeaderField[str] = header("BridgeType", STRING)
-    bridge_priority: HeaderField[int] = header("BridgePriority", INTEGER)
-    bridge_suspended: HeaderField[bool] = header("BridgeSuspended", BOOLEAN)
+    @property
+    def bridge_technology(self) -> str | None:
+        """BridgeTechnology (string)."""
+        return self.headers.value("\nbridgetechnology:", "BridgeTechnology")
+
+    @property
+    def bridge_type(self) -> str | None:
+        """BridgeType (string)."""
+        return self.headers.value("\nbridgetype:", "BridgeType")
+
+    @property
+    def bridge_priority(self) -> int | None:
+        """BridgePriority (integer)."""
+        raw = self.headers.value("\nbridgepriority:", "BridgePriority")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("bridge_priority", raw)
+
+    @property
+    def bridge_suspended(self) -> bool | None:
+        """BridgeSuspended (boolean)."""
+        raw = self.headers.value("\nbridgesuspended:", "BridgeSuspended")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("bridge_suspended", raw)

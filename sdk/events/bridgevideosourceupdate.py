@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.bridge_snapshot import BridgeBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["BridgeVideoSourceUpdate"]
@@ -22,5 +22,11 @@ class BridgeVideoSourceUpdate(BridgeBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/BridgeVideoSourceUpdate.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("bridge_previous_video_source", "BridgePreviousVideoSource", STRING),
+    )
 
-    bridge_previous_video_source: HeaderField[str] = header("BridgePreviousVideoSource", STRING)
+    @property
+    def bridge_previous_video_source(self) -> str | None:
+        """BridgePreviousVideoSource (string)."""
+        return self.headers.value("\nbridgepreviousvideosource:", "BridgePreviousVideoSource")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, ENUM, STRING, TIMESTAMP
 
 __all__ = ["Cdr"]
@@ -22,26 +22,129 @@ class Cdr(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/Cdr.yaml"
     READ_CLASS: ClassVar[str] = "cdr"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("account_code", "AccountCode", STRING),
+        field("source", "Source", STRING),
+        field("destination", "Destination", STRING),
+        field("destination_context", "DestinationContext", STRING),
+        field("caller_id", "CallerID", STRING),
+        field("channel", "Channel", STRING),
+        field("destination_channel", "DestinationChannel", STRING),
+        field("last_application", "LastApplication", STRING),
+        field("last_data", "LastData", STRING),
+        field("start_time", "StartTime", TIMESTAMP),
+        field("answer_time", "AnswerTime", TIMESTAMP),
+        field("end_time", "EndTime", TIMESTAMP),
+        field("duration", "Duration", DURATION, unit="s"),
+        field("billable_seconds", "BillableSeconds", DURATION, unit="s"),
+        field(
+            "disposition",
+            "Disposition",
+            ENUM,
+            choices=("NO ANSWER", "FAILED", "BUSY", "ANSWERED", "CONGESTION"),
+        ),
+        field("ama_flags", "AMAFlags", ENUM, choices=("OMIT", "BILLING", "DOCUMENTATION")),
+        field("unique_id", "UniqueID", STRING),
+        field("user_field", "UserField", STRING),
+    )
 
-    account_code: HeaderField[str] = header("AccountCode", STRING)
-    source: HeaderField[str] = header("Source", STRING)
-    destination: HeaderField[str] = header("Destination", STRING)
-    destination_context: HeaderField[str] = header("DestinationContext", STRING)
-    caller_id: HeaderField[str] = header("CallerID", STRING)
-    channel: HeaderField[str] = header("Channel", STRING)
-    destination_channel: HeaderField[str] = header("DestinationChannel", STRING)
-    last_application: HeaderField[str] = header("LastApplication", STRING)
-    last_data: HeaderField[str] = header("LastData", STRING)
-    start_time: HeaderField[datetime] = header("StartTime", TIMESTAMP)
-    answer_time: HeaderField[datetime] = header("AnswerTime", TIMESTAMP)
-    end_time: HeaderField[datetime] = header("EndTime", TIMESTAMP)
-    duration: HeaderField[timedelta] = header("Duration", DURATION, unit="s")
-    billable_seconds: HeaderField[timedelta] = header("BillableSeconds", DURATION, unit="s")
-    disposition: HeaderField[str] = header(
-        "Disposition", ENUM, choices=("NO ANSWER", "FAILED", "BUSY", "ANSWERED", "CONGESTION")
-    )
-    ama_flags: HeaderField[str] = header(
-        "AMAFlags", ENUM, choices=("OMIT", "BILLING", "DOCUMENTATION")
-    )
-    unique_id: HeaderField[str] = header("UniqueID", STRING)
-    user_field: HeaderField[str] = header("UserField", STRING)
+    @property
+    def account_code(self) -> str | None:
+        """AccountCode (string)."""
+        return self.headers.value("\naccountcode:", "AccountCode")
+
+    @property
+    def source(self) -> str | None:
+        """Source (string)."""
+        return self.headers.value("\nsource:", "Source")
+
+    @property
+    def destination(self) -> str | None:
+        """Destination (string)."""
+        return self.headers.value("\ndestination:", "Destination")
+
+    @property
+    def destination_context(self) -> str | None:
+        """DestinationContext (string)."""
+        return self.headers.value("\ndestinationcontext:", "DestinationContext")
+
+    @property
+    def caller_id(self) -> str | None:
+        """CallerID (string)."""
+        return self.headers.value("\ncallerid:", "CallerID")
+
+    @property
+    def channel(self) -> str | None:
+        """Channel (string)."""
+        return self.headers.value("\nchannel:", "Channel")
+
+    @property
+    def destination_channel(self) -> str | None:
+        """DestinationChannel (string)."""
+        return self.headers.value("\ndestinationchannel:", "DestinationChannel")
+
+    @property
+    def last_application(self) -> str | None:
+        """LastApplication (string)."""
+        return self.headers.value("\nlastapplication:", "LastApplication")
+
+    @property
+    def last_data(self) -> str | None:
+        """LastData (string)."""
+        return self.headers.value("\nlastdata:", "LastData")
+
+    @property
+    def start_time(self) -> datetime | None:
+        """StartTime (timestamp)."""
+        raw = self.headers.value("\nstarttime:", "StartTime")
+        return self._read("start_time", raw)
+
+    @property
+    def answer_time(self) -> datetime | None:
+        """AnswerTime (timestamp)."""
+        raw = self.headers.value("\nanswertime:", "AnswerTime")
+        return self._read("answer_time", raw)
+
+    @property
+    def end_time(self) -> datetime | None:
+        """EndTime (timestamp)."""
+        raw = self.headers.value("\nendtime:", "EndTime")
+        return self._read("end_time", raw)
+
+    @property
+    def duration(self) -> timedelta | None:
+        """Duration (duration, s)."""
+        raw = self.headers.value("\nduration:", "Duration")
+        return self._read("duration", raw)
+
+    @property
+    def billable_seconds(self) -> timedelta | None:
+        """BillableSeconds (duration, s)."""
+        raw = self.headers.value("\nbillableseconds:", "BillableSeconds")
+        return self._read("billable_seconds", raw)
+
+    @property
+    def disposition(self) -> str | None:
+        """Disposition (enum)."""
+        raw = self.headers.value("\ndisposition:", "Disposition")
+        if raw in {"NO ANSWER", "FAILED", "BUSY", "ANSWERED", "CONGESTION"}:
+            return raw
+        return self._read("disposition", raw)
+
+    @property
+    def ama_flags(self) -> str | None:
+        """AMAFlags (enum)."""
+        raw = self.headers.value("\namaflags:", "AMAFlags")
+        if raw in {"OMIT", "BILLING", "DOCUMENTATION"}:
+            return raw
+        return self._read("ama_flags", raw)
+
+    @property
+    def unique_id(self) -> str | None:
+        """UniqueID (string)."""
+        return self.headers.value("\nuniqueid:", "UniqueID")
+
+    @property
+    def user_field(self) -> str | None:
+        """UserField (string)."""
+        return self.headers.value("\nuserfield:", "UserField")

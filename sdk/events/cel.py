@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, STRING, TIMESTAMP
 
 __all__ = ["CEL"]
@@ -22,11 +22,60 @@ class CEL(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/CEL.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field(
+            "event_name",
+            "EventName",
+            ENUM,
+            choices=(
+                "CHAN_START",
+                "CHAN_END",
+                "ANSWER",
+                "HANGUP",
+                "BRIDGE_ENTER",
+                "BRIDGE_EXIT",
+                "APP_START",
+                "APP_END",
+                "PARK_START",
+                "PARK_END",
+                "BLINDTRANSFER",
+                "ATTENDEDTRANSFER",
+                "PICKUP",
+                "FORWARD",
+                "LINKEDID_END",
+                "LOCAL_OPTIMIZE_BEGIN",
+                "LOCAL_OPTIMIZE",
+                "STREAM_BEGIN",
+                "STREAM_END",
+                "DTMF",
+                "USER_DEFINED",
+            ),
+        ),
+        field("account_code", "AccountCode", STRING),
+        field("caller_id_num", "CallerIDnum", STRING),
+        field("caller_id_name", "CallerIDname", STRING),
+        field("caller_id_ani", "CallerIDani", STRING),
+        field("caller_id_rdnis", "CallerIDrdnis", STRING),
+        field("caller_id_dnid", "CallerIDdnid", STRING),
+        field("exten", "Exten", STRING),
+        field("context", "Context", STRING),
+        field("application", "Application", STRING),
+        field("app_data", "AppData", STRING),
+        field("event_time", "EventTime", TIMESTAMP),
+        field("ama_flags", "AMAFlags", ENUM, choices=("OMIT", "BILLING", "DOCUMENTATION")),
+        field("unique_id", "UniqueID", STRING),
+        field("linked_id", "LinkedID", STRING),
+        field("user_field", "UserField", STRING),
+        field("peer", "Peer", STRING),
+        field("peer_account", "PeerAccount", STRING),
+        field("extra", "Extra", STRING),
+    )
 
-    event_name: HeaderField[str] = header(
-        "EventName",
-        ENUM,
-        choices=(
+    @property
+    def event_name(self) -> str | None:
+        """EventName (enum)."""
+        raw = self.headers.value("\neventname:", "EventName")
+        if raw in {
             "CHAN_START",
             "CHAN_END",
             "ANSWER",
@@ -48,25 +97,100 @@ class CEL(TypedEvent):
             "STREAM_END",
             "DTMF",
             "USER_DEFINED",
-        ),
-    )
-    account_code: HeaderField[str] = header("AccountCode", STRING)
-    caller_id_num: HeaderField[str] = header("CallerIDnum", STRING)
-    caller_id_name: HeaderField[str] = header("CallerIDname", STRING)
-    caller_id_ani: HeaderField[str] = header("CallerIDani", STRING)
-    caller_id_rdnis: HeaderField[str] = header("CallerIDrdnis", STRING)
-    caller_id_dnid: HeaderField[str] = header("CallerIDdnid", STRING)
-    exten: HeaderField[str] = header("Exten", STRING)
-    context: HeaderField[str] = header("Context", STRING)
-    application: HeaderField[str] = header("Application", STRING)
-    app_data: HeaderField[str] = header("AppData", STRING)
-    event_time: HeaderField[datetime] = header("EventTime", TIMESTAMP)
-    ama_flags: HeaderField[str] = header(
-        "AMAFlags", ENUM, choices=("OMIT", "BILLING", "DOCUMENTATION")
-    )
-    unique_id: HeaderField[str] = header("UniqueID", STRING)
-    linked_id: HeaderField[str] = header("LinkedID", STRING)
-    user_field: HeaderField[str] = header("UserField", STRING)
-    peer: HeaderField[str] = header("Peer", STRING)
-    peer_account: HeaderField[str] = header("PeerAccount", STRING)
-    extra: HeaderField[str] = header("Extra", STRING)
+        }:
+            return raw
+        return self._read("event_name", raw)
+
+    @property
+    def account_code(self) -> str | None:
+        """AccountCode (string)."""
+        return self.headers.value("\naccountcode:", "AccountCode")
+
+    @property
+    def caller_id_num(self) -> str | None:
+        """CallerIDnum (string)."""
+        return self.headers.value("\ncalleridnum:", "CallerIDnum")
+
+    @property
+    def caller_id_name(self) -> str | None:
+        """CallerIDname (string)."""
+        return self.headers.value("\ncalleridname:", "CallerIDname")
+
+    @property
+    def caller_id_ani(self) -> str | None:
+        """CallerIDani (string)."""
+        return self.headers.value("\ncalleridani:", "CallerIDani")
+
+    @property
+    def caller_id_rdnis(self) -> str | None:
+        """CallerIDrdnis (string)."""
+        return self.headers.value("\ncalleridrdnis:", "CallerIDrdnis")
+
+    @property
+    def caller_id_dnid(self) -> str | None:
+        """CallerIDdnid (string)."""
+        return self.headers.value("\ncalleriddnid:", "CallerIDdnid")
+
+    @property
+    def exten(self) -> str | None:
+        """Exten (string)."""
+        return self.headers.value("\nexten:", "Exten")
+
+    @property
+    def context(self) -> str | None:
+        """Context (string)."""
+        return self.headers.value("\ncontext:", "Context")
+
+    @property
+    def application(self) -> str | None:
+        """Application (string)."""
+        return self.headers.value("\napplication:", "Application")
+
+    @property
+    def app_data(self) -> str | None:
+        """AppData (string)."""
+        return self.headers.value("\nappdata:", "AppData")
+
+    @property
+    def event_time(self) -> datetime | None:
+        """EventTime (timestamp)."""
+        raw = self.headers.value("\neventtime:", "EventTime")
+        return self._read("event_time", raw)
+
+    @property
+    def ama_flags(self) -> str | None:
+        """AMAFlags (enum)."""
+        raw = self.headers.value("\namaflags:", "AMAFlags")
+        if raw in {"OMIT", "BILLING", "DOCUMENTATION"}:
+            return raw
+        return self._read("ama_flags", raw)
+
+    @property
+    def unique_id(self) -> str | None:
+        """UniqueID (string)."""
+        return self.headers.value("\nuniqueid:", "UniqueID")
+
+    @property
+    def linked_id(self) -> str | None:
+        """LinkedID (string)."""
+        return self.headers.value("\nlinkedid:", "LinkedID")
+
+    @property
+    def user_field(self) -> str | None:
+        """UserField (string)."""
+        return self.headers.value("\nuserfield:", "UserField")
+
+    @property
+    def peer(self) -> str | None:
+        """Peer (string)."""
+        return self.headers.value("\npeer:", "Peer")
+
+    @property
+    def peer_account(self) -> str | None:
+        """PeerAccount (string)."""
+        return self.headers.value("\npeeraccount:", "PeerAccount")
+
+    @property
+    def extra(self) -> str | None:
+        """Extra (string)."""
+        return self.headers.value("\nextra:", "Extra")

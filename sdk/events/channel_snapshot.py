@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import Block, HeaderField, Snapshot, header
+from sdk.model.event import Block, HeaderField, Snapshot, field
 from sdk.model.kinds import CHANNEL_STATE, ENUM, INTEGER, STRING, ChannelState
 
 __all__ = ["ChannelBlock", "ChannelSnapshot"]
@@ -18,13 +18,56 @@ class ChannelBlock(Block):
     __slots__ = ()
 
     BLOCK: ClassVar[str] = "Channel"
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("channel", "Channel", STRING),
+        field("channel_state", "ChannelState", CHANNEL_STATE),
+        field(
+            "channel_state_desc",
+            "ChannelStateDesc",
+            ENUM,
+            choices=(
+                "Down",
+                "Rsrvd",
+                "OffHook",
+                "Dialing",
+                "Ring",
+                "Ringing",
+                "Up",
+                "Busy",
+                "Dialing Offhook",
+                "Pre-ring",
+                "Unknown",
+            ),
+        ),
+        field("caller_id_num", "CallerIDNum", STRING),
+        field("caller_id_name", "CallerIDName", STRING),
+        field("connected_line_num", "ConnectedLineNum", STRING),
+        field("connected_line_name", "ConnectedLineName", STRING),
+        field("language", "Language", STRING),
+        field("account_code", "AccountCode", STRING),
+        field("context", "Context", STRING),
+        field("exten", "Exten", STRING),
+        field("priority", "Priority", INTEGER),
+        field("uniqueid", "Uniqueid", STRING),
+        field("linkedid", "Linkedid", STRING),
+    )
 
-    channel: HeaderField[str] = header("Channel", STRING)
-    channel_state: HeaderField[ChannelState] = header("ChannelState", CHANNEL_STATE)
-    channel_state_desc: HeaderField[str] = header(
-        "ChannelStateDesc",
-        ENUM,
-        choices=(
+    @property
+    def channel(self) -> str | None:
+        """Channel (string)."""
+        return self.headers.value("\nchannel:", "Channel")
+
+    @property
+    def channel_state(self) -> ChannelState | None:
+        """ChannelState (channel_state)."""
+        raw = self.headers.value("\nchannelstate:", "ChannelState")
+        return self._read("channel_state", raw)
+
+    @property
+    def channel_state_desc(self) -> str | None:
+        """ChannelStateDesc (enum)."""
+        raw = self.headers.value("\nchannelstatedesc:", "ChannelStateDesc")
+        if raw in {
             "Down",
             "Rsrvd",
             "OffHook",
@@ -36,19 +79,67 @@ class ChannelBlock(Block):
             "Dialing Offhook",
             "Pre-ring",
             "Unknown",
-        ),
-    )
-    caller_id_num: HeaderField[str] = header("CallerIDNum", STRING)
-    caller_id_name: HeaderField[str] = header("CallerIDName", STRING)
-    connected_line_num: HeaderField[str] = header("ConnectedLineNum", STRING)
-    connected_line_name: HeaderField[str] = header("ConnectedLineName", STRING)
-    language: HeaderField[str] = header("Language", STRING)
-    account_code: HeaderField[str] = header("AccountCode", STRING)
-    context: HeaderField[str] = header("Context", STRING)
-    exten: HeaderField[str] = header("Exten", STRING)
-    priority: HeaderField[int] = header("Priority", INTEGER)
-    uniqueid: HeaderField[str] = header("Uniqueid", STRING)
-    linkedid: HeaderField[str] = header("Linkedid", STRING)
+        }:
+            return raw
+        return self._read("channel_state_desc", raw)
+
+    @property
+    def caller_id_num(self) -> str | None:
+        """CallerIDNum (string)."""
+        return self.headers.value("\ncalleridnum:", "CallerIDNum")
+
+    @property
+    def caller_id_name(self) -> str | None:
+        """CallerIDName (string)."""
+        return self.headers.value("\ncalleridname:", "CallerIDName")
+
+    @property
+    def connected_line_num(self) -> str | None:
+        """ConnectedLineNum (string)."""
+        return self.headers.value("\nconnectedlinenum:", "ConnectedLineNum")
+
+    @property
+    def connected_line_name(self) -> str | None:
+        """ConnectedLineName (string)."""
+        return self.headers.value("\nconnectedlinename:", "ConnectedLineName")
+
+    @property
+    def language(self) -> str | None:
+        """Language (string)."""
+        return self.headers.value("\nlanguage:", "Language")
+
+    @property
+    def account_code(self) -> str | None:
+        """AccountCode (string)."""
+        return self.headers.value("\naccountcode:", "AccountCode")
+
+    @property
+    def context(self) -> str | None:
+        """Context (string)."""
+        return self.headers.value("\ncontext:", "Context")
+
+    @property
+    def exten(self) -> str | None:
+        """Exten (string)."""
+        return self.headers.value("\nexten:", "Exten")
+
+    @property
+    def priority(self) -> int | None:
+        """Priority (integer)."""
+        raw = self.headers.value("\npriority:", "Priority")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("priority", raw)
+
+    @property
+    def uniqueid(self) -> str | None:
+        """Uniqueid (string)."""
+        return self.headers.value("\nuniqueid:", "Uniqueid")
+
+    @property
+    def linkedid(self) -> str | None:
+        """Linkedid (string)."""
+        return self.headers.value("\nlinkedid:", "Linkedid")
 
 
 class ChannelSnapshot(ChannelBlock, Snapshot):

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION
 
 __all__ = ["ChannelTalkingStop"]
@@ -23,5 +23,12 @@ class ChannelTalkingStop(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ChannelTalkingStop.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("duration", "Duration", DURATION, unit="ms"),
+    )
 
-    duration: HeaderField[timedelta] = header("Duration", DURATION, unit="ms")
+    @property
+    def duration(self) -> timedelta | None:
+        """Duration (duration, ms)."""
+        raw = self.headers.value("\nduration:", "Duration")
+        return self._read("duration", raw)

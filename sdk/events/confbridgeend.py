@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.bridge_snapshot import BridgeBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["ConfbridgeEnd"]
@@ -22,5 +22,9 @@ class ConfbridgeEnd(BridgeBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ConfbridgeEnd.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (field("conference", "Conference", STRING),)
 
-    conference: HeaderField[str] = header("Conference", STRING)
+    @property
+    def conference(self) -> str | None:
+        """Conference (string)."""
+        return self.headers.value("\nconference:", "Conference")

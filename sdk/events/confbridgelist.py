@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, DURATION, STRING
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, DURATION, FALSE_TEXTS, STRING, TRUE_TEXTS
 
 __all__ = ["ConfbridgeList"]
 
@@ -23,13 +23,95 @@ class ConfbridgeList(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ConfbridgeList.yaml"
     READ_CLASS: ClassVar[str] = "reporting"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("conference", "Conference", STRING),
+        field("admin", "Admin", BOOLEAN),
+        field("marked_user", "MarkedUser", BOOLEAN),
+        field("wait_marked", "WaitMarked", BOOLEAN),
+        field("end_marked", "EndMarked", BOOLEAN),
+        field("waiting", "Waiting", BOOLEAN),
+        field("muted", "Muted", BOOLEAN),
+        field("talking", "Talking", BOOLEAN),
+        field("answered_time", "AnsweredTime", DURATION, unit="s"),
+    )
 
-    conference: HeaderField[str] = header("Conference", STRING)
-    admin: HeaderField[bool] = header("Admin", BOOLEAN)
-    marked_user: HeaderField[bool] = header("MarkedUser", BOOLEAN)
-    wait_marked: HeaderField[bool] = header("WaitMarked", BOOLEAN)
-    end_marked: HeaderField[bool] = header("EndMarked", BOOLEAN)
-    waiting: HeaderField[bool] = header("Waiting", BOOLEAN)
-    muted: HeaderField[bool] = header("Muted", BOOLEAN)
-    talking: HeaderField[bool] = header("Talking", BOOLEAN)
-    answered_time: HeaderField[timedelta] = header("AnsweredTime", DURATION, unit="s")
+    @property
+    def conference(self) -> str | None:
+        """Conference (string)."""
+        return self.headers.value("\nconference:", "Conference")
+
+    @property
+    def admin(self) -> bool | None:
+        """Admin (boolean)."""
+        raw = self.headers.value("\nadmin:", "Admin")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("admin", raw)
+
+    @property
+    def marked_user(self) -> bool | None:
+        """MarkedUser (boolean)."""
+        raw = self.headers.value("\nmarkeduser:", "MarkedUser")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("marked_user", raw)
+
+    @property
+    def wait_marked(self) -> bool | None:
+        """WaitMarked (boolean)."""
+        raw = self.headers.value("\nwaitmarked:", "WaitMarked")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("wait_marked", raw)
+
+    @property
+    def end_marked(self) -> bool | None:
+        """EndMarked (boolean)."""
+        raw = self.headers.value("\nendmarked:", "EndMarked")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("end_marked", raw)
+
+    @property
+    def waiting(self) -> bool | None:
+        """Waiting (boolean)."""
+        raw = self.headers.value("\nwaiting:", "Waiting")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("waiting", raw)
+
+    @property
+    def muted(self) -> bool | None:
+        """Muted (boolean)."""
+        raw = self.headers.value("\nmuted:", "Muted")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("muted", raw)
+
+    @property
+    def talking(self) -> bool | None:
+        """Talking (boolean)."""
+        raw = self.headers.value("\ntalking:", "Talking")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("talking", raw)
+
+    @property
+    def answered_time(self) -> timedelta | None:
+        """AnsweredTime (duration, s)."""
+        raw = self.headers.value("\nansweredtime:", "AnsweredTime")
+        return self._read("answered_time", raw)

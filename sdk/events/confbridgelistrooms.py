@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, INTEGER, STRING
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, FALSE_TEXTS, INTEGER, STRING, TRUE_TEXTS
 
 __all__ = ["ConfbridgeListRooms"]
 
@@ -21,9 +21,51 @@ class ConfbridgeListRooms(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ConfbridgeListRooms.yaml"
     READ_CLASS: ClassVar[str] = "reporting"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("conference", "Conference", STRING),
+        field("parties", "Parties", INTEGER),
+        field("marked", "Marked", INTEGER),
+        field("locked", "Locked", BOOLEAN),
+        field("muted", "Muted", BOOLEAN),
+    )
 
-    conference: HeaderField[str] = header("Conference", STRING)
-    parties: HeaderField[int] = header("Parties", INTEGER)
-    marked: HeaderField[int] = header("Marked", INTEGER)
-    locked: HeaderField[bool] = header("Locked", BOOLEAN)
-    muted: HeaderField[bool] = header("Muted", BOOLEAN)
+    @property
+    def conference(self) -> str | None:
+        """Conference (string)."""
+        return self.headers.value("\nconference:", "Conference")
+
+    @property
+    def parties(self) -> int | None:
+        """Parties (integer)."""
+        raw = self.headers.value("\nparties:", "Parties")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("parties", raw)
+
+    @property
+    def marked(self) -> int | None:
+        """Marked (integer)."""
+        raw = self.headers.value("\nmarked:", "Marked")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("marked", raw)
+
+    @property
+    def locked(self) -> bool | None:
+        """Locked (boolean)."""
+        raw = self.headers.value("\nlocked:", "Locked")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("locked", raw)
+
+    @property
+    def muted(self) -> bool | None:
+        """Muted (boolean)."""
+        raw = self.headers.value("\nmuted:", "Muted")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("muted", raw)

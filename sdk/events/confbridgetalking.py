@@ -8,8 +8,8 @@ from typing import ClassVar
 
 from sdk.events.bridge_snapshot import BridgeBlock
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, STRING
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, FALSE_TEXTS, STRING, TRUE_TEXTS
 
 __all__ = ["ConfbridgeTalking"]
 
@@ -23,7 +23,33 @@ class ConfbridgeTalking(BridgeBlock, ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ConfbridgeTalking.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("conference", "Conference", STRING),
+        field("talking_status", "TalkingStatus", BOOLEAN),
+        field("admin", "Admin", BOOLEAN),
+    )
 
-    conference: HeaderField[str] = header("Conference", STRING)
-    talking_status: HeaderField[bool] = header("TalkingStatus", BOOLEAN)
-    admin: HeaderField[bool] = header("Admin", BOOLEAN)
+    @property
+    def conference(self) -> str | None:
+        """Conference (string)."""
+        return self.headers.value("\nconference:", "Conference")
+
+    @property
+    def talking_status(self) -> bool | None:
+        """TalkingStatus (boolean)."""
+        raw = self.headers.value("\ntalkingstatus:", "TalkingStatus")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("talking_status", raw)
+
+    @property
+    def admin(self) -> bool | None:
+        """Admin (boolean)."""
+        raw = self.headers.value("\nadmin:", "Admin")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("admin", raw)

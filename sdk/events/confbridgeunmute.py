@@ -8,8 +8,8 @@ from typing import ClassVar
 
 from sdk.events.bridge_snapshot import BridgeBlock
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, STRING
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, FALSE_TEXTS, STRING, TRUE_TEXTS
 
 __all__ = ["ConfbridgeUnmute"]
 
@@ -23,6 +23,22 @@ class ConfbridgeUnmute(BridgeBlock, ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ConfbridgeUnmute.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("conference", "Conference", STRING),
+        field("admin", "Admin", BOOLEAN),
+    )
 
-    conference: HeaderField[str] = header("Conference", STRING)
-    admin: HeaderField[bool] = header("Admin", BOOLEAN)
+    @property
+    def conference(self) -> str | None:
+        """Conference (string)."""
+        return self.headers.value("\nconference:", "Conference")
+
+    @property
+    def admin(self) -> bool | None:
+        """Admin (boolean)."""
+        raw = self.headers.value("\nadmin:", "Admin")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("admin", raw)

@@ -7,8 +7,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, DURATION, ENUM, INTEGER, STRING, TIMESTAMP
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import (
+    BOOLEAN,
+    DURATION,
+    ENUM,
+    FALSE_TEXTS,
+    INTEGER,
+    STRING,
+    TIMESTAMP,
+    TRUE_TEXTS,
+)
 
 __all__ = ["ContactList"]
 
@@ -22,27 +31,138 @@ class ContactList(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ContactList.yaml"
     READ_CLASS: ClassVar[str] = "command"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("object_type", "ObjectType", STRING),
+        field("object_name", "ObjectName", STRING),
+        field("via_addr", "ViaAddr", STRING),
+        field("via_port", "ViaPort", INTEGER),
+        field("qualify_timeout", "QualifyTimeout", STRING),
+        field("call_id", "CallId", STRING),
+        field("reg_server", "RegServer", STRING),
+        field("prune_on_boot", "PruneOnBoot", BOOLEAN),
+        field("path", "Path", STRING),
+        field("endpoint", "Endpoint", STRING),
+        field("authenticate_qualify", "AuthenticateQualify", STRING),
+        field("uri", "Uri", STRING),
+        field("qualify_frequency", "QualifyFrequency", DURATION, unit="s"),
+        field("user_agent", "UserAgent", STRING),
+        field("expiration_time", "ExpirationTime", TIMESTAMP),
+        field("outbound_proxy", "OutboundProxy", STRING),
+        field(
+            "status",
+            "Status",
+            ENUM,
+            choices=("Reachable", "Unreachable", "NonQualified", "Unknown"),
+        ),
+        field("roundtrip_usec", "RoundtripUsec", DURATION, unit="us"),
+        field("qualify2xx_only", "Qualify2xxOnly", STRING, available_in=("20", "21", "22", "23")),
+    )
 
-    object_type: HeaderField[str] = header("ObjectType", STRING)
-    object_name: HeaderField[str] = header("ObjectName", STRING)
-    via_addr: HeaderField[str] = header("ViaAddr", STRING)
-    via_port: HeaderField[int] = header("ViaPort", INTEGER)
-    qualify_timeout: HeaderField[str] = header("QualifyTimeout", STRING)
-    call_id: HeaderField[str] = header("CallId", STRING)
-    reg_server: HeaderField[str] = header("RegServer", STRING)
-    prune_on_boot: HeaderField[bool] = header("PruneOnBoot", BOOLEAN)
-    path: HeaderField[str] = header("Path", STRING)
-    endpoint: HeaderField[str] = header("Endpoint", STRING)
-    authenticate_qualify: HeaderField[str] = header("AuthenticateQualify", STRING)
-    uri: HeaderField[str] = header("Uri", STRING)
-    qualify_frequency: HeaderField[timedelta] = header("QualifyFrequency", DURATION, unit="s")
-    user_agent: HeaderField[str] = header("UserAgent", STRING)
-    expiration_time: HeaderField[datetime] = header("ExpirationTime", TIMESTAMP)
-    outbound_proxy: HeaderField[str] = header("OutboundProxy", STRING)
-    status: HeaderField[str] = header(
-        "Status", ENUM, choices=("Reachable", "Unreachable", "NonQualified", "Unknown")
-    )
-    roundtrip_usec: HeaderField[timedelta] = header("RoundtripUsec", DURATION, unit="us")
-    qualify2xx_only: HeaderField[str] = header(
-        "Qualify2xxOnly", STRING, available_in=("20", "21", "22", "23")
-    )
+    @property
+    def object_type(self) -> str | None:
+        """ObjectType (string)."""
+        return self.headers.value("\nobjecttype:", "ObjectType")
+
+    @property
+    def object_name(self) -> str | None:
+        """ObjectName (string)."""
+        return self.headers.value("\nobjectname:", "ObjectName")
+
+    @property
+    def via_addr(self) -> str | None:
+        """ViaAddr (string)."""
+        return self.headers.value("\nviaaddr:", "ViaAddr")
+
+    @property
+    def via_port(self) -> int | None:
+        """ViaPort (integer)."""
+        raw = self.headers.value("\nviaport:", "ViaPort")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("via_port", raw)
+
+    @property
+    def qualify_timeout(self) -> str | None:
+        """QualifyTimeout (string)."""
+        return self.headers.value("\nqualifytimeout:", "QualifyTimeout")
+
+    @property
+    def call_id(self) -> str | None:
+        """CallId (string)."""
+        return self.headers.value("\ncallid:", "CallId")
+
+    @property
+    def reg_server(self) -> str | None:
+        """RegServer (string)."""
+        return self.headers.value("\nregserver:", "RegServer")
+
+    @property
+    def prune_on_boot(self) -> bool | None:
+        """PruneOnBoot (boolean)."""
+        raw = self.headers.value("\npruneonboot:", "PruneOnBoot")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("prune_on_boot", raw)
+
+    @property
+    def path(self) -> str | None:
+        """Path (string)."""
+        return self.headers.value("\npath:", "Path")
+
+    @property
+    def endpoint(self) -> str | None:
+        """Endpoint (string)."""
+        return self.headers.value("\nendpoint:", "Endpoint")
+
+    @property
+    def authenticate_qualify(self) -> str | None:
+        """AuthenticateQualify (string)."""
+        return self.headers.value("\nauthenticatequalify:", "AuthenticateQualify")
+
+    @property
+    def uri(self) -> str | None:
+        """Uri (string)."""
+        return self.headers.value("\nuri:", "Uri")
+
+    @property
+    def qualify_frequency(self) -> timedelta | None:
+        """QualifyFrequency (duration, s)."""
+        raw = self.headers.value("\nqualifyfrequency:", "QualifyFrequency")
+        return self._read("qualify_frequency", raw)
+
+    @property
+    def user_agent(self) -> str | None:
+        """UserAgent (string)."""
+        return self.headers.value("\nuseragent:", "UserAgent")
+
+    @property
+    def expiration_time(self) -> datetime | None:
+        """ExpirationTime (timestamp)."""
+        raw = self.headers.value("\nexpirationtime:", "ExpirationTime")
+        return self._read("expiration_time", raw)
+
+    @property
+    def outbound_proxy(self) -> str | None:
+        """OutboundProxy (string)."""
+        return self.headers.value("\noutboundproxy:", "OutboundProxy")
+
+    @property
+    def status(self) -> str | None:
+        """Status (enum)."""
+        raw = self.headers.value("\nstatus:", "Status")
+        if raw in {"Reachable", "Unreachable", "NonQualified", "Unknown"}:
+            return raw
+        return self._read("status", raw)
+
+    @property
+    def roundtrip_usec(self) -> timedelta | None:
+        """RoundtripUsec (duration, us)."""
+        raw = self.headers.value("\nroundtripusec:", "RoundtripUsec")
+        return self._read("roundtrip_usec", raw)
+
+    @property
+    def qualify2xx_only(self) -> str | None:
+        """Qualify2xxOnly (string)."""
+        return self.headers.value("\nqualify2xxonly:", "Qualify2xxOnly")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, ENUM, STRING
 
 __all__ = ["ContactStatus"]
@@ -22,13 +22,44 @@ class ContactStatus(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ContactStatus.yaml"
     READ_CLASS: ClassVar[str] = "system"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    uri: HeaderField[str] = header("URI", STRING)
-    contact_status: HeaderField[str] = header(
-        "ContactStatus",
-        ENUM,
-        choices=("Unknown", "Unreachable", "Reachable", "Unqualified", "Removed", "Updated"),
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("uri", "URI", STRING),
+        field(
+            "contact_status",
+            "ContactStatus",
+            ENUM,
+            choices=("Unknown", "Unreachable", "Reachable", "Unqualified", "Removed", "Updated"),
+        ),
+        field("aor", "AOR", STRING),
+        field("endpoint_name", "EndpointName", STRING),
+        field("roundtrip_usec", "RoundtripUsec", DURATION, unit="us"),
     )
-    aor: HeaderField[str] = header("AOR", STRING)
-    endpoint_name: HeaderField[str] = header("EndpointName", STRING)
-    roundtrip_usec: HeaderField[timedelta] = header("RoundtripUsec", DURATION, unit="us")
+
+    @property
+    def uri(self) -> str | None:
+        """URI (string)."""
+        return self.headers.value("\nuri:", "URI")
+
+    @property
+    def contact_status(self) -> str | None:
+        """ContactStatus (enum)."""
+        raw = self.headers.value("\ncontactstatus:", "ContactStatus")
+        if raw in {"Unknown", "Unreachable", "Reachable", "Unqualified", "Removed", "Updated"}:
+            return raw
+        return self._read("contact_status", raw)
+
+    @property
+    def aor(self) -> str | None:
+        """AOR (string)."""
+        return self.headers.value("\naor:", "AOR")
+
+    @property
+    def endpoint_name(self) -> str | None:
+        """EndpointName (string)."""
+        return self.headers.value("\nendpointname:", "EndpointName")
+
+    @property
+    def roundtrip_usec(self) -> timedelta | None:
+        """RoundtripUsec (duration, us)."""
+        raw = self.headers.value("\nroundtripusec:", "RoundtripUsec")
+        return self._read("roundtrip_usec", raw)

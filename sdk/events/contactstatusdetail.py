@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, ENUM, STRING, TIMESTAMP
 
 __all__ = ["ContactStatusDetail"]
@@ -22,24 +22,112 @@ class ContactStatusDetail(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ContactStatusDetail.yaml"
     READ_CLASS: ClassVar[str] = "command"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("aor", "AOR", STRING),
+        field("uri", "URI", STRING),
+        field(
+            "status",
+            "Status",
+            ENUM,
+            choices=("Reachable", "Unreachable", "NonQualified", "Unknown"),
+        ),
+        field("roundtrip_usec", "RoundtripUsec", DURATION, unit="us"),
+        field("endpoint_name", "EndpointName", STRING),
+        field("user_agent", "UserAgent", STRING),
+        field("reg_expire", "RegExpire", TIMESTAMP),
+        field("via_address", "ViaAddress", STRING),
+        field("call_id", "CallID", STRING),
+        field("id_", "ID", STRING),
+        field("authenticate_qualify", "AuthenticateQualify", STRING),
+        field("outbound_proxy", "OutboundProxy", STRING),
+        field("path", "Path", STRING),
+        field("qualify_frequency", "QualifyFrequency", DURATION, unit="s"),
+        field("qualify_timeout", "QualifyTimeout", STRING),
+        field("qualify2xx_only", "Qualify2xxOnly", STRING, available_in=("20", "21", "22", "23")),
+    )
 
-    aor: HeaderField[str] = header("AOR", STRING)
-    uri: HeaderField[str] = header("URI", STRING)
-    status: HeaderField[str] = header(
-        "Status", ENUM, choices=("Reachable", "Unreachable", "NonQualified", "Unknown")
-    )
-    roundtrip_usec: HeaderField[timedelta] = header("RoundtripUsec", DURATION, unit="us")
-    endpoint_name: HeaderField[str] = header("EndpointName", STRING)
-    user_agent: HeaderField[str] = header("UserAgent", STRING)
-    reg_expire: HeaderField[datetime] = header("RegExpire", TIMESTAMP)
-    via_address: HeaderField[str] = header("ViaAddress", STRING)
-    call_id: HeaderField[str] = header("CallID", STRING)
-    id_: HeaderField[str] = header("ID", STRING)
-    authenticate_qualify: HeaderField[str] = header("AuthenticateQualify", STRING)
-    outbound_proxy: HeaderField[str] = header("OutboundProxy", STRING)
-    path: HeaderField[str] = header("Path", STRING)
-    qualify_frequency: HeaderField[timedelta] = header("QualifyFrequency", DURATION, unit="s")
-    qualify_timeout: HeaderField[str] = header("QualifyTimeout", STRING)
-    qualify2xx_only: HeaderField[str] = header(
-        "Qualify2xxOnly", STRING, available_in=("20", "21", "22", "23")
-    )
+    @property
+    def aor(self) -> str | None:
+        """AOR (string)."""
+        return self.headers.value("\naor:", "AOR")
+
+    @property
+    def uri(self) -> str | None:
+        """URI (string)."""
+        return self.headers.value("\nuri:", "URI")
+
+    @property
+    def status(self) -> str | None:
+        """Status (enum)."""
+        raw = self.headers.value("\nstatus:", "Status")
+        if raw in {"Reachable", "Unreachable", "NonQualified", "Unknown"}:
+            return raw
+        return self._read("status", raw)
+
+    @property
+    def roundtrip_usec(self) -> timedelta | None:
+        """RoundtripUsec (duration, us)."""
+        raw = self.headers.value("\nroundtripusec:", "RoundtripUsec")
+        return self._read("roundtrip_usec", raw)
+
+    @property
+    def endpoint_name(self) -> str | None:
+        """EndpointName (string)."""
+        return self.headers.value("\nendpointname:", "EndpointName")
+
+    @property
+    def user_agent(self) -> str | None:
+        """UserAgent (string)."""
+        return self.headers.value("\nuseragent:", "UserAgent")
+
+    @property
+    def reg_expire(self) -> datetime | None:
+        """RegExpire (timestamp)."""
+        raw = self.headers.value("\nregexpire:", "RegExpire")
+        return self._read("reg_expire", raw)
+
+    @property
+    def via_address(self) -> str | None:
+        """ViaAddress (string)."""
+        return self.headers.value("\nviaaddress:", "ViaAddress")
+
+    @property
+    def call_id(self) -> str | None:
+        """CallID (string)."""
+        return self.headers.value("\ncallid:", "CallID")
+
+    @property
+    def id_(self) -> str | None:
+        """ID (string)."""
+        return self.headers.value("\nid:", "ID")
+
+    @property
+    def authenticate_qualify(self) -> str | None:
+        """AuthenticateQualify (string)."""
+        return self.headers.value("\nauthenticatequalify:", "AuthenticateQualify")
+
+    @property
+    def outbound_proxy(self) -> str | None:
+        """OutboundProxy (string)."""
+        return self.headers.value("\noutboundproxy:", "OutboundProxy")
+
+    @property
+    def path(self) -> str | None:
+        """Path (string)."""
+        return self.headers.value("\npath:", "Path")
+
+    @property
+    def qualify_frequency(self) -> timedelta | None:
+        """QualifyFrequency (duration, s)."""
+        raw = self.headers.value("\nqualifyfrequency:", "QualifyFrequency")
+        return self._read("qualify_frequency", raw)
+
+    @property
+    def qualify_timeout(self) -> str | None:
+        """QualifyTimeout (string)."""
+        return self.headers.value("\nqualifytimeout:", "QualifyTimeout")
+
+    @property
+    def qualify2xx_only(self) -> str | None:
+        """Qualify2xxOnly (string)."""
+        return self.headers.value("\nqualify2xxonly:", "Qualify2xxOnly")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, STRING
 
 __all__ = ["CoreShowChannel"]
@@ -23,9 +23,36 @@ class CoreShowChannel(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/CoreShowChannel.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("action_id", "ActionID", STRING),
+        field("bridge_id", "BridgeId", STRING),
+        field("application", "Application", STRING),
+        field("application_data", "ApplicationData", STRING),
+        field("duration", "Duration", DURATION, unit="hms"),
+    )
 
-    action_id: HeaderField[str] = header("ActionID", STRING)
-    bridge_id: HeaderField[str] = header("BridgeId", STRING)
-    application: HeaderField[str] = header("Application", STRING)
-    application_data: HeaderField[str] = header("ApplicationData", STRING)
-    duration: HeaderField[timedelta] = header("Duration", DURATION, unit="hms")
+    @property
+    def action_id(self) -> str | None:
+        """ActionID (string)."""
+        return self.headers.value("\nactionid:", "ActionID")
+
+    @property
+    def bridge_id(self) -> str | None:
+        """BridgeId (string)."""
+        return self.headers.value("\nbridgeid:", "BridgeId")
+
+    @property
+    def application(self) -> str | None:
+        """Application (string)."""
+        return self.headers.value("\napplication:", "Application")
+
+    @property
+    def application_data(self) -> str | None:
+        """ApplicationData (string)."""
+        return self.headers.value("\napplicationdata:", "ApplicationData")
+
+    @property
+    def duration(self) -> timedelta | None:
+        """Duration (duration, hms)."""
+        raw = self.headers.value("\nduration:", "Duration")
+        return self._read("duration", raw)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import INTEGER, STRING
 
 __all__ = ["CoreShowChannelMapComplete"]
@@ -21,6 +21,20 @@ class CoreShowChannelMapComplete(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/CoreShowChannelMapComplete.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("event_list", "EventList", STRING),
+        field("list_items", "ListItems", INTEGER),
+    )
 
-    event_list: HeaderField[str] = header("EventList", STRING)
-    list_items: HeaderField[int] = header("ListItems", INTEGER)
+    @property
+    def event_list(self) -> str | None:
+        """EventList (string)."""
+        return self.headers.value("\neventlist:", "EventList")
+
+    @property
+    def list_items(self) -> int | None:
+        """ListItems (integer)."""
+        raw = self.headers.value("\nlistitems:", "ListItems")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("list_items", raw)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["DAHDIChannel"]
@@ -22,7 +22,23 @@ class DAHDIChannel(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/DAHDIChannel.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("dahdi_group", "DAHDIGroup", STRING),
+        field("dahdi_span", "DAHDISpan", STRING),
+        field("dahdi_channel", "DAHDIChannel", STRING),
+    )
 
-    dahdi_group: HeaderField[str] = header("DAHDIGroup", STRING)
-    dahdi_span: HeaderField[str] = header("DAHDISpan", STRING)
-    dahdi_channel: HeaderField[str] = header("DAHDIChannel", STRING)
+    @property
+    def dahdi_group(self) -> str | None:
+        """DAHDIGroup (string)."""
+        return self.headers.value("\ndahdigroup:", "DAHDIGroup")
+
+    @property
+    def dahdi_span(self) -> str | None:
+        """DAHDISpan (string)."""
+        return self.headers.value("\ndahdispan:", "DAHDISpan")
+
+    @property
+    def dahdi_channel(self) -> str | None:
+        """DAHDIChannel (string)."""
+        return self.headers.value("\ndahdichannel:", "DAHDIChannel")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, INTEGER, STRING
 
 __all__ = ["DAHDIShowChannels"]
@@ -22,14 +22,74 @@ class DAHDIShowChannels(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/DAHDIShowChannels.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     DOCUMENTED: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("dahdi_channel", "DAHDIChannel", INTEGER),
+        field("channel", "Channel", STRING),
+        field("uniqueid", "Uniqueid", STRING),
+        field("account_code", "AccountCode", STRING),
+        field("signalling", "Signalling", STRING),
+        field("signalling_code", "SignallingCode", INTEGER),
+        field("context", "Context", STRING),
+        field("dnd", "DND", ENUM, choices=("Enabled", "Disabled")),
+        field("alarm", "Alarm", STRING),
+        field("description", "Description", STRING),
+    )
 
-    dahdi_channel: HeaderField[int] = header("DAHDIChannel", INTEGER)
-    channel: HeaderField[str] = header("Channel", STRING)
-    uniqueid: HeaderField[str] = header("Uniqueid", STRING)
-    account_code: HeaderField[str] = header("AccountCode", STRING)
-    signalling: HeaderField[str] = header("Signalling", STRING)
-    signalling_code: HeaderField[int] = header("SignallingCode", INTEGER)
-    context: HeaderField[str] = header("Context", STRING)
-    dnd: HeaderField[str] = header("DND", ENUM, choices=("Enabled", "Disabled"))
-    alarm: HeaderField[str] = header("Alarm", STRING)
-    description: HeaderField[str] = header("Description", STRING)
+    @property
+    def dahdi_channel(self) -> int | None:
+        """DAHDIChannel (integer)."""
+        raw = self.headers.value("\ndahdichannel:", "DAHDIChannel")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("dahdi_channel", raw)
+
+    @property
+    def channel(self) -> str | None:
+        """Channel (string)."""
+        return self.headers.value("\nchannel:", "Channel")
+
+    @property
+    def uniqueid(self) -> str | None:
+        """Uniqueid (string)."""
+        return self.headers.value("\nuniqueid:", "Uniqueid")
+
+    @property
+    def account_code(self) -> str | None:
+        """AccountCode (string)."""
+        return self.headers.value("\naccountcode:", "AccountCode")
+
+    @property
+    def signalling(self) -> str | None:
+        """Signalling (string)."""
+        return self.headers.value("\nsignalling:", "Signalling")
+
+    @property
+    def signalling_code(self) -> int | None:
+        """SignallingCode (integer)."""
+        raw = self.headers.value("\nsignallingcode:", "SignallingCode")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("signalling_code", raw)
+
+    @property
+    def context(self) -> str | None:
+        """Context (string)."""
+        return self.headers.value("\ncontext:", "Context")
+
+    @property
+    def dnd(self) -> str | None:
+        """DND (enum)."""
+        raw = self.headers.value("\ndnd:", "DND")
+        if raw in {"Enabled", "Disabled"}:
+            return raw
+        return self._read("dnd", raw)
+
+    @property
+    def alarm(self) -> str | None:
+        """Alarm (string)."""
+        return self.headers.value("\nalarm:", "Alarm")
+
+    @property
+    def description(self) -> str | None:
+        """Description (string)."""
+        return self.headers.value("\ndescription:", "Description")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, INTEGER
 
 __all__ = ["DAHDIShowChannelsComplete"]
@@ -22,7 +22,32 @@ class DAHDIShowChannelsComplete(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/DAHDIShowChannelsComplete.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     DOCUMENTED: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("event_list", "EventList", ENUM, choices=("Complete",)),
+        field("list_items", "ListItems", INTEGER),
+        field("items", "Items", INTEGER),
+    )
 
-    event_list: HeaderField[str] = header("EventList", ENUM, choices=("Complete",))
-    list_items: HeaderField[int] = header("ListItems", INTEGER)
-    items: HeaderField[int] = header("Items", INTEGER)
+    @property
+    def event_list(self) -> str | None:
+        """EventList (enum)."""
+        raw = self.headers.value("\neventlist:", "EventList")
+        if raw in {"Complete"}:
+            return raw
+        return self._read("event_list", raw)
+
+    @property
+    def list_items(self) -> int | None:
+        """ListItems (integer)."""
+        raw = self.headers.value("\nlistitems:", "ListItems")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("list_items", raw)
+
+    @property
+    def items(self) -> int | None:
+        """Items (integer)."""
+        raw = self.headers.value("\nitems:", "Items")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("items", raw)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["DBGetResponse"]
@@ -22,7 +22,23 @@ class DBGetResponse(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/DBGetResponse.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     DOCUMENTED: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("family", "Family", STRING),
+        field("key", "Key", STRING),
+        field("val", "Val", STRING),
+    )
 
-    family: HeaderField[str] = header("Family", STRING)
-    key: HeaderField[str] = header("Key", STRING)
-    val: HeaderField[str] = header("Val", STRING)
+    @property
+    def family(self) -> str | None:
+        """Family (string)."""
+        return self.headers.value("\nfamily:", "Family")
+
+    @property
+    def key(self) -> str | None:
+        """Key (string)."""
+        return self.headers.value("\nkey:", "Key")
+
+    @property
+    def val(self) -> str | None:
+        """Val (string)."""
+        return self.headers.value("\nval:", "Val")

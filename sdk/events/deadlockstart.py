@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["DeadlockStart"]
@@ -21,5 +21,9 @@ class DeadlockStart(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/DeadlockStart.yaml"
     READ_CLASS: ClassVar[str] = "system"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (field("mutex", "Mutex", STRING),)
 
-    mutex: HeaderField[str] = header("Mutex", STRING)
+    @property
+    def mutex(self) -> str | None:
+        """Mutex (string)."""
+        return self.headers.value("\nmutex:", "Mutex")

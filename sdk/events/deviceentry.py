@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, INTEGER, STRING
 
 __all__ = ["DeviceEntry"]
@@ -22,14 +22,65 @@ class DeviceEntry(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/DeviceEntry.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20",)
     DOCUMENTED: ClassVar[bool] = False
-
-    channeltype: HeaderField[str] = header("Channeltype", ENUM, choices=("SKINNY",))
-    object_name: HeaderField[str] = header("ObjectName", STRING)
-    channel_object_type: HeaderField[str] = header("ChannelObjectType", ENUM, choices=("device",))
-    device_id: HeaderField[str] = header("DeviceId", STRING)
-    ip_address: HeaderField[str] = header("IPaddress", STRING)
-    type_: HeaderField[str] = header("Type", STRING)
-    devicestatus: HeaderField[str] = header(
-        "Devicestatus", ENUM, choices=("registered", "unregistered")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("channeltype", "Channeltype", ENUM, choices=("SKINNY",)),
+        field("object_name", "ObjectName", STRING),
+        field("channel_object_type", "ChannelObjectType", ENUM, choices=("device",)),
+        field("device_id", "DeviceId", STRING),
+        field("ip_address", "IPaddress", STRING),
+        field("type_", "Type", STRING),
+        field("devicestatus", "Devicestatus", ENUM, choices=("registered", "unregistered")),
+        field("number_of_lines", "NumberOfLines", INTEGER),
     )
-    number_of_lines: HeaderField[int] = header("NumberOfLines", INTEGER)
+
+    @property
+    def channeltype(self) -> str | None:
+        """Channeltype (enum)."""
+        raw = self.headers.value("\nchanneltype:", "Channeltype")
+        if raw in {"SKINNY"}:
+            return raw
+        return self._read("channeltype", raw)
+
+    @property
+    def object_name(self) -> str | None:
+        """ObjectName (string)."""
+        return self.headers.value("\nobjectname:", "ObjectName")
+
+    @property
+    def channel_object_type(self) -> str | None:
+        """ChannelObjectType (enum)."""
+        raw = self.headers.value("\nchannelobjecttype:", "ChannelObjectType")
+        if raw in {"device"}:
+            return raw
+        return self._read("channel_object_type", raw)
+
+    @property
+    def device_id(self) -> str | None:
+        """DeviceId (string)."""
+        return self.headers.value("\ndeviceid:", "DeviceId")
+
+    @property
+    def ip_address(self) -> str | None:
+        """IPaddress (string)."""
+        return self.headers.value("\nipaddress:", "IPaddress")
+
+    @property
+    def type_(self) -> str | None:
+        """Type (string)."""
+        return self.headers.value("\ntype:", "Type")
+
+    @property
+    def devicestatus(self) -> str | None:
+        """Devicestatus (enum)."""
+        raw = self.headers.value("\ndevicestatus:", "Devicestatus")
+        if raw in {"registered", "unregistered"}:
+            return raw
+        return self._read("devicestatus", raw)
+
+    @property
+    def number_of_lines(self) -> int | None:
+        """NumberOfLines (integer)."""
+        raw = self.headers.value("\nnumberoflines:", "NumberOfLines")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("number_of_lines", raw)

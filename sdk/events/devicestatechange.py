@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["DeviceStateChange"]
@@ -21,6 +21,17 @@ class DeviceStateChange(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/DeviceStateChange.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("device", "Device", STRING),
+        field("state", "State", STRING),
+    )
 
-    device: HeaderField[str] = header("Device", STRING)
-    state: HeaderField[str] = header("State", STRING)
+    @property
+    def device(self) -> str | None:
+        """Device (string)."""
+        return self.headers.value("\ndevice:", "Device")
+
+    @property
+    def state(self) -> str | None:
+        """State (string)."""
+        return self.headers.value("\nstate:", "State")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock, ChannelSnapshot
-from sdk.model.event import HeaderField, SnapshotField, TypedEvent, header, snapshot
+from sdk.model.event import HeaderField, SnapshotField, TypedEvent, field, snapshot
 from sdk.model.kinds import STRING
 
 __all__ = ["DialBegin"]
@@ -22,7 +22,11 @@ class DialBegin(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/DialBegin.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    dial_string: HeaderField[str] = header("DialString", STRING)
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (field("dial_string", "DialString", STRING),)
 
     dest: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "Dest")
+
+    @property
+    def dial_string(self) -> str | None:
+        """DialString (string)."""
+        return self.headers.value("\ndialstring:", "DialString")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock, ChannelSnapshot
-from sdk.model.event import HeaderField, SnapshotField, TypedEvent, header, snapshot
+from sdk.model.event import HeaderField, SnapshotField, TypedEvent, field, snapshot
 from sdk.model.kinds import ENUM, STRING
 
 __all__ = ["DialEnd"]
@@ -22,11 +22,33 @@ class DialEnd(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/DialEnd.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field(
+            "dial_status",
+            "DialStatus",
+            ENUM,
+            choices=(
+                "ABORT",
+                "ANSWER",
+                "BUSY",
+                "CANCEL",
+                "CHANUNAVAIL",
+                "CONGESTION",
+                "CONTINUE",
+                "GOTO",
+                "NOANSWER",
+            ),
+        ),
+        field("forward", "Forward", STRING),
+    )
 
-    dial_status: HeaderField[str] = header(
-        "DialStatus",
-        ENUM,
-        choices=(
+    dest: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "Dest")
+
+    @property
+    def dial_status(self) -> str | None:
+        """DialStatus (enum)."""
+        raw = self.headers.value("\ndialstatus:", "DialStatus")
+        if raw in {
             "ABORT",
             "ANSWER",
             "BUSY",
@@ -36,8 +58,11 @@ class DialEnd(ChannelBlock, TypedEvent):
             "CONTINUE",
             "GOTO",
             "NOANSWER",
-        ),
-    )
-    forward: HeaderField[str] = header("Forward", STRING)
+        }:
+            return raw
+        return self._read("dial_status", raw)
 
-    dest: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "Dest")
+    @property
+    def forward(self) -> str | None:
+        """Forward (string)."""
+        return self.headers.value("\nforward:", "Forward")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock, ChannelSnapshot
-from sdk.model.event import HeaderField, SnapshotField, TypedEvent, header, snapshot
+from sdk.model.event import HeaderField, SnapshotField, TypedEvent, field, snapshot
 from sdk.model.kinds import ENUM, STRING
 
 __all__ = ["DialState"]
@@ -22,10 +22,22 @@ class DialState(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/DialState.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    dial_status: HeaderField[str] = header(
-        "DialStatus", ENUM, choices=("RINGING", "PROCEEDING", "PROGRESS")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("dial_status", "DialStatus", ENUM, choices=("RINGING", "PROCEEDING", "PROGRESS")),
+        field("forward", "Forward", STRING),
     )
-    forward: HeaderField[str] = header("Forward", STRING)
 
     dest: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "Dest")
+
+    @property
+    def dial_status(self) -> str | None:
+        """DialStatus (enum)."""
+        raw = self.headers.value("\ndialstatus:", "DialStatus")
+        if raw in {"RINGING", "PROCEEDING", "PROGRESS"}:
+            return raw
+        return self._read("dial_status", raw)
+
+    @property
+    def forward(self) -> str | None:
+        """Forward (string)."""
+        return self.headers.value("\nforward:", "Forward")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, STRING
 
 __all__ = ["DNDState"]
@@ -21,6 +21,20 @@ class DNDState(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/DNDState.yaml"
     READ_CLASS: ClassVar[str] = "system"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("dahdi_channel", "DAHDIChannel", STRING),
+        field("status", "Status", ENUM, choices=("enabled", "disabled")),
+    )
 
-    dahdi_channel: HeaderField[str] = header("DAHDIChannel", STRING)
-    status: HeaderField[str] = header("Status", ENUM, choices=("enabled", "disabled"))
+    @property
+    def dahdi_channel(self) -> str | None:
+        """DAHDIChannel (string)."""
+        return self.headers.value("\ndahdichannel:", "DAHDIChannel")
+
+    @property
+    def status(self) -> str | None:
+        """Status (enum)."""
+        raw = self.headers.value("\nstatus:", "Status")
+        if raw in {"enabled", "disabled"}:
+            return raw
+        return self._read("status", raw)

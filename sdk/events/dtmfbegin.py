@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, STRING
 
 __all__ = ["DTMFBegin"]
@@ -22,6 +22,20 @@ class DTMFBegin(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/DTMFBegin.yaml"
     READ_CLASS: ClassVar[str] = "dtmf"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("digit", "Digit", STRING),
+        field("direction", "Direction", ENUM, choices=("Received", "Sent")),
+    )
 
-    digit: HeaderField[str] = header("Digit", STRING)
-    direction: HeaderField[str] = header("Direction", ENUM, choices=("Received", "Sent"))
+    @property
+    def digit(self) -> str | None:
+        """Digit (string)."""
+        return self.headers.value("\ndigit:", "Digit")
+
+    @property
+    def direction(self) -> str | None:
+        """Direction (enum)."""
+        raw = self.headers.value("\ndirection:", "Direction")
+        if raw in {"Received", "Sent"}:
+            return raw
+        return self._read("direction", raw)

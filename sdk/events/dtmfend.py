@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, ENUM, STRING
 
 __all__ = ["DTMFEnd"]
@@ -23,7 +23,27 @@ class DTMFEnd(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/DTMFEnd.yaml"
     READ_CLASS: ClassVar[str] = "dtmf"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("digit", "Digit", STRING),
+        field("duration_ms", "DurationMs", DURATION, unit="ms"),
+        field("direction", "Direction", ENUM, choices=("Received", "Sent")),
+    )
 
-    digit: HeaderField[str] = header("Digit", STRING)
-    duration_ms: HeaderField[timedelta] = header("DurationMs", DURATION, unit="ms")
-    direction: HeaderField[str] = header("Direction", ENUM, choices=("Received", "Sent"))
+    @property
+    def digit(self) -> str | None:
+        """Digit (string)."""
+        return self.headers.value("\ndigit:", "Digit")
+
+    @property
+    def duration_ms(self) -> timedelta | None:
+        """DurationMs (duration, ms)."""
+        raw = self.headers.value("\ndurationms:", "DurationMs")
+        return self._read("duration_ms", raw)
+
+    @property
+    def direction(self) -> str | None:
+        """Direction (enum)."""
+        raw = self.headers.value("\ndirection:", "Direction")
+        if raw in {"Received", "Sent"}:
+            return raw
+        return self._read("direction", raw)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import INTEGER, STRING
 
 __all__ = ["EndpointDetail"]
@@ -21,222 +21,994 @@ class EndpointDetail(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/EndpointDetail.yaml"
     READ_CLASS: ClassVar[str] = "command"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("object_type", "ObjectType", STRING),
+        field("object_name", "ObjectName", STRING),
+        field("context", "Context", STRING),
+        field("allow", "Allow", STRING),
+        field("dtmf_mode", "DtmfMode", STRING),
+        field("rtp_ipv6", "RtpIpv6", STRING),
+        field("rtp_symmetric", "RtpSymmetric", STRING),
+        field("ice_support", "IceSupport", STRING),
+        field("use_ptime", "UsePtime", STRING),
+        field("force_rport", "ForceRport", STRING),
+        field("rewrite_contact", "RewriteContact", STRING),
+        field("transport", "Transport", STRING),
+        field("outbound_proxy", "OutboundProxy", STRING),
+        field("moh_suggest", "MohSuggest", STRING),
+        field("rel_100", "100rel", STRING),
+        field("timers", "Timers", STRING),
+        field("timers_min_se", "TimersMinSe", STRING),
+        field("timers_sess_expires", "TimersSessExpires", STRING),
+        field("auth", "Auth", STRING),
+        field("outbound_auth", "OutboundAuth", STRING),
+        field("aors", "Aors", STRING),
+        field("media_address", "MediaAddress", STRING),
+        field("identify_by", "IdentifyBy", STRING),
+        field("direct_media", "DirectMedia", STRING),
+        field("direct_media_method", "DirectMediaMethod", STRING),
+        field("trust_connected_line", "TrustConnectedLine", STRING),
+        field("send_connected_line", "SendConnectedLine", STRING),
+        field("connected_line_method", "ConnectedLineMethod", STRING),
+        field("direct_media_glare_mitigation", "DirectMediaGlareMitigation", STRING),
+        field("disable_direct_media_on_nat", "DisableDirectMediaOnNat", STRING),
+        field("callerid", "Callerid", STRING),
+        field("callerid_privacy", "CalleridPrivacy", STRING),
+        field("callerid_tag", "CalleridTag", STRING),
+        field("trust_id_inbound", "TrustIdInbound", STRING),
+        field("trust_id_outbound", "TrustIdOutbound", STRING),
+        field("send_pai", "SendPai", STRING),
+        field("send_rpid", "SendRpid", STRING),
+        field("send_diversion", "SendDiversion", STRING),
+        field("mailboxes", "Mailboxes", STRING),
+        field("aggregate_mwi", "AggregateMwi", STRING),
+        field("media_encryption", "MediaEncryption", STRING),
+        field("media_encryption_optimistic", "MediaEncryptionOptimistic", STRING),
+        field("use_avpf", "UseAvpf", STRING),
+        field("force_avp", "ForceAvp", STRING),
+        field("media_use_received_transport", "MediaUseReceivedTransport", STRING),
+        field("one_touch_recording", "OneTouchRecording", STRING),
+        field("inband_progress", "InbandProgress", STRING),
+        field("call_group", "CallGroup", STRING),
+        field("pickup_group", "PickupGroup", STRING),
+        field("named_call_group", "NamedCallGroup", STRING),
+        field("named_pickup_group", "NamedPickupGroup", STRING),
+        field("device_state_busy_at", "DeviceStateBusyAt", STRING),
+        field("t38_udptl", "T38Udptl", STRING),
+        field("t38_udptl_ec", "T38UdptlEc", STRING),
+        field("t38_udptl_maxdatagram", "T38UdptlMaxdatagram", STRING),
+        field("fax_detect", "FaxDetect", STRING),
+        field("t38_udptl_nat", "T38UdptlNat", STRING),
+        field("t38_udptl_ipv6", "T38UdptlIpv6", STRING),
+        field("t38_bind_udptl_to_media_address", "T38BindUdptlToMediaAddress", STRING),
+        field("tone_zone", "ToneZone", STRING),
+        field("language", "Language", STRING),
+        field("record_on_feature", "RecordOnFeature", STRING),
+        field("record_off_feature", "RecordOffFeature", STRING),
+        field("allow_transfer", "AllowTransfer", STRING),
+        field("user_eq_phone", "UserEqPhone", STRING),
+        field("moh_passthrough", "MohPassthrough", STRING),
+        field("sdp_owner", "SdpOwner", STRING),
+        field("sdp_session", "SdpSession", STRING),
+        field("tos_audio", "TosAudio", STRING),
+        field("tos_video", "TosVideo", STRING),
+        field("cos_audio", "CosAudio", STRING),
+        field("cos_video", "CosVideo", STRING),
+        field("allow_subscribe", "AllowSubscribe", STRING),
+        field("sub_min_expiry", "SubMinExpiry", STRING),
+        field("from_user", "FromUser", STRING),
+        field("from_domain", "FromDomain", STRING),
+        field("mwi_from_user", "MwiFromUser", STRING),
+        field("rtp_engine", "RtpEngine", STRING),
+        field("dtls_verify", "DtlsVerify", STRING),
+        field("dtls_rekey", "DtlsRekey", STRING),
+        field("dtls_cert_file", "DtlsCertFile", STRING),
+        field("dtls_private_key", "DtlsPrivateKey", STRING),
+        field("dtls_cipher", "DtlsCipher", STRING),
+        field("dtls_ca_file", "DtlsCaFile", STRING),
+        field("dtls_ca_path", "DtlsCaPath", STRING),
+        field("dtls_setup", "DtlsSetup", STRING),
+        field("srtp_tag32", "SrtpTag32", STRING),
+        field("redirect_method", "RedirectMethod", STRING),
+        field("set_var", "SetVar", STRING),
+        field("message_context", "MessageContext", STRING),
+        field("accountcode", "Accountcode", STRING),
+        field("preferred_codec_only", "PreferredCodecOnly", STRING),
+        field("device_state", "DeviceState", STRING),
+        field("active_channels", "ActiveChannels", INTEGER),
+        field("subscribe_context", "SubscribeContext", STRING),
+        field("allow_overlap", "AllowOverlap", STRING),
+        field(
+            "overlap_context", "OverlapContext", STRING, available_in=("18", "20", "21", "22", "23")
+        ),
+        field(
+            "accept_multiple_sdp_answers",
+            "AcceptMultipleSdpAnswers",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field("acl", "Acl", STRING, available_in=("20", "21", "22", "23")),
+        field(
+            "allow_unauthenticated_options",
+            "AllowUnauthenticatedOptions",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "asymmetric_rtp_codec",
+            "AsymmetricRtpCodec",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "bind_rtp_to_media_address",
+            "BindRtpToMediaAddress",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field("bundle", "Bundle", STRING, available_in=("20", "21", "22", "23")),
+        field(
+            "codec_prefs_incoming_answer",
+            "CodecPrefsIncomingAnswer",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "codec_prefs_incoming_offer",
+            "CodecPrefsIncomingOffer",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "codec_prefs_outgoing_answer",
+            "CodecPrefsOutgoingAnswer",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "codec_prefs_outgoing_offer",
+            "CodecPrefsOutgoingOffer",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field("contact_acl", "ContactAcl", STRING, available_in=("20", "21", "22", "23")),
+        field(
+            "dtls_auto_generate_cert",
+            "DtlsAutoGenerateCert",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field("dtls_fingerprint", "DtlsFingerprint", STRING, available_in=("20", "21", "22", "23")),
+        field(
+            "fax_detect_timeout", "FaxDetectTimeout", STRING, available_in=("20", "21", "22", "23")
+        ),
+        field(
+            "follow_early_media_fork",
+            "FollowEarlyMediaFork",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "g726_non_standard", "G726NonStandard", STRING, available_in=("20", "21", "22", "23")
+        ),
+        field(
+            "geoloc_incoming_call_profile",
+            "GeolocIncomingCallProfile",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "geoloc_outgoing_call_profile",
+            "GeolocOutgoingCallProfile",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "ignore183_without_sdp",
+            "Ignore183WithoutSdp",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "incoming_call_offer_pref",
+            "IncomingCallOfferPref",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "incoming_mwi_mailbox",
+            "IncomingMwiMailbox",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "max_audio_streams", "MaxAudioStreams", STRING, available_in=("20", "21", "22", "23")
+        ),
+        field(
+            "max_video_streams", "MaxVideoStreams", STRING, available_in=("20", "21", "22", "23")
+        ),
+        field(
+            "mwi_subscribe_replaces_unsolicited",
+            "MwiSubscribeReplacesUnsolicited",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "notify_early_inuse_ringing",
+            "NotifyEarlyInuseRinging",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "outgoing_call_offer_pref",
+            "OutgoingCallOfferPref",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "refer_blind_progress",
+            "ReferBlindProgress",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field("rpid_immediate", "RpidImmediate", STRING, available_in=("20", "21", "22", "23")),
+        field("rtcp_mux", "RtcpMux", STRING, available_in=("20", "21", "22", "23")),
+        field("rtp_keepalive", "RtpKeepalive", STRING, available_in=("20", "21", "22", "23")),
+        field("rtp_timeout", "RtpTimeout", STRING, available_in=("20", "21", "22", "23")),
+        field("rtp_timeout_hold", "RtpTimeoutHold", STRING, available_in=("20", "21", "22", "23")),
+        field("rtp_port_start", "RtpPortStart", STRING, available_in=("20", "22", "23")),
+        field("rtp_port_end", "RtpPortEnd", STRING, available_in=("20", "22", "23")),
+        field(
+            "security_negotiation",
+            "SecurityNegotiation",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field("send_aoc", "SendAoc", STRING, available_in=("20", "21", "22", "23")),
+        field(
+            "send_history_info", "SendHistoryInfo", STRING, available_in=("20", "21", "22", "23")
+        ),
+        field("stir_shaken", "StirShaken", STRING, available_in=("20", "21", "22", "23")),
+        field(
+            "stir_shaken_profile",
+            "StirShakenProfile",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "suppress_moh_on_sendonly",
+            "SuppressMohOnSendonly",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "suppress_q850_reason_headers",
+            "SuppressQ850ReasonHeaders",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field("tenantid", "Tenantid", STRING, available_in=("20", "21", "22", "23")),
+        field(
+            "voicemail_extension",
+            "VoicemailExtension",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field("webrtc", "Webrtc", STRING, available_in=("20", "21", "22", "23")),
+        field("disallow", "Disallow", STRING, available_in=("16", "18")),
+    )
 
-    object_type: HeaderField[str] = header("ObjectType", STRING)
-    object_name: HeaderField[str] = header("ObjectName", STRING)
-    context: HeaderField[str] = header("Context", STRING)
-    allow: HeaderField[str] = header("Allow", STRING)
-    dtmf_mode: HeaderField[str] = header("DtmfMode", STRING)
-    rtp_ipv6: HeaderField[str] = header("RtpIpv6", STRING)
-    rtp_symmetric: HeaderField[str] = header("RtpSymmetric", STRING)
-    ice_support: HeaderField[str] = header("IceSupport", STRING)
-    use_ptime: HeaderField[str] = header("UsePtime", STRING)
-    force_rport: HeaderField[str] = header("ForceRport", STRING)
-    rewrite_contact: HeaderField[str] = header("RewriteContact", STRING)
-    transport: HeaderField[str] = header("Transport", STRING)
-    outbound_proxy: HeaderField[str] = header("OutboundProxy", STRING)
-    moh_suggest: HeaderField[str] = header("MohSuggest", STRING)
-    rel_100: HeaderField[str] = header("100rel", STRING)
-    timers: HeaderField[str] = header("Timers", STRING)
-    timers_min_se: HeaderField[str] = header("TimersMinSe", STRING)
-    timers_sess_expires: HeaderField[str] = header("TimersSessExpires", STRING)
-    auth: HeaderField[str] = header("Auth", STRING)
-    outbound_auth: HeaderField[str] = header("OutboundAuth", STRING)
-    aors: HeaderField[str] = header("Aors", STRING)
-    media_address: HeaderField[str] = header("MediaAddress", STRING)
-    identify_by: HeaderField[str] = header("IdentifyBy", STRING)
-    direct_media: HeaderField[str] = header("DirectMedia", STRING)
-    direct_media_method: HeaderField[str] = header("DirectMediaMethod", STRING)
-    trust_connected_line: HeaderField[str] = header("TrustConnectedLine", STRING)
-    send_connected_line: HeaderField[str] = header("SendConnectedLine", STRING)
-    connected_line_method: HeaderField[str] = header("ConnectedLineMethod", STRING)
-    direct_media_glare_mitigation: HeaderField[str] = header("DirectMediaGlareMitigation", STRING)
-    disable_direct_media_on_nat: HeaderField[str] = header("DisableDirectMediaOnNat", STRING)
-    callerid: HeaderField[str] = header("Callerid", STRING)
-    callerid_privacy: HeaderField[str] = header("CalleridPrivacy", STRING)
-    callerid_tag: HeaderField[str] = header("CalleridTag", STRING)
-    trust_id_inbound: HeaderField[str] = header("TrustIdInbound", STRING)
-    trust_id_outbound: HeaderField[str] = header("TrustIdOutbound", STRING)
-    send_pai: HeaderField[str] = header("SendPai", STRING)
-    send_rpid: HeaderField[str] = header("SendRpid", STRING)
-    send_diversion: HeaderField[str] = header("SendDiversion", STRING)
-    mailboxes: HeaderField[str] = header("Mailboxes", STRING)
-    aggregate_mwi: HeaderField[str] = header("AggregateMwi", STRING)
-    media_encryption: HeaderField[str] = header("MediaEncryption", STRING)
-    media_encryption_optimistic: HeaderField[str] = header("MediaEncryptionOptimistic", STRING)
-    use_avpf: HeaderField[str] = header("UseAvpf", STRING)
-    force_avp: HeaderField[str] = header("ForceAvp", STRING)
-    media_use_received_transport: HeaderField[str] = header("MediaUseReceivedTransport", STRING)
-    one_touch_recording: HeaderField[str] = header("OneTouchRecording", STRING)
-    inband_progress: HeaderField[str] = header("InbandProgress", STRING)
-    call_group: HeaderField[str] = header("CallGroup", STRING)
-    pickup_group: HeaderField[str] = header("PickupGroup", STRING)
-    named_call_group: HeaderField[str] = header("NamedCallGroup", STRING)
-    named_pickup_group: HeaderField[str] = header("NamedPickupGroup", STRING)
-    device_state_busy_at: HeaderField[str] = header("DeviceStateBusyAt", STRING)
-    t38_udptl: HeaderField[str] = header("T38Udptl", STRING)
-    t38_udptl_ec: HeaderField[str] = header("T38UdptlEc", STRING)
-    t38_udptl_maxdatagram: HeaderField[str] = header("T38UdptlMaxdatagram", STRING)
-    fax_detect: HeaderField[str] = header("FaxDetect", STRING)
-    t38_udptl_nat: HeaderField[str] = header("T38UdptlNat", STRING)
-    t38_udptl_ipv6: HeaderField[str] = header("T38UdptlIpv6", STRING)
-    t38_bind_udptl_to_media_address: HeaderField[str] = header("T38BindUdptlToMediaAddress", STRING)
-    tone_zone: HeaderField[str] = header("ToneZone", STRING)
-    language: HeaderField[str] = header("Language", STRING)
-    record_on_feature: HeaderField[str] = header("RecordOnFeature", STRING)
-    record_off_feature: HeaderField[str] = header("RecordOffFeature", STRING)
-    allow_transfer: HeaderField[str] = header("AllowTransfer", STRING)
-    user_eq_phone: HeaderField[str] = header("UserEqPhone", STRING)
-    moh_passthrough: HeaderField[str] = header("MohPassthrough", STRING)
-    sdp_owner: HeaderField[str] = header("SdpOwner", STRING)
-    sdp_session: HeaderField[str] = header("SdpSession", STRING)
-    tos_audio: HeaderField[str] = header("TosAudio", STRING)
-    tos_video: HeaderField[str] = header("TosVideo", STRING)
-    cos_audio: HeaderField[str] = header("CosAudio", STRING)
-    cos_video: HeaderField[str] = header("CosVideo", STRING)
-    allow_subscribe: HeaderField[str] = header("AllowSubscribe", STRING)
-    sub_min_expiry: HeaderField[str] = header("SubMinExpiry", STRING)
-    from_user: HeaderField[str] = header("FromUser", STRING)
-    from_domain: HeaderField[str] = header("FromDomain", STRING)
-    mwi_from_user: HeaderField[str] = header("MwiFromUser", STRING)
-    rtp_engine: HeaderField[str] = header("RtpEngine", STRING)
-    dtls_verify: HeaderField[str] = header("DtlsVerify", STRING)
-    dtls_rekey: HeaderField[str] = header("DtlsRekey", STRING)
-    dtls_cert_file: HeaderField[str] = header("DtlsCertFile", STRING)
-    dtls_private_key: HeaderField[str] = header("DtlsPrivateKey", STRING)
-    dtls_cipher: HeaderField[str] = header("DtlsCipher", STRING)
-    dtls_ca_file: HeaderField[str] = header("DtlsCaFile", STRING)
-    dtls_ca_path: HeaderField[str] = header("DtlsCaPath", STRING)
-    dtls_setup: HeaderField[str] = header("DtlsSetup", STRING)
-    srtp_tag32: HeaderField[str] = header("SrtpTag32", STRING)
-    redirect_method: HeaderField[str] = header("RedirectMethod", STRING)
-    set_var: HeaderField[str] = header("SetVar", STRING)
-    message_context: HeaderField[str] = header("MessageContext", STRING)
-    accountcode: HeaderField[str] = header("Accountcode", STRING)
-    preferred_codec_only: HeaderField[str] = header("PreferredCodecOnly", STRING)
-    device_state: HeaderField[str] = header("DeviceState", STRING)
-    active_channels: HeaderField[int] = header("ActiveChannels", INTEGER)
-    subscribe_context: HeaderField[str] = header("SubscribeContext", STRING)
-    allow_overlap: HeaderField[str] = header("AllowOverlap", STRING)
-    overlap_context: HeaderField[str] = header(
-        "OverlapContext", STRING, available_in=("18", "20", "21", "22", "23")
-    )
-    accept_multiple_sdp_answers: HeaderField[str] = header(
-        "AcceptMultipleSdpAnswers", STRING, available_in=("20", "21", "22", "23")
-    )
-    acl: HeaderField[str] = header("Acl", STRING, available_in=("20", "21", "22", "23"))
-    allow_unauthenticated_options: HeaderField[str] = header(
-        "AllowUnauthenticatedOptions", STRING, available_in=("20", "21", "22", "23")
-    )
-    asymmetric_rtp_codec: HeaderField[str] = header(
-        "AsymmetricRtpCodec", STRING, available_in=("20", "21", "22", "23")
-    )
-    bind_rtp_to_media_address: HeaderField[str] = header(
-        "BindRtpToMediaAddress", STRING, available_in=("20", "21", "22", "23")
-    )
-    bundle: HeaderField[str] = header("Bundle", STRING, available_in=("20", "21", "22", "23"))
-    codec_prefs_incoming_answer: HeaderField[str] = header(
-        "CodecPrefsIncomingAnswer", STRING, available_in=("20", "21", "22", "23")
-    )
-    codec_prefs_incoming_offer: HeaderField[str] = header(
-        "CodecPrefsIncomingOffer", STRING, available_in=("20", "21", "22", "23")
-    )
-    codec_prefs_outgoing_answer: HeaderField[str] = header(
-        "CodecPrefsOutgoingAnswer", STRING, available_in=("20", "21", "22", "23")
-    )
-    codec_prefs_outgoing_offer: HeaderField[str] = header(
-        "CodecPrefsOutgoingOffer", STRING, available_in=("20", "21", "22", "23")
-    )
-    contact_acl: HeaderField[str] = header(
-        "ContactAcl", STRING, available_in=("20", "21", "22", "23")
-    )
-    dtls_auto_generate_cert: HeaderField[str] = header(
-        "DtlsAutoGenerateCert", STRING, available_in=("20", "21", "22", "23")
-    )
-    dtls_fingerprint: HeaderField[str] = header(
-        "DtlsFingerprint", STRING, available_in=("20", "21", "22", "23")
-    )
-    fax_detect_timeout: HeaderField[str] = header(
-        "FaxDetectTimeout", STRING, available_in=("20", "21", "22", "23")
-    )
-    follow_early_media_fork: HeaderField[str] = header(
-        "FollowEarlyMediaFork", STRING, available_in=("20", "21", "22", "23")
-    )
-    g726_non_standard: HeaderField[str] = header(
-        "G726NonStandard", STRING, available_in=("20", "21", "22", "23")
-    )
-    geoloc_incoming_call_profile: HeaderField[str] = header(
-        "GeolocIncomingCallProfile", STRING, available_in=("20", "21", "22", "23")
-    )
-    geoloc_outgoing_call_profile: HeaderField[str] = header(
-        "GeolocOutgoingCallProfile", STRING, available_in=("20", "21", "22", "23")
-    )
-    ignore183_without_sdp: HeaderField[str] = header(
-        "Ignore183WithoutSdp", STRING, available_in=("20", "21", "22", "23")
-    )
-    incoming_call_offer_pref: HeaderField[str] = header(
-        "IncomingCallOfferPref", STRING, available_in=("20", "21", "22", "23")
-    )
-    incoming_mwi_mailbox: HeaderField[str] = header(
-        "IncomingMwiMailbox", STRING, available_in=("20", "21", "22", "23")
-    )
-    max_audio_streams: HeaderField[str] = header(
-        "MaxAudioStreams", STRING, available_in=("20", "21", "22", "23")
-    )
-    max_video_streams: HeaderField[str] = header(
-        "MaxVideoStreams", STRING, available_in=("20", "21", "22", "23")
-    )
-    mwi_subscribe_replaces_unsolicited: HeaderField[str] = header(
-        "MwiSubscribeReplacesUnsolicited", STRING, available_in=("20", "21", "22", "23")
-    )
-    notify_early_inuse_ringing: HeaderField[str] = header(
-        "NotifyEarlyInuseRinging", STRING, available_in=("20", "21", "22", "23")
-    )
-    outgoing_call_offer_pref: HeaderField[str] = header(
-        "OutgoingCallOfferPref", STRING, available_in=("20", "21", "22", "23")
-    )
-    refer_blind_progress: HeaderField[str] = header(
-        "ReferBlindProgress", STRING, available_in=("20", "21", "22", "23")
-    )
-    rpid_immediate: HeaderField[str] = header(
-        "RpidImmediate", STRING, available_in=("20", "21", "22", "23")
-    )
-    rtcp_mux: HeaderField[str] = header("RtcpMux", STRING, available_in=("20", "21", "22", "23"))
-    rtp_keepalive: HeaderField[str] = header(
-        "RtpKeepalive", STRING, available_in=("20", "21", "22", "23")
-    )
-    rtp_timeout: HeaderField[str] = header(
-        "RtpTimeout", STRING, available_in=("20", "21", "22", "23")
-    )
-    rtp_timeout_hold: HeaderField[str] = header(
-        "RtpTimeoutHold", STRING, available_in=("20", "21", "22", "23")
-    )
-    rtp_port_start: HeaderField[str] = header(
-        "RtpPortStart", STRING, available_in=("20", "22", "23")
-    )
-    rtp_port_end: HeaderField[str] = header("RtpPortEnd", STRING, available_in=("20", "22", "23"))
-    security_negotiation: HeaderField[str] = header(
-        "SecurityNegotiation", STRING, available_in=("20", "21", "22", "23")
-    )
-    send_aoc: HeaderField[str] = header("SendAoc", STRING, available_in=("20", "21", "22", "23"))
-    send_history_info: HeaderField[str] = header(
-        "SendHistoryInfo", STRING, available_in=("20", "21", "22", "23")
-    )
-    stir_shaken: HeaderField[str] = header(
-        "StirShaken", STRING, available_in=("20", "21", "22", "23")
-    )
-    stir_shaken_profile: HeaderField[str] = header(
-        "StirShakenProfile", STRING, available_in=("20", "21", "22", "23")
-    )
-    suppress_moh_on_sendonly: HeaderField[str] = header(
-        "SuppressMohOnSendonly", STRING, available_in=("20", "21", "22", "23")
-    )
-    suppress_q850_reason_headers: HeaderField[str] = header(
-        "SuppressQ850ReasonHeaders", STRING, available_in=("20", "21", "22", "23")
-    )
-    tenantid: HeaderField[str] = header("Tenantid", STRING, available_in=("20", "21", "22", "23"))
-    voicemail_extension: HeaderField[str] = header(
-        "VoicemailExtension", STRING, available_in=("20", "21", "22", "23")
-    )
-    webrtc: HeaderField[str] = header("Webrtc", STRING, available_in=("20", "21", "22", "23"))
-    disallow: HeaderField[str] = header("Disallow", STRING, available_in=("16", "18"))
+    @property
+    def object_type(self) -> str | None:
+        """ObjectType (string)."""
+        return self.headers.value("\nobjecttype:", "ObjectType")
+
+    @property
+    def object_name(self) -> str | None:
+        """ObjectName (string)."""
+        return self.headers.value("\nobjectname:", "ObjectName")
+
+    @property
+    def context(self) -> str | None:
+        """Context (string)."""
+        return self.headers.value("\ncontext:", "Context")
+
+    @property
+    def allow(self) -> str | None:
+        """Allow (string)."""
+        return self.headers.value("\nallow:", "Allow")
+
+    @property
+    def dtmf_mode(self) -> str | None:
+        """DtmfMode (string)."""
+        return self.headers.value("\ndtmfmode:", "DtmfMode")
+
+    @property
+    def rtp_ipv6(self) -> str | None:
+        """RtpIpv6 (string)."""
+        return self.headers.value("\nrtpipv6:", "RtpIpv6")
+
+    @property
+    def rtp_symmetric(self) -> str | None:
+        """RtpSymmetric (string)."""
+        return self.headers.value("\nrtpsymmetric:", "RtpSymmetric")
+
+    @property
+    def ice_support(self) -> str | None:
+        """IceSupport (string)."""
+        return self.headers.value("\nicesupport:", "IceSupport")
+
+    @property
+    def use_ptime(self) -> str | None:
+        """UsePtime (string)."""
+        return self.headers.value("\nuseptime:", "UsePtime")
+
+    @property
+    def force_rport(self) -> str | None:
+        """ForceRport (string)."""
+        return self.headers.value("\nforcerport:", "ForceRport")
+
+    @property
+    def rewrite_contact(self) -> str | None:
+        """RewriteContact (string)."""
+        return self.headers.value("\nrewritecontact:", "RewriteContact")
+
+    @property
+    def transport(self) -> str | None:
+        """Transport (string)."""
+        return self.headers.value("\ntransport:", "Transport")
+
+    @property
+    def outbound_proxy(self) -> str | None:
+        """OutboundProxy (string)."""
+        return self.headers.value("\noutboundproxy:", "OutboundProxy")
+
+    @property
+    def moh_suggest(self) -> str | None:
+        """MohSuggest (string)."""
+        return self.headers.value("\nmohsuggest:", "MohSuggest")
+
+    @property
+    def rel_100(self) -> str | None:
+        """100rel (string)."""
+        return self.headers.value("\n100rel:", "100rel")
+
+    @property
+    def timers(self) -> str | None:
+        """Timers (string)."""
+        return self.headers.value("\ntimers:", "Timers")
+
+    @property
+    def timers_min_se(self) -> str | None:
+        """TimersMinSe (string)."""
+        return self.headers.value("\ntimersminse:", "TimersMinSe")
+
+    @property
+    def timers_sess_expires(self) -> str | None:
+        """TimersSessExpires (string)."""
+        return self.headers.value("\ntimerssessexpires:", "TimersSessExpires")
+
+    @property
+    def auth(self) -> str | None:
+        """Auth (string)."""
+        return self.headers.value("\nauth:", "Auth")
+
+    @property
+    def outbound_auth(self) -> str | None:
+        """OutboundAuth (string)."""
+        return self.headers.value("\noutboundauth:", "OutboundAuth")
+
+    @property
+    def aors(self) -> str | None:
+        """Aors (string)."""
+        return self.headers.value("\naors:", "Aors")
+
+    @property
+    def media_address(self) -> str | None:
+        """MediaAddress (string)."""
+        return self.headers.value("\nmediaaddress:", "MediaAddress")
+
+    @property
+    def identify_by(self) -> str | None:
+        """IdentifyBy (string)."""
+        return self.headers.value("\nidentifyby:", "IdentifyBy")
+
+    @property
+    def direct_media(self) -> str | None:
+        """DirectMedia (string)."""
+        return self.headers.value("\ndirectmedia:", "DirectMedia")
+
+    @property
+    def direct_media_method(self) -> str | None:
+        """DirectMediaMethod (string)."""
+        return self.headers.value("\ndirectmediamethod:", "DirectMediaMethod")
+
+    @property
+    def trust_connected_line(self) -> str | None:
+        """TrustConnectedLine (string)."""
+        return self.headers.value("\ntrustconnectedline:", "TrustConnectedLine")
+
+    @property
+    def send_connected_line(self) -> str | None:
+        """SendConnectedLine (string)."""
+        return self.headers.value("\nsendconnectedline:", "SendConnectedLine")
+
+    @property
+    def connected_line_method(self) -> str | None:
+        """ConnectedLineMethod (string)."""
+        return self.headers.value("\nconnectedlinemethod:", "ConnectedLineMethod")
+
+    @property
+    def direct_media_glare_mitigation(self) -> str | None:
+        """DirectMediaGlareMitigation (string)."""
+        return self.headers.value("\ndirectmediaglaremitigation:", "DirectMediaGlareMitigation")
+
+    @property
+    def disable_direct_media_on_nat(self) -> str | None:
+        """DisableDirectMediaOnNat (string)."""
+        return self.headers.value("\ndisabledirectmediaonnat:", "DisableDirectMediaOnNat")
+
+    @property
+    def callerid(self) -> str | None:
+        """Callerid (string)."""
+        return self.headers.value("\ncallerid:", "Callerid")
+
+    @property
+    def callerid_privacy(self) -> str | None:
+        """CalleridPrivacy (string)."""
+        return self.headers.value("\ncalleridprivacy:", "CalleridPrivacy")
+
+    @property
+    def callerid_tag(self) -> str | None:
+        """CalleridTag (string)."""
+        return self.headers.value("\ncalleridtag:", "CalleridTag")
+
+    @property
+    def trust_id_inbound(self) -> str | None:
+        """TrustIdInbound (string)."""
+        return self.headers.value("\ntrustidinbound:", "TrustIdInbound")
+
+    @property
+    def trust_id_outbound(self) -> str | None:
+        """TrustIdOutbound (string)."""
+        return self.headers.value("\ntrustidoutbound:", "TrustIdOutbound")
+
+    @property
+    def send_pai(self) -> str | None:
+        """SendPai (string)."""
+        return self.headers.value("\nsendpai:", "SendPai")
+
+    @property
+    def send_rpid(self) -> str | None:
+        """SendRpid (string)."""
+        return self.headers.value("\nsendrpid:", "SendRpid")
+
+    @property
+    def send_diversion(self) -> str | None:
+        """SendDiversion (string)."""
+        return self.headers.value("\nsenddiversion:", "SendDiversion")
+
+    @property
+    def mailboxes(self) -> str | None:
+        """Mailboxes (string)."""
+        return self.headers.value("\nmailboxes:", "Mailboxes")
+
+    @property
+    def aggregate_mwi(self) -> str | None:
+        """AggregateMwi (string)."""
+        return self.headers.value("\naggregatemwi:", "AggregateMwi")
+
+    @property
+    def media_encryption(self) -> str | None:
+        """MediaEncryption (string)."""
+        return self.headers.value("\nmediaencryption:", "MediaEncryption")
+
+    @property
+    def media_encryption_optimistic(self) -> str | None:
+        """MediaEncryptionOptimistic (string)."""
+        return self.headers.value("\nmediaencryptionoptimistic:", "MediaEncryptionOptimistic")
+
+    @property
+    def use_avpf(self) -> str | None:
+        """UseAvpf (string)."""
+        return self.headers.value("\nuseavpf:", "UseAvpf")
+
+    @property
+    def force_avp(self) -> str | None:
+        """ForceAvp (string)."""
+        return self.headers.value("\nforceavp:", "ForceAvp")
+
+    @property
+    def media_use_received_transport(self) -> str | None:
+        """MediaUseReceivedTransport (string)."""
+        return self.headers.value("\nmediausereceivedtransport:", "MediaUseReceivedTransport")
+
+    @property
+    def one_touch_recording(self) -> str | None:
+        """OneTouchRecording (string)."""
+        return self.headers.value("\nonetouchrecording:", "OneTouchRecording")
+
+    @property
+    def inband_progress(self) -> str | None:
+        """InbandProgress (string)."""
+        return self.headers.value("\ninbandprogress:", "InbandProgress")
+
+    @property
+    def call_group(self) -> str | None:
+        """CallGroup (string)."""
+        return self.headers.value("\ncallgroup:", "CallGroup")
+
+    @property
+    def pickup_group(self) -> str | None:
+        """PickupGroup (string)."""
+        return self.headers.value("\npickupgroup:", "PickupGroup")
+
+    @property
+    def named_call_group(self) -> str | None:
+        """NamedCallGroup (string)."""
+        return self.headers.value("\nnamedcallgroup:", "NamedCallGroup")
+
+    @property
+    def named_pickup_group(self) -> str | None:
+        """NamedPickupGroup (string)."""
+        return self.headers.value("\nnamedpickupgroup:", "NamedPickupGroup")
+
+    @property
+    def device_state_busy_at(self) -> str | None:
+        """DeviceStateBusyAt (string)."""
+        return self.headers.value("\ndevicestatebusyat:", "DeviceStateBusyAt")
+
+    @property
+    def t38_udptl(self) -> str | None:
+        """T38Udptl (string)."""
+        return self.headers.value("\nt38udptl:", "T38Udptl")
+
+    @property
+    def t38_udptl_ec(self) -> str | None:
+        """T38UdptlEc (string)."""
+        return self.headers.value("\nt38udptlec:", "T38UdptlEc")
+
+    @property
+    def t38_udptl_maxdatagram(self) -> str | None:
+        """T38UdptlMaxdatagram (string)."""
+        return self.headers.value("\nt38udptlmaxdatagram:", "T38UdptlMaxdatagram")
+
+    @property
+    def fax_detect(self) -> str | None:
+        """FaxDetect (string)."""
+        return self.headers.value("\nfaxdetect:", "FaxDetect")
+
+    @property
+    def t38_udptl_nat(self) -> str | None:
+        """T38UdptlNat (string)."""
+        return self.headers.value("\nt38udptlnat:", "T38UdptlNat")
+
+    @property
+    def t38_udptl_ipv6(self) -> str | None:
+        """T38UdptlIpv6 (string)."""
+        return self.headers.value("\nt38udptlipv6:", "T38UdptlIpv6")
+
+    @property
+    def t38_bind_udptl_to_media_address(self) -> str | None:
+        """T38BindUdptlToMediaAddress (string)."""
+        return self.headers.value("\nt38bindudptltomediaaddress:", "T38BindUdptlToMediaAddress")
+
+    @property
+    def tone_zone(self) -> str | None:
+        """ToneZone (string)."""
+        return self.headers.value("\ntonezone:", "ToneZone")
+
+    @property
+    def language(self) -> str | None:
+        """Language (string)."""
+        return self.headers.value("\nlanguage:", "Language")
+
+    @property
+    def record_on_feature(self) -> str | None:
+        """RecordOnFeature (string)."""
+        return self.headers.value("\nrecordonfeature:", "RecordOnFeature")
+
+    @property
+    def record_off_feature(self) -> str | None:
+        """RecordOffFeature (string)."""
+        return self.headers.value("\nrecordofffeature:", "RecordOffFeature")
+
+    @property
+    def allow_transfer(self) -> str | None:
+        """AllowTransfer (string)."""
+        return self.headers.value("\nallowtransfer:", "AllowTransfer")
+
+    @property
+    def user_eq_phone(self) -> str | None:
+        """UserEqPhone (string)."""
+        return self.headers.value("\nusereqphone:", "UserEqPhone")
+
+    @property
+    def moh_passthrough(self) -> str | None:
+        """MohPassthrough (string)."""
+        return self.headers.value("\nmohpassthrough:", "MohPassthrough")
+
+    @property
+    def sdp_owner(self) -> str | None:
+        """SdpOwner (string)."""
+        return self.headers.value("\nsdpowner:", "SdpOwner")
+
+    @property
+    def sdp_session(self) -> str | None:
+        """SdpSession (string)."""
+        return self.headers.value("\nsdpsession:", "SdpSession")
+
+    @property
+    def tos_audio(self) -> str | None:
+        """TosAudio (string)."""
+        return self.headers.value("\ntosaudio:", "TosAudio")
+
+    @property
+    def tos_video(self) -> str | None:
+        """TosVideo (string)."""
+        return self.headers.value("\ntosvideo:", "TosVideo")
+
+    @property
+    def cos_audio(self) -> str | None:
+        """CosAudio (string)."""
+        return self.headers.value("\ncosaudio:", "CosAudio")
+
+    @property
+    def cos_video(self) -> str | None:
+        """CosVideo (string)."""
+        return self.headers.value("\ncosvideo:", "CosVideo")
+
+    @property
+    def allow_subscribe(self) -> str | None:
+        """AllowSubscribe (string)."""
+        return self.headers.value("\nallowsubscribe:", "AllowSubscribe")
+
+    @property
+    def sub_min_expiry(self) -> str | None:
+        """SubMinExpiry (string)."""
+        return self.headers.value("\nsubminexpiry:", "SubMinExpiry")
+
+    @property
+    def from_user(self) -> str | None:
+        """FromUser (string)."""
+        return self.headers.value("\nfromuser:", "FromUser")
+
+    @property
+    def from_domain(self) -> str | None:
+        """FromDomain (string)."""
+        return self.headers.value("\nfromdomain:", "FromDomain")
+
+    @property
+    def mwi_from_user(self) -> str | None:
+        """MwiFromUser (string)."""
+        return self.headers.value("\nmwifromuser:", "MwiFromUser")
+
+    @property
+    def rtp_engine(self) -> str | None:
+        """RtpEngine (string)."""
+        return self.headers.value("\nrtpengine:", "RtpEngine")
+
+    @property
+    def dtls_verify(self) -> str | None:
+        """DtlsVerify (string)."""
+        return self.headers.value("\ndtlsverify:", "DtlsVerify")
+
+    @property
+    def dtls_rekey(self) -> str | None:
+        """DtlsRekey (string)."""
+        return self.headers.value("\ndtlsrekey:", "DtlsRekey")
+
+    @property
+    def dtls_cert_file(self) -> str | None:
+        """DtlsCertFile (string)."""
+        return self.headers.value("\ndtlscertfile:", "DtlsCertFile")
+
+    @property
+    def dtls_private_key(self) -> str | None:
+        """DtlsPrivateKey (string)."""
+        return self.headers.value("\ndtlsprivatekey:", "DtlsPrivateKey")
+
+    @property
+    def dtls_cipher(self) -> str | None:
+        """DtlsCipher (string)."""
+        return self.headers.value("\ndtlscipher:", "DtlsCipher")
+
+    @property
+    def dtls_ca_file(self) -> str | None:
+        """DtlsCaFile (string)."""
+        return self.headers.value("\ndtlscafile:", "DtlsCaFile")
+
+    @property
+    def dtls_ca_path(self) -> str | None:
+        """DtlsCaPath (string)."""
+        return self.headers.value("\ndtlscapath:", "DtlsCaPath")
+
+    @property
+    def dtls_setup(self) -> str | None:
+        """DtlsSetup (string)."""
+        return self.headers.value("\ndtlssetup:", "DtlsSetup")
+
+    @property
+    def srtp_tag32(self) -> str | None:
+        """SrtpTag32 (string)."""
+        return self.headers.value("\nsrtptag32:", "SrtpTag32")
+
+    @property
+    def redirect_method(self) -> str | None:
+        """RedirectMethod (string)."""
+        return self.headers.value("\nredirectmethod:", "RedirectMethod")
+
+    @property
+    def set_var(self) -> str | None:
+        """SetVar (string)."""
+        return self.headers.value("\nsetvar:", "SetVar")
+
+    @property
+    def message_context(self) -> str | None:
+        """MessageContext (string)."""
+        return self.headers.value("\nmessagecontext:", "MessageContext")
+
+    @property
+    def accountcode(self) -> str | None:
+        """Accountcode (string)."""
+        return self.headers.value("\naccountcode:", "Accountcode")
+
+    @property
+    def preferred_codec_only(self) -> str | None:
+        """PreferredCodecOnly (string)."""
+        return self.headers.value("\npreferredcodeconly:", "PreferredCodecOnly")
+
+    @property
+    def device_state(self) -> str | None:
+        """DeviceState (string)."""
+        return self.headers.value("\ndevicestate:", "DeviceState")
+
+    @property
+    def active_channels(self) -> int | None:
+        """ActiveChannels (integer)."""
+        raw = self.headers.value("\nactivechannels:", "ActiveChannels")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("active_channels", raw)
+
+    @property
+    def subscribe_context(self) -> str | None:
+        """SubscribeContext (string)."""
+        return self.headers.value("\nsubscribecontext:", "SubscribeContext")
+
+    @property
+    def allow_overlap(self) -> str | None:
+        """AllowOverlap (string)."""
+        return self.headers.value("\nallowoverlap:", "AllowOverlap")
+
+    @property
+    def overlap_context(self) -> str | None:
+        """OverlapContext (string)."""
+        return self.headers.value("\noverlapcontext:", "OverlapContext")
+
+    @property
+    def accept_multiple_sdp_answers(self) -> str | None:
+        """AcceptMultipleSdpAnswers (string)."""
+        return self.headers.value("\nacceptmultiplesdpanswers:", "AcceptMultipleSdpAnswers")
+
+    @property
+    def acl(self) -> str | None:
+        """Acl (string)."""
+        return self.headers.value("\nacl:", "Acl")
+
+    @property
+    def allow_unauthenticated_options(self) -> str | None:
+        """AllowUnauthenticatedOptions (string)."""
+        return self.headers.value("\nallowunauthenticatedoptions:", "AllowUnauthenticatedOptions")
+
+    @property
+    def asymmetric_rtp_codec(self) -> str | None:
+        """AsymmetricRtpCodec (string)."""
+        return self.headers.value("\nasymmetricrtpcodec:", "AsymmetricRtpCodec")
+
+    @property
+    def bind_rtp_to_media_address(self) -> str | None:
+        """BindRtpToMediaAddress (string)."""
+        return self.headers.value("\nbindrtptomediaaddress:", "BindRtpToMediaAddress")
+
+    @property
+    def bundle(self) -> str | None:
+        """Bundle (string)."""
+        return self.headers.value("\nbundle:", "Bundle")
+
+    @property
+    def codec_prefs_incoming_answer(self) -> str | None:
+        """CodecPrefsIncomingAnswer (string)."""
+        return self.headers.value("\ncodecprefsincominganswer:", "CodecPrefsIncomingAnswer")
+
+    @property
+    def codec_prefs_incoming_offer(self) -> str | None:
+        """CodecPrefsIncomingOffer (string)."""
+        return self.headers.value("\ncodecprefsincomingoffer:", "CodecPrefsIncomingOffer")
+
+    @property
+    def codec_prefs_outgoing_answer(self) -> str | None:
+        """CodecPrefsOutgoingAnswer (string)."""
+        return self.headers.value("\ncodecprefsoutgoinganswer:", "CodecPrefsOutgoingAnswer")
+
+    @property
+    def codec_prefs_outgoing_offer(self) -> str | None:
+        """CodecPrefsOutgoingOffer (string)."""
+        return self.headers.value("\ncodecprefsoutgoingoffer:", "CodecPrefsOutgoingOffer")
+
+    @property
+    def contact_acl(self) -> str | None:
+        """ContactAcl (string)."""
+        return self.headers.value("\ncontactacl:", "ContactAcl")
+
+    @property
+    def dtls_auto_generate_cert(self) -> str | None:
+        """DtlsAutoGenerateCert (string)."""
+        return self.headers.value("\ndtlsautogeneratecert:", "DtlsAutoGenerateCert")
+
+    @property
+    def dtls_fingerprint(self) -> str | None:
+        """DtlsFingerprint (string)."""
+        return self.headers.value("\ndtlsfingerprint:", "DtlsFingerprint")
+
+    @property
+    def fax_detect_timeout(self) -> str | None:
+        """FaxDetectTimeout (string)."""
+        return self.headers.value("\nfaxdetecttimeout:", "FaxDetectTimeout")
+
+    @property
+    def follow_early_media_fork(self) -> str | None:
+        """FollowEarlyMediaFork (string)."""
+        return self.headers.value("\nfollowearlymediafork:", "FollowEarlyMediaFork")
+
+    @property
+    def g726_non_standard(self) -> str | None:
+        """G726NonStandard (string)."""
+        return self.headers.value("\ng726nonstandard:", "G726NonStandard")
+
+    @property
+    def geoloc_incoming_call_profile(self) -> str | None:
+        """GeolocIncomingCallProfile (string)."""
+        return self.headers.value("\ngeolocincomingcallprofile:", "GeolocIncomingCallProfile")
+
+    @property
+    def geoloc_outgoing_call_profile(self) -> str | None:
+        """GeolocOutgoingCallProfile (string)."""
+        return self.headers.value("\ngeolocoutgoingcallprofile:", "GeolocOutgoingCallProfile")
+
+    @property
+    def ignore183_without_sdp(self) -> str | None:
+        """Ignore183WithoutSdp (string)."""
+        return self.headers.value("\nignore183withoutsdp:", "Ignore183WithoutSdp")
+
+    @property
+    def incoming_call_offer_pref(self) -> str | None:
+        """IncomingCallOfferPref (string)."""
+        return self.headers.value("\nincomingcallofferpref:", "IncomingCallOfferPref")
+
+    @property
+    def incoming_mwi_mailbox(self) -> str | None:
+        """IncomingMwiMailbox (string)."""
+        return self.headers.value("\nincomingmwimailbox:", "IncomingMwiMailbox")
+
+    @property
+    def max_audio_streams(self) -> str | None:
+        """MaxAudioStreams (string)."""
+        return self.headers.value("\nmaxaudiostreams:", "MaxAudioStreams")
+
+    @property
+    def max_video_streams(self) -> str | None:
+        """MaxVideoStreams (string)."""
+        return self.headers.value("\nmaxvideostreams:", "MaxVideoStreams")
+
+    @property
+    def mwi_subscribe_replaces_unsolicited(self) -> str | None:
+        """MwiSubscribeReplacesUnsolicited (string)."""
+        return self.headers.value(
+            "\nmwisubscribereplacesunsolicited:", "MwiSubscribeReplacesUnsolicited"
+        )
+
+    @property
+    def notify_early_inuse_ringing(self) -> str | None:
+        """NotifyEarlyInuseRinging (string)."""
+        return self.headers.value("\nnotifyearlyinuseringing:", "NotifyEarlyInuseRinging")
+
+    @property
+    def outgoing_call_offer_pref(self) -> str | None:
+        """OutgoingCallOfferPref (string)."""
+        return self.headers.value("\noutgoingcallofferpref:", "OutgoingCallOfferPref")
+
+    @property
+    def refer_blind_progress(self) -> str | None:
+        """ReferBlindProgress (string)."""
+        return self.headers.value("\nreferblindprogress:", "ReferBlindProgress")
+
+    @property
+    def rpid_immediate(self) -> str | None:
+        """RpidImmediate (string)."""
+        return self.headers.value("\nrpidimmediate:", "RpidImmediate")
+
+    @property
+    def rtcp_mux(self) -> str | None:
+        """RtcpMux (string)."""
+        return self.headers.value("\nrtcpmux:", "RtcpMux")
+
+    @property
+    def rtp_keepalive(self) -> str | None:
+        """RtpKeepalive (string)."""
+        return self.headers.value("\nrtpkeepalive:", "RtpKeepalive")
+
+    @property
+    def rtp_timeout(self) -> str | None:
+        """RtpTimeout (string)."""
+        return self.headers.value("\nrtptimeout:", "RtpTimeout")
+
+    @property
+    def rtp_timeout_hold(self) -> str | None:
+        """RtpTimeoutHold (string)."""
+        return self.headers.value("\nrtptimeouthold:", "RtpTimeoutHold")
+
+    @property
+    def rtp_port_start(self) -> str | None:
+        """RtpPortStart (string)."""
+        return self.headers.value("\nrtpportstart:", "RtpPortStart")
+
+    @property
+    def rtp_port_end(self) -> str | None:
+        """RtpPortEnd (string)."""
+        return self.headers.value("\nrtpportend:", "RtpPortEnd")
+
+    @property
+    def security_negotiation(self) -> str | None:
+        """SecurityNegotiation (string)."""
+        return self.headers.value("\nsecuritynegotiation:", "SecurityNegotiation")
+
+    @property
+    def send_aoc(self) -> str | None:
+        """SendAoc (string)."""
+        return self.headers.value("\nsendaoc:", "SendAoc")
+
+    @property
+    def send_history_info(self) -> str | None:
+        """SendHistoryInfo (string)."""
+        return self.headers.value("\nsendhistoryinfo:", "SendHistoryInfo")
+
+    @property
+    def stir_shaken(self) -> str | None:
+        """StirShaken (string)."""
+        return self.headers.value("\nstirshaken:", "StirShaken")
+
+    @property
+    def stir_shaken_profile(self) -> str | None:
+        """StirShakenProfile (string)."""
+        return self.headers.value("\nstirshakenprofile:", "StirShakenProfile")
+
+    @property
+    def suppress_moh_on_sendonly(self) -> str | None:
+        """SuppressMohOnSendonly (string)."""
+        return self.headers.value("\nsuppressmohonsendonly:", "SuppressMohOnSendonly")
+
+    @property
+    def suppress_q850_reason_headers(self) -> str | None:
+        """SuppressQ850ReasonHeaders (string)."""
+        return self.headers.value("\nsuppressq850reasonheaders:", "SuppressQ850ReasonHeaders")
+
+    @property
+    def tenantid(self) -> str | None:
+        """Tenantid (string)."""
+        return self.headers.value("\ntenantid:", "Tenantid")
+
+    @property
+    def voicemail_extension(self) -> str | None:
+        """VoicemailExtension (string)."""
+        return self.headers.value("\nvoicemailextension:", "VoicemailExtension")
+
+    @property
+    def webrtc(self) -> str | None:
+        """Webrtc (string)."""
+        return self.headers.value("\nwebrtc:", "Webrtc")
+
+    @property
+    def disallow(self) -> str | None:
+        """Disallow (string)."""
+        return self.headers.value("\ndisallow:", "Disallow")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import INTEGER, STRING
 
 __all__ = ["EndpointList"]
@@ -21,13 +21,62 @@ class EndpointList(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/EndpointList.yaml"
     READ_CLASS: ClassVar[str] = "command"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("object_type", "ObjectType", STRING),
+        field("object_name", "ObjectName", STRING),
+        field("transport", "Transport", STRING),
+        field("aor", "Aor", STRING),
+        field("auths", "Auths", STRING),
+        field("outbound_auths", "OutboundAuths", STRING),
+        field("device_state", "DeviceState", STRING),
+        field("active_channels", "ActiveChannels", INTEGER),
+        field("contacts", "Contacts", STRING, available_in=("20", "21", "22", "23")),
+    )
 
-    object_type: HeaderField[str] = header("ObjectType", STRING)
-    object_name: HeaderField[str] = header("ObjectName", STRING)
-    transport: HeaderField[str] = header("Transport", STRING)
-    aor: HeaderField[str] = header("Aor", STRING)
-    auths: HeaderField[str] = header("Auths", STRING)
-    outbound_auths: HeaderField[str] = header("OutboundAuths", STRING)
-    device_state: HeaderField[str] = header("DeviceState", STRING)
-    active_channels: HeaderField[int] = header("ActiveChannels", INTEGER)
-    contacts: HeaderField[str] = header("Contacts", STRING, available_in=("20", "21", "22", "23"))
+    @property
+    def object_type(self) -> str | None:
+        """ObjectType (string)."""
+        return self.headers.value("\nobjecttype:", "ObjectType")
+
+    @property
+    def object_name(self) -> str | None:
+        """ObjectName (string)."""
+        return self.headers.value("\nobjectname:", "ObjectName")
+
+    @property
+    def transport(self) -> str | None:
+        """Transport (string)."""
+        return self.headers.value("\ntransport:", "Transport")
+
+    @property
+    def aor(self) -> str | None:
+        """Aor (string)."""
+        return self.headers.value("\naor:", "Aor")
+
+    @property
+    def auths(self) -> str | None:
+        """Auths (string)."""
+        return self.headers.value("\nauths:", "Auths")
+
+    @property
+    def outbound_auths(self) -> str | None:
+        """OutboundAuths (string)."""
+        return self.headers.value("\noutboundauths:", "OutboundAuths")
+
+    @property
+    def device_state(self) -> str | None:
+        """DeviceState (string)."""
+        return self.headers.value("\ndevicestate:", "DeviceState")
+
+    @property
+    def active_channels(self) -> int | None:
+        """ActiveChannels (integer)."""
+        raw = self.headers.value("\nactivechannels:", "ActiveChannels")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("active_channels", raw)
+
+    @property
+    def contacts(self) -> str | None:
+        """Contacts (string)."""
+        return self.headers.value("\ncontacts:", "Contacts")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, STRING
 
 __all__ = ["ExtensionStatus"]
@@ -21,17 +21,59 @@ class ExtensionStatus(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ExtensionStatus.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    exten: HeaderField[str] = header("Exten", STRING)
-    context: HeaderField[str] = header("Context", STRING)
-    hint: HeaderField[str] = header("Hint", STRING)
-    status: HeaderField[str] = header(
-        "Status", ENUM, choices=("-2", "-1", "0", "1", "2", "4", "8", "9", "16", "17")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("exten", "Exten", STRING),
+        field("context", "Context", STRING),
+        field("hint", "Hint", STRING),
+        field(
+            "status", "Status", ENUM, choices=("-2", "-1", "0", "1", "2", "4", "8", "9", "16", "17")
+        ),
+        field(
+            "status_text",
+            "StatusText",
+            ENUM,
+            choices=(
+                "Idle",
+                "InUse",
+                "Busy",
+                "Unavailable",
+                "Ringing",
+                "InUse&Ringing",
+                "Hold",
+                "InUse&Hold",
+                "Unknown",
+            ),
+        ),
     )
-    status_text: HeaderField[str] = header(
-        "StatusText",
-        ENUM,
-        choices=(
+
+    @property
+    def exten(self) -> str | None:
+        """Exten (string)."""
+        return self.headers.value("\nexten:", "Exten")
+
+    @property
+    def context(self) -> str | None:
+        """Context (string)."""
+        return self.headers.value("\ncontext:", "Context")
+
+    @property
+    def hint(self) -> str | None:
+        """Hint (string)."""
+        return self.headers.value("\nhint:", "Hint")
+
+    @property
+    def status(self) -> str | None:
+        """Status (enum)."""
+        raw = self.headers.value("\nstatus:", "Status")
+        if raw in {"-2", "-1", "0", "1", "2", "4", "8", "9", "16", "17"}:
+            return raw
+        return self._read("status", raw)
+
+    @property
+    def status_text(self) -> str | None:
+        """StatusText (enum)."""
+        raw = self.headers.value("\nstatustext:", "StatusText")
+        if raw in {
             "Idle",
             "InUse",
             "Busy",
@@ -41,5 +83,6 @@ class ExtensionStatus(TypedEvent):
             "Hold",
             "InUse&Hold",
             "Unknown",
-        ),
-    )
+        }:
+            return raw
+        return self._read("status_text", raw)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, ENUM, INTEGER, STRING
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, ENUM, FALSE_TEXTS, INTEGER, STRING, TRUE_TEXTS
 
 __all__ = ["FAXSession"]
 
@@ -21,16 +21,63 @@ class FAXSession(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/FAXSession.yaml"
     READ_CLASS: ClassVar[str] = "reporting"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    action_id: HeaderField[str] = header("ActionID", STRING)
-    session_number: HeaderField[int] = header("SessionNumber", INTEGER)
-    operation: HeaderField[str] = header(
-        "Operation", ENUM, choices=("gateway", "V.21", "send", "receive", "none")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("action_id", "ActionID", STRING),
+        field("session_number", "SessionNumber", INTEGER),
+        field(
+            "operation", "Operation", ENUM, choices=("gateway", "V.21", "send", "receive", "none")
+        ),
+        field(
+            "state",
+            "State",
+            ENUM,
+            choices=(
+                "Uninitialized",
+                "Initialized",
+                "Open",
+                "Active",
+                "Complete",
+                "Reserved",
+                "Inactive",
+                "Unknown",
+            ),
+        ),
+        field("error_correction_mode", "ErrorCorrectionMode", BOOLEAN),
+        field("data_rate", "DataRate", STRING),
+        field("image_resolution", "ImageResolution", STRING),
+        field("page_number", "PageNumber", STRING),
+        field("file_name", "FileName", STRING),
+        field("pages_transmitted", "PagesTransmitted", INTEGER),
+        field("pages_received", "PagesReceived", INTEGER),
+        field("total_bad_lines", "TotalBadLines", INTEGER),
     )
-    state: HeaderField[str] = header(
-        "State",
-        ENUM,
-        choices=(
+
+    @property
+    def action_id(self) -> str | None:
+        """ActionID (string)."""
+        return self.headers.value("\nactionid:", "ActionID")
+
+    @property
+    def session_number(self) -> int | None:
+        """SessionNumber (integer)."""
+        raw = self.headers.value("\nsessionnumber:", "SessionNumber")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("session_number", raw)
+
+    @property
+    def operation(self) -> str | None:
+        """Operation (enum)."""
+        raw = self.headers.value("\noperation:", "Operation")
+        if raw in {"gateway", "V.21", "send", "receive", "none"}:
+            return raw
+        return self._read("operation", raw)
+
+    @property
+    def state(self) -> str | None:
+        """State (enum)."""
+        raw = self.headers.value("\nstate:", "State")
+        if raw in {
             "Uninitialized",
             "Initialized",
             "Open",
@@ -39,13 +86,60 @@ class FAXSession(TypedEvent):
             "Reserved",
             "Inactive",
             "Unknown",
-        ),
-    )
-    error_correction_mode: HeaderField[bool] = header("ErrorCorrectionMode", BOOLEAN)
-    data_rate: HeaderField[str] = header("DataRate", STRING)
-    image_resolution: HeaderField[str] = header("ImageResolution", STRING)
-    page_number: HeaderField[str] = header("PageNumber", STRING)
-    file_name: HeaderField[str] = header("FileName", STRING)
-    pages_transmitted: HeaderField[int] = header("PagesTransmitted", INTEGER)
-    pages_received: HeaderField[int] = header("PagesReceived", INTEGER)
-    total_bad_lines: HeaderField[int] = header("TotalBadLines", INTEGER)
+        }:
+            return raw
+        return self._read("state", raw)
+
+    @property
+    def error_correction_mode(self) -> bool | None:
+        """ErrorCorrectionMode (boolean)."""
+        raw = self.headers.value("\nerrorcorrectionmode:", "ErrorCorrectionMode")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("error_correction_mode", raw)
+
+    @property
+    def data_rate(self) -> str | None:
+        """DataRate (string)."""
+        return self.headers.value("\ndatarate:", "DataRate")
+
+    @property
+    def image_resolution(self) -> str | None:
+        """ImageResolution (string)."""
+        return self.headers.value("\nimageresolution:", "ImageResolution")
+
+    @property
+    def page_number(self) -> str | None:
+        """PageNumber (string)."""
+        return self.headers.value("\npagenumber:", "PageNumber")
+
+    @property
+    def file_name(self) -> str | None:
+        """FileName (string)."""
+        return self.headers.value("\nfilename:", "FileName")
+
+    @property
+    def pages_transmitted(self) -> int | None:
+        """PagesTransmitted (integer)."""
+        raw = self.headers.value("\npagestransmitted:", "PagesTransmitted")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("pages_transmitted", raw)
+
+    @property
+    def pages_received(self) -> int | None:
+        """PagesReceived (integer)."""
+        raw = self.headers.value("\npagesreceived:", "PagesReceived")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("pages_received", raw)
+
+    @property
+    def total_bad_lines(self) -> int | None:
+        """TotalBadLines (integer)."""
+        raw = self.headers.value("\ntotalbadlines:", "TotalBadLines")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("total_bad_lines", raw)

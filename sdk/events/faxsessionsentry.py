@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, INTEGER, STRING
 
 __all__ = ["FAXSessionsEntry"]
@@ -21,19 +21,77 @@ class FAXSessionsEntry(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/FAXSessionsEntry.yaml"
     READ_CLASS: ClassVar[str] = "reporting"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    action_id: HeaderField[str] = header("ActionID", STRING)
-    channel: HeaderField[str] = header("Channel", STRING)
-    technology: HeaderField[str] = header("Technology", STRING)
-    session_number: HeaderField[int] = header("SessionNumber", INTEGER)
-    session_type: HeaderField[str] = header("SessionType", ENUM, choices=("G.711", "T.38"))
-    operation: HeaderField[str] = header(
-        "Operation", ENUM, choices=("gateway", "V.21", "send", "receive", "none")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("action_id", "ActionID", STRING),
+        field("channel", "Channel", STRING),
+        field("technology", "Technology", STRING),
+        field("session_number", "SessionNumber", INTEGER),
+        field("session_type", "SessionType", ENUM, choices=("G.711", "T.38")),
+        field(
+            "operation", "Operation", ENUM, choices=("gateway", "V.21", "send", "receive", "none")
+        ),
+        field(
+            "state",
+            "State",
+            ENUM,
+            choices=(
+                "Uninitialized",
+                "Initialized",
+                "Open",
+                "Active",
+                "Complete",
+                "Reserved",
+                "Inactive",
+                "Unknown",
+            ),
+        ),
+        field("files", "Files", STRING),
     )
-    state: HeaderField[str] = header(
-        "State",
-        ENUM,
-        choices=(
+
+    @property
+    def action_id(self) -> str | None:
+        """ActionID (string)."""
+        return self.headers.value("\nactionid:", "ActionID")
+
+    @property
+    def channel(self) -> str | None:
+        """Channel (string)."""
+        return self.headers.value("\nchannel:", "Channel")
+
+    @property
+    def technology(self) -> str | None:
+        """Technology (string)."""
+        return self.headers.value("\ntechnology:", "Technology")
+
+    @property
+    def session_number(self) -> int | None:
+        """SessionNumber (integer)."""
+        raw = self.headers.value("\nsessionnumber:", "SessionNumber")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("session_number", raw)
+
+    @property
+    def session_type(self) -> str | None:
+        """SessionType (enum)."""
+        raw = self.headers.value("\nsessiontype:", "SessionType")
+        if raw in {"G.711", "T.38"}:
+            return raw
+        return self._read("session_type", raw)
+
+    @property
+    def operation(self) -> str | None:
+        """Operation (enum)."""
+        raw = self.headers.value("\noperation:", "Operation")
+        if raw in {"gateway", "V.21", "send", "receive", "none"}:
+            return raw
+        return self._read("operation", raw)
+
+    @property
+    def state(self) -> str | None:
+        """State (enum)."""
+        raw = self.headers.value("\nstate:", "State")
+        if raw in {
             "Uninitialized",
             "Initialized",
             "Open",
@@ -42,6 +100,11 @@ class FAXSessionsEntry(TypedEvent):
             "Reserved",
             "Inactive",
             "Unknown",
-        ),
-    )
-    files: HeaderField[str] = header("Files", STRING)
+        }:
+            return raw
+        return self._read("state", raw)
+
+    @property
+    def files(self) -> str | None:
+        """Files (string)."""
+        return self.headers.value("\nfiles:", "Files")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import INTEGER, STRING
 
 __all__ = ["FAXStats"]
@@ -21,11 +21,65 @@ class FAXStats(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/FAXStats.yaml"
     READ_CLASS: ClassVar[str] = "reporting"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("action_id", "ActionID", STRING),
+        field("current_sessions", "CurrentSessions", INTEGER),
+        field("reserved_sessions", "ReservedSessions", INTEGER),
+        field("transmit_attempts", "TransmitAttempts", INTEGER),
+        field("receive_attempts", "ReceiveAttempts", INTEGER),
+        field("completed_fa_xes", "CompletedFAXes", INTEGER),
+        field("failed_fa_xes", "FailedFAXes", INTEGER),
+    )
 
-    action_id: HeaderField[str] = header("ActionID", STRING)
-    current_sessions: HeaderField[int] = header("CurrentSessions", INTEGER)
-    reserved_sessions: HeaderField[int] = header("ReservedSessions", INTEGER)
-    transmit_attempts: HeaderField[int] = header("TransmitAttempts", INTEGER)
-    receive_attempts: HeaderField[int] = header("ReceiveAttempts", INTEGER)
-    completed_fa_xes: HeaderField[int] = header("CompletedFAXes", INTEGER)
-    failed_fa_xes: HeaderField[int] = header("FailedFAXes", INTEGER)
+    @property
+    def action_id(self) -> str | None:
+        """ActionID (string)."""
+        return self.headers.value("\nactionid:", "ActionID")
+
+    @property
+    def current_sessions(self) -> int | None:
+        """CurrentSessions (integer)."""
+        raw = self.headers.value("\ncurrentsessions:", "CurrentSessions")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("current_sessions", raw)
+
+    @property
+    def reserved_sessions(self) -> int | None:
+        """ReservedSessions (integer)."""
+        raw = self.headers.value("\nreservedsessions:", "ReservedSessions")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("reserved_sessions", raw)
+
+    @property
+    def transmit_attempts(self) -> int | None:
+        """TransmitAttempts (integer)."""
+        raw = self.headers.value("\ntransmitattempts:", "TransmitAttempts")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("transmit_attempts", raw)
+
+    @property
+    def receive_attempts(self) -> int | None:
+        """ReceiveAttempts (integer)."""
+        raw = self.headers.value("\nreceiveattempts:", "ReceiveAttempts")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("receive_attempts", raw)
+
+    @property
+    def completed_fa_xes(self) -> int | None:
+        """CompletedFAXes (integer)."""
+        raw = self.headers.value("\ncompletedfaxes:", "CompletedFAXes")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("completed_fa_xes", raw)
+
+    @property
+    def failed_fa_xes(self) -> int | None:
+        """FailedFAXes (integer)."""
+        raw = self.headers.value("\nfailedfaxes:", "FailedFAXes")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("failed_fa_xes", raw)

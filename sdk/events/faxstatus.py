@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, STRING
 
 __all__ = ["FAXStatus"]
@@ -22,8 +22,32 @@ class FAXStatus(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/FAXStatus.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("operation", "Operation", ENUM, choices=("gateway", "receive", "send")),
+        field("status", "Status", STRING),
+        field("local_station_id", "LocalStationID", STRING),
+        field("file_name", "FileName", STRING),
+    )
 
-    operation: HeaderField[str] = header("Operation", ENUM, choices=("gateway", "receive", "send"))
-    status: HeaderField[str] = header("Status", STRING)
-    local_station_id: HeaderField[str] = header("LocalStationID", STRING)
-    file_name: HeaderField[str] = header("FileName", STRING)
+    @property
+    def operation(self) -> str | None:
+        """Operation (enum)."""
+        raw = self.headers.value("\noperation:", "Operation")
+        if raw in {"gateway", "receive", "send"}:
+            return raw
+        return self._read("operation", raw)
+
+    @property
+    def status(self) -> str | None:
+        """Status (string)."""
+        return self.headers.value("\nstatus:", "Status")
+
+    @property
+    def local_station_id(self) -> str | None:
+        """LocalStationID (string)."""
+        return self.headers.value("\nlocalstationid:", "LocalStationID")
+
+    @property
+    def file_name(self) -> str | None:
+        """FileName (string)."""
+        return self.headers.value("\nfilename:", "FileName")

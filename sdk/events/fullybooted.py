@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, STRING
 
 __all__ = ["FullyBooted"]
@@ -22,7 +22,25 @@ class FullyBooted(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/FullyBooted.yaml"
     READ_CLASS: ClassVar[str] = "system"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("status", "Status", STRING),
+        field("uptime", "Uptime", DURATION, unit="s"),
+        field("last_reload", "LastReload", DURATION, unit="s"),
+    )
 
-    status: HeaderField[str] = header("Status", STRING)
-    uptime: HeaderField[timedelta] = header("Uptime", DURATION, unit="s")
-    last_reload: HeaderField[timedelta] = header("LastReload", DURATION, unit="s")
+    @property
+    def status(self) -> str | None:
+        """Status (string)."""
+        return self.headers.value("\nstatus:", "Status")
+
+    @property
+    def uptime(self) -> timedelta | None:
+        """Uptime (duration, s)."""
+        raw = self.headers.value("\nuptime:", "Uptime")
+        return self._read("uptime", raw)
+
+    @property
+    def last_reload(self) -> timedelta | None:
+        """LastReload (duration, s)."""
+        raw = self.headers.value("\nlastreload:", "LastReload")
+        return self._read("last_reload", raw)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import INTEGER, STRING
 
 __all__ = ["Hangup"]
@@ -22,7 +22,29 @@ class Hangup(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/Hangup.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("cause", "Cause", INTEGER),
+        field("cause_txt", "Cause-txt", STRING),
+        field("tech_cause", "TechCause", INTEGER, available_in=("20", "22", "23")),
+    )
 
-    cause: HeaderField[int] = header("Cause", INTEGER)
-    cause_txt: HeaderField[str] = header("Cause-txt", STRING)
-    tech_cause: HeaderField[int] = header("TechCause", INTEGER, available_in=("20", "22", "23"))
+    @property
+    def cause(self) -> int | None:
+        """Cause (integer)."""
+        raw = self.headers.value("\ncause:", "Cause")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("cause", raw)
+
+    @property
+    def cause_txt(self) -> str | None:
+        """Cause-txt (string)."""
+        return self.headers.value("\ncause-txt:", "Cause-txt")
+
+    @property
+    def tech_cause(self) -> int | None:
+        """TechCause (integer)."""
+        raw = self.headers.value("\ntechcause:", "TechCause")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("tech_cause", raw)

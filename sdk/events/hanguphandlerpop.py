@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["HangupHandlerPop"]
@@ -22,5 +22,9 @@ class HangupHandlerPop(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/HangupHandlerPop.yaml"
     READ_CLASS: ClassVar[str] = "dialplan"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (field("handler", "Handler", STRING),)
 
-    handler: HeaderField[str] = header("Handler", STRING)
+    @property
+    def handler(self) -> str | None:
+        """Handler (string)."""
+        return self.headers.value("\nhandler:", "Handler")

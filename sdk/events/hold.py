@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["Hold"]
@@ -22,5 +22,9 @@ class Hold(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/Hold.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (field("music_class", "MusicClass", STRING),)
 
-    music_class: HeaderField[str] = header("MusicClass", STRING)
+    @property
+    def music_class(self) -> str | None:
+        """MusicClass (string)."""
+        return self.headers.value("\nmusicclass:", "MusicClass")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["IdentifyDetail"]
@@ -21,14 +21,55 @@ class IdentifyDetail(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/IdentifyDetail.yaml"
     READ_CLASS: ClassVar[str] = "command"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    object_type: HeaderField[str] = header("ObjectType", STRING)
-    object_name: HeaderField[str] = header("ObjectName", STRING)
-    endpoint: HeaderField[str] = header("Endpoint", STRING)
-    srv_lookups: HeaderField[str] = header("SrvLookups", STRING)
-    match: HeaderField[str] = header("Match", STRING)
-    match_header: HeaderField[str] = header("MatchHeader", STRING)
-    match_request_uri: HeaderField[str] = header(
-        "MatchRequestUri", STRING, available_in=("20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("object_type", "ObjectType", STRING),
+        field("object_name", "ObjectName", STRING),
+        field("endpoint", "Endpoint", STRING),
+        field("srv_lookups", "SrvLookups", STRING),
+        field("match", "Match", STRING),
+        field("match_header", "MatchHeader", STRING),
+        field(
+            "match_request_uri", "MatchRequestUri", STRING, available_in=("20", "21", "22", "23")
+        ),
+        field("endpoint_name", "EndpointName", STRING),
     )
-    endpoint_name: HeaderField[str] = header("EndpointName", STRING)
+
+    @property
+    def object_type(self) -> str | None:
+        """ObjectType (string)."""
+        return self.headers.value("\nobjecttype:", "ObjectType")
+
+    @property
+    def object_name(self) -> str | None:
+        """ObjectName (string)."""
+        return self.headers.value("\nobjectname:", "ObjectName")
+
+    @property
+    def endpoint(self) -> str | None:
+        """Endpoint (string)."""
+        return self.headers.value("\nendpoint:", "Endpoint")
+
+    @property
+    def srv_lookups(self) -> str | None:
+        """SrvLookups (string)."""
+        return self.headers.value("\nsrvlookups:", "SrvLookups")
+
+    @property
+    def match(self) -> str | None:
+        """Match (string)."""
+        return self.headers.value("\nmatch:", "Match")
+
+    @property
+    def match_header(self) -> str | None:
+        """MatchHeader (string)."""
+        return self.headers.value("\nmatchheader:", "MatchHeader")
+
+    @property
+    def match_request_uri(self) -> str | None:
+        """MatchRequestUri (string)."""
+        return self.headers.value("\nmatchrequesturi:", "MatchRequestUri")
+
+    @property
+    def endpoint_name(self) -> str | None:
+        """EndpointName (string)."""
+        return self.headers.value("\nendpointname:", "EndpointName")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["InboundRegistrationDetail"]
@@ -21,22 +21,113 @@ class InboundRegistrationDetail(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/InboundRegistrationDetail.yaml"
     READ_CLASS: ClassVar[str] = "command"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("object_type", "ObjectType", STRING),
+        field("object_name", "ObjectName", STRING),
+        field("minimum_expiration", "MinimumExpiration", STRING),
+        field("default_expiration", "DefaultExpiration", STRING),
+        field("qualify_timeout", "QualifyTimeout", STRING),
+        field("qualify2xx_only", "Qualify2xxOnly", STRING),
+        field("mailboxes", "Mailboxes", STRING),
+        field("support_path", "SupportPath", STRING),
+        field("remove_unavailable", "RemoveUnavailable", STRING),
+        field("voicemail_extension", "VoicemailExtension", STRING),
+        field("max_contacts", "MaxContacts", STRING),
+        field("authenticate_qualify", "AuthenticateQualify", STRING),
+        field("maximum_expiration", "MaximumExpiration", STRING),
+        field("qualify_frequency", "QualifyFrequency", STRING),
+        field("remove_existing", "RemoveExisting", STRING),
+        field("outbound_proxy", "OutboundProxy", STRING),
+        field("contacts", "Contacts", STRING),
+        field("contact", "Contact", STRING),
+    )
 
-    object_type: HeaderField[str] = header("ObjectType", STRING)
-    object_name: HeaderField[str] = header("ObjectName", STRING)
-    minimum_expiration: HeaderField[str] = header("MinimumExpiration", STRING)
-    default_expiration: HeaderField[str] = header("DefaultExpiration", STRING)
-    qualify_timeout: HeaderField[str] = header("QualifyTimeout", STRING)
-    qualify2xx_only: HeaderField[str] = header("Qualify2xxOnly", STRING)
-    mailboxes: HeaderField[str] = header("Mailboxes", STRING)
-    support_path: HeaderField[str] = header("SupportPath", STRING)
-    remove_unavailable: HeaderField[str] = header("RemoveUnavailable", STRING)
-    voicemail_extension: HeaderField[str] = header("VoicemailExtension", STRING)
-    max_contacts: HeaderField[str] = header("MaxContacts", STRING)
-    authenticate_qualify: HeaderField[str] = header("AuthenticateQualify", STRING)
-    maximum_expiration: HeaderField[str] = header("MaximumExpiration", STRING)
-    qualify_frequency: HeaderField[str] = header("QualifyFrequency", STRING)
-    remove_existing: HeaderField[str] = header("RemoveExisting", STRING)
-    outbound_proxy: HeaderField[str] = header("OutboundProxy", STRING)
-    contacts: HeaderField[str] = header("Contacts", STRING)
-    contact: HeaderField[str] = header("Contact", STRING)
+    @property
+    def object_type(self) -> str | None:
+        """ObjectType (string)."""
+        return self.headers.value("\nobjecttype:", "ObjectType")
+
+    @property
+    def object_name(self) -> str | None:
+        """ObjectName (string)."""
+        return self.headers.value("\nobjectname:", "ObjectName")
+
+    @property
+    def minimum_expiration(self) -> str | None:
+        """MinimumExpiration (string)."""
+        return self.headers.value("\nminimumexpiration:", "MinimumExpiration")
+
+    @property
+    def default_expiration(self) -> str | None:
+        """DefaultExpiration (string)."""
+        return self.headers.value("\ndefaultexpiration:", "DefaultExpiration")
+
+    @property
+    def qualify_timeout(self) -> str | None:
+        """QualifyTimeout (string)."""
+        return self.headers.value("\nqualifytimeout:", "QualifyTimeout")
+
+    @property
+    def qualify2xx_only(self) -> str | None:
+        """Qualify2xxOnly (string)."""
+        return self.headers.value("\nqualify2xxonly:", "Qualify2xxOnly")
+
+    @property
+    def mailboxes(self) -> str | None:
+        """Mailboxes (string)."""
+        return self.headers.value("\nmailboxes:", "Mailboxes")
+
+    @property
+    def support_path(self) -> str | None:
+        """SupportPath (string)."""
+        return self.headers.value("\nsupportpath:", "SupportPath")
+
+    @property
+    def remove_unavailable(self) -> str | None:
+        """RemoveUnavailable (string)."""
+        return self.headers.value("\nremoveunavailable:", "RemoveUnavailable")
+
+    @property
+    def voicemail_extension(self) -> str | None:
+        """VoicemailExtension (string)."""
+        return self.headers.value("\nvoicemailextension:", "VoicemailExtension")
+
+    @property
+    def max_contacts(self) -> str | None:
+        """MaxContacts (string)."""
+        return self.headers.value("\nmaxcontacts:", "MaxContacts")
+
+    @property
+    def authenticate_qualify(self) -> str | None:
+        """AuthenticateQualify (string)."""
+        return self.headers.value("\nauthenticatequalify:", "AuthenticateQualify")
+
+    @property
+    def maximum_expiration(self) -> str | None:
+        """MaximumExpiration (string)."""
+        return self.headers.value("\nmaximumexpiration:", "MaximumExpiration")
+
+    @property
+    def qualify_frequency(self) -> str | None:
+        """QualifyFrequency (string)."""
+        return self.headers.value("\nqualifyfrequency:", "QualifyFrequency")
+
+    @property
+    def remove_existing(self) -> str | None:
+        """RemoveExisting (string)."""
+        return self.headers.value("\nremoveexisting:", "RemoveExisting")
+
+    @property
+    def outbound_proxy(self) -> str | None:
+        """OutboundProxy (string)."""
+        return self.headers.value("\noutboundproxy:", "OutboundProxy")
+
+    @property
+    def contacts(self) -> str | None:
+        """Contacts (string)."""
+        return self.headers.value("\ncontacts:", "Contacts")
+
+    @property
+    def contact(self) -> str | None:
+        """Contact (string)."""
+        return self.headers.value("\ncontact:", "Contact")

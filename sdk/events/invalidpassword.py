@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, INTEGER, STRING, TIMESTAMP
 
 __all__ = ["InvalidPassword"]
@@ -22,17 +22,91 @@ class InvalidPassword(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/InvalidPassword.yaml"
     READ_CLASS: ClassVar[str] = "security"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("event_tv", "EventTV", TIMESTAMP),
+        field("severity", "Severity", ENUM, choices=("Informational", "Error")),
+        field("service", "Service", STRING),
+        field("event_version", "EventVersion", INTEGER),
+        field("account_id", "AccountID", STRING),
+        field("session_id", "SessionID", STRING),
+        field("local_address", "LocalAddress", STRING),
+        field("remote_address", "RemoteAddress", STRING),
+        field("module", "Module", STRING),
+        field("session_tv", "SessionTV", TIMESTAMP),
+        field("challenge", "Challenge", STRING),
+        field("received_challenge", "ReceivedChallenge", STRING),
+        field("received_hash", "ReceivedHash", STRING),
+    )
 
-    event_tv: HeaderField[datetime] = header("EventTV", TIMESTAMP)
-    severity: HeaderField[str] = header("Severity", ENUM, choices=("Informational", "Error"))
-    service: HeaderField[str] = header("Service", STRING)
-    event_version: HeaderField[int] = header("EventVersion", INTEGER)
-    account_id: HeaderField[str] = header("AccountID", STRING)
-    session_id: HeaderField[str] = header("SessionID", STRING)
-    local_address: HeaderField[str] = header("LocalAddress", STRING)
-    remote_address: HeaderField[str] = header("RemoteAddress", STRING)
-    module: HeaderField[str] = header("Module", STRING)
-    session_tv: HeaderField[datetime] = header("SessionTV", TIMESTAMP)
-    challenge: HeaderField[str] = header("Challenge", STRING)
-    received_challenge: HeaderField[str] = header("ReceivedChallenge", STRING)
-    received_hash: HeaderField[str] = header("ReceivedHash", STRING)
+    @property
+    def event_tv(self) -> datetime | None:
+        """EventTV (timestamp)."""
+        raw = self.headers.value("\neventtv:", "EventTV")
+        return self._read("event_tv", raw)
+
+    @property
+    def severity(self) -> str | None:
+        """Severity (enum)."""
+        raw = self.headers.value("\nseverity:", "Severity")
+        if raw in {"Informational", "Error"}:
+            return raw
+        return self._read("severity", raw)
+
+    @property
+    def service(self) -> str | None:
+        """Service (string)."""
+        return self.headers.value("\nservice:", "Service")
+
+    @property
+    def event_version(self) -> int | None:
+        """EventVersion (integer)."""
+        raw = self.headers.value("\neventversion:", "EventVersion")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("event_version", raw)
+
+    @property
+    def account_id(self) -> str | None:
+        """AccountID (string)."""
+        return self.headers.value("\naccountid:", "AccountID")
+
+    @property
+    def session_id(self) -> str | None:
+        """SessionID (string)."""
+        return self.headers.value("\nsessionid:", "SessionID")
+
+    @property
+    def local_address(self) -> str | None:
+        """LocalAddress (string)."""
+        return self.headers.value("\nlocaladdress:", "LocalAddress")
+
+    @property
+    def remote_address(self) -> str | None:
+        """RemoteAddress (string)."""
+        return self.headers.value("\nremoteaddress:", "RemoteAddress")
+
+    @property
+    def module(self) -> str | None:
+        """Module (string)."""
+        return self.headers.value("\nmodule:", "Module")
+
+    @property
+    def session_tv(self) -> datetime | None:
+        """SessionTV (timestamp)."""
+        raw = self.headers.value("\nsessiontv:", "SessionTV")
+        return self._read("session_tv", raw)
+
+    @property
+    def challenge(self) -> str | None:
+        """Challenge (string)."""
+        return self.headers.value("\nchallenge:", "Challenge")
+
+    @property
+    def received_challenge(self) -> str | None:
+        """ReceivedChallenge (string)."""
+        return self.headers.value("\nreceivedchallenge:", "ReceivedChallenge")
+
+    @property
+    def received_hash(self) -> str | None:
+        """ReceivedHash (string)."""
+        return self.headers.value("\nreceivedhash:", "ReceivedHash")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, INTEGER, STRING
 
 __all__ = ["LineEntry"]
@@ -22,10 +22,50 @@ class LineEntry(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/LineEntry.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20",)
     DOCUMENTED: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("channeltype", "Channeltype", ENUM, choices=("SKINNY",)),
+        field("object_name", "ObjectName", STRING),
+        field("channel_object_type", "ChannelObjectType", ENUM, choices=("line",)),
+        field("device", "Device", STRING),
+        field("instance", "Instance", INTEGER),
+        field("label", "Label", STRING),
+    )
 
-    channeltype: HeaderField[str] = header("Channeltype", ENUM, choices=("SKINNY",))
-    object_name: HeaderField[str] = header("ObjectName", STRING)
-    channel_object_type: HeaderField[str] = header("ChannelObjectType", ENUM, choices=("line",))
-    device: HeaderField[str] = header("Device", STRING)
-    instance: HeaderField[int] = header("Instance", INTEGER)
-    label: HeaderField[str] = header("Label", STRING)
+    @property
+    def channeltype(self) -> str | None:
+        """Channeltype (enum)."""
+        raw = self.headers.value("\nchanneltype:", "Channeltype")
+        if raw in {"SKINNY"}:
+            return raw
+        return self._read("channeltype", raw)
+
+    @property
+    def object_name(self) -> str | None:
+        """ObjectName (string)."""
+        return self.headers.value("\nobjectname:", "ObjectName")
+
+    @property
+    def channel_object_type(self) -> str | None:
+        """ChannelObjectType (enum)."""
+        raw = self.headers.value("\nchannelobjecttype:", "ChannelObjectType")
+        if raw in {"line"}:
+            return raw
+        return self._read("channel_object_type", raw)
+
+    @property
+    def device(self) -> str | None:
+        """Device (string)."""
+        return self.headers.value("\ndevice:", "Device")
+
+    @property
+    def instance(self) -> int | None:
+        """Instance (integer)."""
+        raw = self.headers.value("\ninstance:", "Instance")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("instance", raw)
+
+    @property
+    def label(self) -> str | None:
+        """Label (string)."""
+        return self.headers.value("\nlabel:", "Label")

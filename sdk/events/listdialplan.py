@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["ListDialplan"]
@@ -24,14 +24,65 @@ class ListDialplan(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ListDialplan.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     DOCUMENTED: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("context", "Context", STRING),
+        field("extension", "Extension", STRING),
+        field("extension_label", "ExtensionLabel", STRING),
+        field("priority", "Priority", STRING),
+        field("application", "Application", STRING),
+        field("app_data", "AppData", STRING),
+        field("include_context", "IncludeContext", STRING),
+        field("ignore_pattern", "IgnorePattern", STRING),
+        field("switch", "Switch", STRING),
+        field("registrar", "Registrar", STRING),
+    )
 
-    context: HeaderField[str] = header("Context", STRING)
-    extension: HeaderField[str] = header("Extension", STRING)
-    extension_label: HeaderField[str] = header("ExtensionLabel", STRING)
-    priority: HeaderField[str] = header("Priority", STRING)
-    application: HeaderField[str] = header("Application", STRING)
-    app_data: HeaderField[str] = header("AppData", STRING)
-    include_context: HeaderField[str] = header("IncludeContext", STRING)
-    ignore_pattern: HeaderField[str] = header("IgnorePattern", STRING)
-    switch: HeaderField[str] = header("Switch", STRING)
-    registrar: HeaderField[str] = header("Registrar", STRING)
+    @property
+    def context(self) -> str | None:
+        """Context (string)."""
+        return self.headers.value("\ncontext:", "Context")
+
+    @property
+    def extension(self) -> str | None:
+        """Extension (string)."""
+        return self.headers.value("\nextension:", "Extension")
+
+    @property
+    def extension_label(self) -> str | None:
+        """ExtensionLabel (string)."""
+        return self.headers.value("\nextensionlabel:", "ExtensionLabel")
+
+    @property
+    def priority(self) -> str | None:
+        """Priority (string)."""
+        return self.headers.value("\npriority:", "Priority")
+
+    @property
+    def application(self) -> str | None:
+        """Application (string)."""
+        return self.headers.value("\napplication:", "Application")
+
+    @property
+    def app_data(self) -> str | None:
+        """AppData (string)."""
+        return self.headers.value("\nappdata:", "AppData")
+
+    @property
+    def include_context(self) -> str | None:
+        """IncludeContext (string)."""
+        return self.headers.value("\nincludecontext:", "IncludeContext")
+
+    @property
+    def ignore_pattern(self) -> str | None:
+        """IgnorePattern (string)."""
+        return self.headers.value("\nignorepattern:", "IgnorePattern")
+
+    @property
+    def switch(self) -> str | None:
+        """Switch (string)."""
+        return self.headers.value("\nswitch:", "Switch")
+
+    @property
+    def registrar(self) -> str | None:
+        """Registrar (string)."""
+        return self.headers.value("\nregistrar:", "Registrar")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelSnapshot
-from sdk.model.event import HeaderField, SnapshotField, TypedEvent, header, snapshot
-from sdk.model.kinds import BOOLEAN, STRING
+from sdk.model.event import HeaderField, SnapshotField, TypedEvent, field, snapshot
+from sdk.model.kinds import BOOLEAN, FALSE_TEXTS, STRING, TRUE_TEXTS
 
 __all__ = ["LocalBridge"]
 
@@ -22,10 +22,31 @@ class LocalBridge(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/LocalBridge.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    context: HeaderField[str] = header("Context", STRING)
-    exten: HeaderField[str] = header("Exten", STRING)
-    local_optimization: HeaderField[bool] = header("LocalOptimization", BOOLEAN)
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("context", "Context", STRING),
+        field("exten", "Exten", STRING),
+        field("local_optimization", "LocalOptimization", BOOLEAN),
+    )
 
     local_one: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "LocalOne")
     local_two: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "LocalTwo")
+
+    @property
+    def context(self) -> str | None:
+        """Context (string)."""
+        return self.headers.value("\ncontext:", "Context")
+
+    @property
+    def exten(self) -> str | None:
+        """Exten (string)."""
+        return self.headers.value("\nexten:", "Exten")
+
+    @property
+    def local_optimization(self) -> bool | None:
+        """LocalOptimization (boolean)."""
+        raw = self.headers.value("\nlocaloptimization:", "LocalOptimization")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("local_optimization", raw)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelSnapshot
-from sdk.model.event import HeaderField, SnapshotField, TypedEvent, header, snapshot
+from sdk.model.event import HeaderField, SnapshotField, TypedEvent, field, snapshot
 from sdk.model.kinds import STRING
 
 __all__ = ["LocalOptimizationBegin"]
@@ -22,10 +22,21 @@ class LocalOptimizationBegin(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/LocalOptimizationBegin.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    dest_unique_id: HeaderField[str] = header("DestUniqueId", STRING)
-    id_: HeaderField[str] = header("Id", STRING)
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("dest_unique_id", "DestUniqueId", STRING),
+        field("id_", "Id", STRING),
+    )
 
     local_one: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "LocalOne")
     local_two: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "LocalTwo")
     source: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "Source")
+
+    @property
+    def dest_unique_id(self) -> str | None:
+        """DestUniqueId (string)."""
+        return self.headers.value("\ndestuniqueid:", "DestUniqueId")
+
+    @property
+    def id_(self) -> str | None:
+        """Id (string)."""
+        return self.headers.value("\nid:", "Id")

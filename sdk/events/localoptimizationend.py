@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelSnapshot
-from sdk.model.event import HeaderField, SnapshotField, TypedEvent, header, snapshot
-from sdk.model.kinds import BOOLEAN, STRING
+from sdk.model.event import HeaderField, SnapshotField, TypedEvent, field, snapshot
+from sdk.model.kinds import BOOLEAN, FALSE_TEXTS, STRING, TRUE_TEXTS
 
 __all__ = ["LocalOptimizationEnd"]
 
@@ -22,9 +22,25 @@ class LocalOptimizationEnd(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/LocalOptimizationEnd.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    success: HeaderField[bool] = header("Success", BOOLEAN)
-    id_: HeaderField[str] = header("Id", STRING)
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("success", "Success", BOOLEAN),
+        field("id_", "Id", STRING),
+    )
 
     local_one: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "LocalOne")
     local_two: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "LocalTwo")
+
+    @property
+    def success(self) -> bool | None:
+        """Success (boolean)."""
+        raw = self.headers.value("\nsuccess:", "Success")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("success", raw)
+
+    @property
+    def id_(self) -> str | None:
+        """Id (string)."""
+        return self.headers.value("\nid:", "Id")

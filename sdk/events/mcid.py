@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["MCID"]
@@ -22,30 +22,161 @@ class MCID(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/MCID.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("m_caller_id_num_valid", "MCallerIDNumValid", STRING),
+        field("m_caller_id_num", "MCallerIDNum", STRING),
+        field("m_caller_id_ton", "MCallerIDton", STRING),
+        field("m_caller_id_num_plan", "MCallerIDNumPlan", STRING),
+        field("m_caller_id_num_pres", "MCallerIDNumPres", STRING),
+        field("m_caller_id_name_valid", "MCallerIDNameValid", STRING),
+        field("m_caller_id_name", "MCallerIDName", STRING),
+        field("m_caller_id_name_char_set", "MCallerIDNameCharSet", STRING),
+        field("m_caller_id_name_pres", "MCallerIDNamePres", STRING),
+        field("m_caller_id_subaddr", "MCallerIDSubaddr", STRING),
+        field("m_caller_id_subaddr_type", "MCallerIDSubaddrType", STRING),
+        field("m_caller_id_subaddr_odd", "MCallerIDSubaddrOdd", STRING),
+        field("m_caller_id_pres", "MCallerIDPres", STRING),
+        field("m_connected_id_num_valid", "MConnectedIDNumValid", STRING),
+        field("m_connected_id_num", "MConnectedIDNum", STRING),
+        field("m_connected_id_ton", "MConnectedIDton", STRING),
+        field("m_connected_id_num_plan", "MConnectedIDNumPlan", STRING),
+        field("m_connected_id_num_pres", "MConnectedIDNumPres", STRING),
+        field("m_connected_id_name_valid", "MConnectedIDNameValid", STRING),
+        field("m_connected_id_name", "MConnectedIDName", STRING),
+        field("m_connected_id_name_char_set", "MConnectedIDNameCharSet", STRING),
+        field("m_connected_id_name_pres", "MConnectedIDNamePres", STRING),
+        field("m_connected_id_subaddr", "MConnectedIDSubaddr", STRING),
+        field("m_connected_id_subaddr_type", "MConnectedIDSubaddrType", STRING),
+        field("m_connected_id_subaddr_odd", "MConnectedIDSubaddrOdd", STRING),
+        field("m_connected_id_pres", "MConnectedIDPres", STRING),
+    )
 
-    m_caller_id_num_valid: HeaderField[str] = header("MCallerIDNumValid", STRING)
-    m_caller_id_num: HeaderField[str] = header("MCallerIDNum", STRING)
-    m_caller_id_ton: HeaderField[str] = header("MCallerIDton", STRING)
-    m_caller_id_num_plan: HeaderField[str] = header("MCallerIDNumPlan", STRING)
-    m_caller_id_num_pres: HeaderField[str] = header("MCallerIDNumPres", STRING)
-    m_caller_id_name_valid: HeaderField[str] = header("MCallerIDNameValid", STRING)
-    m_caller_id_name: HeaderField[str] = header("MCallerIDName", STRING)
-    m_caller_id_name_char_set: HeaderField[str] = header("MCallerIDNameCharSet", STRING)
-    m_caller_id_name_pres: HeaderField[str] = header("MCallerIDNamePres", STRING)
-    m_caller_id_subaddr: HeaderField[str] = header("MCallerIDSubaddr", STRING)
-    m_caller_id_subaddr_type: HeaderField[str] = header("MCallerIDSubaddrType", STRING)
-    m_caller_id_subaddr_odd: HeaderField[str] = header("MCallerIDSubaddrOdd", STRING)
-    m_caller_id_pres: HeaderField[str] = header("MCallerIDPres", STRING)
-    m_connected_id_num_valid: HeaderField[str] = header("MConnectedIDNumValid", STRING)
-    m_connected_id_num: HeaderField[str] = header("MConnectedIDNum", STRING)
-    m_connected_id_ton: HeaderField[str] = header("MConnectedIDton", STRING)
-    m_connected_id_num_plan: HeaderField[str] = header("MConnectedIDNumPlan", STRING)
-    m_connected_id_num_pres: HeaderField[str] = header("MConnectedIDNumPres", STRING)
-    m_connected_id_name_valid: HeaderField[str] = header("MConnectedIDNameValid", STRING)
-    m_connected_id_name: HeaderField[str] = header("MConnectedIDName", STRING)
-    m_connected_id_name_char_set: HeaderField[str] = header("MConnectedIDNameCharSet", STRING)
-    m_connected_id_name_pres: HeaderField[str] = header("MConnectedIDNamePres", STRING)
-    m_connected_id_subaddr: HeaderField[str] = header("MConnectedIDSubaddr", STRING)
-    m_connected_id_subaddr_type: HeaderField[str] = header("MConnectedIDSubaddrType", STRING)
-    m_connected_id_subaddr_odd: HeaderField[str] = header("MConnectedIDSubaddrOdd", STRING)
-    m_connected_id_pres: HeaderField[str] = header("MConnectedIDPres", STRING)
+    @property
+    def m_caller_id_num_valid(self) -> str | None:
+        """MCallerIDNumValid (string)."""
+        return self.headers.value("\nmcalleridnumvalid:", "MCallerIDNumValid")
+
+    @property
+    def m_caller_id_num(self) -> str | None:
+        """MCallerIDNum (string)."""
+        return self.headers.value("\nmcalleridnum:", "MCallerIDNum")
+
+    @property
+    def m_caller_id_ton(self) -> str | None:
+        """MCallerIDton (string)."""
+        return self.headers.value("\nmcalleridton:", "MCallerIDton")
+
+    @property
+    def m_caller_id_num_plan(self) -> str | None:
+        """MCallerIDNumPlan (string)."""
+        return self.headers.value("\nmcalleridnumplan:", "MCallerIDNumPlan")
+
+    @property
+    def m_caller_id_num_pres(self) -> str | None:
+        """MCallerIDNumPres (string)."""
+        return self.headers.value("\nmcalleridnumpres:", "MCallerIDNumPres")
+
+    @property
+    def m_caller_id_name_valid(self) -> str | None:
+        """MCallerIDNameValid (string)."""
+        return self.headers.value("\nmcalleridnamevalid:", "MCallerIDNameValid")
+
+    @property
+    def m_caller_id_name(self) -> str | None:
+        """MCallerIDName (string)."""
+        return self.headers.value("\nmcalleridname:", "MCallerIDName")
+
+    @property
+    def m_caller_id_name_char_set(self) -> str | None:
+        """MCallerIDNameCharSet (string)."""
+        return self.headers.value("\nmcalleridnamecharset:", "MCallerIDNameCharSet")
+
+    @property
+    def m_caller_id_name_pres(self) -> str | None:
+        """MCallerIDNamePres (string)."""
+        return self.headers.value("\nmcalleridnamepres:", "MCallerIDNamePres")
+
+    @property
+    def m_caller_id_subaddr(self) -> str | None:
+        """MCallerIDSubaddr (string)."""
+        return self.headers.value("\nmcalleridsubaddr:", "MCallerIDSubaddr")
+
+    @property
+    def m_caller_id_subaddr_type(self) -> str | None:
+        """MCallerIDSubaddrType (string)."""
+        return self.headers.value("\nmcalleridsubaddrtype:", "MCallerIDSubaddrType")
+
+    @property
+    def m_caller_id_subaddr_odd(self) -> str | None:
+        """MCallerIDSubaddrOdd (string)."""
+        return self.headers.value("\nmcalleridsubaddrodd:", "MCallerIDSubaddrOdd")
+
+    @property
+    def m_caller_id_pres(self) -> str | None:
+        """MCallerIDPres (string)."""
+        return self.headers.value("\nmcalleridpres:", "MCallerIDPres")
+
+    @property
+    def m_connected_id_num_valid(self) -> str | None:
+        """MConnectedIDNumValid (string)."""
+        return self.headers.value("\nmconnectedidnumvalid:", "MConnectedIDNumValid")
+
+    @property
+    def m_connected_id_num(self) -> str | None:
+        """MConnectedIDNum (string)."""
+        return self.headers.value("\nmconnectedidnum:", "MConnectedIDNum")
+
+    @property
+    def m_connected_id_ton(self) -> str | None:
+        """MConnectedIDton (string)."""
+        return self.headers.value("\nmconnectedidton:", "MConnectedIDton")
+
+    @property
+    def m_connected_id_num_plan(self) -> str | None:
+        """MConnectedIDNumPlan (string)."""
+        return self.headers.value("\nmconnectedidnumplan:", "MConnectedIDNumPlan")
+
+    @property
+    def m_connected_id_num_pres(self) -> str | None:
+        """MConnectedIDNumPres (string)."""
+        return self.headers.value("\nmconnectedidnumpres:", "MConnectedIDNumPres")
+
+    @property
+    def m_connected_id_name_valid(self) -> str | None:
+        """MConnectedIDNameValid (string)."""
+        return self.headers.value("\nmconnectedidnamevalid:", "MConnectedIDNameValid")
+
+    @property
+    def m_connected_id_name(self) -> str | None:
+        """MConnectedIDName (string)."""
+        return self.headers.value("\nmconnectedidname:", "MConnectedIDName")
+
+    @property
+    def m_connected_id_name_char_set(self) -> str | None:
+        """MConnectedIDNameCharSet (string)."""
+        return self.headers.value("\nmconnectedidnamecharset:", "MConnectedIDNameCharSet")
+
+    @property
+    def m_connected_id_name_pres(self) -> str | None:
+        """MConnectedIDNamePres (string)."""
+        return self.headers.value("\nmconnectedidnamepres:", "MConnectedIDNamePres")
+
+    @property
+    def m_connected_id_subaddr(self) -> str | None:
+        """MConnectedIDSubaddr (string)."""
+        return self.headers.value("\nmconnectedidsubaddr:", "MConnectedIDSubaddr")
+
+    @property
+    def m_connected_id_subaddr_type(self) -> str | None:
+        """MConnectedIDSubaddrType (string)."""
+        return self.headers.value("\nmconnectedidsubaddrtype:", "MConnectedIDSubaddrType")
+
+    @property
+    def m_connected_id_subaddr_odd(self) -> str | None:
+        """MConnectedIDSubaddrOdd (string)."""
+        return self.headers.value("\nmconnectedidsubaddrodd:", "MConnectedIDSubaddrOdd")
+
+    @property
+    def m_connected_id_pres(self) -> str | None:
+        """MConnectedIDPres (string)."""
+        return self.headers.value("\nmconnectedidpres:", "MConnectedIDPres")

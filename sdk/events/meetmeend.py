@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["MeetmeEnd"]
@@ -21,5 +21,9 @@ class MeetmeEnd(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/MeetmeEnd.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (field("meetme", "Meetme", STRING),)
 
-    meetme: HeaderField[str] = header("Meetme", STRING)
+    @property
+    def meetme(self) -> str | None:
+        """Meetme (string)."""
+        return self.headers.value("\nmeetme:", "Meetme")

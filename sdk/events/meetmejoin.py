@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["MeetmeJoin"]
@@ -22,6 +22,17 @@ class MeetmeJoin(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/MeetmeJoin.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("meetme", "Meetme", STRING),
+        field("user", "User", STRING),
+    )
 
-    meetme: HeaderField[str] = header("Meetme", STRING)
-    user: HeaderField[str] = header("User", STRING)
+    @property
+    def meetme(self) -> str | None:
+        """Meetme (string)."""
+        return self.headers.value("\nmeetme:", "Meetme")
+
+    @property
+    def user(self) -> str | None:
+        """User (string)."""
+        return self.headers.value("\nuser:", "User")

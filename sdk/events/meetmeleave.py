@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, STRING
 
 __all__ = ["MeetmeLeave"]
@@ -23,7 +23,24 @@ class MeetmeLeave(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/MeetmeLeave.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("meetme", "Meetme", STRING),
+        field("user", "User", STRING),
+        field("duration", "Duration", DURATION, unit="s"),
+    )
 
-    meetme: HeaderField[str] = header("Meetme", STRING)
-    user: HeaderField[str] = header("User", STRING)
-    duration: HeaderField[timedelta] = header("Duration", DURATION, unit="s")
+    @property
+    def meetme(self) -> str | None:
+        """Meetme (string)."""
+        return self.headers.value("\nmeetme:", "Meetme")
+
+    @property
+    def user(self) -> str | None:
+        """User (string)."""
+        return self.headers.value("\nuser:", "User")
+
+    @property
+    def duration(self) -> timedelta | None:
+        """Duration (duration, s)."""
+        raw = self.headers.value("\nduration:", "Duration")
+        return self._read("duration", raw)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, STRING
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, FALSE_TEXTS, STRING, TRUE_TEXTS
 
 __all__ = ["MeetmeList"]
 
@@ -21,16 +21,97 @@ class MeetmeList(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/MeetmeList.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("conference", "Conference", STRING),
+        field("user_number", "UserNumber", STRING),
+        field("caller_id_num", "CallerIDNum", STRING),
+        field("caller_id_name", "CallerIDName", STRING),
+        field("connected_line_num", "ConnectedLineNum", STRING),
+        field("connected_line_name", "ConnectedLineName", STRING),
+        field("channel", "Channel", STRING),
+        field("admin", "Admin", BOOLEAN),
+        field("role", "Role", STRING),
+        field("marked_user", "MarkedUser", BOOLEAN),
+        field("muted", "Muted", BOOLEAN),
+        field("talking", "Talking", BOOLEAN),
+    )
 
-    conference: HeaderField[str] = header("Conference", STRING)
-    user_number: HeaderField[str] = header("UserNumber", STRING)
-    caller_id_num: HeaderField[str] = header("CallerIDNum", STRING)
-    caller_id_name: HeaderField[str] = header("CallerIDName", STRING)
-    connected_line_num: HeaderField[str] = header("ConnectedLineNum", STRING)
-    connected_line_name: HeaderField[str] = header("ConnectedLineName", STRING)
-    channel: HeaderField[str] = header("Channel", STRING)
-    admin: HeaderField[bool] = header("Admin", BOOLEAN)
-    role: HeaderField[str] = header("Role", STRING)
-    marked_user: HeaderField[bool] = header("MarkedUser", BOOLEAN)
-    muted: HeaderField[bool] = header("Muted", BOOLEAN)
-    talking: HeaderField[bool] = header("Talking", BOOLEAN)
+    @property
+    def conference(self) -> str | None:
+        """Conference (string)."""
+        return self.headers.value("\nconference:", "Conference")
+
+    @property
+    def user_number(self) -> str | None:
+        """UserNumber (string)."""
+        return self.headers.value("\nusernumber:", "UserNumber")
+
+    @property
+    def caller_id_num(self) -> str | None:
+        """CallerIDNum (string)."""
+        return self.headers.value("\ncalleridnum:", "CallerIDNum")
+
+    @property
+    def caller_id_name(self) -> str | None:
+        """CallerIDName (string)."""
+        return self.headers.value("\ncalleridname:", "CallerIDName")
+
+    @property
+    def connected_line_num(self) -> str | None:
+        """ConnectedLineNum (string)."""
+        return self.headers.value("\nconnectedlinenum:", "ConnectedLineNum")
+
+    @property
+    def connected_line_name(self) -> str | None:
+        """ConnectedLineName (string)."""
+        return self.headers.value("\nconnectedlinename:", "ConnectedLineName")
+
+    @property
+    def channel(self) -> str | None:
+        """Channel (string)."""
+        return self.headers.value("\nchannel:", "Channel")
+
+    @property
+    def admin(self) -> bool | None:
+        """Admin (boolean)."""
+        raw = self.headers.value("\nadmin:", "Admin")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("admin", raw)
+
+    @property
+    def role(self) -> str | None:
+        """Role (string)."""
+        return self.headers.value("\nrole:", "Role")
+
+    @property
+    def marked_user(self) -> bool | None:
+        """MarkedUser (boolean)."""
+        raw = self.headers.value("\nmarkeduser:", "MarkedUser")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("marked_user", raw)
+
+    @property
+    def muted(self) -> bool | None:
+        """Muted (boolean)."""
+        raw = self.headers.value("\nmuted:", "Muted")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("muted", raw)
+
+    @property
+    def talking(self) -> bool | None:
+        """Talking (boolean)."""
+        raw = self.headers.value("\ntalking:", "Talking")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("talking", raw)

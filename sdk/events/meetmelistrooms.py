@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, DURATION, INTEGER, STRING
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, DURATION, FALSE_TEXTS, INTEGER, STRING, TRUE_TEXTS
 
 __all__ = ["MeetmeListRooms"]
 
@@ -22,10 +22,53 @@ class MeetmeListRooms(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/MeetmeListRooms.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("conference", "Conference", STRING),
+        field("parties", "Parties", INTEGER),
+        field("marked", "Marked", INTEGER),
+        field("activity", "Activity", DURATION, unit="hms"),
+        field("creation", "Creation", STRING),
+        field("locked", "Locked", BOOLEAN),
+    )
 
-    conference: HeaderField[str] = header("Conference", STRING)
-    parties: HeaderField[int] = header("Parties", INTEGER)
-    marked: HeaderField[int] = header("Marked", INTEGER)
-    activity: HeaderField[timedelta] = header("Activity", DURATION, unit="hms")
-    creation: HeaderField[str] = header("Creation", STRING)
-    locked: HeaderField[bool] = header("Locked", BOOLEAN)
+    @property
+    def conference(self) -> str | None:
+        """Conference (string)."""
+        return self.headers.value("\nconference:", "Conference")
+
+    @property
+    def parties(self) -> int | None:
+        """Parties (integer)."""
+        raw = self.headers.value("\nparties:", "Parties")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("parties", raw)
+
+    @property
+    def marked(self) -> int | None:
+        """Marked (integer)."""
+        raw = self.headers.value("\nmarked:", "Marked")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("marked", raw)
+
+    @property
+    def activity(self) -> timedelta | None:
+        """Activity (duration, hms)."""
+        raw = self.headers.value("\nactivity:", "Activity")
+        return self._read("activity", raw)
+
+    @property
+    def creation(self) -> str | None:
+        """Creation (string)."""
+        return self.headers.value("\ncreation:", "Creation")
+
+    @property
+    def locked(self) -> bool | None:
+        """Locked (boolean)."""
+        raw = self.headers.value("\nlocked:", "Locked")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("locked", raw)

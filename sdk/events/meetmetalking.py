@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, DURATION, STRING
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, DURATION, FALSE_TEXTS, STRING, TRUE_TEXTS
 
 __all__ = ["MeetmeTalking"]
 
@@ -23,8 +23,35 @@ class MeetmeTalking(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/MeetmeTalking.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("meetme", "Meetme", STRING),
+        field("user", "User", STRING),
+        field("duration", "Duration", DURATION, unit="s"),
+        field("status", "Status", BOOLEAN),
+    )
 
-    meetme: HeaderField[str] = header("Meetme", STRING)
-    user: HeaderField[str] = header("User", STRING)
-    duration: HeaderField[timedelta] = header("Duration", DURATION, unit="s")
-    status: HeaderField[bool] = header("Status", BOOLEAN)
+    @property
+    def meetme(self) -> str | None:
+        """Meetme (string)."""
+        return self.headers.value("\nmeetme:", "Meetme")
+
+    @property
+    def user(self) -> str | None:
+        """User (string)."""
+        return self.headers.value("\nuser:", "User")
+
+    @property
+    def duration(self) -> timedelta | None:
+        """Duration (duration, s)."""
+        raw = self.headers.value("\nduration:", "Duration")
+        return self._read("duration", raw)
+
+    @property
+    def status(self) -> bool | None:
+        """Status (boolean)."""
+        raw = self.headers.value("\nstatus:", "Status")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("status", raw)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, INTEGER, STRING
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, FALSE_TEXTS, INTEGER, STRING, TRUE_TEXTS
 
 __all__ = ["MessageWaiting"]
 
@@ -22,8 +22,40 @@ class MessageWaiting(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/MessageWaiting.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("mailbox", "Mailbox", STRING),
+        field("waiting", "Waiting", BOOLEAN),
+        field("new", "New", INTEGER),
+        field("old", "Old", INTEGER),
+    )
 
-    mailbox: HeaderField[str] = header("Mailbox", STRING)
-    waiting: HeaderField[bool] = header("Waiting", BOOLEAN)
-    new: HeaderField[int] = header("New", INTEGER)
-    old: HeaderField[int] = header("Old", INTEGER)
+    @property
+    def mailbox(self) -> str | None:
+        """Mailbox (string)."""
+        return self.headers.value("\nmailbox:", "Mailbox")
+
+    @property
+    def waiting(self) -> bool | None:
+        """Waiting (boolean)."""
+        raw = self.headers.value("\nwaiting:", "Waiting")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("waiting", raw)
+
+    @property
+    def new(self) -> int | None:
+        """New (integer)."""
+        raw = self.headers.value("\nnew:", "New")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("new", raw)
+
+    @property
+    def old(self) -> int | None:
+        """Old (integer)."""
+        raw = self.headers.value("\nold:", "Old")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("old", raw)

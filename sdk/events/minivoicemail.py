@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["MiniVoiceMail"]
@@ -22,7 +22,23 @@ class MiniVoiceMail(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/MiniVoiceMail.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("action", "Action", STRING),
+        field("mailbox", "Mailbox", STRING),
+        field("counter", "Counter", STRING),
+    )
 
-    action: HeaderField[str] = header("Action", STRING)
-    mailbox: HeaderField[str] = header("Mailbox", STRING)
-    counter: HeaderField[str] = header("Counter", STRING)
+    @property
+    def action(self) -> str | None:
+        """Action (string)."""
+        return self.headers.value("\naction:", "Action")
+
+    @property
+    def mailbox(self) -> str | None:
+        """Mailbox (string)."""
+        return self.headers.value("\nmailbox:", "Mailbox")
+
+    @property
+    def counter(self) -> str | None:
+        """Counter (string)."""
+        return self.headers.value("\ncounter:", "Counter")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["MixMonitorMute"]
@@ -22,6 +22,17 @@ class MixMonitorMute(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/MixMonitorMute.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("direction", "Direction", STRING),
+        field("state", "State", STRING),
+    )
 
-    direction: HeaderField[str] = header("Direction", STRING)
-    state: HeaderField[str] = header("State", STRING)
+    @property
+    def direction(self) -> str | None:
+        """Direction (string)."""
+        return self.headers.value("\ndirection:", "Direction")
+
+    @property
+    def state(self) -> str | None:
+        """State (string)."""
+        return self.headers.value("\nstate:", "State")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["MusicOnHoldStart"]
@@ -22,5 +22,9 @@ class MusicOnHoldStart(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/MusicOnHoldStart.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (field("class_", "Class", STRING),)
 
-    class_: HeaderField[str] = header("Class", STRING)
+    @property
+    def class_(self) -> str | None:
+        """Class (string)."""
+        return self.headers.value("\nclass:", "Class")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import INTEGER, STRING
 
 __all__ = ["MWIGet"]
@@ -21,8 +21,35 @@ class MWIGet(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/MWIGet.yaml"
     READ_CLASS: ClassVar[str] = "reporting"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("action_id", "ActionID", STRING),
+        field("mailbox", "Mailbox", STRING),
+        field("old_messages", "OldMessages", INTEGER),
+        field("new_messages", "NewMessages", INTEGER),
+    )
 
-    action_id: HeaderField[str] = header("ActionID", STRING)
-    mailbox: HeaderField[str] = header("Mailbox", STRING)
-    old_messages: HeaderField[int] = header("OldMessages", INTEGER)
-    new_messages: HeaderField[int] = header("NewMessages", INTEGER)
+    @property
+    def action_id(self) -> str | None:
+        """ActionID (string)."""
+        return self.headers.value("\nactionid:", "ActionID")
+
+    @property
+    def mailbox(self) -> str | None:
+        """Mailbox (string)."""
+        return self.headers.value("\nmailbox:", "Mailbox")
+
+    @property
+    def old_messages(self) -> int | None:
+        """OldMessages (integer)."""
+        raw = self.headers.value("\noldmessages:", "OldMessages")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("old_messages", raw)
+
+    @property
+    def new_messages(self) -> int | None:
+        """NewMessages (integer)."""
+        raw = self.headers.value("\nnewmessages:", "NewMessages")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("new_messages", raw)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["NewAccountCode"]
@@ -22,5 +22,11 @@ class NewAccountCode(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/NewAccountCode.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("old_account_code", "OldAccountCode", STRING),
+    )
 
-    old_account_code: HeaderField[str] = header("OldAccountCode", STRING)
+    @property
+    def old_account_code(self) -> str | None:
+        """OldAccountCode (string)."""
+        return self.headers.value("\noldaccountcode:", "OldAccountCode")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["NewCallerid"]
@@ -22,5 +22,11 @@ class NewCallerid(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/NewCallerid.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("cid_calling_pres", "CID-CallingPres", STRING),
+    )
 
-    cid_calling_pres: HeaderField[str] = header("CID-CallingPres", STRING)
+    @property
+    def cid_calling_pres(self) -> str | None:
+        """CID-CallingPres (string)."""
+        return self.headers.value("\ncid-callingpres:", "CID-CallingPres")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["NewExten"]
@@ -22,7 +22,23 @@ class NewExten(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/NewExten.yaml"
     READ_CLASS: ClassVar[str] = "dialplan"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("extension", "Extension", STRING),
+        field("application", "Application", STRING),
+        field("app_data", "AppData", STRING),
+    )
 
-    extension: HeaderField[str] = header("Extension", STRING)
-    application: HeaderField[str] = header("Application", STRING)
-    app_data: HeaderField[str] = header("AppData", STRING)
+    @property
+    def extension(self) -> str | None:
+        """Extension (string)."""
+        return self.headers.value("\nextension:", "Extension")
+
+    @property
+    def application(self) -> str | None:
+        """Application (string)."""
+        return self.headers.value("\napplication:", "Application")
+
+    @property
+    def app_data(self) -> str | None:
+        """AppData (string)."""
+        return self.headers.value("\nappdata:", "AppData")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, STRING
 
 __all__ = ["OriginateResponse"]
@@ -21,15 +21,74 @@ class OriginateResponse(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/OriginateResponse.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("action_id", "ActionID", STRING),
+        field("response", "Response", ENUM, choices=("Failure", "Success")),
+        field("channel", "Channel", STRING),
+        field("context", "Context", STRING),
+        field("exten", "Exten", STRING),
+        field("application", "Application", STRING),
+        field("data", "Data", STRING),
+        field("reason", "Reason", STRING),
+        field("uniqueid", "Uniqueid", STRING),
+        field("caller_id_num", "CallerIDNum", STRING),
+        field("caller_id_name", "CallerIDName", STRING),
+    )
 
-    action_id: HeaderField[str] = header("ActionID", STRING)
-    response: HeaderField[str] = header("Response", ENUM, choices=("Failure", "Success"))
-    channel: HeaderField[str] = header("Channel", STRING)
-    context: HeaderField[str] = header("Context", STRING)
-    exten: HeaderField[str] = header("Exten", STRING)
-    application: HeaderField[str] = header("Application", STRING)
-    data: HeaderField[str] = header("Data", STRING)
-    reason: HeaderField[str] = header("Reason", STRING)
-    uniqueid: HeaderField[str] = header("Uniqueid", STRING)
-    caller_id_num: HeaderField[str] = header("CallerIDNum", STRING)
-    caller_id_name: HeaderField[str] = header("CallerIDName", STRING)
+    @property
+    def action_id(self) -> str | None:
+        """ActionID (string)."""
+        return self.headers.value("\nactionid:", "ActionID")
+
+    @property
+    def response(self) -> str | None:
+        """Response (enum)."""
+        raw = self.headers.value("\nresponse:", "Response")
+        if raw in {"Failure", "Success"}:
+            return raw
+        return self._read("response", raw)
+
+    @property
+    def channel(self) -> str | None:
+        """Channel (string)."""
+        return self.headers.value("\nchannel:", "Channel")
+
+    @property
+    def context(self) -> str | None:
+        """Context (string)."""
+        return self.headers.value("\ncontext:", "Context")
+
+    @property
+    def exten(self) -> str | None:
+        """Exten (string)."""
+        return self.headers.value("\nexten:", "Exten")
+
+    @property
+    def application(self) -> str | None:
+        """Application (string)."""
+        return self.headers.value("\napplication:", "Application")
+
+    @property
+    def data(self) -> str | None:
+        """Data (string)."""
+        return self.headers.value("\ndata:", "Data")
+
+    @property
+    def reason(self) -> str | None:
+        """Reason (string)."""
+        return self.headers.value("\nreason:", "Reason")
+
+    @property
+    def uniqueid(self) -> str | None:
+        """Uniqueid (string)."""
+        return self.headers.value("\nuniqueid:", "Uniqueid")
+
+    @property
+    def caller_id_num(self) -> str | None:
+        """CallerIDNum (string)."""
+        return self.headers.value("\ncalleridnum:", "CallerIDNum")
+
+    @property
+    def caller_id_name(self) -> str | None:
+        """CallerIDName (string)."""
+        return self.headers.value("\ncalleridname:", "CallerIDName")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, ENUM, STRING
 
 __all__ = ["OutboundRegistrationDetail"]
@@ -22,30 +22,153 @@ class OutboundRegistrationDetail(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/OutboundRegistrationDetail.yaml"
     READ_CLASS: ClassVar[str] = "command"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "21", "22", "23")
-
-    object_type: HeaderField[str] = header("ObjectType", STRING)
-    object_name: HeaderField[str] = header("ObjectName", STRING)
-    max_retries: HeaderField[str] = header("MaxRetries", STRING)
-    client_uri: HeaderField[str] = header("ClientUri", STRING)
-    security_negotiation: HeaderField[str] = header("SecurityNegotiation", STRING)
-    auth_rejection_permanent: HeaderField[str] = header("AuthRejectionPermanent", STRING)
-    server_uri: HeaderField[str] = header("ServerUri", STRING)
-    max_random_initial_delay: HeaderField[str] = header("MaxRandomInitialDelay", STRING)
-    support_path: HeaderField[str] = header("SupportPath", STRING)
-    retry_interval: HeaderField[str] = header("RetryInterval", STRING)
-    contact_header_params: HeaderField[str] = header("ContactHeaderParams", STRING)
-    expiration: HeaderField[str] = header("Expiration", STRING)
-    transport: HeaderField[str] = header("Transport", STRING)
-    line: HeaderField[str] = header("Line", STRING)
-    contact_user: HeaderField[str] = header("ContactUser", STRING)
-    endpoint: HeaderField[str] = header("Endpoint", STRING)
-    user_agent: HeaderField[str] = header("UserAgent", STRING, available_in=("21", "22", "23"))
-    forbidden_retry_interval: HeaderField[str] = header("ForbiddenRetryInterval", STRING)
-    outbound_auth: HeaderField[str] = header("OutboundAuth", STRING)
-    outbound_proxy: HeaderField[str] = header("OutboundProxy", STRING)
-    fatal_retry_interval: HeaderField[str] = header("FatalRetryInterval", STRING)
-    support_outbound: HeaderField[str] = header("SupportOutbound", STRING)
-    status: HeaderField[str] = header(
-        "Status", ENUM, choices=("Registered", "Unregistered", "Rejected")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("object_type", "ObjectType", STRING),
+        field("object_name", "ObjectName", STRING),
+        field("max_retries", "MaxRetries", STRING),
+        field("client_uri", "ClientUri", STRING),
+        field("security_negotiation", "SecurityNegotiation", STRING),
+        field("auth_rejection_permanent", "AuthRejectionPermanent", STRING),
+        field("server_uri", "ServerUri", STRING),
+        field("max_random_initial_delay", "MaxRandomInitialDelay", STRING),
+        field("support_path", "SupportPath", STRING),
+        field("retry_interval", "RetryInterval", STRING),
+        field("contact_header_params", "ContactHeaderParams", STRING),
+        field("expiration", "Expiration", STRING),
+        field("transport", "Transport", STRING),
+        field("line", "Line", STRING),
+        field("contact_user", "ContactUser", STRING),
+        field("endpoint", "Endpoint", STRING),
+        field("user_agent", "UserAgent", STRING, available_in=("21", "22", "23")),
+        field("forbidden_retry_interval", "ForbiddenRetryInterval", STRING),
+        field("outbound_auth", "OutboundAuth", STRING),
+        field("outbound_proxy", "OutboundProxy", STRING),
+        field("fatal_retry_interval", "FatalRetryInterval", STRING),
+        field("support_outbound", "SupportOutbound", STRING),
+        field("status", "Status", ENUM, choices=("Registered", "Unregistered", "Rejected")),
+        field("next_reg", "NextReg", DURATION, unit="s"),
     )
-    next_reg: HeaderField[timedelta] = header("NextReg", DURATION, unit="s")
+
+    @property
+    def object_type(self) -> str | None:
+        """ObjectType (string)."""
+        return self.headers.value("\nobjecttype:", "ObjectType")
+
+    @property
+    def object_name(self) -> str | None:
+        """ObjectName (string)."""
+        return self.headers.value("\nobjectname:", "ObjectName")
+
+    @property
+    def max_retries(self) -> str | None:
+        """MaxRetries (string)."""
+        return self.headers.value("\nmaxretries:", "MaxRetries")
+
+    @property
+    def client_uri(self) -> str | None:
+        """ClientUri (string)."""
+        return self.headers.value("\nclienturi:", "ClientUri")
+
+    @property
+    def security_negotiation(self) -> str | None:
+        """SecurityNegotiation (string)."""
+        return self.headers.value("\nsecuritynegotiation:", "SecurityNegotiation")
+
+    @property
+    def auth_rejection_permanent(self) -> str | None:
+        """AuthRejectionPermanent (string)."""
+        return self.headers.value("\nauthrejectionpermanent:", "AuthRejectionPermanent")
+
+    @property
+    def server_uri(self) -> str | None:
+        """ServerUri (string)."""
+        return self.headers.value("\nserveruri:", "ServerUri")
+
+    @property
+    def max_random_initial_delay(self) -> str | None:
+        """MaxRandomInitialDelay (string)."""
+        return self.headers.value("\nmaxrandominitialdelay:", "MaxRandomInitialDelay")
+
+    @property
+    def support_path(self) -> str | None:
+        """SupportPath (string)."""
+        return self.headers.value("\nsupportpath:", "SupportPath")
+
+    @property
+    def retry_interval(self) -> str | None:
+        """RetryInterval (string)."""
+        return self.headers.value("\nretryinterval:", "RetryInterval")
+
+    @property
+    def contact_header_params(self) -> str | None:
+        """ContactHeaderParams (string)."""
+        return self.headers.value("\ncontactheaderparams:", "ContactHeaderParams")
+
+    @property
+    def expiration(self) -> str | None:
+        """Expiration (string)."""
+        return self.headers.value("\nexpiration:", "Expiration")
+
+    @property
+    def transport(self) -> str | None:
+        """Transport (string)."""
+        return self.headers.value("\ntransport:", "Transport")
+
+    @property
+    def line(self) -> str | None:
+        """Line (string)."""
+        return self.headers.value("\nline:", "Line")
+
+    @property
+    def contact_user(self) -> str | None:
+        """ContactUser (string)."""
+        return self.headers.value("\ncontactuser:", "ContactUser")
+
+    @property
+    def endpoint(self) -> str | None:
+        """Endpoint (string)."""
+        return self.headers.value("\nendpoint:", "Endpoint")
+
+    @property
+    def user_agent(self) -> str | None:
+        """UserAgent (string)."""
+        return self.headers.value("\nuseragent:", "UserAgent")
+
+    @property
+    def forbidden_retry_interval(self) -> str | None:
+        """ForbiddenRetryInterval (string)."""
+        return self.headers.value("\nforbiddenretryinterval:", "ForbiddenRetryInterval")
+
+    @property
+    def outbound_auth(self) -> str | None:
+        """OutboundAuth (string)."""
+        return self.headers.value("\noutboundauth:", "OutboundAuth")
+
+    @property
+    def outbound_proxy(self) -> str | None:
+        """OutboundProxy (string)."""
+        return self.headers.value("\noutboundproxy:", "OutboundProxy")
+
+    @property
+    def fatal_retry_interval(self) -> str | None:
+        """FatalRetryInterval (string)."""
+        return self.headers.value("\nfatalretryinterval:", "FatalRetryInterval")
+
+    @property
+    def support_outbound(self) -> str | None:
+        """SupportOutbound (string)."""
+        return self.headers.value("\nsupportoutbound:", "SupportOutbound")
+
+    @property
+    def status(self) -> str | None:
+        """Status (enum)."""
+        raw = self.headers.value("\nstatus:", "Status")
+        if raw in {"Registered", "Unregistered", "Rejected"}:
+            return raw
+        return self._read("status", raw)
+
+    @property
+    def next_reg(self) -> timedelta | None:
+        """NextReg (duration, s)."""
+        raw = self.headers.value("\nnextreg:", "NextReg")
+        return self._read("next_reg", raw)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, INTEGER
 
 __all__ = ["OutboundRegistrationDetailComplete"]
@@ -22,8 +22,41 @@ class OutboundRegistrationDetailComplete(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/OutboundRegistrationDetailComplete.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     DOCUMENTED: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("event_list", "EventList", ENUM, choices=("Complete",)),
+        field("list_items", "ListItems", INTEGER),
+        field("registered", "Registered", INTEGER),
+        field("not_registered", "NotRegistered", INTEGER),
+    )
 
-    event_list: HeaderField[str] = header("EventList", ENUM, choices=("Complete",))
-    list_items: HeaderField[int] = header("ListItems", INTEGER)
-    registered: HeaderField[int] = header("Registered", INTEGER)
-    not_registered: HeaderField[int] = header("NotRegistered", INTEGER)
+    @property
+    def event_list(self) -> str | None:
+        """EventList (enum)."""
+        raw = self.headers.value("\neventlist:", "EventList")
+        if raw in {"Complete"}:
+            return raw
+        return self._read("event_list", raw)
+
+    @property
+    def list_items(self) -> int | None:
+        """ListItems (integer)."""
+        raw = self.headers.value("\nlistitems:", "ListItems")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("list_items", raw)
+
+    @property
+    def registered(self) -> int | None:
+        """Registered (integer)."""
+        raw = self.headers.value("\nregistered:", "Registered")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("registered", raw)
+
+    @property
+    def not_registered(self) -> int | None:
+        """NotRegistered (integer)."""
+        raw = self.headers.value("\nnotregistered:", "NotRegistered")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("not_registered", raw)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, STRING
 
 __all__ = ["OutboundSubscriptionDetail"]
@@ -21,20 +21,76 @@ class OutboundSubscriptionDetail(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/OutboundSubscriptionDetail.yaml"
     READ_CLASS: ClassVar[str] = "command"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "21", "22", "23")
-
-    role: HeaderField[str] = header("Role", STRING)
-    endpoint: HeaderField[str] = header("Endpoint", STRING)
-    callid: HeaderField[str] = header("Callid", STRING)
-    state: HeaderField[str] = header("State", STRING)
-    callerid: HeaderField[str] = header("Callerid", STRING)
-    subscription_type: HeaderField[str] = header(
-        "SubscriptionType", ENUM, choices=("mwi", "extension_state")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("role", "Role", STRING),
+        field("endpoint", "Endpoint", STRING),
+        field("callid", "Callid", STRING),
+        field("state", "State", STRING),
+        field("callerid", "Callerid", STRING),
+        field("subscription_type", "SubscriptionType", ENUM, choices=("mwi", "extension_state")),
+        field("extension", "Extension", STRING),
+        field(
+            "extension_states",
+            "ExtensionStates",
+            ENUM,
+            choices=(
+                "Idle",
+                "InUse",
+                "Busy",
+                "Unavailable",
+                "Ringing",
+                "InUse&Ringing",
+                "Hold",
+                "InUse&Hold",
+                "Unknown",
+            ),
+        ),
+        field("mailboxes", "Mailboxes", STRING),
     )
-    extension: HeaderField[str] = header("Extension", STRING)
-    extension_states: HeaderField[str] = header(
-        "ExtensionStates",
-        ENUM,
-        choices=(
+
+    @property
+    def role(self) -> str | None:
+        """Role (string)."""
+        return self.headers.value("\nrole:", "Role")
+
+    @property
+    def endpoint(self) -> str | None:
+        """Endpoint (string)."""
+        return self.headers.value("\nendpoint:", "Endpoint")
+
+    @property
+    def callid(self) -> str | None:
+        """Callid (string)."""
+        return self.headers.value("\ncallid:", "Callid")
+
+    @property
+    def state(self) -> str | None:
+        """State (string)."""
+        return self.headers.value("\nstate:", "State")
+
+    @property
+    def callerid(self) -> str | None:
+        """Callerid (string)."""
+        return self.headers.value("\ncallerid:", "Callerid")
+
+    @property
+    def subscription_type(self) -> str | None:
+        """SubscriptionType (enum)."""
+        raw = self.headers.value("\nsubscriptiontype:", "SubscriptionType")
+        if raw in {"mwi", "extension_state"}:
+            return raw
+        return self._read("subscription_type", raw)
+
+    @property
+    def extension(self) -> str | None:
+        """Extension (string)."""
+        return self.headers.value("\nextension:", "Extension")
+
+    @property
+    def extension_states(self) -> str | None:
+        """ExtensionStates (enum)."""
+        raw = self.headers.value("\nextensionstates:", "ExtensionStates")
+        if raw in {
             "Idle",
             "InUse",
             "Busy",
@@ -44,6 +100,11 @@ class OutboundSubscriptionDetail(TypedEvent):
             "Hold",
             "InUse&Hold",
             "Unknown",
-        ),
-    )
-    mailboxes: HeaderField[str] = header("Mailboxes", STRING)
+        }:
+            return raw
+        return self._read("extension_states", raw)
+
+    @property
+    def mailboxes(self) -> str | None:
+        """Mailboxes (string)."""
+        return self.headers.value("\nmailboxes:", "Mailboxes")

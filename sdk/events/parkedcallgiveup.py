@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelSnapshot
-from sdk.model.event import HeaderField, SnapshotField, TypedEvent, header, snapshot
+from sdk.model.event import HeaderField, SnapshotField, TypedEvent, field, snapshot
 from sdk.model.kinds import DURATION, STRING
 
 __all__ = ["ParkedCallGiveUp"]
@@ -23,12 +23,40 @@ class ParkedCallGiveUp(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ParkedCallGiveUp.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    parker_dial_string: HeaderField[str] = header("ParkerDialString", STRING)
-    parkinglot: HeaderField[str] = header("Parkinglot", STRING)
-    parking_space: HeaderField[str] = header("ParkingSpace", STRING)
-    parking_timeout: HeaderField[timedelta] = header("ParkingTimeout", DURATION, unit="s")
-    parking_duration: HeaderField[timedelta] = header("ParkingDuration", DURATION, unit="s")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("parker_dial_string", "ParkerDialString", STRING),
+        field("parkinglot", "Parkinglot", STRING),
+        field("parking_space", "ParkingSpace", STRING),
+        field("parking_timeout", "ParkingTimeout", DURATION, unit="s"),
+        field("parking_duration", "ParkingDuration", DURATION, unit="s"),
+    )
 
     parkee: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "Parkee")
     parker: SnapshotField[ChannelSnapshot] = snapshot(ChannelSnapshot, "Parker")
+
+    @property
+    def parker_dial_string(self) -> str | None:
+        """ParkerDialString (string)."""
+        return self.headers.value("\nparkerdialstring:", "ParkerDialString")
+
+    @property
+    def parkinglot(self) -> str | None:
+        """Parkinglot (string)."""
+        return self.headers.value("\nparkinglot:", "Parkinglot")
+
+    @property
+    def parking_space(self) -> str | None:
+        """ParkingSpace (string)."""
+        return self.headers.value("\nparkingspace:", "ParkingSpace")
+
+    @property
+    def parking_timeout(self) -> timedelta | None:
+        """ParkingTimeout (duration, s)."""
+        raw = self.headers.value("\nparkingtimeout:", "ParkingTimeout")
+        return self._read("parking_timeout", raw)
+
+    @property
+    def parking_duration(self) -> timedelta | None:
+        """ParkingDuration (duration, s)."""
+        raw = self.headers.value("\nparkingduration:", "ParkingDuration")
+        return self._read("parking_duration", raw)

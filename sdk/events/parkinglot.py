@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, INTEGER, STRING
 
 __all__ = ["Parkinglot"]
@@ -23,8 +23,36 @@ class Parkinglot(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/Parkinglot.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     DOCUMENTED: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("name_", "Name", STRING),
+        field("start_space", "StartSpace", INTEGER),
+        field("stop_space", "StopSpace", INTEGER),
+        field("timeout", "Timeout", DURATION, unit="s"),
+    )
 
-    name_: HeaderField[str] = header("Name", STRING)
-    start_space: HeaderField[int] = header("StartSpace", INTEGER)
-    stop_space: HeaderField[int] = header("StopSpace", INTEGER)
-    timeout: HeaderField[timedelta] = header("Timeout", DURATION, unit="s")
+    @property
+    def name_(self) -> str | None:
+        """Name (string)."""
+        return self.headers.value("\nname:", "Name")
+
+    @property
+    def start_space(self) -> int | None:
+        """StartSpace (integer)."""
+        raw = self.headers.value("\nstartspace:", "StartSpace")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("start_space", raw)
+
+    @property
+    def stop_space(self) -> int | None:
+        """StopSpace (integer)."""
+        raw = self.headers.value("\nstopspace:", "StopSpace")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("stop_space", raw)
+
+    @property
+    def timeout(self) -> timedelta | None:
+        """Timeout (duration, s)."""
+        raw = self.headers.value("\ntimeout:", "Timeout")
+        return self._read("timeout", raw)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, ENUM, INTEGER, STRING
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, ENUM, FALSE_TEXTS, INTEGER, STRING, TRUE_TEXTS
 
 __all__ = ["PeerEntry"]
 
@@ -24,26 +24,199 @@ class PeerEntry(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/PeerEntry.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     DOCUMENTED: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("channeltype", "Channeltype", ENUM, choices=("SIP", "IAX", "IAX2")),
+        field("object_name", "ObjectName", STRING),
+        field("object_username", "ObjectUsername", STRING),
+        field("chan_object_type", "ChanObjectType", ENUM, choices=("peer", "user")),
+        field("ip_address", "IPaddress", STRING),
+        field("ip_port", "IPport", INTEGER),
+        field("mask", "Mask", STRING),
+        field("port", "Port", INTEGER),
+        field("dynamic", "Dynamic", BOOLEAN),
+        field("trunk", "Trunk", BOOLEAN),
+        field("encryption", "Encryption", STRING),
+        field("auto_forcerport", "AutoForcerport", BOOLEAN),
+        field("forcerport", "Forcerport", BOOLEAN),
+        field("auto_comedia", "AutoComedia", BOOLEAN),
+        field("comedia", "Comedia", BOOLEAN),
+        field("video_support", "VideoSupport", BOOLEAN),
+        field("text_support", "TextSupport", BOOLEAN),
+        field("acl", "ACL", BOOLEAN),
+        field("status", "Status", STRING),
+        field("realtime_device", "RealtimeDevice", BOOLEAN),
+        field("description", "Description", STRING),
+        field("accountcode", "Accountcode", STRING),
+    )
 
-    channeltype: HeaderField[str] = header("Channeltype", ENUM, choices=("SIP", "IAX", "IAX2"))
-    object_name: HeaderField[str] = header("ObjectName", STRING)
-    object_username: HeaderField[str] = header("ObjectUsername", STRING)
-    chan_object_type: HeaderField[str] = header("ChanObjectType", ENUM, choices=("peer", "user"))
-    ip_address: HeaderField[str] = header("IPaddress", STRING)
-    ip_port: HeaderField[int] = header("IPport", INTEGER)
-    mask: HeaderField[str] = header("Mask", STRING)
-    port: HeaderField[int] = header("Port", INTEGER)
-    dynamic: HeaderField[bool] = header("Dynamic", BOOLEAN)
-    trunk: HeaderField[bool] = header("Trunk", BOOLEAN)
-    encryption: HeaderField[str] = header("Encryption", STRING)
-    auto_forcerport: HeaderField[bool] = header("AutoForcerport", BOOLEAN)
-    forcerport: HeaderField[bool] = header("Forcerport", BOOLEAN)
-    auto_comedia: HeaderField[bool] = header("AutoComedia", BOOLEAN)
-    comedia: HeaderField[bool] = header("Comedia", BOOLEAN)
-    video_support: HeaderField[bool] = header("VideoSupport", BOOLEAN)
-    text_support: HeaderField[bool] = header("TextSupport", BOOLEAN)
-    acl: HeaderField[bool] = header("ACL", BOOLEAN)
-    status: HeaderField[str] = header("Status", STRING)
-    realtime_device: HeaderField[bool] = header("RealtimeDevice", BOOLEAN)
-    description: HeaderField[str] = header("Description", STRING)
-    accountcode: HeaderField[str] = header("Accountcode", STRING)
+    @property
+    def channeltype(self) -> str | None:
+        """Channeltype (enum)."""
+        raw = self.headers.value("\nchanneltype:", "Channeltype")
+        if raw in {"SIP", "IAX", "IAX2"}:
+            return raw
+        return self._read("channeltype", raw)
+
+    @property
+    def object_name(self) -> str | None:
+        """ObjectName (string)."""
+        return self.headers.value("\nobjectname:", "ObjectName")
+
+    @property
+    def object_username(self) -> str | None:
+        """ObjectUsername (string)."""
+        return self.headers.value("\nobjectusername:", "ObjectUsername")
+
+    @property
+    def chan_object_type(self) -> str | None:
+        """ChanObjectType (enum)."""
+        raw = self.headers.value("\nchanobjecttype:", "ChanObjectType")
+        if raw in {"peer", "user"}:
+            return raw
+        return self._read("chan_object_type", raw)
+
+    @property
+    def ip_address(self) -> str | None:
+        """IPaddress (string)."""
+        return self.headers.value("\nipaddress:", "IPaddress")
+
+    @property
+    def ip_port(self) -> int | None:
+        """IPport (integer)."""
+        raw = self.headers.value("\nipport:", "IPport")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("ip_port", raw)
+
+    @property
+    def mask(self) -> str | None:
+        """Mask (string)."""
+        return self.headers.value("\nmask:", "Mask")
+
+    @property
+    def port(self) -> int | None:
+        """Port (integer)."""
+        raw = self.headers.value("\nport:", "Port")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("port", raw)
+
+    @property
+    def dynamic(self) -> bool | None:
+        """Dynamic (boolean)."""
+        raw = self.headers.value("\ndynamic:", "Dynamic")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("dynamic", raw)
+
+    @property
+    def trunk(self) -> bool | None:
+        """Trunk (boolean)."""
+        raw = self.headers.value("\ntrunk:", "Trunk")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("trunk", raw)
+
+    @property
+    def encryption(self) -> str | None:
+        """Encryption (string)."""
+        return self.headers.value("\nencryption:", "Encryption")
+
+    @property
+    def auto_forcerport(self) -> bool | None:
+        """AutoForcerport (boolean)."""
+        raw = self.headers.value("\nautoforcerport:", "AutoForcerport")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("auto_forcerport", raw)
+
+    @property
+    def forcerport(self) -> bool | None:
+        """Forcerport (boolean)."""
+        raw = self.headers.value("\nforcerport:", "Forcerport")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("forcerport", raw)
+
+    @property
+    def auto_comedia(self) -> bool | None:
+        """AutoComedia (boolean)."""
+        raw = self.headers.value("\nautocomedia:", "AutoComedia")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("auto_comedia", raw)
+
+    @property
+    def comedia(self) -> bool | None:
+        """Comedia (boolean)."""
+        raw = self.headers.value("\ncomedia:", "Comedia")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("comedia", raw)
+
+    @property
+    def video_support(self) -> bool | None:
+        """VideoSupport (boolean)."""
+        raw = self.headers.value("\nvideosupport:", "VideoSupport")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("video_support", raw)
+
+    @property
+    def text_support(self) -> bool | None:
+        """TextSupport (boolean)."""
+        raw = self.headers.value("\ntextsupport:", "TextSupport")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("text_support", raw)
+
+    @property
+    def acl(self) -> bool | None:
+        """ACL (boolean)."""
+        raw = self.headers.value("\nacl:", "ACL")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("acl", raw)
+
+    @property
+    def status(self) -> str | None:
+        """Status (string)."""
+        return self.headers.value("\nstatus:", "Status")
+
+    @property
+    def realtime_device(self) -> bool | None:
+        """RealtimeDevice (boolean)."""
+        raw = self.headers.value("\nrealtimedevice:", "RealtimeDevice")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("realtime_device", raw)
+
+    @property
+    def description(self) -> str | None:
+        """Description (string)."""
+        return self.headers.value("\ndescription:", "Description")
+
+    @property
+    def accountcode(self) -> str | None:
+        """Accountcode (string)."""
+        return self.headers.value("\naccountcode:", "Accountcode")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, ENUM, INTEGER, STRING
 
 __all__ = ["PeerStatus"]
@@ -22,13 +22,45 @@ class PeerStatus(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/PeerStatus.yaml"
     READ_CLASS: ClassVar[str] = "system"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("channel_type", "ChannelType", STRING),
+        field("peer", "Peer", STRING),
+        field(
+            "peer_status",
+            "PeerStatus",
+            ENUM,
+            choices=(
+                "Unknown",
+                "Registered",
+                "Unregistered",
+                "Rejected",
+                "Lagged",
+                "Reachable",
+                "Unreachable",
+                "Unmonitored",
+            ),
+        ),
+        field("cause", "Cause", STRING),
+        field("address", "Address", STRING),
+        field("port", "Port", INTEGER),
+        field("time", "Time", DURATION, unit="ms"),
+    )
 
-    channel_type: HeaderField[str] = header("ChannelType", STRING)
-    peer: HeaderField[str] = header("Peer", STRING)
-    peer_status: HeaderField[str] = header(
-        "PeerStatus",
-        ENUM,
-        choices=(
+    @property
+    def channel_type(self) -> str | None:
+        """ChannelType (string)."""
+        return self.headers.value("\nchanneltype:", "ChannelType")
+
+    @property
+    def peer(self) -> str | None:
+        """Peer (string)."""
+        return self.headers.value("\npeer:", "Peer")
+
+    @property
+    def peer_status(self) -> str | None:
+        """PeerStatus (enum)."""
+        raw = self.headers.value("\npeerstatus:", "PeerStatus")
+        if raw in {
             "Unknown",
             "Registered",
             "Unregistered",
@@ -37,9 +69,30 @@ class PeerStatus(TypedEvent):
             "Reachable",
             "Unreachable",
             "Unmonitored",
-        ),
-    )
-    cause: HeaderField[str] = header("Cause", STRING)
-    address: HeaderField[str] = header("Address", STRING)
-    port: HeaderField[int] = header("Port", INTEGER)
-    time: HeaderField[timedelta] = header("Time", DURATION, unit="ms")
+        }:
+            return raw
+        return self._read("peer_status", raw)
+
+    @property
+    def cause(self) -> str | None:
+        """Cause (string)."""
+        return self.headers.value("\ncause:", "Cause")
+
+    @property
+    def address(self) -> str | None:
+        """Address (string)."""
+        return self.headers.value("\naddress:", "Address")
+
+    @property
+    def port(self) -> int | None:
+        """Port (integer)."""
+        raw = self.headers.value("\nport:", "Port")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("port", raw)
+
+    @property
+    def time(self) -> timedelta | None:
+        """Time (duration, ms)."""
+        raw = self.headers.value("\ntime:", "Time")
+        return self._read("time", raw)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, STRING
 
 __all__ = ["PJSIPMaintenanceStatus"]
@@ -21,6 +21,20 @@ class PJSIPMaintenanceStatus(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/PJSIPMaintenanceStatus.yaml"
     READ_CLASS: ClassVar[str] = "system"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("endpoint", "Endpoint", STRING),
+        field("status", "Status", ENUM, choices=("enabled", "disabled")),
+    )
 
-    endpoint: HeaderField[str] = header("Endpoint", STRING)
-    status: HeaderField[str] = header("Status", ENUM, choices=("enabled", "disabled"))
+    @property
+    def endpoint(self) -> str | None:
+        """Endpoint (string)."""
+        return self.headers.value("\nendpoint:", "Endpoint")
+
+    @property
+    def status(self) -> str | None:
+        """Status (enum)."""
+        raw = self.headers.value("\nstatus:", "Status")
+        if raw in {"enabled", "disabled"}:
+            return raw
+        return self._read("status", raw)

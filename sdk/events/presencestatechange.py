@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["PresenceStateChange"]
@@ -21,8 +21,29 @@ class PresenceStateChange(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/PresenceStateChange.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("presentity", "Presentity", STRING),
+        field("status", "Status", STRING),
+        field("subtype", "Subtype", STRING),
+        field("message", "Message", STRING),
+    )
 
-    presentity: HeaderField[str] = header("Presentity", STRING)
-    status: HeaderField[str] = header("Status", STRING)
-    subtype: HeaderField[str] = header("Subtype", STRING)
-    message: HeaderField[str] = header("Message", STRING)
+    @property
+    def presentity(self) -> str | None:
+        """Presentity (string)."""
+        return self.headers.value("\npresentity:", "Presentity")
+
+    @property
+    def status(self) -> str | None:
+        """Status (string)."""
+        return self.headers.value("\nstatus:", "Status")
+
+    @property
+    def subtype(self) -> str | None:
+        """Subtype (string)."""
+        return self.headers.value("\nsubtype:", "Subtype")
+
+    @property
+    def message(self) -> str | None:
+        """Message (string)."""
+        return self.headers.value("\nmessage:", "Message")

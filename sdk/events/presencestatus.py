@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["PresenceStatus"]
@@ -21,10 +21,41 @@ class PresenceStatus(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/PresenceStatus.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("exten", "Exten", STRING),
+        field("context", "Context", STRING),
+        field("hint", "Hint", STRING),
+        field("status", "Status", STRING),
+        field("subtype", "Subtype", STRING),
+        field("message", "Message", STRING),
+    )
 
-    exten: HeaderField[str] = header("Exten", STRING)
-    context: HeaderField[str] = header("Context", STRING)
-    hint: HeaderField[str] = header("Hint", STRING)
-    status: HeaderField[str] = header("Status", STRING)
-    subtype: HeaderField[str] = header("Subtype", STRING)
-    message: HeaderField[str] = header("Message", STRING)
+    @property
+    def exten(self) -> str | None:
+        """Exten (string)."""
+        return self.headers.value("\nexten:", "Exten")
+
+    @property
+    def context(self) -> str | None:
+        """Context (string)."""
+        return self.headers.value("\ncontext:", "Context")
+
+    @property
+    def hint(self) -> str | None:
+        """Hint (string)."""
+        return self.headers.value("\nhint:", "Hint")
+
+    @property
+    def status(self) -> str | None:
+        """Status (string)."""
+        return self.headers.value("\nstatus:", "Status")
+
+    @property
+    def subtype(self) -> str | None:
+        """Subtype (string)."""
+        return self.headers.value("\nsubtype:", "Subtype")
+
+    @property
+    def message(self) -> str | None:
+        """Message (string)."""
+        return self.headers.value("\nmessage:", "Message")

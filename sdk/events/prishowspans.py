@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, ENUM, INTEGER
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, ENUM, FALSE_TEXTS, INTEGER, TRUE_TEXTS
 
 __all__ = ["PRIShowSpans"]
 
@@ -22,12 +22,65 @@ class PRIShowSpans(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/PRIShowSpans.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     DOCUMENTED: ClassVar[bool] = False
-
-    span: HeaderField[int] = header("Span", INTEGER)
-    d_channel: HeaderField[int] = header("DChannel", INTEGER)
-    order: HeaderField[str] = header(
-        "Order", ENUM, choices=("Primary", "Secondary", "Tertiary", "Quaternary")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("span", "Span", INTEGER),
+        field("d_channel", "DChannel", INTEGER),
+        field("order", "Order", ENUM, choices=("Primary", "Secondary", "Tertiary", "Quaternary")),
+        field("active", "Active", BOOLEAN),
+        field("alarm", "Alarm", BOOLEAN),
+        field("up", "Up", BOOLEAN),
     )
-    active: HeaderField[bool] = header("Active", BOOLEAN)
-    alarm: HeaderField[bool] = header("Alarm", BOOLEAN)
-    up: HeaderField[bool] = header("Up", BOOLEAN)
+
+    @property
+    def span(self) -> int | None:
+        """Span (integer)."""
+        raw = self.headers.value("\nspan:", "Span")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("span", raw)
+
+    @property
+    def d_channel(self) -> int | None:
+        """DChannel (integer)."""
+        raw = self.headers.value("\ndchannel:", "DChannel")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("d_channel", raw)
+
+    @property
+    def order(self) -> str | None:
+        """Order (enum)."""
+        raw = self.headers.value("\norder:", "Order")
+        if raw in {"Primary", "Secondary", "Tertiary", "Quaternary"}:
+            return raw
+        return self._read("order", raw)
+
+    @property
+    def active(self) -> bool | None:
+        """Active (boolean)."""
+        raw = self.headers.value("\nactive:", "Active")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("active", raw)
+
+    @property
+    def alarm(self) -> bool | None:
+        """Alarm (boolean)."""
+        raw = self.headers.value("\nalarm:", "Alarm")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("alarm", raw)
+
+    @property
+    def up(self) -> bool | None:
+        """Up (boolean)."""
+        raw = self.headers.value("\nup:", "Up")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("up", raw)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, INTEGER, STRING
 
 __all__ = ["QueueCallerAbandon"]
@@ -23,8 +23,36 @@ class QueueCallerAbandon(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/QueueCallerAbandon.yaml"
     READ_CLASS: ClassVar[str] = "agent"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("queue", "Queue", STRING),
+        field("position", "Position", INTEGER),
+        field("original_position", "OriginalPosition", INTEGER),
+        field("hold_time", "HoldTime", DURATION, unit="s"),
+    )
 
-    queue: HeaderField[str] = header("Queue", STRING)
-    position: HeaderField[int] = header("Position", INTEGER)
-    original_position: HeaderField[int] = header("OriginalPosition", INTEGER)
-    hold_time: HeaderField[timedelta] = header("HoldTime", DURATION, unit="s")
+    @property
+    def queue(self) -> str | None:
+        """Queue (string)."""
+        return self.headers.value("\nqueue:", "Queue")
+
+    @property
+    def position(self) -> int | None:
+        """Position (integer)."""
+        raw = self.headers.value("\nposition:", "Position")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("position", raw)
+
+    @property
+    def original_position(self) -> int | None:
+        """OriginalPosition (integer)."""
+        raw = self.headers.value("\noriginalposition:", "OriginalPosition")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("original_position", raw)
+
+    @property
+    def hold_time(self) -> timedelta | None:
+        """HoldTime (duration, s)."""
+        raw = self.headers.value("\nholdtime:", "HoldTime")
+        return self._read("hold_time", raw)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import INTEGER, STRING
 
 __all__ = ["QueueCallerJoin"]
@@ -22,7 +22,29 @@ class QueueCallerJoin(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/QueueCallerJoin.yaml"
     READ_CLASS: ClassVar[str] = "agent"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("queue", "Queue", STRING),
+        field("position", "Position", INTEGER),
+        field("count", "Count", INTEGER),
+    )
 
-    queue: HeaderField[str] = header("Queue", STRING)
-    position: HeaderField[int] = header("Position", INTEGER)
-    count: HeaderField[int] = header("Count", INTEGER)
+    @property
+    def queue(self) -> str | None:
+        """Queue (string)."""
+        return self.headers.value("\nqueue:", "Queue")
+
+    @property
+    def position(self) -> int | None:
+        """Position (integer)."""
+        raw = self.headers.value("\nposition:", "Position")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("position", raw)
+
+    @property
+    def count(self) -> int | None:
+        """Count (integer)."""
+        raw = self.headers.value("\ncount:", "Count")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("count", raw)

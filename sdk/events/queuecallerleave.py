@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import INTEGER, STRING
 
 __all__ = ["QueueCallerLeave"]
@@ -22,7 +22,29 @@ class QueueCallerLeave(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/QueueCallerLeave.yaml"
     READ_CLASS: ClassVar[str] = "agent"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("queue", "Queue", STRING),
+        field("count", "Count", INTEGER),
+        field("position", "Position", INTEGER),
+    )
 
-    queue: HeaderField[str] = header("Queue", STRING)
-    count: HeaderField[int] = header("Count", INTEGER)
-    position: HeaderField[int] = header("Position", INTEGER)
+    @property
+    def queue(self) -> str | None:
+        """Queue (string)."""
+        return self.headers.value("\nqueue:", "Queue")
+
+    @property
+    def count(self) -> int | None:
+        """Count (integer)."""
+        raw = self.headers.value("\ncount:", "Count")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("count", raw)
+
+    @property
+    def position(self) -> int | None:
+        """Position (integer)."""
+        raw = self.headers.value("\nposition:", "Position")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("position", raw)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, INTEGER, STRING
 
 __all__ = ["QueueEntry"]
@@ -22,14 +22,72 @@ class QueueEntry(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/QueueEntry.yaml"
     READ_CLASS: ClassVar[str] = "agent"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("queue", "Queue", STRING),
+        field("position", "Position", INTEGER),
+        field("channel", "Channel", STRING),
+        field("uniqueid", "Uniqueid", STRING),
+        field("caller_id_num", "CallerIDNum", STRING),
+        field("caller_id_name", "CallerIDName", STRING),
+        field("connected_line_num", "ConnectedLineNum", STRING),
+        field("connected_line_name", "ConnectedLineName", STRING),
+        field("wait", "Wait", DURATION, unit="s"),
+        field("priority", "Priority", INTEGER),
+    )
 
-    queue: HeaderField[str] = header("Queue", STRING)
-    position: HeaderField[int] = header("Position", INTEGER)
-    channel: HeaderField[str] = header("Channel", STRING)
-    uniqueid: HeaderField[str] = header("Uniqueid", STRING)
-    caller_id_num: HeaderField[str] = header("CallerIDNum", STRING)
-    caller_id_name: HeaderField[str] = header("CallerIDName", STRING)
-    connected_line_num: HeaderField[str] = header("ConnectedLineNum", STRING)
-    connected_line_name: HeaderField[str] = header("ConnectedLineName", STRING)
-    wait: HeaderField[timedelta] = header("Wait", DURATION, unit="s")
-    priority: HeaderField[int] = header("Priority", INTEGER)
+    @property
+    def queue(self) -> str | None:
+        """Queue (string)."""
+        return self.headers.value("\nqueue:", "Queue")
+
+    @property
+    def position(self) -> int | None:
+        """Position (integer)."""
+        raw = self.headers.value("\nposition:", "Position")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("position", raw)
+
+    @property
+    def channel(self) -> str | None:
+        """Channel (string)."""
+        return self.headers.value("\nchannel:", "Channel")
+
+    @property
+    def uniqueid(self) -> str | None:
+        """Uniqueid (string)."""
+        return self.headers.value("\nuniqueid:", "Uniqueid")
+
+    @property
+    def caller_id_num(self) -> str | None:
+        """CallerIDNum (string)."""
+        return self.headers.value("\ncalleridnum:", "CallerIDNum")
+
+    @property
+    def caller_id_name(self) -> str | None:
+        """CallerIDName (string)."""
+        return self.headers.value("\ncalleridname:", "CallerIDName")
+
+    @property
+    def connected_line_num(self) -> str | None:
+        """ConnectedLineNum (string)."""
+        return self.headers.value("\nconnectedlinenum:", "ConnectedLineNum")
+
+    @property
+    def connected_line_name(self) -> str | None:
+        """ConnectedLineName (string)."""
+        return self.headers.value("\nconnectedlinename:", "ConnectedLineName")
+
+    @property
+    def wait(self) -> timedelta | None:
+        """Wait (duration, s)."""
+        raw = self.headers.value("\nwait:", "Wait")
+        return self._read("wait", raw)
+
+    @property
+    def priority(self) -> int | None:
+        """Priority (integer)."""
+        raw = self.headers.value("\npriority:", "Priority")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("priority", raw)

@@ -7,8 +7,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, DURATION, ENUM, INTEGER, STRING, TIMESTAMP
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import (
+    BOOLEAN,
+    DURATION,
+    ENUM,
+    FALSE_TEXTS,
+    INTEGER,
+    STRING,
+    TIMESTAMP,
+    TRUE_TEXTS,
+)
 
 __all__ = ["QueueMember"]
 
@@ -23,19 +32,121 @@ class QueueMember(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/QueueMember.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     DOCUMENTED: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("queue", "Queue", STRING),
+        field("name_", "Name", STRING),
+        field("location", "Location", STRING),
+        field("state_interface", "StateInterface", STRING),
+        field("membership", "Membership", ENUM, choices=("dynamic", "static")),
+        field("penalty", "Penalty", INTEGER),
+        field("calls_taken", "CallsTaken", INTEGER),
+        field("last_call", "LastCall", TIMESTAMP),
+        field("last_pause", "LastPause", TIMESTAMP),
+        field("login_time", "LoginTime", TIMESTAMP),
+        field("in_call", "InCall", BOOLEAN),
+        field("status", "Status", INTEGER),
+        field("paused", "Paused", BOOLEAN),
+        field("paused_reason", "PausedReason", STRING),
+        field("wrapuptime", "Wrapuptime", DURATION, unit="s"),
+    )
 
-    queue: HeaderField[str] = header("Queue", STRING)
-    name_: HeaderField[str] = header("Name", STRING)
-    location: HeaderField[str] = header("Location", STRING)
-    state_interface: HeaderField[str] = header("StateInterface", STRING)
-    membership: HeaderField[str] = header("Membership", ENUM, choices=("dynamic", "static"))
-    penalty: HeaderField[int] = header("Penalty", INTEGER)
-    calls_taken: HeaderField[int] = header("CallsTaken", INTEGER)
-    last_call: HeaderField[datetime] = header("LastCall", TIMESTAMP)
-    last_pause: HeaderField[datetime] = header("LastPause", TIMESTAMP)
-    login_time: HeaderField[datetime] = header("LoginTime", TIMESTAMP)
-    in_call: HeaderField[bool] = header("InCall", BOOLEAN)
-    status: HeaderField[int] = header("Status", INTEGER)
-    paused: HeaderField[bool] = header("Paused", BOOLEAN)
-    paused_reason: HeaderField[str] = header("PausedReason", STRING)
-    wrapuptime: HeaderField[timedelta] = header("Wrapuptime", DURATION, unit="s")
+    @property
+    def queue(self) -> str | None:
+        """Queue (string)."""
+        return self.headers.value("\nqueue:", "Queue")
+
+    @property
+    def name_(self) -> str | None:
+        """Name (string)."""
+        return self.headers.value("\nname:", "Name")
+
+    @property
+    def location(self) -> str | None:
+        """Location (string)."""
+        return self.headers.value("\nlocation:", "Location")
+
+    @property
+    def state_interface(self) -> str | None:
+        """StateInterface (string)."""
+        return self.headers.value("\nstateinterface:", "StateInterface")
+
+    @property
+    def membership(self) -> str | None:
+        """Membership (enum)."""
+        raw = self.headers.value("\nmembership:", "Membership")
+        if raw in {"dynamic", "static"}:
+            return raw
+        return self._read("membership", raw)
+
+    @property
+    def penalty(self) -> int | None:
+        """Penalty (integer)."""
+        raw = self.headers.value("\npenalty:", "Penalty")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("penalty", raw)
+
+    @property
+    def calls_taken(self) -> int | None:
+        """CallsTaken (integer)."""
+        raw = self.headers.value("\ncallstaken:", "CallsTaken")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("calls_taken", raw)
+
+    @property
+    def last_call(self) -> datetime | None:
+        """LastCall (timestamp)."""
+        raw = self.headers.value("\nlastcall:", "LastCall")
+        return self._read("last_call", raw)
+
+    @property
+    def last_pause(self) -> datetime | None:
+        """LastPause (timestamp)."""
+        raw = self.headers.value("\nlastpause:", "LastPause")
+        return self._read("last_pause", raw)
+
+    @property
+    def login_time(self) -> datetime | None:
+        """LoginTime (timestamp)."""
+        raw = self.headers.value("\nlogintime:", "LoginTime")
+        return self._read("login_time", raw)
+
+    @property
+    def in_call(self) -> bool | None:
+        """InCall (boolean)."""
+        raw = self.headers.value("\nincall:", "InCall")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("in_call", raw)
+
+    @property
+    def status(self) -> int | None:
+        """Status (integer)."""
+        raw = self.headers.value("\nstatus:", "Status")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("status", raw)
+
+    @property
+    def paused(self) -> bool | None:
+        """Paused (boolean)."""
+        raw = self.headers.value("\npaused:", "Paused")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("paused", raw)
+
+    @property
+    def paused_reason(self) -> str | None:
+        """PausedReason (string)."""
+        return self.headers.value("\npausedreason:", "PausedReason")
+
+    @property
+    def wrapuptime(self) -> timedelta | None:
+        """Wrapuptime (duration, s)."""
+        raw = self.headers.value("\nwrapuptime:", "Wrapuptime")
+        return self._read("wrapuptime", raw)

@@ -7,8 +7,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, DURATION, ENUM, INTEGER, STRING, TIMESTAMP
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import (
+    BOOLEAN,
+    DURATION,
+    ENUM,
+    FALSE_TEXTS,
+    INTEGER,
+    STRING,
+    TIMESTAMP,
+    TRUE_TEXTS,
+)
 
 __all__ = ["QueueMemberRemoved"]
 
@@ -22,24 +31,132 @@ class QueueMemberRemoved(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/QueueMemberRemoved.yaml"
     READ_CLASS: ClassVar[str] = "agent"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("queue", "Queue", STRING),
+        field("member_name", "MemberName", STRING),
+        field("interface", "Interface", STRING),
+        field("state_interface", "StateInterface", STRING),
+        field("membership", "Membership", ENUM, choices=("dynamic", "realtime", "static")),
+        field("penalty", "Penalty", INTEGER),
+        field("calls_taken", "CallsTaken", INTEGER),
+        field("last_call", "LastCall", TIMESTAMP),
+        field("last_pause", "LastPause", TIMESTAMP),
+        field("login_time", "LoginTime", TIMESTAMP),
+        field("in_call", "InCall", BOOLEAN),
+        field("status", "Status", ENUM, choices=("0", "1", "2", "3", "4", "5", "6", "7", "8")),
+        field("paused", "Paused", BOOLEAN),
+        field("paused_reason", "PausedReason", STRING),
+        field("ringinuse", "Ringinuse", BOOLEAN),
+        field("wrapuptime", "Wrapuptime", DURATION, unit="s"),
+    )
 
-    queue: HeaderField[str] = header("Queue", STRING)
-    member_name: HeaderField[str] = header("MemberName", STRING)
-    interface: HeaderField[str] = header("Interface", STRING)
-    state_interface: HeaderField[str] = header("StateInterface", STRING)
-    membership: HeaderField[str] = header(
-        "Membership", ENUM, choices=("dynamic", "realtime", "static")
-    )
-    penalty: HeaderField[int] = header("Penalty", INTEGER)
-    calls_taken: HeaderField[int] = header("CallsTaken", INTEGER)
-    last_call: HeaderField[datetime] = header("LastCall", TIMESTAMP)
-    last_pause: HeaderField[datetime] = header("LastPause", TIMESTAMP)
-    login_time: HeaderField[datetime] = header("LoginTime", TIMESTAMP)
-    in_call: HeaderField[bool] = header("InCall", BOOLEAN)
-    status: HeaderField[str] = header(
-        "Status", ENUM, choices=("0", "1", "2", "3", "4", "5", "6", "7", "8")
-    )
-    paused: HeaderField[bool] = header("Paused", BOOLEAN)
-    paused_reason: HeaderField[str] = header("PausedReason", STRING)
-    ringinuse: HeaderField[bool] = header("Ringinuse", BOOLEAN)
-    wrapuptime: HeaderField[timedelta] = header("Wrapuptime", DURATION, unit="s")
+    @property
+    def queue(self) -> str | None:
+        """Queue (string)."""
+        return self.headers.value("\nqueue:", "Queue")
+
+    @property
+    def member_name(self) -> str | None:
+        """MemberName (string)."""
+        return self.headers.value("\nmembername:", "MemberName")
+
+    @property
+    def interface(self) -> str | None:
+        """Interface (string)."""
+        return self.headers.value("\ninterface:", "Interface")
+
+    @property
+    def state_interface(self) -> str | None:
+        """StateInterface (string)."""
+        return self.headers.value("\nstateinterface:", "StateInterface")
+
+    @property
+    def membership(self) -> str | None:
+        """Membership (enum)."""
+        raw = self.headers.value("\nmembership:", "Membership")
+        if raw in {"dynamic", "realtime", "static"}:
+            return raw
+        return self._read("membership", raw)
+
+    @property
+    def penalty(self) -> int | None:
+        """Penalty (integer)."""
+        raw = self.headers.value("\npenalty:", "Penalty")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("penalty", raw)
+
+    @property
+    def calls_taken(self) -> int | None:
+        """CallsTaken (integer)."""
+        raw = self.headers.value("\ncallstaken:", "CallsTaken")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("calls_taken", raw)
+
+    @property
+    def last_call(self) -> datetime | None:
+        """LastCall (timestamp)."""
+        raw = self.headers.value("\nlastcall:", "LastCall")
+        return self._read("last_call", raw)
+
+    @property
+    def last_pause(self) -> datetime | None:
+        """LastPause (timestamp)."""
+        raw = self.headers.value("\nlastpause:", "LastPause")
+        return self._read("last_pause", raw)
+
+    @property
+    def login_time(self) -> datetime | None:
+        """LoginTime (timestamp)."""
+        raw = self.headers.value("\nlogintime:", "LoginTime")
+        return self._read("login_time", raw)
+
+    @property
+    def in_call(self) -> bool | None:
+        """InCall (boolean)."""
+        raw = self.headers.value("\nincall:", "InCall")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("in_call", raw)
+
+    @property
+    def status(self) -> str | None:
+        """Status (enum)."""
+        raw = self.headers.value("\nstatus:", "Status")
+        if raw in {"0", "1", "2", "3", "4", "5", "6", "7", "8"}:
+            return raw
+        return self._read("status", raw)
+
+    @property
+    def paused(self) -> bool | None:
+        """Paused (boolean)."""
+        raw = self.headers.value("\npaused:", "Paused")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("paused", raw)
+
+    @property
+    def paused_reason(self) -> str | None:
+        """PausedReason (string)."""
+        return self.headers.value("\npausedreason:", "PausedReason")
+
+    @property
+    def ringinuse(self) -> bool | None:
+        """Ringinuse (boolean)."""
+        raw = self.headers.value("\nringinuse:", "Ringinuse")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("ringinuse", raw)
+
+    @property
+    def wrapuptime(self) -> timedelta | None:
+        """Wrapuptime (duration, s)."""
+        raw = self.headers.value("\nwrapuptime:", "Wrapuptime")
+        return self._read("wrapuptime", raw)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, STRING
 
 __all__ = ["QueueParams"]
@@ -22,13 +22,61 @@ class QueueParams(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/QueueParams.yaml"
     READ_CLASS: ClassVar[str] = "agent"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("max_", "Max", STRING),
+        field("strategy", "Strategy", STRING),
+        field("calls", "Calls", STRING),
+        field("holdtime", "Holdtime", DURATION, unit="s"),
+        field("talk_time", "TalkTime", DURATION, unit="s"),
+        field("completed", "Completed", STRING),
+        field("abandoned", "Abandoned", STRING),
+        field("service_level_perf", "ServiceLevelPerf", STRING),
+        field("service_level_perf2", "ServiceLevelPerf2", STRING),
+    )
 
-    max_: HeaderField[str] = header("Max", STRING)
-    strategy: HeaderField[str] = header("Strategy", STRING)
-    calls: HeaderField[str] = header("Calls", STRING)
-    holdtime: HeaderField[timedelta] = header("Holdtime", DURATION, unit="s")
-    talk_time: HeaderField[timedelta] = header("TalkTime", DURATION, unit="s")
-    completed: HeaderField[str] = header("Completed", STRING)
-    abandoned: HeaderField[str] = header("Abandoned", STRING)
-    service_level_perf: HeaderField[str] = header("ServiceLevelPerf", STRING)
-    service_level_perf2: HeaderField[str] = header("ServiceLevelPerf2", STRING)
+    @property
+    def max_(self) -> str | None:
+        """Max (string)."""
+        return self.headers.value("\nmax:", "Max")
+
+    @property
+    def strategy(self) -> str | None:
+        """Strategy (string)."""
+        return self.headers.value("\nstrategy:", "Strategy")
+
+    @property
+    def calls(self) -> str | None:
+        """Calls (string)."""
+        return self.headers.value("\ncalls:", "Calls")
+
+    @property
+    def holdtime(self) -> timedelta | None:
+        """Holdtime (duration, s)."""
+        raw = self.headers.value("\nholdtime:", "Holdtime")
+        return self._read("holdtime", raw)
+
+    @property
+    def talk_time(self) -> timedelta | None:
+        """TalkTime (duration, s)."""
+        raw = self.headers.value("\ntalktime:", "TalkTime")
+        return self._read("talk_time", raw)
+
+    @property
+    def completed(self) -> str | None:
+        """Completed (string)."""
+        return self.headers.value("\ncompleted:", "Completed")
+
+    @property
+    def abandoned(self) -> str | None:
+        """Abandoned (string)."""
+        return self.headers.value("\nabandoned:", "Abandoned")
+
+    @property
+    def service_level_perf(self) -> str | None:
+        """ServiceLevelPerf (string)."""
+        return self.headers.value("\nservicelevelperf:", "ServiceLevelPerf")
+
+    @property
+    def service_level_perf2(self) -> str | None:
+        """ServiceLevelPerf2 (string)."""
+        return self.headers.value("\nservicelevelperf2:", "ServiceLevelPerf2")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, INTEGER, STRING
 
 __all__ = ["QueueSummary"]
@@ -23,11 +23,59 @@ class QueueSummary(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/QueueSummary.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     DOCUMENTED: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("queue", "Queue", STRING),
+        field("logged_in", "LoggedIn", INTEGER),
+        field("available", "Available", INTEGER),
+        field("callers", "Callers", INTEGER),
+        field("hold_time", "HoldTime", DURATION, unit="s"),
+        field("talk_time", "TalkTime", DURATION, unit="s"),
+        field("longest_hold_time", "LongestHoldTime", DURATION, unit="s"),
+    )
 
-    queue: HeaderField[str] = header("Queue", STRING)
-    logged_in: HeaderField[int] = header("LoggedIn", INTEGER)
-    available: HeaderField[int] = header("Available", INTEGER)
-    callers: HeaderField[int] = header("Callers", INTEGER)
-    hold_time: HeaderField[timedelta] = header("HoldTime", DURATION, unit="s")
-    talk_time: HeaderField[timedelta] = header("TalkTime", DURATION, unit="s")
-    longest_hold_time: HeaderField[timedelta] = header("LongestHoldTime", DURATION, unit="s")
+    @property
+    def queue(self) -> str | None:
+        """Queue (string)."""
+        return self.headers.value("\nqueue:", "Queue")
+
+    @property
+    def logged_in(self) -> int | None:
+        """LoggedIn (integer)."""
+        raw = self.headers.value("\nloggedin:", "LoggedIn")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("logged_in", raw)
+
+    @property
+    def available(self) -> int | None:
+        """Available (integer)."""
+        raw = self.headers.value("\navailable:", "Available")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("available", raw)
+
+    @property
+    def callers(self) -> int | None:
+        """Callers (integer)."""
+        raw = self.headers.value("\ncallers:", "Callers")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("callers", raw)
+
+    @property
+    def hold_time(self) -> timedelta | None:
+        """HoldTime (duration, s)."""
+        raw = self.headers.value("\nholdtime:", "HoldTime")
+        return self._read("hold_time", raw)
+
+    @property
+    def talk_time(self) -> timedelta | None:
+        """TalkTime (duration, s)."""
+        raw = self.headers.value("\ntalktime:", "TalkTime")
+        return self._read("talk_time", raw)
+
+    @property
+    def longest_hold_time(self) -> timedelta | None:
+        """LongestHoldTime (duration, s)."""
+        raw = self.headers.value("\nlongestholdtime:", "LongestHoldTime")
+        return self._read("longest_hold_time", raw)

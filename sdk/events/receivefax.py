@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import INTEGER, STRING
 
 __all__ = ["ReceiveFAX"]
@@ -22,10 +22,44 @@ class ReceiveFAX(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ReceiveFAX.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("local_station_id", "LocalStationID", STRING),
+        field("remote_station_id", "RemoteStationID", STRING),
+        field("pages_transferred", "PagesTransferred", INTEGER),
+        field("resolution", "Resolution", STRING),
+        field("transfer_rate", "TransferRate", STRING),
+        field("file_name", "FileName", STRING),
+    )
 
-    local_station_id: HeaderField[str] = header("LocalStationID", STRING)
-    remote_station_id: HeaderField[str] = header("RemoteStationID", STRING)
-    pages_transferred: HeaderField[int] = header("PagesTransferred", INTEGER)
-    resolution: HeaderField[str] = header("Resolution", STRING)
-    transfer_rate: HeaderField[str] = header("TransferRate", STRING)
-    file_name: HeaderField[str] = header("FileName", STRING)
+    @property
+    def local_station_id(self) -> str | None:
+        """LocalStationID (string)."""
+        return self.headers.value("\nlocalstationid:", "LocalStationID")
+
+    @property
+    def remote_station_id(self) -> str | None:
+        """RemoteStationID (string)."""
+        return self.headers.value("\nremotestationid:", "RemoteStationID")
+
+    @property
+    def pages_transferred(self) -> int | None:
+        """PagesTransferred (integer)."""
+        raw = self.headers.value("\npagestransferred:", "PagesTransferred")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("pages_transferred", raw)
+
+    @property
+    def resolution(self) -> str | None:
+        """Resolution (string)."""
+        return self.headers.value("\nresolution:", "Resolution")
+
+    @property
+    def transfer_rate(self) -> str | None:
+        """TransferRate (string)."""
+        return self.headers.value("\ntransferrate:", "TransferRate")
+
+    @property
+    def file_name(self) -> str | None:
+        """FileName (string)."""
+        return self.headers.value("\nfilename:", "FileName")

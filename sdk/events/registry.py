@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, STRING
 
 __all__ = ["Registry"]
@@ -21,11 +21,40 @@ class Registry(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/Registry.yaml"
     READ_CLASS: ClassVar[str] = "system"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    channel_type: HeaderField[str] = header("ChannelType", STRING)
-    username: HeaderField[str] = header("Username", STRING)
-    domain: HeaderField[str] = header("Domain", STRING)
-    status: HeaderField[str] = header(
-        "Status", ENUM, choices=("Registered", "Unregistered", "Rejected", "Failed")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("channel_type", "ChannelType", STRING),
+        field("username", "Username", STRING),
+        field("domain", "Domain", STRING),
+        field(
+            "status", "Status", ENUM, choices=("Registered", "Unregistered", "Rejected", "Failed")
+        ),
+        field("cause", "Cause", STRING),
     )
-    cause: HeaderField[str] = header("Cause", STRING)
+
+    @property
+    def channel_type(self) -> str | None:
+        """ChannelType (string)."""
+        return self.headers.value("\nchanneltype:", "ChannelType")
+
+    @property
+    def username(self) -> str | None:
+        """Username (string)."""
+        return self.headers.value("\nusername:", "Username")
+
+    @property
+    def domain(self) -> str | None:
+        """Domain (string)."""
+        return self.headers.value("\ndomain:", "Domain")
+
+    @property
+    def status(self) -> str | None:
+        """Status (enum)."""
+        raw = self.headers.value("\nstatus:", "Status")
+        if raw in {"Registered", "Unregistered", "Rejected", "Failed"}:
+            return raw
+        return self._read("status", raw)
+
+    @property
+    def cause(self) -> str | None:
+        """Cause (string)."""
+        return self.headers.value("\ncause:", "Cause")

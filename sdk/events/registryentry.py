@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, DURATION, INTEGER, STRING, TIMESTAMP
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, DURATION, FALSE_TEXTS, INTEGER, STRING, TIMESTAMP, TRUE_TEXTS
 
 __all__ = ["RegistryEntry"]
 
@@ -23,14 +23,78 @@ class RegistryEntry(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/RegistryEntry.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     DOCUMENTED: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("host", "Host", STRING),
+        field("port", "Port", INTEGER),
+        field("dn_smanager", "DNSmanager", BOOLEAN),
+        field("username", "Username", STRING),
+        field("perceived", "Perceived", STRING),
+        field("domain", "Domain", STRING),
+        field("domain_port", "DomainPort", INTEGER),
+        field("refresh", "Refresh", DURATION, unit="s"),
+        field("state", "State", STRING),
+        field("registration_time", "RegistrationTime", TIMESTAMP),
+    )
 
-    host: HeaderField[str] = header("Host", STRING)
-    port: HeaderField[int] = header("Port", INTEGER)
-    dn_smanager: HeaderField[bool] = header("DNSmanager", BOOLEAN)
-    username: HeaderField[str] = header("Username", STRING)
-    perceived: HeaderField[str] = header("Perceived", STRING)
-    domain: HeaderField[str] = header("Domain", STRING)
-    domain_port: HeaderField[int] = header("DomainPort", INTEGER)
-    refresh: HeaderField[timedelta] = header("Refresh", DURATION, unit="s")
-    state: HeaderField[str] = header("State", STRING)
-    registration_time: HeaderField[datetime] = header("RegistrationTime", TIMESTAMP)
+    @property
+    def host(self) -> str | None:
+        """Host (string)."""
+        return self.headers.value("\nhost:", "Host")
+
+    @property
+    def port(self) -> int | None:
+        """Port (integer)."""
+        raw = self.headers.value("\nport:", "Port")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("port", raw)
+
+    @property
+    def dn_smanager(self) -> bool | None:
+        """DNSmanager (boolean)."""
+        raw = self.headers.value("\ndnsmanager:", "DNSmanager")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("dn_smanager", raw)
+
+    @property
+    def username(self) -> str | None:
+        """Username (string)."""
+        return self.headers.value("\nusername:", "Username")
+
+    @property
+    def perceived(self) -> str | None:
+        """Perceived (string)."""
+        return self.headers.value("\nperceived:", "Perceived")
+
+    @property
+    def domain(self) -> str | None:
+        """Domain (string)."""
+        return self.headers.value("\ndomain:", "Domain")
+
+    @property
+    def domain_port(self) -> int | None:
+        """DomainPort (integer)."""
+        raw = self.headers.value("\ndomainport:", "DomainPort")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("domain_port", raw)
+
+    @property
+    def refresh(self) -> timedelta | None:
+        """Refresh (duration, s)."""
+        raw = self.headers.value("\nrefresh:", "Refresh")
+        return self._read("refresh", raw)
+
+    @property
+    def state(self) -> str | None:
+        """State (string)."""
+        return self.headers.value("\nstate:", "State")
+
+    @property
+    def registration_time(self) -> datetime | None:
+        """RegistrationTime (timestamp)."""
+        raw = self.headers.value("\nregistrationtime:", "RegistrationTime")
+        return self._read("registration_time", raw)

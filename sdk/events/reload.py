@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, STRING
 
 __all__ = ["Reload"]
@@ -21,6 +21,20 @@ class Reload(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/Reload.yaml"
     READ_CLASS: ClassVar[str] = "system"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("module", "Module", STRING),
+        field("status", "Status", ENUM, choices=("0", "1", "2", "3", "4", "5", "6")),
+    )
 
-    module: HeaderField[str] = header("Module", STRING)
-    status: HeaderField[str] = header("Status", ENUM, choices=("0", "1", "2", "3", "4", "5", "6"))
+    @property
+    def module(self) -> str | None:
+        """Module (string)."""
+        return self.headers.value("\nmodule:", "Module")
+
+    @property
+    def status(self) -> str | None:
+        """Status (enum)."""
+        raw = self.headers.value("\nstatus:", "Status")
+        if raw in {"0", "1", "2", "3", "4", "5", "6"}:
+            return raw
+        return self._read("status", raw)

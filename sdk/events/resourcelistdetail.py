@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["ResourceListDetail"]
@@ -21,11 +21,47 @@ class ResourceListDetail(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ResourceListDetail.yaml"
     READ_CLASS: ClassVar[str] = "command"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("object_type", "ObjectType", STRING),
+        field("object_name", "ObjectName", STRING),
+        field("event_", "Event", STRING),
+        field("full_state", "FullState", STRING),
+        field("list_item", "ListItem", STRING),
+        field("notification_batch_interval", "NotificationBatchInterval", STRING),
+        field("resource_display_name", "ResourceDisplayName", STRING),
+    )
 
-    object_type: HeaderField[str] = header("ObjectType", STRING)
-    object_name: HeaderField[str] = header("ObjectName", STRING)
-    event_: HeaderField[str] = header("Event", STRING)
-    full_state: HeaderField[str] = header("FullState", STRING)
-    list_item: HeaderField[str] = header("ListItem", STRING)
-    notification_batch_interval: HeaderField[str] = header("NotificationBatchInterval", STRING)
-    resource_display_name: HeaderField[str] = header("ResourceDisplayName", STRING)
+    @property
+    def object_type(self) -> str | None:
+        """ObjectType (string)."""
+        return self.headers.value("\nobjecttype:", "ObjectType")
+
+    @property
+    def object_name(self) -> str | None:
+        """ObjectName (string)."""
+        return self.headers.value("\nobjectname:", "ObjectName")
+
+    @property
+    def event_(self) -> str | None:
+        """Event (string)."""
+        return self.headers.value("\nevent:", "Event")
+
+    @property
+    def full_state(self) -> str | None:
+        """FullState (string)."""
+        return self.headers.value("\nfullstate:", "FullState")
+
+    @property
+    def list_item(self) -> str | None:
+        """ListItem (string)."""
+        return self.headers.value("\nlistitem:", "ListItem")
+
+    @property
+    def notification_batch_interval(self) -> str | None:
+        """NotificationBatchInterval (string)."""
+        return self.headers.value("\nnotificationbatchinterval:", "NotificationBatchInterval")
+
+    @property
+    def resource_display_name(self) -> str | None:
+        """ResourceDisplayName (string)."""
+        return self.headers.value("\nresourcedisplayname:", "ResourceDisplayName")

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, INTEGER, STRING, TIMESTAMP
 
 __all__ = ["RTCPSent"]
@@ -23,22 +23,120 @@ class RTCPSent(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/RTCPSent.yaml"
     READ_CLASS: ClassVar[str] = "reporting"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
-
-    ssrc: HeaderField[str] = header("SSRC", STRING)
-    pt: HeaderField[str] = header("PT", ENUM, choices=("200(SR)", "201(RR)"))
-    to: HeaderField[str] = header("To", STRING)
-    report_count: HeaderField[int] = header("ReportCount", INTEGER)
-    sent_ntp: HeaderField[datetime] = header("SentNTP", TIMESTAMP)
-    sent_rtp: HeaderField[str] = header("SentRTP", STRING)
-    sent_packets: HeaderField[int] = header("SentPackets", INTEGER)
-    sent_octets: HeaderField[int] = header("SentOctets", INTEGER)
-    report_x_source_ssrc: HeaderField[str] = header("ReportXSourceSSRC", STRING)
-    report_x_fraction_lost: HeaderField[str] = header("ReportXFractionLost", STRING)
-    report_x_cumulative_lost: HeaderField[int] = header("ReportXCumulativeLost", INTEGER)
-    report_x_highest_sequence: HeaderField[str] = header("ReportXHighestSequence", STRING)
-    report_x_sequence_number_cycles: HeaderField[int] = header(
-        "ReportXSequenceNumberCycles", INTEGER
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("ssrc", "SSRC", STRING),
+        field("pt", "PT", ENUM, choices=("200(SR)", "201(RR)")),
+        field("to", "To", STRING),
+        field("report_count", "ReportCount", INTEGER),
+        field("sent_ntp", "SentNTP", TIMESTAMP),
+        field("sent_rtp", "SentRTP", STRING),
+        field("sent_packets", "SentPackets", INTEGER),
+        field("sent_octets", "SentOctets", INTEGER),
+        field("report_x_source_ssrc", "ReportXSourceSSRC", STRING),
+        field("report_x_fraction_lost", "ReportXFractionLost", STRING),
+        field("report_x_cumulative_lost", "ReportXCumulativeLost", INTEGER),
+        field("report_x_highest_sequence", "ReportXHighestSequence", STRING),
+        field("report_x_sequence_number_cycles", "ReportXSequenceNumberCycles", INTEGER),
+        field("report_xia_jitter", "ReportXIAJitter", STRING),
+        field("report_xlsr", "ReportXLSR", STRING),
+        field("report_xdlsr", "ReportXDLSR", STRING),
     )
-    report_xia_jitter: HeaderField[str] = header("ReportXIAJitter", STRING)
-    report_xlsr: HeaderField[str] = header("ReportXLSR", STRING)
-    report_xdlsr: HeaderField[str] = header("ReportXDLSR", STRING)
+
+    @property
+    def ssrc(self) -> str | None:
+        """SSRC (string)."""
+        return self.headers.value("\nssrc:", "SSRC")
+
+    @property
+    def pt(self) -> str | None:
+        """PT (enum)."""
+        raw = self.headers.value("\npt:", "PT")
+        if raw in {"200(SR)", "201(RR)"}:
+            return raw
+        return self._read("pt", raw)
+
+    @property
+    def to(self) -> str | None:
+        """To (string)."""
+        return self.headers.value("\nto:", "To")
+
+    @property
+    def report_count(self) -> int | None:
+        """ReportCount (integer)."""
+        raw = self.headers.value("\nreportcount:", "ReportCount")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("report_count", raw)
+
+    @property
+    def sent_ntp(self) -> datetime | None:
+        """SentNTP (timestamp)."""
+        raw = self.headers.value("\nsentntp:", "SentNTP")
+        return self._read("sent_ntp", raw)
+
+    @property
+    def sent_rtp(self) -> str | None:
+        """SentRTP (string)."""
+        return self.headers.value("\nsentrtp:", "SentRTP")
+
+    @property
+    def sent_packets(self) -> int | None:
+        """SentPackets (integer)."""
+        raw = self.headers.value("\nsentpackets:", "SentPackets")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("sent_packets", raw)
+
+    @property
+    def sent_octets(self) -> int | None:
+        """SentOctets (integer)."""
+        raw = self.headers.value("\nsentoctets:", "SentOctets")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("sent_octets", raw)
+
+    @property
+    def report_x_source_ssrc(self) -> str | None:
+        """ReportXSourceSSRC (string)."""
+        return self.headers.value("\nreportxsourcessrc:", "ReportXSourceSSRC")
+
+    @property
+    def report_x_fraction_lost(self) -> str | None:
+        """ReportXFractionLost (string)."""
+        return self.headers.value("\nreportxfractionlost:", "ReportXFractionLost")
+
+    @property
+    def report_x_cumulative_lost(self) -> int | None:
+        """ReportXCumulativeLost (integer)."""
+        raw = self.headers.value("\nreportxcumulativelost:", "ReportXCumulativeLost")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("report_x_cumulative_lost", raw)
+
+    @property
+    def report_x_highest_sequence(self) -> str | None:
+        """ReportXHighestSequence (string)."""
+        return self.headers.value("\nreportxhighestsequence:", "ReportXHighestSequence")
+
+    @property
+    def report_x_sequence_number_cycles(self) -> int | None:
+        """ReportXSequenceNumberCycles (integer)."""
+        raw = self.headers.value("\nreportxsequencenumbercycles:", "ReportXSequenceNumberCycles")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("report_x_sequence_number_cycles", raw)
+
+    @property
+    def report_xia_jitter(self) -> str | None:
+        """ReportXIAJitter (string)."""
+        return self.headers.value("\nreportxiajitter:", "ReportXIAJitter")
+
+    @property
+    def report_xlsr(self) -> str | None:
+        """ReportXLSR (string)."""
+        return self.headers.value("\nreportxlsr:", "ReportXLSR")
+
+    @property
+    def report_xdlsr(self) -> str | None:
+        """ReportXDLSR (string)."""
+        return self.headers.value("\nreportxdlsr:", "ReportXDLSR")

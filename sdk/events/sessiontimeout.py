@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM
 
 __all__ = ["SessionTimeout"]
@@ -22,5 +22,14 @@ class SessionTimeout(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/SessionTimeout.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("source", "Source", ENUM, choices=("RTPTimeout", "SIPSessionTimer")),
+    )
 
-    source: HeaderField[str] = header("Source", ENUM, choices=("RTPTimeout", "SIPSessionTimer"))
+    @property
+    def source(self) -> str | None:
+        """Source (enum)."""
+        raw = self.headers.value("\nsource:", "Source")
+        if raw in {"RTPTimeout", "SIPSessionTimer"}:
+            return raw
+        return self._read("source", raw)

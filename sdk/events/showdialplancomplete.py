@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, INTEGER
 
 __all__ = ["ShowDialPlanComplete"]
@@ -22,9 +22,50 @@ class ShowDialPlanComplete(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/ShowDialPlanComplete.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     DOCUMENTED: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("event_list", "EventList", ENUM, choices=("Complete",)),
+        field("list_items", "ListItems", INTEGER),
+        field("list_extensions", "ListExtensions", INTEGER),
+        field("list_priorities", "ListPriorities", INTEGER),
+        field("list_contexts", "ListContexts", INTEGER),
+    )
 
-    event_list: HeaderField[str] = header("EventList", ENUM, choices=("Complete",))
-    list_items: HeaderField[int] = header("ListItems", INTEGER)
-    list_extensions: HeaderField[int] = header("ListExtensions", INTEGER)
-    list_priorities: HeaderField[int] = header("ListPriorities", INTEGER)
-    list_contexts: HeaderField[int] = header("ListContexts", INTEGER)
+    @property
+    def event_list(self) -> str | None:
+        """EventList (enum)."""
+        raw = self.headers.value("\neventlist:", "EventList")
+        if raw in {"Complete"}:
+            return raw
+        return self._read("event_list", raw)
+
+    @property
+    def list_items(self) -> int | None:
+        """ListItems (integer)."""
+        raw = self.headers.value("\nlistitems:", "ListItems")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("list_items", raw)
+
+    @property
+    def list_extensions(self) -> int | None:
+        """ListExtensions (integer)."""
+        raw = self.headers.value("\nlistextensions:", "ListExtensions")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("list_extensions", raw)
+
+    @property
+    def list_priorities(self) -> int | None:
+        """ListPriorities (integer)."""
+        raw = self.headers.value("\nlistpriorities:", "ListPriorities")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("list_priorities", raw)
+
+    @property
+    def list_contexts(self) -> int | None:
+        """ListContexts (integer)."""
+        raw = self.headers.value("\nlistcontexts:", "ListContexts")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("list_contexts", raw)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, ENUM
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, ENUM, FALSE_TEXTS, TRUE_TEXTS
 
 __all__ = ["Shutdown"]
 
@@ -21,6 +21,25 @@ class Shutdown(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/Shutdown.yaml"
     READ_CLASS: ClassVar[str] = "system"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("shutdown", "Shutdown", ENUM, choices=("Uncleanly", "Cleanly")),
+        field("restart", "Restart", BOOLEAN),
+    )
 
-    shutdown: HeaderField[str] = header("Shutdown", ENUM, choices=("Uncleanly", "Cleanly"))
-    restart: HeaderField[bool] = header("Restart", BOOLEAN)
+    @property
+    def shutdown(self) -> str | None:
+        """Shutdown (enum)."""
+        raw = self.headers.value("\nshutdown:", "Shutdown")
+        if raw in {"Uncleanly", "Cleanly"}:
+            return raw
+        return self._read("shutdown", raw)
+
+    @property
+    def restart(self) -> bool | None:
+        """Restart (boolean)."""
+        raw = self.headers.value("\nrestart:", "Restart")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("restart", raw)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["SIPQualifyPeerDone"]
@@ -21,6 +21,17 @@ class SIPQualifyPeerDone(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/SIPQualifyPeerDone.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("peer", "Peer", STRING),
+        field("action_id", "ActionID", STRING),
+    )
 
-    peer: HeaderField[str] = header("Peer", STRING)
-    action_id: HeaderField[str] = header("ActionID", STRING)
+    @property
+    def peer(self) -> str | None:
+        """Peer (string)."""
+        return self.headers.value("\npeer:", "Peer")
+
+    @property
+    def action_id(self) -> str | None:
+        """ActionID (string)."""
+        return self.headers.value("\nactionid:", "ActionID")

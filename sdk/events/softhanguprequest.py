@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import INTEGER
 
 __all__ = ["SoftHangupRequest"]
@@ -22,5 +22,12 @@ class SoftHangupRequest(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/SoftHangupRequest.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (field("cause", "Cause", INTEGER),)
 
-    cause: HeaderField[int] = header("Cause", INTEGER)
+    @property
+    def cause(self) -> int | None:
+        """Cause (integer)."""
+        raw = self.headers.value("\ncause:", "Cause")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("cause", raw)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["SpanAlarm"]
@@ -21,6 +21,17 @@ class SpanAlarm(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/SpanAlarm.yaml"
     READ_CLASS: ClassVar[str] = "system"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("span", "Span", STRING),
+        field("alarm", "Alarm", STRING),
+    )
 
-    span: HeaderField[str] = header("Span", STRING)
-    alarm: HeaderField[str] = header("Alarm", STRING)
+    @property
+    def span(self) -> str | None:
+        """Span (string)."""
+        return self.headers.value("\nspan:", "Span")
+
+    @property
+    def alarm(self) -> str | None:
+        """Alarm (string)."""
+        return self.headers.value("\nalarm:", "Alarm")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import DURATION, STRING, TIMESTAMP
 
 __all__ = ["Status"]
@@ -23,21 +23,109 @@ class Status(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/Status.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("action_id", "ActionID", STRING),
+        field("type_", "Type", STRING),
+        field("dnid", "DNID", STRING),
+        field("effective_connected_line_num", "EffectiveConnectedLineNum", STRING),
+        field("effective_connected_line_name", "EffectiveConnectedLineName", STRING),
+        field("time_to_hangup", "TimeToHangup", TIMESTAMP),
+        field("bridge_id", "BridgeID", STRING),
+        field("application", "Application", STRING),
+        field("data", "Data", STRING),
+        field("nativeformats", "Nativeformats", STRING),
+        field("readformat", "Readformat", STRING),
+        field("readtrans", "Readtrans", STRING),
+        field("writeformat", "Writeformat", STRING),
+        field("writetrans", "Writetrans", STRING),
+        field("callgroup", "Callgroup", STRING),
+        field("pickupgroup", "Pickupgroup", STRING),
+        field("seconds", "Seconds", DURATION, unit="s"),
+    )
 
-    action_id: HeaderField[str] = header("ActionID", STRING)
-    type_: HeaderField[str] = header("Type", STRING)
-    dnid: HeaderField[str] = header("DNID", STRING)
-    effective_connected_line_num: HeaderField[str] = header("EffectiveConnectedLineNum", STRING)
-    effective_connected_line_name: HeaderField[str] = header("EffectiveConnectedLineName", STRING)
-    time_to_hangup: HeaderField[datetime] = header("TimeToHangup", TIMESTAMP)
-    bridge_id: HeaderField[str] = header("BridgeID", STRING)
-    application: HeaderField[str] = header("Application", STRING)
-    data: HeaderField[str] = header("Data", STRING)
-    nativeformats: HeaderField[str] = header("Nativeformats", STRING)
-    readformat: HeaderField[str] = header("Readformat", STRING)
-    readtrans: HeaderField[str] = header("Readtrans", STRING)
-    writeformat: HeaderField[str] = header("Writeformat", STRING)
-    writetrans: HeaderField[str] = header("Writetrans", STRING)
-    callgroup: HeaderField[str] = header("Callgroup", STRING)
-    pickupgroup: HeaderField[str] = header("Pickupgroup", STRING)
-    seconds: HeaderField[timedelta] = header("Seconds", DURATION, unit="s")
+    @property
+    def action_id(self) -> str | None:
+        """ActionID (string)."""
+        return self.headers.value("\nactionid:", "ActionID")
+
+    @property
+    def type_(self) -> str | None:
+        """Type (string)."""
+        return self.headers.value("\ntype:", "Type")
+
+    @property
+    def dnid(self) -> str | None:
+        """DNID (string)."""
+        return self.headers.value("\ndnid:", "DNID")
+
+    @property
+    def effective_connected_line_num(self) -> str | None:
+        """EffectiveConnectedLineNum (string)."""
+        return self.headers.value("\neffectiveconnectedlinenum:", "EffectiveConnectedLineNum")
+
+    @property
+    def effective_connected_line_name(self) -> str | None:
+        """EffectiveConnectedLineName (string)."""
+        return self.headers.value("\neffectiveconnectedlinename:", "EffectiveConnectedLineName")
+
+    @property
+    def time_to_hangup(self) -> datetime | None:
+        """TimeToHangup (timestamp)."""
+        raw = self.headers.value("\ntimetohangup:", "TimeToHangup")
+        return self._read("time_to_hangup", raw)
+
+    @property
+    def bridge_id(self) -> str | None:
+        """BridgeID (string)."""
+        return self.headers.value("\nbridgeid:", "BridgeID")
+
+    @property
+    def application(self) -> str | None:
+        """Application (string)."""
+        return self.headers.value("\napplication:", "Application")
+
+    @property
+    def data(self) -> str | None:
+        """Data (string)."""
+        return self.headers.value("\ndata:", "Data")
+
+    @property
+    def nativeformats(self) -> str | None:
+        """Nativeformats (string)."""
+        return self.headers.value("\nnativeformats:", "Nativeformats")
+
+    @property
+    def readformat(self) -> str | None:
+        """Readformat (string)."""
+        return self.headers.value("\nreadformat:", "Readformat")
+
+    @property
+    def readtrans(self) -> str | None:
+        """Readtrans (string)."""
+        return self.headers.value("\nreadtrans:", "Readtrans")
+
+    @property
+    def writeformat(self) -> str | None:
+        """Writeformat (string)."""
+        return self.headers.value("\nwriteformat:", "Writeformat")
+
+    @property
+    def writetrans(self) -> str | None:
+        """Writetrans (string)."""
+        return self.headers.value("\nwritetrans:", "Writetrans")
+
+    @property
+    def callgroup(self) -> str | None:
+        """Callgroup (string)."""
+        return self.headers.value("\ncallgroup:", "Callgroup")
+
+    @property
+    def pickupgroup(self) -> str | None:
+        """Pickupgroup (string)."""
+        return self.headers.value("\npickupgroup:", "Pickupgroup")
+
+    @property
+    def seconds(self) -> timedelta | None:
+        """Seconds (duration, s)."""
+        raw = self.headers.value("\nseconds:", "Seconds")
+        return self._read("seconds", raw)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import ENUM, INTEGER
 
 __all__ = ["StatusComplete"]
@@ -21,7 +21,32 @@ class StatusComplete(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/StatusComplete.yaml"
     READ_CLASS: ClassVar[str] = "call"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("items", "Items", INTEGER),
+        field("event_list", "EventList", ENUM, choices=("Complete",)),
+        field("list_items", "ListItems", INTEGER),
+    )
 
-    items: HeaderField[int] = header("Items", INTEGER)
-    event_list: HeaderField[str] = header("EventList", ENUM, choices=("Complete",))
-    list_items: HeaderField[int] = header("ListItems", INTEGER)
+    @property
+    def items(self) -> int | None:
+        """Items (integer)."""
+        raw = self.headers.value("\nitems:", "Items")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("items", raw)
+
+    @property
+    def event_list(self) -> str | None:
+        """EventList (enum)."""
+        raw = self.headers.value("\neventlist:", "EventList")
+        if raw in {"Complete"}:
+            return raw
+        return self._read("event_list", raw)
+
+    @property
+    def list_items(self) -> int | None:
+        """ListItems (integer)."""
+        raw = self.headers.value("\nlistitems:", "ListItems")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("list_items", raw)

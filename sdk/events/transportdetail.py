@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import INTEGER, STRING
 
 __all__ = ["TransportDetail"]
@@ -21,49 +21,227 @@ class TransportDetail(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/TransportDetail.yaml"
     READ_CLASS: ClassVar[str] = "command"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("object_type", "ObjectType", STRING),
+        field("object_name", "ObjectName", STRING),
+        field("protocol", "Protocol", STRING),
+        field("bind", "Bind", STRING),
+        field("asyc_operations", "AsycOperations", STRING),
+        field("ca_list_file", "CaListFile", STRING),
+        field("ca_list_path", "CaListPath", STRING),
+        field("cert_file", "CertFile", STRING),
+        field("priv_key_file", "PrivKeyFile", STRING),
+        field("password", "Password", STRING),
+        field("external_signaling_address", "ExternalSignalingAddress", STRING),
+        field("external_signaling_port", "ExternalSignalingPort", INTEGER),
+        field("external_media_address", "ExternalMediaAddress", STRING),
+        field("domain", "Domain", STRING),
+        field("verify_server", "VerifyServer", STRING),
+        field("verify_client", "VerifyClient", STRING),
+        field("require_client_cert", "RequireClientCert", STRING),
+        field("method", "Method", STRING),
+        field("cipher", "Cipher", STRING),
+        field("local_net", "LocalNet", STRING),
+        field("tos", "Tos", STRING),
+        field("cos", "Cos", STRING),
+        field("websocket_write_timeout", "WebsocketWriteTimeout", STRING),
+        field("allow_reload", "AllowReload", STRING, available_in=("20", "21", "22", "23")),
+        field(
+            "allow_wildcard_certs",
+            "AllowWildcardCerts",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "symmetric_transport",
+            "SymmetricTransport",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "tcp_keepalive_enable",
+            "TcpKeepaliveEnable",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "tcp_keepalive_idle_time",
+            "TcpKeepaliveIdleTime",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "tcp_keepalive_interval_time",
+            "TcpKeepaliveIntervalTime",
+            STRING,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field(
+            "tcp_keepalive_probe_count",
+            "TcpKeepaliveProbeCount",
+            INTEGER,
+            available_in=("20", "21", "22", "23"),
+        ),
+        field("endpoint_name", "EndpointName", STRING),
+    )
 
-    object_type: HeaderField[str] = header("ObjectType", STRING)
-    object_name: HeaderField[str] = header("ObjectName", STRING)
-    protocol: HeaderField[str] = header("Protocol", STRING)
-    bind: HeaderField[str] = header("Bind", STRING)
-    asyc_operations: HeaderField[str] = header("AsycOperations", STRING)
-    ca_list_file: HeaderField[str] = header("CaListFile", STRING)
-    ca_list_path: HeaderField[str] = header("CaListPath", STRING)
-    cert_file: HeaderField[str] = header("CertFile", STRING)
-    priv_key_file: HeaderField[str] = header("PrivKeyFile", STRING)
-    password: HeaderField[str] = header("Password", STRING)
-    external_signaling_address: HeaderField[str] = header("ExternalSignalingAddress", STRING)
-    external_signaling_port: HeaderField[int] = header("ExternalSignalingPort", INTEGER)
-    external_media_address: HeaderField[str] = header("ExternalMediaAddress", STRING)
-    domain: HeaderField[str] = header("Domain", STRING)
-    verify_server: HeaderField[str] = header("VerifyServer", STRING)
-    verify_client: HeaderField[str] = header("VerifyClient", STRING)
-    require_client_cert: HeaderField[str] = header("RequireClientCert", STRING)
-    method: HeaderField[str] = header("Method", STRING)
-    cipher: HeaderField[str] = header("Cipher", STRING)
-    local_net: HeaderField[str] = header("LocalNet", STRING)
-    tos: HeaderField[str] = header("Tos", STRING)
-    cos: HeaderField[str] = header("Cos", STRING)
-    websocket_write_timeout: HeaderField[str] = header("WebsocketWriteTimeout", STRING)
-    allow_reload: HeaderField[str] = header(
-        "AllowReload", STRING, available_in=("20", "21", "22", "23")
-    )
-    allow_wildcard_certs: HeaderField[str] = header(
-        "AllowWildcardCerts", STRING, available_in=("20", "21", "22", "23")
-    )
-    symmetric_transport: HeaderField[str] = header(
-        "SymmetricTransport", STRING, available_in=("20", "21", "22", "23")
-    )
-    tcp_keepalive_enable: HeaderField[str] = header(
-        "TcpKeepaliveEnable", STRING, available_in=("20", "21", "22", "23")
-    )
-    tcp_keepalive_idle_time: HeaderField[str] = header(
-        "TcpKeepaliveIdleTime", STRING, available_in=("20", "21", "22", "23")
-    )
-    tcp_keepalive_interval_time: HeaderField[str] = header(
-        "TcpKeepaliveIntervalTime", STRING, available_in=("20", "21", "22", "23")
-    )
-    tcp_keepalive_probe_count: HeaderField[int] = header(
-        "TcpKeepaliveProbeCount", INTEGER, available_in=("20", "21", "22", "23")
-    )
-    endpoint_name: HeaderField[str] = header("EndpointName", STRING)
+    @property
+    def object_type(self) -> str | None:
+        """ObjectType (string)."""
+        return self.headers.value("\nobjecttype:", "ObjectType")
+
+    @property
+    def object_name(self) -> str | None:
+        """ObjectName (string)."""
+        return self.headers.value("\nobjectname:", "ObjectName")
+
+    @property
+    def protocol(self) -> str | None:
+        """Protocol (string)."""
+        return self.headers.value("\nprotocol:", "Protocol")
+
+    @property
+    def bind(self) -> str | None:
+        """Bind (string)."""
+        return self.headers.value("\nbind:", "Bind")
+
+    @property
+    def asyc_operations(self) -> str | None:
+        """AsycOperations (string)."""
+        return self.headers.value("\nasycoperations:", "AsycOperations")
+
+    @property
+    def ca_list_file(self) -> str | None:
+        """CaListFile (string)."""
+        return self.headers.value("\ncalistfile:", "CaListFile")
+
+    @property
+    def ca_list_path(self) -> str | None:
+        """CaListPath (string)."""
+        return self.headers.value("\ncalistpath:", "CaListPath")
+
+    @property
+    def cert_file(self) -> str | None:
+        """CertFile (string)."""
+        return self.headers.value("\ncertfile:", "CertFile")
+
+    @property
+    def priv_key_file(self) -> str | None:
+        """PrivKeyFile (string)."""
+        return self.headers.value("\nprivkeyfile:", "PrivKeyFile")
+
+    @property
+    def password(self) -> str | None:
+        """Password (string)."""
+        return self.headers.value("\npassword:", "Password")
+
+    @property
+    def external_signaling_address(self) -> str | None:
+        """ExternalSignalingAddress (string)."""
+        return self.headers.value("\nexternalsignalingaddress:", "ExternalSignalingAddress")
+
+    @property
+    def external_signaling_port(self) -> int | None:
+        """ExternalSignalingPort (integer)."""
+        raw = self.headers.value("\nexternalsignalingport:", "ExternalSignalingPort")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("external_signaling_port", raw)
+
+    @property
+    def external_media_address(self) -> str | None:
+        """ExternalMediaAddress (string)."""
+        return self.headers.value("\nexternalmediaaddress:", "ExternalMediaAddress")
+
+    @property
+    def domain(self) -> str | None:
+        """Domain (string)."""
+        return self.headers.value("\ndomain:", "Domain")
+
+    @property
+    def verify_server(self) -> str | None:
+        """VerifyServer (string)."""
+        return self.headers.value("\nverifyserver:", "VerifyServer")
+
+    @property
+    def verify_client(self) -> str | None:
+        """VerifyClient (string)."""
+        return self.headers.value("\nverifyclient:", "VerifyClient")
+
+    @property
+    def require_client_cert(self) -> str | None:
+        """RequireClientCert (string)."""
+        return self.headers.value("\nrequireclientcert:", "RequireClientCert")
+
+    @property
+    def method(self) -> str | None:
+        """Method (string)."""
+        return self.headers.value("\nmethod:", "Method")
+
+    @property
+    def cipher(self) -> str | None:
+        """Cipher (string)."""
+        return self.headers.value("\ncipher:", "Cipher")
+
+    @property
+    def local_net(self) -> str | None:
+        """LocalNet (string)."""
+        return self.headers.value("\nlocalnet:", "LocalNet")
+
+    @property
+    def tos(self) -> str | None:
+        """Tos (string)."""
+        return self.headers.value("\ntos:", "Tos")
+
+    @property
+    def cos(self) -> str | None:
+        """Cos (string)."""
+        return self.headers.value("\ncos:", "Cos")
+
+    @property
+    def websocket_write_timeout(self) -> str | None:
+        """WebsocketWriteTimeout (string)."""
+        return self.headers.value("\nwebsocketwritetimeout:", "WebsocketWriteTimeout")
+
+    @property
+    def allow_reload(self) -> str | None:
+        """AllowReload (string)."""
+        return self.headers.value("\nallowreload:", "AllowReload")
+
+    @property
+    def allow_wildcard_certs(self) -> str | None:
+        """AllowWildcardCerts (string)."""
+        return self.headers.value("\nallowwildcardcerts:", "AllowWildcardCerts")
+
+    @property
+    def symmetric_transport(self) -> str | None:
+        """SymmetricTransport (string)."""
+        return self.headers.value("\nsymmetrictransport:", "SymmetricTransport")
+
+    @property
+    def tcp_keepalive_enable(self) -> str | None:
+        """TcpKeepaliveEnable (string)."""
+        return self.headers.value("\ntcpkeepaliveenable:", "TcpKeepaliveEnable")
+
+    @property
+    def tcp_keepalive_idle_time(self) -> str | None:
+        """TcpKeepaliveIdleTime (string)."""
+        return self.headers.value("\ntcpkeepaliveidletime:", "TcpKeepaliveIdleTime")
+
+    @property
+    def tcp_keepalive_interval_time(self) -> str | None:
+        """TcpKeepaliveIntervalTime (string)."""
+        return self.headers.value("\ntcpkeepaliveintervaltime:", "TcpKeepaliveIntervalTime")
+
+    @property
+    def tcp_keepalive_probe_count(self) -> int | None:
+        """TcpKeepaliveProbeCount (integer)."""
+        raw = self.headers.value("\ntcpkeepaliveprobecount:", "TcpKeepaliveProbeCount")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("tcp_keepalive_probe_count", raw)
+
+    @property
+    def endpoint_name(self) -> str | None:
+        """EndpointName (string)."""
+        return self.headers.value("\nendpointname:", "EndpointName")

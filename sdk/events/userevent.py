@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["UserEvent"]
@@ -23,5 +23,9 @@ class UserEvent(ChannelBlock, TypedEvent):
     READ_CLASS: ClassVar[str] = "user"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     ANY_HEADERS: ClassVar[bool] = True
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (field("user_event", "UserEvent", STRING),)
 
-    user_event: HeaderField[str] = header("UserEvent", STRING)
+    @property
+    def user_event(self) -> str | None:
+        """UserEvent (string)."""
+        return self.headers.value("\nuserevent:", "UserEvent")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sdk.events.channel_snapshot import ChannelBlock
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["VarSet"]
@@ -22,6 +22,17 @@ class VarSet(ChannelBlock, TypedEvent):
     SPEC: ClassVar[str] = "specs/events/VarSet.yaml"
     READ_CLASS: ClassVar[str] = "dialplan"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("variable", "Variable", STRING),
+        field("value", "Value", STRING),
+    )
 
-    variable: HeaderField[str] = header("Variable", STRING)
-    value: HeaderField[str] = header("Value", STRING)
+    @property
+    def variable(self) -> str | None:
+        """Variable (string)."""
+        return self.headers.value("\nvariable:", "Variable")
+
+    @property
+    def value(self) -> str | None:
+        """Value (string)."""
+        return self.headers.value("\nvalue:", "Value")

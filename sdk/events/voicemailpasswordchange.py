@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
+from sdk.model.event import HeaderField, TypedEvent, field
 from sdk.model.kinds import STRING
 
 __all__ = ["VoicemailPasswordChange"]
@@ -21,7 +21,23 @@ class VoicemailPasswordChange(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/VoicemailPasswordChange.yaml"
     READ_CLASS: ClassVar[str] = "user"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("18", "20", "21", "22", "23")
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("context", "Context", STRING),
+        field("mailbox", "Mailbox", STRING),
+        field("new_password", "NewPassword", STRING),
+    )
 
-    context: HeaderField[str] = header("Context", STRING)
-    mailbox: HeaderField[str] = header("Mailbox", STRING)
-    new_password: HeaderField[str] = header("NewPassword", STRING)
+    @property
+    def context(self) -> str | None:
+        """Context (string)."""
+        return self.headers.value("\ncontext:", "Context")
+
+    @property
+    def mailbox(self) -> str | None:
+        """Mailbox (string)."""
+        return self.headers.value("\nmailbox:", "Mailbox")
+
+    @property
+    def new_password(self) -> str | None:
+        """NewPassword (string)."""
+        return self.headers.value("\nnewpassword:", "NewPassword")

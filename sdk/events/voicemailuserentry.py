@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from sdk.model.event import HeaderField, TypedEvent, header
-from sdk.model.kinds import BOOLEAN, DURATION, INTEGER, STRING
+from sdk.model.event import HeaderField, TypedEvent, field
+from sdk.model.kinds import BOOLEAN, DURATION, FALSE_TEXTS, INTEGER, STRING, TRUE_TEXTS
 
 __all__ = ["VoicemailUserEntry"]
 
@@ -23,36 +23,243 @@ class VoicemailUserEntry(TypedEvent):
     SPEC: ClassVar[str] = "specs/events/VoicemailUserEntry.yaml"
     AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
     DOCUMENTED: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[HeaderField, ...]] = (
+        field("vm_context", "VMContext", STRING),
+        field("voice_mailbox", "VoiceMailbox", STRING),
+        field("fullname", "Fullname", STRING),
+        field("email", "Email", STRING),
+        field("pager", "Pager", STRING),
+        field("server_email", "ServerEmail", STRING),
+        field("from_string", "FromString", STRING),
+        field("mail_command", "MailCommand", STRING),
+        field("language", "Language", STRING),
+        field("time_zone", "TimeZone", STRING),
+        field("callback", "Callback", STRING),
+        field("dialout", "Dialout", STRING),
+        field("unique_id", "UniqueID", STRING),
+        field("exit_context", "ExitContext", STRING),
+        field("say_duration_minimum", "SayDurationMinimum", DURATION, unit="s"),
+        field("say_envelope", "SayEnvelope", BOOLEAN),
+        field("say_cid", "SayCID", BOOLEAN),
+        field("attach_message", "AttachMessage", BOOLEAN),
+        field("attachment_format", "AttachmentFormat", STRING),
+        field("delete_message", "DeleteMessage", BOOLEAN),
+        field("volume_gain", "VolumeGain", STRING),
+        field("can_review", "CanReview", BOOLEAN),
+        field("can_mark_urgent", "CanMarkUrgent", BOOLEAN),
+        field("call_operator", "CallOperator", BOOLEAN),
+        field("max_message_count", "MaxMessageCount", INTEGER),
+        field("max_message_length", "MaxMessageLength", DURATION, unit="s"),
+        field("new_message_count", "NewMessageCount", INTEGER),
+        field("old_message_count", "OldMessageCount", INTEGER),
+        field("imap_user", "IMAPUser", STRING),
+        field("imap_server", "IMAPServer", STRING),
+        field("imap_port", "IMAPPort", STRING),
+        field("imap_flags", "IMAPFlags", STRING),
+    )
 
-    vm_context: HeaderField[str] = header("VMContext", STRING)
-    voice_mailbox: HeaderField[str] = header("VoiceMailbox", STRING)
-    fullname: HeaderField[str] = header("Fullname", STRING)
-    email: HeaderField[str] = header("Email", STRING)
-    pager: HeaderField[str] = header("Pager", STRING)
-    server_email: HeaderField[str] = header("ServerEmail", STRING)
-    from_string: HeaderField[str] = header("FromString", STRING)
-    mail_command: HeaderField[str] = header("MailCommand", STRING)
-    language: HeaderField[str] = header("Language", STRING)
-    time_zone: HeaderField[str] = header("TimeZone", STRING)
-    callback: HeaderField[str] = header("Callback", STRING)
-    dialout: HeaderField[str] = header("Dialout", STRING)
-    unique_id: HeaderField[str] = header("UniqueID", STRING)
-    exit_context: HeaderField[str] = header("ExitContext", STRING)
-    say_duration_minimum: HeaderField[timedelta] = header("SayDurationMinimum", DURATION, unit="s")
-    say_envelope: HeaderField[bool] = header("SayEnvelope", BOOLEAN)
-    say_cid: HeaderField[bool] = header("SayCID", BOOLEAN)
-    attach_message: HeaderField[bool] = header("AttachMessage", BOOLEAN)
-    attachment_format: HeaderField[str] = header("AttachmentFormat", STRING)
-    delete_message: HeaderField[bool] = header("DeleteMessage", BOOLEAN)
-    volume_gain: HeaderField[str] = header("VolumeGain", STRING)
-    can_review: HeaderField[bool] = header("CanReview", BOOLEAN)
-    can_mark_urgent: HeaderField[bool] = header("CanMarkUrgent", BOOLEAN)
-    call_operator: HeaderField[bool] = header("CallOperator", BOOLEAN)
-    max_message_count: HeaderField[int] = header("MaxMessageCount", INTEGER)
-    max_message_length: HeaderField[timedelta] = header("MaxMessageLength", DURATION, unit="s")
-    new_message_count: HeaderField[int] = header("NewMessageCount", INTEGER)
-    old_message_count: HeaderField[int] = header("OldMessageCount", INTEGER)
-    imap_user: HeaderField[str] = header("IMAPUser", STRING)
-    imap_server: HeaderField[str] = header("IMAPServer", STRING)
-    imap_port: HeaderField[str] = header("IMAPPort", STRING)
-    imap_flags: HeaderField[str] = header("IMAPFlags", STRING)
+    @property
+    def vm_context(self) -> str | None:
+        """VMContext (string)."""
+        return self.headers.value("\nvmcontext:", "VMContext")
+
+    @property
+    def voice_mailbox(self) -> str | None:
+        """VoiceMailbox (string)."""
+        return self.headers.value("\nvoicemailbox:", "VoiceMailbox")
+
+    @property
+    def fullname(self) -> str | None:
+        """Fullname (string)."""
+        return self.headers.value("\nfullname:", "Fullname")
+
+    @property
+    def email(self) -> str | None:
+        """Email (string)."""
+        return self.headers.value("\nemail:", "Email")
+
+    @property
+    def pager(self) -> str | None:
+        """Pager (string)."""
+        return self.headers.value("\npager:", "Pager")
+
+    @property
+    def server_email(self) -> str | None:
+        """ServerEmail (string)."""
+        return self.headers.value("\nserveremail:", "ServerEmail")
+
+    @property
+    def from_string(self) -> str | None:
+        """FromString (string)."""
+        return self.headers.value("\nfromstring:", "FromString")
+
+    @property
+    def mail_command(self) -> str | None:
+        """MailCommand (string)."""
+        return self.headers.value("\nmailcommand:", "MailCommand")
+
+    @property
+    def language(self) -> str | None:
+        """Language (string)."""
+        return self.headers.value("\nlanguage:", "Language")
+
+    @property
+    def time_zone(self) -> str | None:
+        """TimeZone (string)."""
+        return self.headers.value("\ntimezone:", "TimeZone")
+
+    @property
+    def callback(self) -> str | None:
+        """Callback (string)."""
+        return self.headers.value("\ncallback:", "Callback")
+
+    @property
+    def dialout(self) -> str | None:
+        """Dialout (string)."""
+        return self.headers.value("\ndialout:", "Dialout")
+
+    @property
+    def unique_id(self) -> str | None:
+        """UniqueID (string)."""
+        return self.headers.value("\nuniqueid:", "UniqueID")
+
+    @property
+    def exit_context(self) -> str | None:
+        """ExitContext (string)."""
+        return self.headers.value("\nexitcontext:", "ExitContext")
+
+    @property
+    def say_duration_minimum(self) -> timedelta | None:
+        """SayDurationMinimum (duration, s)."""
+        raw = self.headers.value("\nsaydurationminimum:", "SayDurationMinimum")
+        return self._read("say_duration_minimum", raw)
+
+    @property
+    def say_envelope(self) -> bool | None:
+        """SayEnvelope (boolean)."""
+        raw = self.headers.value("\nsayenvelope:", "SayEnvelope")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("say_envelope", raw)
+
+    @property
+    def say_cid(self) -> bool | None:
+        """SayCID (boolean)."""
+        raw = self.headers.value("\nsaycid:", "SayCID")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("say_cid", raw)
+
+    @property
+    def attach_message(self) -> bool | None:
+        """AttachMessage (boolean)."""
+        raw = self.headers.value("\nattachmessage:", "AttachMessage")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("attach_message", raw)
+
+    @property
+    def attachment_format(self) -> str | None:
+        """AttachmentFormat (string)."""
+        return self.headers.value("\nattachmentformat:", "AttachmentFormat")
+
+    @property
+    def delete_message(self) -> bool | None:
+        """DeleteMessage (boolean)."""
+        raw = self.headers.value("\ndeletemessage:", "DeleteMessage")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("delete_message", raw)
+
+    @property
+    def volume_gain(self) -> str | None:
+        """VolumeGain (string)."""
+        return self.headers.value("\nvolumegain:", "VolumeGain")
+
+    @property
+    def can_review(self) -> bool | None:
+        """CanReview (boolean)."""
+        raw = self.headers.value("\ncanreview:", "CanReview")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("can_review", raw)
+
+    @property
+    def can_mark_urgent(self) -> bool | None:
+        """CanMarkUrgent (boolean)."""
+        raw = self.headers.value("\ncanmarkurgent:", "CanMarkUrgent")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("can_mark_urgent", raw)
+
+    @property
+    def call_operator(self) -> bool | None:
+        """CallOperator (boolean)."""
+        raw = self.headers.value("\ncalloperator:", "CallOperator")
+        if raw in TRUE_TEXTS:
+            return True
+        if raw in FALSE_TEXTS:
+            return False
+        return self._read("call_operator", raw)
+
+    @property
+    def max_message_count(self) -> int | None:
+        """MaxMessageCount (integer)."""
+        raw = self.headers.value("\nmaxmessagecount:", "MaxMessageCount")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("max_message_count", raw)
+
+    @property
+    def max_message_length(self) -> timedelta | None:
+        """MaxMessageLength (duration, s)."""
+        raw = self.headers.value("\nmaxmessagelength:", "MaxMessageLength")
+        return self._read("max_message_length", raw)
+
+    @property
+    def new_message_count(self) -> int | None:
+        """NewMessageCount (integer)."""
+        raw = self.headers.value("\nnewmessagecount:", "NewMessageCount")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("new_message_count", raw)
+
+    @property
+    def old_message_count(self) -> int | None:
+        """OldMessageCount (integer)."""
+        raw = self.headers.value("\noldmessagecount:", "OldMessageCount")
+        if raw and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return self._read("old_message_count", raw)
+
+    @property
+    def imap_user(self) -> str | None:
+        """IMAPUser (string)."""
+        return self.headers.value("\nimapuser:", "IMAPUser")
+
+    @property
+    def imap_server(self) -> str | None:
+        """IMAPServer (string)."""
+        return self.headers.value("\nimapserver:", "IMAPServer")
+
+    @property
+    def imap_port(self) -> str | None:
+        """IMAPPort (string)."""
+        return self.headers.value("\nimapport:", "IMAPPort")
+
+    @property
+    def imap_flags(self) -> str | None:
+        """IMAPFlags (string)."""
+        return self.headers.value("\nimapflags:", "IMAPFlags")

@@ -45,7 +45,7 @@ __all__ = [
     "SnapshotField",
     "TypedEvent",
     "UnknownEvent",
-    "header",
+    "field",
     "snapshot",
 ]
 
@@ -84,7 +84,8 @@ def _misfit(event: str, header: str, kind: str, raw: str) -> str:
 
 
 class _Reads:
-    """What a header field reads: an event, or a snapshot view (``headers`` and a name)."""
+    """What the generated properties read: an event, or a snapshot view (its ``headers``,
+    whose ``value(key, name)`` finds a header), and ``_read`` for any text but the usual."""
 
     __slots__ = ()
     headers: Any
@@ -95,81 +96,63 @@ class _Reads:
     def _header_name(self, header: str) -> str:
         return header
 
+    def _read(self, attribute: str, raw: str | None) -> Any:
+        """What the property ``attribute`` is when its header's text is not the usual one
+        (the generated code reads that at once): absent or empty, None; else as its kind
+        reads it, or the text itself when it does not fit (said once per event and header)."""
+        field = _by_attribute(type(self))[attribute]
+        return field.value(raw, self._event_name(), self._header_name(field.header))
 
-class HeaderField(Generic[T]):
-    """One documented header of an event (or snapshot block): a read-only attribute whose
-    value is the header's text read by its kind, or None when the header is absent.
 
-    ``info`` is the header's ``FieldInfo`` (the one model of a field, as actions have; its
-    ``available_in``: the Asterisk majors that document it, when not all of the event's)."""
+class HeaderField:
+    """One documented header of an event (or snapshot block): its attribute, its
+    ``FieldInfo`` (the one model of a field, as actions have; ``available_in``: the Asterisk
+    majors that document it, when not all of the event's) and its kind's reader. The
+    attribute itself is a property of the generated class, whose code (the kind's read
+    fragment) turns the usual text into the value at once and gives any other to ``value``."""
 
-    __slots__ = ("attribute", "header", "info", "key", "kind", "quick", "read")
+    __slots__ = ("attribute", "convert", "header", "info", "key", "kind", "read", "test")
 
-    def __init__(self, info: FieldInfo, kind: Kind, attribute: str = "") -> None:
+    def __init__(self, attribute: str, info: FieldInfo, kind: Kind) -> None:
+        self.attribute = attribute
         self.info = info
         self.header = info.header
-        self.key = search_key(info.header)
+        self.key = search_key(info.header)  # what Headers.value finds it by
         self.kind = kind
         self.read = kind.reader(info)
-        self.quick = kind.quick(info)
-        self.attribute = attribute
+        self.test, self.convert = kind.quick(info) or (None, None)
 
     @property
     def available_in(self) -> tuple[str, ...]:
         return self.info.available_in
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.attribute = name
-
-    @overload
-    def __get__(self, obj: None, owner: type | None = None) -> HeaderField[T]: ...
-    @overload
-    def __get__(self, obj: object, owner: type | None = None) -> T | None: ...
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        raw = obj.headers.value(self.key, self.header)
+    def value(self, raw: str | None, event: str, header: str) -> Any:
+        """``raw`` as this field's kind reads it: None when absent or empty (Asterisk's way
+        of saying "not set"); the text itself when it does not fit, said once per event and
+        header (``header``: its name in the event, a prefixed block's with the prefix)."""
         read = self.read
-        if read is None:
-            return raw
-        if not raw:  # absent, or empty: Asterisk's way of saying "not set"
-            return None
-        quick = self.quick
-        if quick is not None:
-            value = quick.get(raw)
-            if value is not None:
-                return value
-        try:
-            return read(raw)
-        except ValueError:
-            return _misfit(obj._event_name(), obj._header_name(self.header), self.kind.name, raw)
-
-    def value(self, raw: str, event: str, header: str) -> Any:
-        """``raw`` as this field's kind reads it (None for empty text; the text itself when
-        it does not fit)."""
-        if self.read is None:
+        if read is None or raw is None:
             return raw
         if not raw:
             return None
+        test = self.test
+        if test is not None and test(raw):  # the usual text: built-ins only
+            convert = self.convert
+            return raw if convert is None else convert(raw)
         try:
-            return self.read(raw)
+            return read(raw)
         except ValueError:
             return _misfit(event, header, self.kind.name, raw)
 
-    def __set__(self, obj: object, value: object) -> None:
-        raise attrs.exceptions.FrozenInstanceError()
-
-    def __delete__(self, obj: object) -> None:
-        raise attrs.exceptions.FrozenInstanceError()
-
     def __repr__(self) -> str:
-        return f"HeaderField({self.header!r}, {self.kind.name})"
+        return f"HeaderField({self.attribute!r}, {self.header!r}, {self.kind.name})"
 
 
-def header(name: str, kind: Kind, **facts: Any) -> Any:
-    """The field of header ``name`` of kind ``kind`` (what generated classes declare);
-    ``facts`` are those of ``FieldInfo`` (``available_in``, ``choices``, ``unit``, ``doc``)."""
-    return HeaderField(FieldInfo(name, kind=kind.name, **facts), kind)
+def field(attribute: str, header: str, kind: Kind, **facts: Any) -> HeaderField:
+    """The field of header ``header`` of kind ``kind``, read by property ``attribute`` (what
+    generated classes declare in ``FIELDS``); ``facts`` are those of ``FieldInfo``
+    (``available_in``, ``choices``, ``unit``, ``doc``)."""
+    return HeaderField(attribute, FieldInfo(header, kind=kind.name, **facts), kind)
 
 
 class Block:
@@ -220,7 +203,7 @@ class Snapshot(Block, _Reads):
         return self.prefix + header
 
     @classmethod
-    def fields(cls) -> tuple[HeaderField[Any], ...]:
+    def fields(cls) -> tuple[HeaderField, ...]:
         """The header fields of the block, in the documentation's order."""
         return _fields(cls)
 
@@ -240,7 +223,7 @@ class Snapshot(Block, _Reads):
         """``{attribute: value}`` of the block's headers that the event has."""
         out = {}
         for field in self.fields():
-            value = field.__get__(self)
+            value = getattr(self, field.attribute)
             if value is not None:
                 out[field.attribute] = value
         return out
@@ -286,31 +269,29 @@ def snapshot(block: type[S], prefix: str, *, available_in: Sequence[str] = ()) -
     return SnapshotField(block, prefix, available_in)
 
 
-_FIELDS: dict[type, tuple[HeaderField[Any], ...]] = {}
+_FIELDS: dict[type, tuple[HeaderField, ...]] = {}
+_BY_ATTRIBUTE: dict[type, dict[str, HeaderField]] = {}
 
 
-def _fields(cls: type) -> tuple[HeaderField[Any], ...]:
-    """The header fields of ``cls``: its blocks' first (as Asterisk writes them), then its
-    own, in the order each declares them (read once a class)."""
+def _fields(cls: type) -> tuple[HeaderField, ...]:
+    """The header fields of ``cls`` (the ``FIELDS`` each class of it declares): its blocks'
+    first (as Asterisk writes them), then its own (read once a class)."""
     found = _FIELDS.get(cls)
     if found is None:
-        seen: dict[str, HeaderField[Any]] = {}
+        blocks: list[HeaderField] = []
+        own: list[HeaderField] = []
         for klass in reversed(cls.__mro__):
-            for value in vars(klass).values():
-                if isinstance(value, HeaderField):
-                    seen.pop(value.attribute, None)
-                    seen[value.attribute] = value
-        blocks = [f for f in seen.values() if _declared_in_block(cls, f)]
-        own = [f for f in seen.values() if not _declared_in_block(cls, f)]
+            declared = vars(klass).get("FIELDS", ())
+            (blocks if issubclass(klass, Block) else own).extend(declared)
         found = _FIELDS[cls] = (*blocks, *own)
     return found
 
 
-def _declared_in_block(cls: type, field: HeaderField[Any]) -> bool:
-    return any(
-        issubclass(klass, Block) and vars(klass).get(field.attribute) is field
-        for klass in cls.__mro__
-    )
+def _by_attribute(cls: type) -> dict[str, HeaderField]:
+    found = _BY_ATTRIBUTE.get(cls)
+    if found is None:
+        found = _BY_ATTRIBUTE[cls] = {f.attribute: f for f in _fields(cls)}
+    return found
 
 
 class TypedEvent(Event, _Reads):
@@ -364,7 +345,7 @@ class TypedEvent(Event, _Reads):
     # --- what the class documents ---------------------------------------------------------
 
     @classmethod
-    def fields(cls) -> tuple[HeaderField[Any], ...]:
+    def fields(cls) -> tuple[HeaderField, ...]:
         """The fields of the event's own headers and of its blocks without prefix."""
         return _fields(cls)
 
@@ -374,7 +355,7 @@ class TypedEvent(Event, _Reads):
         return _snapshots(cls)
 
     @classmethod
-    def documented(cls) -> dict[str, tuple[HeaderField[Any], str]]:
+    def documented(cls) -> dict[str, tuple[HeaderField, str]]:
         """Every header the class documents, lower-cased, with its field and full name
         (a prefixed block's ``DestChannel`` too)."""
         return _documented(cls)
@@ -475,7 +456,7 @@ class TypedEvent(Event, _Reads):
         as their views."""
         out: dict[str, Any] = {}
         for field in self.fields():
-            value = field.__get__(self)
+            value = getattr(self, field.attribute)
             if value is not None:
                 out[field.attribute] = value
         for block in self.snapshots():
@@ -541,10 +522,10 @@ def _snapshots(cls: type) -> tuple[SnapshotField[Any], ...]:
     return found
 
 
-_DOCUMENTED: dict[type, dict[str, tuple[HeaderField[Any], str]]] = {}
+_DOCUMENTED: dict[type, dict[str, tuple[HeaderField, str]]] = {}
 
 
-def _documented(cls: type[TypedEvent]) -> dict[str, tuple[HeaderField[Any], str]]:
+def _documented(cls: type[TypedEvent]) -> dict[str, tuple[HeaderField, str]]:
     found = _DOCUMENTED.get(cls)
     if found is None:
         found = {}
@@ -558,9 +539,7 @@ def _documented(cls: type[TypedEvent]) -> dict[str, tuple[HeaderField[Any], str]
     return found
 
 
-def _row(
-    attribute: str, name: str, field: HeaderField[Any], majors: Sequence[str]
-) -> dict[str, str]:
+def _row(attribute: str, name: str, field: HeaderField, majors: Sequence[str]) -> dict[str, str]:
     info = field.info
     kind = field.kind.name
     if info.choices:

@@ -18,10 +18,11 @@ indexed) decides, here and nowhere else:
 - ``fast``: its fragment of the fast path that codegen writes into each action module
   (Jinja source, rendered by ``codegen.render``), or None when its fields always take the
   full path;
-- ``reader`` (and ``quick``, the values of the usual texts), ``value``, ``dtype`` and
-  ``json_value``: how a received header's text becomes its value (the typed attributes of
-  ``sdk.events``; text that does not fit raises ``ValueError``, and the event keeps the
-  text), the type of that value, the pandas dtype
+- ``reader`` (and ``quick``, the usual texts, and ``read_fragment``, the code a generated
+  event class reads them with), ``value``, ``dtype`` and ``json_value``: how a received
+  header's text becomes its value (the typed attributes of ``sdk.events``; text that does
+  not fit raises ``ValueError``, and the event keeps the text), the type of that value, the
+  pandas dtype
   of a column of them and their JSON form. ``sends`` is False for the kinds of received
   headers only (``timestamp``, ``duration``, ``channel_state``): an action spec cannot use
   them.
@@ -74,8 +75,10 @@ if TYPE_CHECKING:
 __all__ = [
     "COMMON_FACTS",
     "DURATION_UNITS",
+    "FALSE_TEXTS",
     "KINDS",
     "RELEASE_FACTS",
+    "TRUE_TEXTS",
     "UNKNOWN",
     "BooleanInput",
     "ChannelState",
@@ -85,6 +88,8 @@ __all__ = [
     "IntegerInput",
     "Kind",
     "PairsInput",
+    "Quick",
+    "ReadFragment",
     "RecordsInput",
     "TextInput",
     "ami_field",
@@ -103,6 +108,11 @@ BooleanInput = bool | str | enum.Enum | None
 ChoiceInput = str | enum.Enum | None
 PairsInput = Mapping[str, object] | Iterable[tuple[str, object] | str] | str | None
 RecordsInput = Mapping[str, object] | Iterable[Mapping[str, object]] | None
+
+# A kind's usual received text: a test of it and its conversion (``Kind.quick``).
+Quick = tuple[Callable[[str], bool], Callable[[str], Any] | None]
+# What generated code reads it with: source, and the sets of texts it names (``read_fragment``).
+ReadFragment = tuple[str, dict[str, tuple[str, ...]]]
 
 # The facts of every field; each kind takes these and its own ``facts``.
 COMMON_FACTS = (
@@ -202,6 +212,7 @@ class Kind:
     sends: ClassVar[bool] = True  # False: a kind of received headers only
     value: ClassVar[str] = "str"  # the type of a received value, as generated code writes it
     value_imports: ClassVar[tuple[tuple[str, str], ...]] = ()  # what that type needs
+    read_imports: ClassVar[tuple[tuple[str, str], ...]] = ()  # what ``read_fragment`` names
     dtype: ClassVar[str | None] = None  # the pandas dtype of a column of received values
 
     def convert(self, value: object) -> object:
@@ -212,10 +223,18 @@ class Kind:
         raises ``ValueError`` for text that does not fit; None when the value is the text."""
         return None
 
-    def quick(self, info: FieldInfo) -> Mapping[str, Any] | None:
-        """The values of the texts Asterisk writes for this kind, as it writes them (the
-        choices as spelt, ``yes``/``no``...): looked up before ``reader`` is called, which
-        a typed attribute read millions of times notices; None: the reader reads all."""
+    def quick(self, info: FieldInfo) -> Quick | None:
+        """The usual text of this kind (the choices as spelt, ``yes``/``no``, digits), as
+        ``(test, convert)``: built-in callables a typed attribute calls before ``reader``
+        (a call of Python code costs what a million events notice); ``convert`` None: the
+        value is the text. None: the reader reads all."""
+        return None
+
+    def read_fragment(self, info: FieldInfo) -> ReadFragment | None:
+        """The code a generated event class reads this kind's usual text with (after
+        ``raw = self.headers.value(...)``, before ``return self._read(...)`` takes any other
+        text): Python source, and the sets of texts it names (``{choices}``: a set literal
+        codegen writes). None: ``_read`` reads it all (text kinds need neither)."""
         return None
 
     def json_value(self, value: Any) -> Any:
@@ -379,6 +398,9 @@ class Integer(Scalar):
     def reader(self, info: FieldInfo) -> Callable[[str], Any] | None:
         return read_integer
 
+    def read_fragment(self, info: FieldInfo) -> ReadFragment | None:
+        return "if raw and raw.isascii() and raw.isdigit():\n    return int(raw)", {}
+
     def option(self, info: FieldInfo) -> CliOption:
         return CliOption(type=int, metavar=None)
 
@@ -423,6 +445,7 @@ class Boolean(Scalar):
         return value
 
     value = "bool"
+    read_imports = (("sdk.model.kinds", "TRUE_TEXTS"), ("sdk.model.kinds", "FALSE_TEXTS"))
     dtype = "boolean"
 
     def text(self, value: object, info: FieldInfo) -> tuple[str | None, str | None]:
@@ -433,19 +456,26 @@ class Boolean(Scalar):
     def reader(self, info: FieldInfo) -> Callable[[str], Any] | None:
         return read_boolean
 
-    def quick(self, info: FieldInfo) -> Mapping[str, Any] | None:
-        return _QUICK_BOOLEANS
+    def quick(self, info: FieldInfo) -> Quick | None:
+        return _QUICK_BOOLEANS.__contains__, _QUICK_BOOLEANS.__getitem__
+
+    def read_fragment(self, info: FieldInfo) -> ReadFragment | None:
+        code = "if raw in TRUE_TEXTS:\n    return True\nif raw in FALSE_TEXTS:\n    return False"
+        return code, {}
 
     def option(self, info: FieldInfo) -> CliOption:
         return CliOption(action="flag", metavar=None)
 
 
-_QUICK_BOOLEANS = {
-    spelt: value
-    for words, value in ((TRUE_WORDS, True), (FALSE_WORDS, False))
-    for word in words
-    for spelt in (word, word.capitalize(), word.upper())
-}
+def _spellings(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(s for word in words for s in (word, word.capitalize(), word.upper()))
+
+
+# The usual spellings of a received yes and no (``yes``, ``Yes``, ``YES``...): what the
+# generated event classes test first (``read_boolean`` reads any case).
+TRUE_TEXTS = _spellings(TRUE_WORDS)
+FALSE_TEXTS = _spellings(FALSE_WORDS)
+_QUICK_BOOLEANS = {text: True for text in TRUE_TEXTS} | {text: False for text in FALSE_TEXTS}
 
 
 def read_boolean(raw: str) -> bool:
@@ -494,8 +524,11 @@ class Choice(Scalar):
 
         return read_choice
 
-    def quick(self, info: FieldInfo) -> Mapping[str, Any] | None:
-        return {choice: choice for choice in info.choices}
+    def quick(self, info: FieldInfo) -> Quick | None:
+        return frozenset(info.choices).__contains__, None
+
+    def read_fragment(self, info: FieldInfo) -> ReadFragment | None:
+        return "if raw in {choices}:\n    return raw", {"choices": info.choices}
 
     def fast_set(self, info: FieldInfo) -> frozenset[str]:
         """The choices the fast path takes as they are: the first of those that differ only
@@ -956,8 +989,8 @@ class ChannelStateKind(ReceivedOnly):
     def reader(self, info: FieldInfo) -> Callable[[str], Any] | None:
         return read_channel_state
 
-    def quick(self, info: FieldInfo) -> Mapping[str, Any] | None:
-        return _QUICK_STATES
+    def quick(self, info: FieldInfo) -> Quick | None:
+        return _QUICK_STATES.__contains__, _QUICK_STATES.__getitem__
 
     def json_value(self, value: Any) -> Any:
         return int(value) if isinstance(value, ChannelState) else value
