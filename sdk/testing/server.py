@@ -4,7 +4,8 @@ It reads requests as Asterisk's ``manager.c`` does: lines end at LF (a CR before
 dropped), a line longer than 1024 bytes with its line end spoils its message ("line too
 long"), at most 128 lines a message, header names matched without regard to case with the
 first one winning, leading blanks of values skipped, every lone blank line a message with
-no action. What each action does lives in ``sdk.testing.handlers``.
+no action. What each action does lives in ``sdk.testing.handlers``, dispatched by
+``sdk.testing.dispatch``.
 
 Each connection has one I/O thread (``sdk.wire.transport``) that reads requests, runs the
 handlers and writes, so the server can speak TLS (``tls=``) while other threads broadcast.
@@ -23,12 +24,13 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from sdk.model.action import secret_headers
 from sdk.model.fields import FALSE_WORDS, TRUE_WORDS
+from sdk.testing.dispatch import handlers_for
 from sdk.testing.faults import (
     ENDLESS,
     GARBAGE,
@@ -39,14 +41,12 @@ from sdk.testing.faults import (
     endless,
     long_line,
 )
+from sdk.testing.handlers.res_pjsip import Endpoint
+from sdk.testing.known import KnownActions
 from sdk.testing.pbx import PBX
-from sdk.testing.res_pjsip import Endpoint
 from sdk.testing.sip import Notify
 from sdk.wire.message import Headers, Message
 from sdk.wire.transport import Transport
-
-if TYPE_CHECKING:
-    from sdk.testing.handlers import KnownActions
 
 __all__ = ["AMIServer", "Connection", "ReceivedMessage", "SipPeer", "User"]
 
@@ -446,8 +446,6 @@ class AMIServer:
     ) -> None:
         if version not in BANNERS:
             raise ValueError(f"version must be one of {', '.join(BANNERS)}, not {version!r}")
-        from sdk.testing.handlers import handlers_for
-
         self.version = version
         self.asterisk_version = ASTERISK_VERSIONS[version]
         self.banner = BANNERS[version]

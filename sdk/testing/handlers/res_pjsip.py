@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from sdk.model.received import Received
-from sdk.testing.core import _id, _send_list
+from sdk.testing.handlers.core import _id, _send_list
 from sdk.testing.sip import Notify
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HANDLERS", "REFUSED_HEADERS", "Endpoint", "build_pjsip_notify"]
 
-log = logging.getLogger("sdk.testing.res_pjsip")
+log = logging.getLogger("sdk.testing.handlers.res_pjsip")
 
 REFUSED_HEADERS = frozenset(
     h.lower()

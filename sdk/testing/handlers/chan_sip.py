@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sdk.actions import ACTIONS
 from sdk.model.received import Received
-from sdk.testing.core import _id, _send_list, cli_command
+from sdk.testing.handlers.core import _id, _send_list, cli_command
 from sdk.testing.sip import build_chan_sip_notify
 
 if TYPE_CHECKING:

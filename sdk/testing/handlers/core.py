@@ -1,4 +1,4 @@
-"""Core actions of the embedded server: channels, variables, AstDB, CLI, filters, Originate.
+"""Core actions of the embedded server: channels, variables, AstDB, the CLI, Originate.
 
 Each handler writes what Asterisk's own handler writes, with the texts the recordings show;
 where a recording has no example (an error Asterisk has but the lab never hit), the text is
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CLI_COMMANDS", "HANDLERS", "cli_output"]
 
-_DATA = Path(__file__).parent / "data"
+_DATA = Path(__file__).parent.parent / "data"
 
 
 def _send_list(
@@ -486,51 +486,6 @@ def command(conn: Connection, request: ReceivedMessage) -> None:
     )
 
 
-# --- the session --------------------------------------------------------------------------
-
-
-def events(conn: Connection, request: ReceivedMessage) -> None:
-    from sdk.testing.server import event_mask
-
-    mask = request.get("EventMask") or ""
-    if not mask.strip():
-        conn.error(request, "Invalid event mask")
-        return
-    user_read = conn.user.read if conn.user else frozenset()
-    conn.event_mask = event_mask(mask, user_read)
-    conn.respond(request, "Success", headers=[("Events", "On" if conn.event_mask else "Off")])
-
-
-def filter_(conn: Connection, request: ReceivedMessage) -> None:
-    operation = request.get("Operation") or ""
-    if operation.lower() != "add":
-        conn.error(request, "Unknown operation")
-        return
-    if request.get("MatchCriteria"):
-        conn.error(request, "The embedded AMI server does not implement Filter's MatchCriteria")
-        return
-    text = request.get("Filter") or ""
-    exclude = text.startswith("!")
-    pattern = text[1:] if exclude else text
-    if not pattern:
-        conn.error(
-            request, "Filter was formatted incorrectly.  Check the syntax of the filter given."
-        )
-        return
-    try:
-        regex = re.compile(pattern)
-    except re.error:
-        conn.error(request, "Filter did not compile.  Check the syntax of the filter given.")
-        return
-    (conn.exclude_filters if exclude else conn.include_filters).append(regex)
-    conn.ack(request, "Success")
-
-
-def list_commands(conn: Connection, request: ReceivedMessage) -> None:
-    write = conn.user.write if conn.user is not None else frozenset()
-    conn.respond(request, "Success", headers=conn.server.known_actions.listing(write))
-
-
 # --- Originate ------------------------------------------------------------------------------
 
 _LOCAL = re.compile(
@@ -679,12 +634,9 @@ HANDLERS: dict[str, Callable[[Connection, ReceivedMessage], None]] = {
     "CoreStatus": core_status,
     "DBGet": db_get,
     "DBPut": db_put,
-    "Events": events,
     "ExtensionState": extension_state,
-    "Filter": filter_,
     "Getvar": getvar,
     "Hangup": hangup,
-    "ListCommands": list_commands,
     "Originate": originate,
     "Setvar": setvar,
     "Status": status,
