@@ -8,7 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sdk.testing.server import MAX_HEADERS, MAX_LINE, Connection, ReceivedMessage
+from sdk.testing.request import ReceivedMessage
+from sdk.testing.server import MAX_HEADERS, MAX_LINE, Connection
 
 
 class Reader(Connection):

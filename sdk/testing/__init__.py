@@ -18,8 +18,22 @@ with the faults real servers and networks make (``fault()``, ``restart()``; see
 ``sdk.testing.faults``).
 """
 
+from sdk.testing.context import Context
 from sdk.testing.faults import Fault
-from sdk.testing.server import AMIServer, Connection, ReceivedMessage, SipPeer, User
+from sdk.testing.pbx import Endpoint, SipPeer
+from sdk.testing.request import ReceivedMessage
+from sdk.testing.server import AMIServer, Connection
+from sdk.testing.sessions import User
 from sdk.testing.sip import Notify
 
-__all__ = ["AMIServer", "Connection", "Fault", "Notify", "ReceivedMessage", "SipPeer", "User"]
+__all__ = [
+    "AMIServer",
+    "Connection",
+    "Context",
+    "Endpoint",
+    "Fault",
+    "Notify",
+    "ReceivedMessage",
+    "SipPeer",
+    "User",
+]

@@ -8,18 +8,12 @@ handlers and the known actions (``sdk.testing.known``) of one release.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
+from sdk.testing.context import Context, Handler
 from sdk.testing.handlers import chan_sip, core, manager, res_pjsip
 from sdk.testing.known import KnownAction, KnownActions
+from sdk.testing.request import ReceivedMessage
 
-if TYPE_CHECKING:
-    from sdk.testing.server import Connection, ReceivedMessage
-
-__all__ = ["HandlerFunc", "Handlers", "handlers_for"]
-
-HandlerFunc = Callable[["Connection", "ReceivedMessage"], None]
+__all__ = ["Handlers", "handlers_for"]
 
 
 class Handlers:
@@ -31,7 +25,7 @@ class Handlers:
     but the embedded server does not emulate gets an error saying so, never a made-up success.
     """
 
-    def __init__(self, known: KnownActions, table: dict[str, HandlerFunc]) -> None:
+    def __init__(self, known: KnownActions, table: dict[str, Handler]) -> None:
         self.known = known
         self._table = {name.lower(): func for name, func in table.items()}
 
@@ -39,51 +33,50 @@ class Handlers:
     def names(self) -> list[str]:
         return sorted(name for name, _ in self.known.listing() if name.lower() in self._table)
 
-    def set(self, name: str, func: HandlerFunc) -> None:
+    def set(self, name: str, func: Handler) -> None:
         """Answer ``name`` with ``func`` from now on (an action the version lacks becomes known,
         with no write class needed)."""
         if self.known.get(name) is None:
             self.known = self.known.with_action(KnownAction(name, name, "<none>"))
         self._table[name.lower()] = func
 
-    def process(self, conn: Connection, request: ReceivedMessage) -> None:
+    def process(self, ctx: Context, request: ReceivedMessage) -> None:
         action = request.get("Action")
         if not action:
-            conn.error(request, "Missing action in request")
-            _refused(conn, "RequestBadFormat", "NONE")
+            ctx.error(request, "Missing action in request")
+            _refused(ctx, "RequestBadFormat", "NONE")
             return
         folded = action.lower()
-        if not conn.authenticated and folded not in ("login", "logoff", "challenge"):
-            conn.error(request, "Permission denied")
-            _refused(conn, "RequestNotAllowed", action)
+        if not ctx.session.authenticated and folded not in ("login", "logoff", "challenge"):
+            ctx.error(request, "Permission denied")
+            _refused(ctx, "RequestNotAllowed", action)
             return
         known = self.known.get(action)
         if known is None:
-            conn.error(
+            ctx.error(
                 request,
                 f"Invalid/unknown command: {action}. Use Action: ListCommands to show available commands.",
             )
-            _refused(conn, "RequestBadFormat", action)
+            _refused(ctx, "RequestBadFormat", action)
             return
         if known.authority:
-            user = conn.user
+            user = ctx.session.user
             if user is None or not (known.authority & user.write):
-                conn.error(request, "Permission denied")
-                _refused(conn, "RequestNotAllowed", action)
+                ctx.error(request, "Permission denied")
+                _refused(ctx, "RequestNotAllowed", action)
                 return
         func = self._table.get(folded)
         if func is None:
-            conn.error(request, f"The embedded AMI server does not implement {known.name}")
+            ctx.error(request, f"The embedded AMI server does not implement {known.name}")
             return
-        func(conn, request)
+        func(ctx, request)
 
 
-def _refused(conn: Connection, event: str, action: str) -> None:
+def _refused(ctx: Context, event: str, action: str) -> None:
     """The security event manager.c reports for a request it refuses (sessions that read
     the security class see it, the refused one too once logged in). Asterisk queues it
     through Stasis, so it reaches the refused session after the error answer."""
-    conn.server.security_event(
-        conn,
+    ctx.security_event(
         event,
         "Error",
         [("RequestType", f"Action: {action}")],

@@ -10,11 +10,10 @@ import hashlib
 import re
 import secrets
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from sdk.testing.server import Connection, ReceivedMessage, User
+from sdk.testing.context import Context, Handler
+from sdk.testing.request import ReceivedMessage
+from sdk.testing.sessions import User, event_mask
 
 __all__ = ["HANDLERS"]
 
@@ -22,126 +21,120 @@ __all__ = ["HANDLERS"]
 # --- login and the connection ---------------------------------------------------------------
 
 
-def challenge(conn: Connection, request: ReceivedMessage) -> None:
+def challenge(ctx: Context, request: ReceivedMessage) -> None:
     if (request.get("AuthType") or "").lower() != "md5":
-        conn.error(request, "Must specify AuthType")
+        ctx.error(request, "Must specify AuthType")
         return
-    if not conn.challenge:
-        conn.challenge = conn.server.challenge or str(secrets.randbelow(2**31))
-    conn.respond(request, "Success", headers=[("Challenge", conn.challenge)])
+    if not ctx.session.challenge:
+        ctx.session.challenge = ctx.fixed_challenge or str(secrets.randbelow(2**31))
+    ctx.respond(request, "Success", headers=[("Challenge", ctx.session.challenge)])
 
 
-def _authenticate(conn: Connection, request: ReceivedMessage) -> User | None:
+def _authenticate(ctx: Context, request: ReceivedMessage) -> User | None:
     """The user the request logs in as, if its secret (or MD5 key) is right; else None."""
-    user = conn.server.find_user(request.get("Username") or "")
+    user = ctx.find_user(request.get("Username") or "")
     if user is None:
         return None
     if (request.get("AuthType") or "").lower() == "md5":
         key = request.get("Key") or ""
-        if not key or not conn.challenge:
+        if not key or not ctx.session.challenge:
             return None
-        expected = hashlib.md5((conn.challenge + user.secret).encode()).hexdigest()
+        expected = hashlib.md5((ctx.session.challenge + user.secret).encode()).hexdigest()
         return user if key.lower() == expected else None
     return user if request.get("Secret") == user.secret else None
 
 
-def login(conn: Connection, request: ReceivedMessage) -> None:
-    from sdk.testing.server import event_mask
-
-    if conn.authenticated:
-        conn.ack(request, "Already authenticated")
+def login(ctx: Context, request: ReceivedMessage) -> None:
+    if ctx.session.authenticated:
+        ctx.ack(request, "Already authenticated")
         return
-    user = _authenticate(conn, request)
+    user = _authenticate(ctx, request)
     if user is None:
-        time.sleep(conn.server.auth_fail_delay)  # Asterisk waits a second before refusing
-        conn.error(request, "Authentication failed")
-        conn.close()
+        time.sleep(ctx.auth_fail_delay)  # Asterisk waits a second before refusing
+        ctx.error(request, "Authentication failed")
+        ctx.close()
         return
-    conn.user = user
-    conn.username = request.get("Username") or ""
+    ctx.session.user = user
+    ctx.session.username = request.get("Username") or ""
     events = request.get("Events") or ""
     # an empty or absent Events header leaves the default: every class the user reads
-    conn.event_mask = event_mask(events, user.read) if events.strip() else user.read
-    conn.authenticated = True
-    conn.ack(request, "Authentication accepted")
-    if "system" in conn.event_mask:
-        uptime = str(conn.server.uptime)
-        conn.event(
+    ctx.session.event_mask = event_mask(events, user.read) if events.strip() else user.read
+    ctx.session.authenticated = True
+    ctx.ack(request, "Authentication accepted")
+    if "system" in ctx.session.event_mask:
+        uptime = str(ctx.uptime)
+        ctx.event(
             "FullyBooted",
             [("Uptime", uptime), ("LastReload", uptime), ("Status", "Fully Booted")],
             privilege="system,all",
         )
-    conn.server.security_event(conn, "SuccessfulAuth", "Informational", [("UsingPassword", "0")])
+    ctx.security_event("SuccessfulAuth", "Informational", [("UsingPassword", "0")])
 
 
-def logoff(conn: Connection, request: ReceivedMessage) -> None:
-    conn.respond(request, "Goodbye", "Thanks for all the fish.")
-    conn.close()
+def logoff(ctx: Context, request: ReceivedMessage) -> None:
+    ctx.respond(request, "Goodbye", "Thanks for all the fish.")
+    ctx.close()
 
 
-def ping(conn: Connection, request: ReceivedMessage) -> None:
-    conn.respond(
-        request, "Success", headers=[("Ping", "Pong"), ("Timestamp", f"{time.time():.6f}")]
-    )
+def ping(ctx: Context, request: ReceivedMessage) -> None:
+    ctx.respond(request, "Success", headers=[("Ping", "Pong"), ("Timestamp", f"{time.time():.6f}")])
 
 
-def user_event(conn: Connection, request: ReceivedMessage) -> None:
+def user_event(ctx: Context, request: ReceivedMessage) -> None:
     name = request.get("UserEvent") or ""
     body = "".join(
         f"{line}\r\n"
         for line in request.lines
         if not line.lower().startswith("userevent:") and not line.lower().startswith("action:")
     )
-    conn.ack(request, "Event Sent")
-    conn.server.broadcast("UserEvent", "user", f"UserEvent: {name}\r\n{body}")
+    ctx.ack(request, "Event Sent")
+    ctx.broadcast("UserEvent", "user", f"UserEvent: {name}\r\n{body}")
 
 
 # --- the session: its events and filters --------------------------------------------------------------------------
 
 
-def events(conn: Connection, request: ReceivedMessage) -> None:
-    from sdk.testing.server import event_mask
-
+def events(ctx: Context, request: ReceivedMessage) -> None:
     mask = request.get("EventMask") or ""
     if not mask.strip():
-        conn.error(request, "Invalid event mask")
+        ctx.error(request, "Invalid event mask")
         return
-    user_read = conn.user.read if conn.user else frozenset()
-    conn.event_mask = event_mask(mask, user_read)
-    conn.respond(request, "Success", headers=[("Events", "On" if conn.event_mask else "Off")])
+    user_read = ctx.session.user.read if ctx.session.user else frozenset()
+    ctx.session.event_mask = event_mask(mask, user_read)
+    ctx.respond(request, "Success", headers=[("Events", "On" if ctx.session.event_mask else "Off")])
 
 
-def filter_(conn: Connection, request: ReceivedMessage) -> None:
+def filter_(ctx: Context, request: ReceivedMessage) -> None:
     operation = request.get("Operation") or ""
     if operation.lower() != "add":
-        conn.error(request, "Unknown operation")
+        ctx.error(request, "Unknown operation")
         return
     if request.get("MatchCriteria"):
-        conn.error(request, "The embedded AMI server does not implement Filter's MatchCriteria")
+        ctx.error(request, "The embedded AMI server does not implement Filter's MatchCriteria")
         return
     text = request.get("Filter") or ""
     exclude = text.startswith("!")
     pattern = text[1:] if exclude else text
     if not pattern:
-        conn.error(
+        ctx.error(
             request, "Filter was formatted incorrectly.  Check the syntax of the filter given."
         )
         return
     try:
         regex = re.compile(pattern)
     except re.error:
-        conn.error(request, "Filter did not compile.  Check the syntax of the filter given.")
+        ctx.error(request, "Filter did not compile.  Check the syntax of the filter given.")
         return
-    (conn.exclude_filters if exclude else conn.include_filters).append(regex)
-    conn.ack(request, "Success")
+    (ctx.session.exclude_filters if exclude else ctx.session.include_filters).append(regex)
+    ctx.ack(request, "Success")
 
 
-def list_commands(conn: Connection, request: ReceivedMessage) -> None:
-    write = conn.user.write if conn.user is not None else frozenset()
-    conn.respond(request, "Success", headers=conn.server.known_actions.listing(write))
+def list_commands(ctx: Context, request: ReceivedMessage) -> None:
+    write = ctx.session.user.write if ctx.session.user is not None else frozenset()
+    ctx.respond(request, "Success", headers=ctx.known_actions.listing(write))
 
 
-HANDLERS: dict[str, Callable[[Connection, ReceivedMessage], None]] = {
+HANDLERS: dict[str, Handler] = {
     "Challenge": challenge,
     "Events": events,
     "Filter": filter_,
