@@ -25,7 +25,7 @@ The map, bottom to top; a module imports only from its own layer or those below 
     actions          actions/ (generated from specs/ by codegen; imported on first use)
     model            model/: values (the boundary), checks (wire rules), fields, kinds (the
                      table of kinds), rules, action, generic, registry, suggest, received
-    wire             wire/: parser, message, transport
+    wire             wire/: parser, message, transport, answers (what a server writes)
     leaves           errors, display, extras, version (import nothing of sdk)
 """
 

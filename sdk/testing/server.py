@@ -24,6 +24,7 @@ from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from sdk.model.checks import MAX_LINE_BYTES, MAX_LINES
 from sdk.testing.context import Context, Handler
 from sdk.testing.dispatch import handlers_for
 from sdk.testing.faults import (
@@ -41,6 +42,7 @@ from sdk.testing.pbx import PBX, Endpoint, SipPeer
 from sdk.testing.request import ReceivedMessage
 from sdk.testing.sessions import ManagerSession, User, parse_classes
 from sdk.testing.sip import Notify
+from sdk.wire.answers import event_text, response_text
 from sdk.wire.message import Message
 from sdk.wire.transport import Transport
 
@@ -48,8 +50,6 @@ __all__ = ["AMIServer", "Connection", "ConnectionContext"]
 
 log = logging.getLogger("sdk.testing.server")
 
-MAX_LINE = 1024
-MAX_HEADERS = 128
 BANNERS = {"20": "Asterisk Call Manager/9.0.0", "22": "Asterisk Call Manager/11.0.0"}
 ASTERISK_VERSIONS = {"20": "20.20.1", "22": "22.10.1"}
 
@@ -109,20 +109,10 @@ class Connection:
         list_start: bool = False,
         trailer: str = "",
     ) -> None:
-        """Write a response as ``astman_send_response_full`` does: Response, ActionID (when the
-        request had a non-empty one), EventList, Message, further headers, blank line."""
-        out = [f"Response: {status}\r\n"]
-        action_id = request.get("ActionID")
-        if action_id:
-            out.append(f"ActionID: {action_id}\r\n")
-        if list_start:
-            out.append("EventList: start\r\n")
-        if message is not None:
-            out.append(f"Message: {message}\r\n")
-        out.extend(f"{name}: {value}\r\n" for name, value in headers)
-        out.append("\r\n")
-        out.append(trailer)
-        self.write("".join(out))
+        """Write a response (``sdk.wire.answers.response_text``), then ``trailer``, in one write."""
+        self.write(
+            response_text(request, status, message, headers, list_start=list_start) + trailer
+        )
 
     def error(self, request: Message, message: str) -> None:
         self.respond(request, "Error", message)
@@ -134,12 +124,7 @@ class Connection:
         self, name: str, headers: Iterable[tuple[str, str]], *, privilege: str | None = None
     ) -> None:
         """Write one event to this connection only (a list item, say)."""
-        out = [f"Event: {name}\r\n"]
-        if privilege:
-            out.append(f"Privilege: {privilege}\r\n")
-        out.extend(f"{key}: {value}\r\n" for key, value in headers)
-        out.append("\r\n")
-        self.write("".join(out))
+        self.write(event_text(name, headers, privilege=privilege))
 
     def close(self) -> None:
         """Close after what was written so far has gone out (Asterisk's Goodbye)."""
@@ -175,10 +160,10 @@ class Connection:
         buf = self._buf + data
         pos = 0  # where the next line starts: a read may hold thousands, so no slicing
         while not self.closed:
-            end = buf.find(b"\n", pos, pos + MAX_LINE)
+            end = buf.find(b"\n", pos, pos + MAX_LINE_BYTES)
             if end < 0:
-                if len(buf) - pos >= MAX_LINE:
-                    pos += MAX_LINE - 1  # manager.c keeps the last byte, drops the rest
+                if len(buf) - pos >= MAX_LINE_BYTES:
+                    pos += MAX_LINE_BYTES - 1  # manager.c keeps the last byte, drops the rest
                     self._too_long = True
                     continue
                 break
@@ -186,7 +171,7 @@ class Connection:
             pos = end + 1
             line = raw.decode("utf-8", "surrogateescape")
             if line:
-                if len(self._lines) < MAX_HEADERS:
+                if len(self._lines) < MAX_LINES:
                     self._lines.append(line)
                 else:
                     self._lost_lines = True
@@ -603,8 +588,7 @@ class AMIServer:
 
     def broadcast(self, name: str, category: str, headers: Iterable[tuple[str, str]] | str) -> None:
         """Send an event to every logged-in connection that reads ``category`` and asked for it."""
-        body = headers if isinstance(headers, str) else "".join(f"{k}: {v}\r\n" for k, v in headers)
-        text = f"Event: {name}\r\nPrivilege: {category},all\r\n{body}\r\n"
+        text = event_text(name, headers, privilege=f"{category},all")
         for conn in self.connections:
             if conn.session.reads(category) and conn.session.passes_filters(text):
                 conn.write(text)
