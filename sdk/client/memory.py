@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Hashable, Iterable, Mapping
 
 from sdk.client.auth import Secret
-from sdk.client.connection import Callbacks, Link, Opening, Target
+from sdk.client.connection import Callbacks, Destination, Link, Opening
 from sdk.errors import ConnectionError, ProtocolError
 from sdk.model.fields import SECRET_HEADERS
 from sdk.wire.answers import event_text, response_text
@@ -335,7 +335,7 @@ class MemoryTransport:
         """Answer ``action`` (any case) with ``func(connection, request)`` from now on."""
         self._handlers[action.lower()] = func
 
-    def __call__(self, target: Target, stop: threading.Event) -> Opening:
+    def __call__(self, target: Destination, stop: threading.Event) -> Opening:
         """The connector: a new connection to the handlers (``Session(transport=...)``)."""
         if self.refuse is not None:
             raise ConnectionError(f"could not connect to {target.where}: {self.refuse}")

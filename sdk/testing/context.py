@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from sdk.testing.known import KnownActions
-from sdk.testing.pbx import PBX
+from sdk.testing.pbx import PBXState
 from sdk.testing.request import ReceivedMessage
 from sdk.testing.sessions import ManagerSession, User
 from sdk.testing.sip import Notify
@@ -143,7 +143,7 @@ class Context(Protocol):
     # --- the PBX ---
 
     @property
-    def pbx(self) -> PBX:
+    def pbx(self) -> PBXState:
         """Its SIP configuration, channels, dialplan, globals and AstDB."""
         ...
 

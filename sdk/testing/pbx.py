@@ -17,7 +17,7 @@ from datetime import datetime
 
 import attrs
 
-__all__ = ["PBX", "STATE_NAMES", "Channel", "Endpoint", "SipPeer"]
+__all__ = ["PBXState", "STATE_NAMES", "Channel", "Endpoint", "SipPeer"]
 
 STATE_NAMES = {
     0: "Down",
@@ -104,7 +104,7 @@ class Channel:
         return int(time.monotonic() - self.created)
 
 
-class PBX:
+class PBXState:
     """The SIP configuration, channels, dialplan, globals and AstDB of one embedded server
     (its channels thread-safe). ``sip_address`` is where its SIP requests say they come
     from (Via, Contact)."""

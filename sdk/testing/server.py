@@ -38,7 +38,7 @@ from sdk.testing.faults import (
     long_line,
 )
 from sdk.testing.known import KnownActions
-from sdk.testing.pbx import PBX, Endpoint, SipPeer
+from sdk.testing.pbx import Endpoint, PBXState, SipPeer
 from sdk.testing.request import ReceivedMessage
 from sdk.testing.sessions import ManagerSession, User, parse_classes
 from sdk.testing.sip import Notify
@@ -302,7 +302,7 @@ class AMIServer:
         sip_address = ("127.0.0.1", sip_port or (5060 if self.sip == "chan_sip" else 5062))
         self.faults: list[Fault] = []
         self.handlers = handlers_for(version, self.sip)
-        self.pbx = PBX(started=started, sip_address=sip_address)
+        self.pbx = PBXState(started=started, sip_address=sip_address)
         self._timers: list[threading.Timer] = []
         self._requested = (host, port)
         self._address: tuple[str, int] | None = None
