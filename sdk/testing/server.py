@@ -432,6 +432,11 @@ class AMIServer:
     # --- running ---
 
     @property
+    def listening(self) -> bool:
+        """Whether it accepts connections: started, and not stopped since."""
+        return self._listener is not None
+
+    @property
     def host(self) -> str:
         assert self._address is not None, "the server is not started"
         return self._address[0]

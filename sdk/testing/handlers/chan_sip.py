@@ -7,7 +7,8 @@ import ipaddress
 from sdk.actions import ACTIONS
 from sdk.model.received import Received
 from sdk.testing.context import Context, Handler
-from sdk.testing.handlers.core import _id, _send_list, cli_command
+from sdk.testing.handlers.core import cli_command
+from sdk.testing.handlers.lists import echo_id, send_list
 from sdk.testing.pbx import SipPeer
 from sdk.testing.request import ReceivedMessage
 from sdk.testing.sip import build_chan_sip_notify
@@ -70,7 +71,7 @@ def sip_peers(ctx: Context, request: ReceivedMessage) -> None:
     items = [
         (
             "PeerEntry",
-            _id(request)
+            echo_id(request)
             + [
                 ("Channeltype", "SIP"),
                 ("ObjectName", peer.name),
@@ -93,7 +94,7 @@ def sip_peers(ctx: Context, request: ReceivedMessage) -> None:
         )
         for peer in ctx.pbx.sip_peers.values()
     ]
-    _send_list(ctx, request, "Peer status list will follow", items, "PeerlistComplete")
+    send_list(ctx, request, "Peer status list will follow", items, "PeerlistComplete")
 
 
 def sip_peer_status(ctx: Context, request: ReceivedMessage) -> None:
@@ -109,11 +110,11 @@ def sip_peer_status(ctx: Context, request: ReceivedMessage) -> None:
         (
             "PeerStatus",
             [("ChannelType", "SIP"), ("Peer", f"SIP/{peer.name}"), ("PeerStatus", "Unmonitored")]
-            + _id(request),
+            + echo_id(request),
         )
         for peer in peers
     ]
-    _send_list(
+    send_list(
         ctx, request, "Peer status will follow", items, "SIPpeerstatusComplete", privilege="System"
     )
 

@@ -9,41 +9,18 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from sdk.model.fields import TRUE_WORDS
 from sdk.testing.context import Context, Handler
+from sdk.testing.handlers.lists import echo_id, send_list
 from sdk.testing.pbx import Channel
 from sdk.testing.request import ReceivedMessage
 
 __all__ = ["CLI_COMMANDS", "HANDLERS", "cli_output"]
 
 _DATA = Path(__file__).parent.parent / "data"
-
-
-def _send_list(
-    ctx: Context,
-    request: ReceivedMessage,
-    message: str,
-    events: list[tuple[str, list[tuple[str, str]]]],
-    complete: str,
-    *,
-    privilege: str | None = None,
-    extra: Sequence[tuple[str, str]] = (),
-) -> None:
-    """A list answer: the start, one event per item (with ``privilege``, if given), the
-    completing event with ``extra`` headers after ListItems (all one write)."""
-    ctx.respond(request, "Success", message, list_start=True)
-    for name, headers in events:
-        ctx.event(name, headers, privilege=privilege)
-    closing = [*_id(request), ("EventList", "Complete"), ("ListItems", str(len(events))), *extra]
-    ctx.event(complete, closing)
-
-
-def _id(request: ReceivedMessage) -> list[tuple[str, str]]:
-    action_id = request.get("ActionID")
-    return [("ActionID", action_id)] if action_id else []
 
 
 # --- channels -----------------------------------------------------------------------------
@@ -85,8 +62,10 @@ def status(ctx: Context, request: ReceivedMessage) -> None:
         channels = [channel]
     else:
         channels = pbx.listing()
-    items = [("Status", _status_fields(channel, variables) + _id(request)) for channel in channels]
-    _send_list(
+    items = [
+        ("Status", _status_fields(channel, variables) + echo_id(request)) for channel in channels
+    ]
+    send_list(
         ctx,
         request,
         "Channel status will follow",
@@ -105,7 +84,7 @@ def core_show_channels(ctx: Context, request: ReceivedMessage) -> None:
     items = [
         (
             "CoreShowChannel",
-            _id(request)
+            echo_id(request)
             + channel.snapshot()
             + [
                 ("Application", channel.application),
@@ -116,7 +95,7 @@ def core_show_channels(ctx: Context, request: ReceivedMessage) -> None:
         )
         for channel in ctx.pbx.listing()
     ]
-    _send_list(ctx, request, "Channels will follow", items, "CoreShowChannelsComplete")
+    send_list(ctx, request, "Channels will follow", items, "CoreShowChannelsComplete")
 
 
 def hangup(ctx: Context, request: ReceivedMessage) -> None:
@@ -146,8 +125,8 @@ def _hangup_matching(ctx: Context, request: ReceivedMessage, name: str) -> None:
         ctx.error(request, f"Regex compile failed on: {name}")
         return
     matched = [c for c in ctx.pbx.listing() if regex.search(c.name)]
-    items = [("ChannelHungup", [("Channel", c.name), *_id(request)]) for c in matched]
-    _send_list(ctx, request, "Channels hung up will follow", items, "ChannelsHungupListComplete")
+    items = [("ChannelHungup", [("Channel", c.name), *echo_id(request)]) for c in matched]
+    send_list(ctx, request, "Channels hung up will follow", items, "ChannelsHungupListComplete")
     hang_up(ctx, matched, cause=request.get("Cause") or "16")
 
 
@@ -253,8 +232,8 @@ def db_get(ctx: Context, request: ReceivedMessage) -> None:
         ctx.error(request, "Database entry not found")
         return
     family, key = found
-    event = [("Family", family), ("Key", key), ("Val", value)] + _id(request)
-    _send_list(ctx, request, "Result will follow", [("DBGetResponse", event)], "DBGetComplete")
+    event = [("Family", family), ("Key", key), ("Val", value)] + echo_id(request)
+    send_list(ctx, request, "Result will follow", [("DBGetResponse", event)], "DBGetComplete")
 
 
 # --- the core -----------------------------------------------------------------------------
@@ -516,7 +495,7 @@ def originate(ctx: Context, request: ReceivedMessage) -> None:
             ctx.broadcast(
                 "OriginateResponse",
                 "call",
-                _id(request)
+                echo_id(request)
                 + [("Response", "Failure"), ("Channel", name), *target, ("Reason", "0")]
                 + [
                     ("Uniqueid", "<null>"),
@@ -603,7 +582,7 @@ def _announce_local_call(
     broadcast(
         "OriginateResponse",
         "call",
-        _id(request)
+        echo_id(request)
         + [
             ("Response", "Success"),
             ("Channel", one.name),

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from sdk.actions import ACTIONS
 from sdk.model.received import Received
 from sdk.testing.context import Context, Handler
-from sdk.testing.handlers.core import _id, _send_list
+from sdk.testing.handlers.lists import echo_id, send_list
 from sdk.testing.request import ReceivedMessage
 from sdk.testing.sip import Notify
 
@@ -175,7 +175,7 @@ def pjsip_show_endpoints(ctx: Context, request: ReceivedMessage) -> None:
     items = [
         (
             "EndpointList",
-            _id(request)
+            echo_id(request)
             + [
                 ("ObjectType", "endpoint"),
                 ("ObjectName", endpoint.name),
@@ -190,7 +190,7 @@ def pjsip_show_endpoints(ctx: Context, request: ReceivedMessage) -> None:
         )
         for endpoint in ctx.pbx.pjsip_endpoints.values()
     ]
-    _send_list(
+    send_list(
         ctx,
         request,
         "A listing of Endpoints follows, presented as EndpointList events",
