@@ -16,6 +16,19 @@
 It is part of the product: test your own scripts against it, over TLS too (``tls=``), and
 with the faults real servers and networks make (``fault()``, ``restart()``; see
 ``sdk.testing.faults``).
+
+Inside, imports go one way, down this list; a handler imports nothing of the server::
+
+    server        AMIServer, Connection: sockets, requests read as manager.c reads them,
+                  faults; each connection gives its handlers a ConnectionContext
+    dispatch      manager.c's checks before any action; the handlers of a release
+    handlers/     what each action does: manager (login, events, filters, ListCommands),
+                  core, chan_sip, res_pjsip, lists (list answers)
+    context       Context: all a handler is given besides the request
+    known         the actions a release lists (data/: recorded from the real servers)
+    request       ReceivedMessage;  sessions: users, event classes, a manager session
+    pbx           PBXState: SIP peers, endpoints, dialplan, channels, AstDB
+    sip, faults   the NOTIFY text; the faults
 """
 
 from sdk.testing.context import Context

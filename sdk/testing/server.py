@@ -2,10 +2,11 @@
 
 It reads requests as Asterisk's ``manager.c`` does: lines end at LF (a CR before it is
 dropped), a line longer than 1024 bytes with its line end spoils its message ("line too
-long"), at most 128 lines a message, header names matched without regard to case with the
-first one winning, leading blanks of values skipped, every lone blank line a message with
-no action. What each action does lives in ``sdk.testing.handlers``, dispatched by
-``sdk.testing.dispatch``.
+long"), at most 128 lines a message (``sdk.model.checks``' limits), header names matched
+without regard to case with the first one winning, leading blanks of values skipped, every
+lone blank line a message with no action. What each action does lives in
+``sdk.testing.handlers``, dispatched by ``sdk.testing.dispatch``; a handler is given the
+connection's ``ConnectionContext`` (``sdk.testing.context``), never the server itself.
 
 Each connection has one I/O thread (``sdk.wire.transport``) that reads requests, runs the
 handlers and writes, so the server can speak TLS (``tls=``) while other threads broadcast.
