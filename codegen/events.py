@@ -78,7 +78,7 @@ EVENT_MODULE_NAMES = frozenset(
     | {name for kind in KINDS.values() for _module, name in kind.read_imports}
 )
 EVENT_PACKAGE_NAMES = frozenset(
-    {"annotations", "TYPE_CHECKING", "Any", "importlib", "EVENTS", "Event", "EventRegistry"}
+    {"annotations", "TYPE_CHECKING", "Any", "BlockRegistry", "EVENTS", "Event", "EventRegistry"}
     | {"TypedEvent", "ChannelState", "typed", "_BLOCKS", "__all__", "__getattr__", "__dir__"}
 )
 RESERVED_HEADER_NAMES = (

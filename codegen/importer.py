@@ -458,7 +458,8 @@ def _is_plain(text: str) -> bool:
     if not text or text != text.strip() or "\n" in text or not text.isprintable():
         return False
     try:
-        return yaml.safe_load(f"k: {text}") == {"k": text}
+        loaded: object = yaml.safe_load(f"k: {text}")
+        return loaded == {"k": text}
     except yaml.YAMLError:
         return False
 

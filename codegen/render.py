@@ -373,6 +373,7 @@ def environment() -> jinja2.Environment:
         autoescape=True,  # so that macros return Markup; _finalize does the escaping
         finalize=_finalize,
     )
+    function: Callable[..., str]
     for name, function in {"pystr": pystr, "docstring": docstring, "comment": comment}.items():
         env.filters[name] = _code(function)
     for function in (kwarg, classvar, tuplevar, import_line, import_from, info_args):

@@ -251,7 +251,7 @@ class _Checker:
         self.errors.append(SpecError(self.source, line, message))
 
     def mapping(
-        self, node: yaml.Node, where: str, schema: dict[str, tuple[Callable, bool]]
+        self, node: yaml.Node, where: str, schema: dict[str, tuple[Callable[..., Any], bool]]
     ) -> dict[str, Any]:
         """Check a mapping against ``schema`` ({key: (reader, required)}); return what reads."""
         if not isinstance(node, yaml.MappingNode):
@@ -299,7 +299,7 @@ def _construct(checker: _Checker, node: yaml.Node, where: str) -> Any:
 
 def _scalar(
     expected: tuple[type, ...], label: str, *, coerce: bool = False, text: bool = True
-) -> Callable:
+) -> Callable[..., Any]:
     """A reader of one scalar of the ``expected`` types; numbers (and booleans, when
     ``expected`` admits them) become strings where ``coerce`` is set (``since: 12``). With
     ``text``, a string must be fit for generated source (``text_problem``; keys named in
@@ -340,7 +340,7 @@ _int = _scalar((int,), "an integer")
 _default = _scalar((str, bool), "a string, number or boolean", coerce=True)
 
 
-def _list_of(item: Callable) -> Callable:
+def _list_of(item: Callable[..., Any]) -> Callable[..., Any]:
     def read(checker: _Checker, node: yaml.Node, where: str) -> Any:
         if not isinstance(node, yaml.SequenceNode):
             checker.error(node, f"{where} must be a list")
@@ -395,7 +395,7 @@ RESPONSE_SCHEMA = {
 }
 # A field's keys are its Python name and the facts of ``FieldInfo`` (one model of a field),
 # each read by its type; a member of an indexed group takes the facts of the scalar kinds.
-_FACT_READERS: dict[str, Callable] = {
+_FACT_READERS: dict[str, Callable[..., Any]] = {
     "str": _str,
     "bool": _bool,
     "int": _int,

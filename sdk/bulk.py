@@ -456,7 +456,9 @@ class _Recorder:
         # report.counts gives them) rather than recounted over all results for each one.
         self._counts: Counter[str] = Counter()
         if progress:
-            from tqdm.auto import tqdm  # renders in a terminal, and as a widget in a notebook
+            # lazy: only a run with a bar needs tqdm.auto, which looks for ipywidgets; it
+            # renders in a terminal, and as a widget in a notebook
+            from tqdm.auto import tqdm
 
             self._bar = tqdm(total=total, unit="notify", desc="NOTIFY", leave=True)
 

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 import attrs
 
 from sdk import pipes
+from sdk.actions import ACTIONS
 from sdk.client.capabilities import ServerAction
 from sdk.client.hub import matcher
 from sdk.client.session import Session
@@ -51,12 +52,14 @@ from sdk.errors import (
     ValidationError,
     url_words,
 )
+from sdk.events import EVENTS
 from sdk.model.action import Action
 from sdk.model.fields import SECRET_HEADERS, FieldInfo
+from sdk.model.generic import Generic
 from sdk.model.kinds import kind_of
-from sdk.model.registry import ActionRegistry
 from sdk.model.releases import DOCS_VERSIONS, DOCUMENTED, field_majors, field_notes, has_action
 from sdk.model.suggest import did_you_mean
+from sdk.notify import body_lines
 from sdk.wire.message import Message, Response, json_add
 
 if TYPE_CHECKING:
@@ -206,7 +209,7 @@ def _connect(args: argparse.Namespace, *, events: bool | str = False) -> Iterato
     auth = args.auth or "md5"
     timeout = args.timeout if args.timeout is not None else 10.0
     if args.embedded:
-        from sdk.testing import AMIServer
+        from sdk.testing import AMIServer  # lazy: the embedded server adds ~25% to start-up
 
         with AMIServer.as_recorded(args.embedded) as pbx:
             with Session(
@@ -250,14 +253,8 @@ def _connect(args: argparse.Namespace, *, events: bool | str = False) -> Iterato
 # --- actions --------------------------------------------------------------------------------
 
 
-def _registry() -> ActionRegistry:
-    from sdk.actions import ACTIONS
-
-    return ACTIONS
-
-
 def _action_class(name: str, offered: Collection[str] = ()) -> type[Action]:
-    registry = _registry()
+    registry = ACTIONS
     canonical = registry.canonical(name)
     if canonical is None:
         raise UsageError(_unknown_action(name, [*registry, *offered]))
@@ -430,7 +427,7 @@ def _offered(args: argparse.Namespace) -> tuple[dict[str, ServerAction], str]:
             else f"{session.host}:{session.port}"
         )
     if args.embedded:
-        from sdk.testing.releases import PLAYS
+        from sdk.testing import PLAYS  # lazy: only --embedded, as in _connect
 
         if not PLAYS[args.embedded].recorded:
             where += " (its ListCommands derived from the release's documentation, not recorded)"
@@ -448,7 +445,7 @@ def _list_rows(
     """A row per action of the specs (with ``release``, those that release has); with the
     server's list, its actions too, each marked ``offers`` or ``lacks`` (a spec the server
     does not offer)."""
-    registry = _registry()
+    registry = ACTIONS
     specs = {name.lower(): name for name in registry}
     if offered is None:
         names = [n for n in registry if release is None or has_action(registry[n], release)]
@@ -484,9 +481,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         rows = [row for row in rows if fnmatch.fnmatch(row["action"].lower(), pattern)]
         if not rows:
             word = args.pattern.strip("*?[]")  # what the glob was meant to find
-            hint = (
-                did_you_mean(word, [*_registry(), *(offered or ())]) if word.isidentifier() else ""
-            )
+            hint = did_you_mean(word, [*ACTIONS, *(offered or ())]) if word.isidentifier() else ""
             _fail(f"no action matches the pattern{hint} (ami list without one shows them all)")
             return EXIT_ACTION_ERROR
     if args.release:
@@ -516,7 +511,7 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
     if args.action is None:
         raise UsageError("describe needs an ACTION, or --event EVENT")
     offered, where = _offered(args) if _names_a_server(args) else (None, "")
-    registry = _registry()
+    registry = ACTIONS
     on_server = {name.lower(): name for name in offered or ()}
     if (
         offered is not None
@@ -570,8 +565,6 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
 
 def _describe_event(name: str, args: argparse.Namespace, out: TextIO) -> int:
     """``ami describe --event NAME``: an event's spec, its headers and their kinds."""
-    from sdk.events import EVENTS
-
     canonical = EVENTS.canonical(name)
     if canonical is None:
         hint = did_you_mean(name, EVENTS) if name.replace("-", "").isalnum() else ""
@@ -680,8 +673,6 @@ def _send(session: Session, action: Action) -> Response:
 def _generic(args: argparse.Namespace) -> Action:
     """``ami send --generic NAME ...``: a ``Generic``, with its checks (and none of the
     secret headers, which would stand on the command line)."""
-    from sdk.model.generic import Generic
-
     if args.action is None:
         raise UsageError(
             "--generic needs the action's name: ami send --generic NAME --header NAME=VALUE"
@@ -736,8 +727,7 @@ def cmd_events(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
-    from sdk.bulk import ConfigError, bulk_notify
-    from sdk.notify import body_lines
+    from sdk.bulk import ConfigError, bulk_notify  # lazy: bulk and YAML add ~25% to start-up
 
     targets: list[tuple[str, str]] | str
     if args.csv:
@@ -791,9 +781,7 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
 
 def _send_epilog() -> str:
     """The end of ``ami send --help``: every action's name, wrapped."""
-    names = textwrap.fill(
-        " ".join(_registry()), width=100, initial_indent="  ", subsequent_indent="  "
-    )
+    names = textwrap.fill(" ".join(ACTIONS), width=100, initial_indent="  ", subsequent_indent="  ")
     return (
         "ACTION is one of these (ami list shows their summaries, ami describe ACTION or\n"
         "ami send ACTION --help its options):\n" + names + "\n\n"
@@ -804,7 +792,7 @@ def _send_epilog() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from sdk.version import version
+    from sdk.version import version  # lazy: it reads package metadata on first use
 
     common = _common_options()
     parser = _Parser(

@@ -11,7 +11,7 @@ from conftest import admin_session
 from sdk.actions import ACTIONS, PJSIPNotify, SIPnotify
 from sdk.model.releases import DOCUMENTED, Release
 from sdk.testing import AMIServer
-from sdk.testing.handlers import KnownActions
+from sdk.testing.known import KnownActions
 from sdk.testing.releases import PLAYS
 
 LINE = re.compile(r"[A-Za-z0-9]+: .+  \(Priv: ([a-z]+(,[a-z]+)*,all|<none>)\)")

@@ -39,8 +39,8 @@ from sdk.client.capabilities import ServerAction
 from sdk.client.connection import (
     Callbacks,
     Connector,
+    Destination,
     Link,
-    Target,
     connect_socket,
     read_banner,
 )
@@ -184,7 +184,7 @@ class Session:
             log.warning("TLS to %s: certificate checks are off", self._where)
 
         self._connector: Connector = connect_socket if transport is None else transport
-        self._target = Target(
+        self._target = Destination(
             options.host, options.port, options.timeout, options.tls, options.tls_server_name
         )
         self._ids = itertools.count(1)

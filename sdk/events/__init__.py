@@ -10,10 +10,9 @@ builds every event as its class already: ``session.on(PeerStatus, callback)`` ge
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
-from sdk.model.event import EventRegistry, TypedEvent
+from sdk.model.event import BlockRegistry, EventRegistry, TypedEvent
 from sdk.model.kinds import ChannelState
 from sdk.wire.message import Event
 
@@ -721,12 +720,16 @@ EVENTS = EventRegistry(
         "AOC-S": "AOC_S",
     },
 )
-_BLOCKS = {
-    "BridgeBlock": "bridge_snapshot",
-    "BridgeSnapshot": "bridge_snapshot",
-    "ChannelBlock": "channel_snapshot",
-    "ChannelSnapshot": "channel_snapshot",
-}
+# The snapshot blocks' classes, imported on first use as the events' are.
+_BLOCKS = BlockRegistry(
+    __name__,
+    {
+        "BridgeBlock": "bridge_snapshot",
+        "BridgeSnapshot": "bridge_snapshot",
+        "ChannelBlock": "channel_snapshot",
+        "ChannelSnapshot": "channel_snapshot",
+    },
+)
 
 
 def typed(event: Event) -> Event:
@@ -735,9 +738,8 @@ def typed(event: Event) -> Event:
 
 
 def __getattr__(name: str) -> Any:
-    module = _BLOCKS.get(name)
-    if module is not None:
-        return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    if _BLOCKS.canonical(name) == name:  # a block's class, spelt as it is
+        return _BLOCKS[name]
     return EVENTS.attribute(__name__, name)  # or an error naming what was meant
 
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 import html
 import logging
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Generic, TypeVar, overload
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, overload
 
 import attrs
 
@@ -39,6 +39,7 @@ from sdk.wire.message import Event, Headers, json_add, search_key
 __all__ = [
     "BASE_HEADERS",
     "Block",
+    "BlockRegistry",
     "EventRegistry",
     "HeaderField",
     "Snapshot",
@@ -83,27 +84,6 @@ def _misfit(event: str, header: str, kind: str, raw: str) -> str:
     return raw
 
 
-class _Reads:
-    """What the generated properties read: an event, or a snapshot view (its ``headers``,
-    whose ``value(key, name)`` finds a header), and ``_read`` for any text but the usual."""
-
-    __slots__ = ()
-    headers: Any
-
-    def _event_name(self) -> str:
-        raise NotImplementedError
-
-    def _header_name(self, header: str) -> str:
-        return header
-
-    def _read(self, attribute: str, raw: str | None) -> Any:
-        """What the property ``attribute`` is when its header's text is not the usual one
-        (the generated code reads that at once): absent or empty, None; else as its kind
-        reads it, or the text itself when it does not fit (said once per event and header)."""
-        field = _by_attribute(type(self))[attribute]
-        return field.value(raw, self._event_name(), self._header_name(field.header))
-
-
 class HeaderField:
     """One documented header of an event (or snapshot block): its attribute, its
     ``FieldInfo`` (the one model of a field, as actions have; ``available_in``: the Asterisk
@@ -120,7 +100,9 @@ class HeaderField:
         self.key = search_key(info.header)  # what Headers.value finds it by
         self.kind = kind
         self.read = kind.reader(info)
-        self.test, self.convert = kind.quick(info) or (None, None)
+        quick = kind.quick(info)
+        self.test: Callable[[str], bool] | None = None if quick is None else quick[0]
+        self.convert: Callable[[str], Any] | None = None if quick is None else quick[1]
 
     @property
     def available_in(self) -> tuple[str, ...]:
@@ -155,7 +137,39 @@ def field(attribute: str, header: str, kind: Kind, **facts: Any) -> HeaderField:
     return HeaderField(attribute, FieldInfo(header, kind=kind.name, **facts), kind)
 
 
-class Block:
+class _HeaderText(Protocol):
+    """What the generated properties find their header's text in: an event's ``Headers``,
+    or a prefixed block's view of them."""
+
+    def value(self, key: str, name: str) -> str | None: ...
+
+
+class _Reads:
+    """What the generated properties read: an event, or a snapshot view (its ``headers``,
+    whose ``value(key, name)`` finds a header), and ``_read`` for any text but the usual."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # an event's Headers, a prefixed block's view: each class its own
+
+        @property
+        def headers(self) -> _HeaderText: ...
+
+    def _event_name(self) -> str:
+        raise NotImplementedError
+
+    def _header_name(self, header: str) -> str:
+        return header
+
+    def _read(self, attribute: str, raw: str | None) -> Any:
+        """What the property ``attribute`` is when its header's text is not the usual one
+        (the generated code reads that at once): absent or empty, None; else as its kind
+        reads it, or the text itself when it does not fit (said once per event and header)."""
+        field = _by_attribute(type(self))[attribute]
+        return field.value(raw, self._event_name(), self._header_name(field.header))
+
+
+class Block(_Reads):
     """The fields of one snapshot block (generated: ``ChannelBlock``, ``BridgeBlock``), a
     part of every event that has the block without prefix, and of its prefixed view."""
 
@@ -180,7 +194,7 @@ class _Prefixed:
         return self._headers.get(self._prefix + name, default)
 
 
-class Snapshot(Block, _Reads):
+class Snapshot(Block):
     """A prefixed snapshot block of an event (``dial_end.dest``): its attributes read the
     event's headers with the prefix. False when the event has none of them."""
 
@@ -553,6 +567,11 @@ def _row(attribute: str, name: str, field: HeaderField, majors: Sequence[str]) -
         "asterisk": ",".join(majors),
         "doc": info.doc,
     }
+
+
+class BlockRegistry(Registry[type[Block]]):
+    """``{class name: class}`` of the snapshot blocks of the generated ``sdk.events``
+    (``ChannelBlock``, ``ChannelSnapshot``...), each module imported on first use."""
 
 
 class UnknownEvent(UnknownName):

@@ -224,17 +224,18 @@ class Kind:
         return None
 
     def quick(self, info: FieldInfo) -> Quick | None:
-        """The usual text of this kind (the choices as spelt, ``yes``/``no``, digits), as
-        ``(test, convert)``: built-in callables a typed attribute calls before ``reader``
-        (a call of Python code costs what a million events notice); ``convert`` None: the
-        value is the text. None: the reader reads all."""
+        """The usual text of this kind (the choices as spelt, ``yes``/``no``), as ``(test,
+        convert)``: built-in callables ``HeaderField.value`` (a frame's columns, records)
+        calls before ``reader`` (a call of Python code costs what a million events notice);
+        ``convert`` None: the value is the text. None: the reader reads all."""
         return None
 
     def read_fragment(self, info: FieldInfo) -> ReadFragment | None:
         """The code a generated event class reads this kind's usual text with (after
         ``raw = self.headers.value(...)``, before ``return self._read(...)`` takes any other
         text): Python source, and the sets of texts it names (``{choices}``: a set literal
-        codegen writes). None: ``_read`` reads it all (text kinds need neither)."""
+        codegen writes); other names it uses are the kind's ``read_imports``. None: ``_read``
+        reads it all (text kinds need neither)."""
         return None
 
     def json_value(self, value: Any) -> Any:

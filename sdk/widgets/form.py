@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 import ipywidgets as W
 
+from sdk.actions import ACTIONS
 from sdk.client.session import Session
 from sdk.display import html_table, response_html, status_html, text_table
 from sdk.errors import (
@@ -141,8 +142,6 @@ class ActionForm(Component):
         timeout: float | None = None,
     ) -> None:
         if isinstance(action_class, str):
-            from sdk.actions import ACTIONS
-
             action_class = ACTIONS[action_class]
         self.action_class = action_class
         self.connection = connection
