@@ -2,10 +2,13 @@
 
 Each generated event class (``sdk/events/*.py``) is a subclass of the wire's ``Event``, so
 what an untyped event offers stays (``.headers``, ``.get(name)``, ``.name``), and adds one
-read-only attribute per documented header (``HeaderField``): the header's text read by its
-kind (``sdk.model.kinds``: ``event.cause`` is an ``int``, ``event.peer_status`` one of its
+read-only attribute per documented header: the header's text read by its kind
+(``sdk.model.kinds``: ``event.cause`` is an ``int``, ``event.peer_status`` one of its
 documented values), decoded on each access, None when the event lacks the header (or, but
-for text, has it empty: Asterisk's way of saying "not set"). A value
+for text, has it empty: Asterisk's way of saying "not set"). Each attribute is a property
+that codegen writes with its kind's read fragment inlined (the usual text read at once);
+any other text goes to ``_read``, which reads it by the kind's reader. ``FIELDS`` lists the
+class's ``HeaderField`` objects (a header's name, ``FieldInfo`` and kind). A value
 that does not fit its kind is kept as the text it was, and logged once per event name and
 header (``sdk.events`` logger); nothing here raises on the reader thread. Headers no spec
 names stay in ``.headers`` (``unknown_headers()`` lists them); ``.raw`` is the event as an
