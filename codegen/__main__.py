@@ -1,9 +1,12 @@
 """Command line.
 
 - ``python -m codegen [--check] [--specs DIR] [--out DIR] [--package NAME]``: render specs
-  into classes; every problem of every spec and option comes in one report (exit 2);
-- ``python -m codegen import-docs core-en_US.xml... (--actions A,B | --all)``: write specs
-  from Asterisk's documentation XML (``codegen.importer``);
+  into classes; every problem of every spec and option comes in one report (exit 2). Without
+  ``--specs`` and ``--out``, the SDK's own: the action specs into ``sdk/actions`` and the
+  event specs (``specs/events``, ``codegen.events``) into ``sdk/events``;
+- ``python -m codegen import-docs core-en_US.xml... (--actions A,B | --all | --events
+  NAMES|all)``: write action (or event) specs from Asterisk's documentation XML
+  (``codegen.importer``, ``codegen.event_import``);
 - ``python -m codegen doc-table core-en_US.xml --out FILE``: the names and required flags of
   one documentation file, as the conformance test keeps them (``--events``: its events);
 - ``python -m codegen snapshot-table asterisk-V.tar.gz... --out FILE``: the headers of the
@@ -15,9 +18,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
-from codegen import OUT_DIR, ROOT, SPECS_DIR
-from codegen.render import check, render_all, write
+from codegen import EVENT_OUT_DIR, EVENT_SPECS_DIR, OUT_DIR, ROOT, SPECS_DIR
+from codegen.events import load_event_specs, render_events
+from codegen.render import Outcome, check, render_all, write
 from codegen.spec import SpecError, SpecErrors, load_specs, package_problem
 
 
@@ -77,6 +82,14 @@ def generate(argv: list[str]) -> int:
         specs = load_specs(args.specs, cite_from=ROOT if inside else None)
     except SpecErrors as exc:
         errors.extend(exc.errors)
+    # the SDK's own: its event specs too
+    own = args.specs == SPECS_DIR and args.out == OUT_DIR and args.package is None
+    events: tuple[list[Any], list[Any]] = ([], [])
+    if own:
+        try:
+            events = load_event_specs(EVENT_SPECS_DIR, cite_from=ROOT)
+        except SpecErrors as exc:
+            errors.extend(exc.errors)
     if args.package is not None:
         package, problem = args.package, package_problem(args.package)
         where = "--package"
@@ -95,24 +108,35 @@ def generate(argv: list[str]) -> int:
     if errors:  # every problem of every spec and option, in one report
         print(SpecErrors(errors), file=sys.stderr)
         return 2
-    files = render_all(specs, package=package)
-    outcome = check(files, args.out)
-    if args.check:
-        if outcome.clean:
-            print(f"{args.out}: up to date with {len(specs)} specs")
-            return 0
-        sys.stdout.write(outcome.diff)
-        print(
-            f"\n{args.out} differs from what {args.specs} produce"
-            f" ({len(outcome.changed)} to write, {len(outcome.stale)} to delete): run `python -m codegen`",
-            file=sys.stderr,
+    targets: list[tuple[Path, Path, int, Outcome]] = [
+        (args.specs, args.out, len(specs), check(render_all(specs, package=package), args.out))
+    ]
+    if own:
+        event_files = render_events(*events)
+        targets.append(
+            (EVENT_SPECS_DIR, EVENT_OUT_DIR, len(events[0]), check(event_files, EVENT_OUT_DIR))
         )
-        return 1
-    write(outcome, args.out)
-    print(
-        f"{args.out}: package {package}, {len(specs)} specs, {len(outcome.changed)} files"
-        f" written, {len(outcome.stale)} deleted"
-    )
+    if args.check:
+        status = 0
+        for source, out, count, outcome in targets:
+            if outcome.clean:
+                print(f"{out}: up to date with {count} specs")
+                continue
+            sys.stdout.write(outcome.diff)
+            print(
+                f"\n{out} differs from what {source} produce ({len(outcome.changed)} to"
+                f" write, {len(outcome.stale)} to delete): run `python -m codegen`",
+                file=sys.stderr,
+            )
+            status = 1
+        return status
+    for _source, out, count, outcome in targets:
+        write(outcome, out)
+        name = package if out == args.out else "sdk.events"
+        print(
+            f"{out}: package {name}, {count} specs, {len(outcome.changed)} files"
+            f" written, {len(outcome.stale)} deleted"
+        )
     return 0
 
 

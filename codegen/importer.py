@@ -692,8 +692,16 @@ def main(argv: Sequence[str]) -> int:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--actions", help="comma-separated action names")
     which.add_argument("--all", action="store_true", help="every action of the files")
+    which.add_argument(
+        "--events",
+        metavar="NAMES",
+        help="comma-separated event names, or 'all': write event specs (and the snapshot"
+        " blocks) instead of action specs",
+    )
     parser.add_argument(
-        "--out", type=Path, default=SPECS_DIR, help="spec folder (default: the SDK's specs)"
+        "--out",
+        type=Path,
+        help="spec folder (default: the SDK's specs/actions, or specs/events with --events)",
     )
     parser.add_argument(
         "--asterisk-version",
@@ -712,6 +720,11 @@ def main(argv: Sequence[str]) -> int:
     )
     args = parser.parse_args(argv)
     docsets = _load_docsets(args.docs, args.asterisk_version)
+    if args.events is not None:
+        from codegen.event_import import main as import_events
+
+        return import_events(args, docsets)
+    args.out = args.out or SPECS_DIR
     known = sorted(set().union(*(d.actions for d in docsets)))
     if args.all:
         names = known

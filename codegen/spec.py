@@ -478,7 +478,7 @@ def _read_field(
     problem = (kind or kind_of("string")).header_problem(header)
     if problem and not (kind and kind.pattern):  # a pattern is checked with its members
         checker.error(lines.get("header", line), f"{where}: {problem}")
-    allowed = [n for n, k in KINDS.items() if group is None or k.scalar]
+    allowed = [n for n, k in KINDS.items() if (group is None or k.scalar) and k.sends]
     if kind is None or name_of_kind not in allowed:
         checker.error(
             lines.get("kind", line),
@@ -521,7 +521,7 @@ def _read_field(
     for fact in kind.needs:
         if fact != "members" and not data.get(fact):
             checker.error(line, f"{where}: kind {kind.name} needs {fact!r}")
-    for fact in ("choices", "choices_in", "min_items", "name_rule"):
+    for fact in ("choices", "choices_in", "unit", "min_items", "name_rule"):
         if fact in data and fact not in kind.facts:
             checker.error(lines[fact], f"{where}: {fact!r} only fits {_kinds_taking(fact)}")
     name_rule = data.get("name_rule", "variable")
@@ -739,9 +739,8 @@ class _Loader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def load_spec_text(text: str, source: str) -> tuple[ActionSpec | None, list[SpecError]]:
-    """Read one spec's text; ``source`` names it in errors and in the generated code."""
-    checker = _Checker(source)
+def compose(text: str, source: str) -> tuple[yaml.Node | None, list[SpecError]]:
+    """The node tree of one spec's text, or None and the problem (YAML syntax, empty)."""
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -751,6 +750,15 @@ def load_spec_text(text: str, source: str) -> tuple[ActionSpec | None, list[Spec
         return None, [SpecError(source, line, f"YAML syntax: {problem}")]
     if root is None:
         return None, [SpecError(source, 1, "empty spec")]
+    return root, []
+
+
+def load_spec_text(text: str, source: str) -> tuple[ActionSpec | None, list[SpecError]]:
+    """Read one spec's text; ``source`` names it in errors and in the generated code."""
+    root, errors = compose(text, source)
+    if root is None:
+        return None, errors
+    checker = _Checker(source)
     spec = _read_spec(checker, root)
     return spec, checker.errors
 

@@ -25,10 +25,12 @@ module importing or reading another's private names; no class name defined twice
     embedded server  testing/ (AMIServer: requests read as manager.c reads them, handlers)
     client           client/: session (composes the rest), options + url, auth, connection,
                      memory, router, hub, keepalive, reconnect, capabilities, server
-    actions          actions/ (generated from specs/ by codegen; imported on first use)
+    actions          actions/ and events/ (generated from specs/ by codegen; each class
+                     imported on first use)
     model            model/: values (the boundary), checks (wire rules), fields, kinds (the
                      table of kinds), rules, action, generic, registry, suggest, received,
-                     releases (what each Asterisk release has)
+                     releases (what each Asterisk release has), event (the typed
+                     events' base)
     wire             wire/: parser, message, transport, answers (what a server writes)
     leaves           errors, display, extras, version (import nothing of sdk)
 """

@@ -52,6 +52,7 @@ from sdk.errors import (
     ValidationError,
     url_words,
 )
+from sdk.events import EVENTS
 from sdk.model.action import Action
 from sdk.model.fields import SECRET_HEADERS, FieldInfo
 from sdk.model.generic import Generic
@@ -59,7 +60,7 @@ from sdk.model.kinds import kind_of
 from sdk.model.releases import DOCS_VERSIONS, DOCUMENTED, field_majors, field_notes, has_action
 from sdk.model.suggest import did_you_mean
 from sdk.notify import body_lines
-from sdk.wire.message import Message, Response
+from sdk.wire.message import Message, Response, json_add
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -347,11 +348,7 @@ class _ArgparseExit(Exception):
 def _headers_json(message: Message) -> dict[str, str | list[str]]:
     out: dict[str, str | list[str]] = {}
     for name, value in message.headers:
-        if name in out:
-            previous = out[name]
-            out[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            out[name] = value
+        json_add(out, name, value)
     return out
 
 
@@ -366,8 +363,8 @@ def response_json(response: Response) -> dict[str, object]:
     if response.output is not None:
         data["output"] = response.output
     if response.events or response.complete is not None:
-        data["events"] = [_headers_json(e) for e in response.events]
-        data["complete"] = _headers_json(response.complete) if response.complete else None
+        data["events"] = [e.to_json() for e in response.events]  # typed values
+        data["complete"] = response.complete.to_json() if response.complete else None
     return data
 
 
@@ -509,6 +506,10 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
+    if args.event is not None:
+        return _describe_event(args.event, args, out)
+    if args.action is None:
+        raise UsageError("describe needs an ACTION, or --event EVENT")
     offered, where = _offered(args) if _names_a_server(args) else (None, "")
     registry = ACTIONS
     on_server = {name.lower(): name for name in offered or ()}
@@ -559,6 +560,43 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
         table(fields, out, skip=())
     else:
         print("(no fields)", file=out)
+    return EXIT_OK
+
+
+def _describe_event(name: str, args: argparse.Namespace, out: TextIO) -> int:
+    """``ami describe --event NAME``: an event's spec, its headers and their kinds."""
+    canonical = EVENTS.canonical(name)
+    if canonical is None:
+        hint = did_you_mean(name, EVENTS) if name.replace("-", "").isalnum() else ""
+        raise UsageError(f"unknown event{hint}")
+    cls = EVENTS[canonical]
+    rows = cls.describe()
+    facts = {
+        "read class": cls.READ_CLASS or "(none: a list item, sent to the action's caller)",
+        "asterisk": ",".join(cls.AVAILABLE_IN),
+        "documented": "yes" if cls.DOCUMENTED else "no (written from Asterisk's sources)",
+        "spec": cls.SPEC,
+    }
+    if args.json:
+        _print_json(
+            {"event": cls.EVENT, "summary": cls.SUMMARY, "class": cls.__name__,
+             "read_class": cls.READ_CLASS, "asterisk": list(cls.AVAILABLE_IN),
+             "documented": cls.DOCUMENTED, "spec": cls.SPEC, "any_headers": cls.ANY_HEADERS,
+             "headers": rows},
+            out,
+        )  # fmt: skip
+        return EXIT_OK
+    _print_text(f"{cls.EVENT}: {cls.SUMMARY or '(no summary)'}", out)
+    for label, value in facts.items():
+        _print_text(f"  {label}: {value}", out)
+    if cls.ANY_HEADERS:
+        _print_text("  carries headers of any name besides these", out)
+    print(file=out)
+    if rows:
+        empty = [key for key in rows[0] if not any(row[key] for row in rows)]
+        table(rows, out, skip=empty)  # asterisk, doc: only when some header has one
+    else:
+        print("(no headers but Event)", file=out)
     return EXIT_OK
 
 
@@ -677,7 +715,7 @@ def cmd_events(args: argparse.Namespace, out: TextIO) -> int:
                 if match is not None and not match(event.name):
                     continue
                 if args.json:
-                    _print_json(_headers_json(event), out, indent=None)
+                    _print_json(event.to_json(), out, indent=None)  # typed values
                 else:
                     _print_text(f"{event}\n", out)
                 count += 1
@@ -787,7 +825,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Show an action's fields and options; with --url or --embedded, also"
         " whether that server offers it (an action it offers without a spec is shown too).",
     )
-    p_describe.add_argument("action")
+    p_describe.add_argument("action", nargs="?")
+    p_describe.add_argument(
+        "--event", metavar="EVENT", help="describe an event instead: its headers and their kinds"
+    )
     p_describe.add_argument(
         "--release",
         choices=DOCUMENTED,

@@ -15,7 +15,8 @@ Within the layers, from now on:
   where it stands (as are the two places that import by name at run time, ``DYNAMIC``);
 - no module imports a private name (``_x``) of another, nor reads a private attribute that
   nothing in it defines (a few of the standard library's, in ``FOREIGN_PRIVATE``);
-- no class name is defined twice in ``sdk/`` (the generated actions apart).
+- no class name is defined twice in ``sdk/`` (the generated actions and events apart:
+  their names are Asterisk's).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("leaves", ("sdk.errors", "sdk.display", "sdk.extras", "sdk.version")),
     ("wire", ("sdk.wire",)),
     ("model", ("sdk.model",)),
-    ("actions", ("sdk.actions",)),
+    ("actions", ("sdk.actions", "sdk.events")),
     ("client", ("sdk.client",)),
     ("embedded server", ("sdk.testing",)),
     ("public API", ("sdk",)),
@@ -110,7 +111,10 @@ def imports(tree: ast.Module) -> list[tuple[int, str, bool]]:
 
 
 def sdk_modules() -> list[Path]:
-    return sorted(p for p in SDK.rglob("*.py") if "actions" not in p.relative_to(SDK).parts)
+    """Every module of sdk/ but the generated ones (held by the next test)."""
+    return sorted(
+        p for p in SDK.rglob("*.py") if not {"actions", "events"} & set(p.relative_to(SDK).parts)
+    )
 
 
 def upward_imports(name: str, source: str, where: str) -> list[str]:
@@ -162,12 +166,13 @@ def test_what_the_else_of_type_checking_imports_counts() -> None:
     assert function_imports(source, "probe.py") == [(7, "json")]
 
 
-def test_the_generated_actions_import_only_the_model_and_below() -> None:
+def test_the_generated_actions_and_events_import_only_the_model_and_below() -> None:
     model = layer_of("sdk.model")
-    for path in sorted((SDK / "actions").glob("*.py")):
-        for line, target, _ in imports(ast.parse(path.read_text(), str(path))):
-            if not target.startswith("sdk.actions"):
-                assert layer_of(target) <= model, f"{path.name}:{line}: {target}"
+    for package in ("actions", "events"):
+        for path in sorted((SDK / package).glob("*.py")):
+            for line, target, _ in imports(ast.parse(path.read_text(), str(path))):
+                if not target.startswith(f"sdk.{package}"):
+                    assert layer_of(target) <= model, f"{path.name}:{line}: {target}"
 
 
 def test_the_map_in_the_package_docstring_names_every_layer() -> None:
@@ -195,8 +200,9 @@ def all_sources() -> Sources:
 
 
 def generated(where: str) -> bool:
-    """Whether ``where`` is a generated action module (sdk/actions/<action>.py)."""
-    return where.startswith("sdk/actions/") and not where.endswith("__init__.py")
+    """Whether ``where`` is a generated action or event module (sdk/actions/<action>.py,
+    sdk/events/<event>.py)."""
+    return where.startswith(("sdk/actions/", "sdk/events/")) and not where.endswith("__init__.py")
 
 
 def import_graph(sources: Sources) -> dict[str, set[str]]:
@@ -474,7 +480,7 @@ def test_the_private_check_sees_what_it_must() -> None:
 
 def class_names(sources: Sources) -> dict[str, list[str]]:
     """Class name -> where each class of that name is defined (any depth), the generated
-    actions apart."""
+    actions and events apart."""
     out: dict[str, list[str]] = {}
     for where, source in sources.values():
         if generated(where):
@@ -495,5 +501,6 @@ def test_the_class_name_check_sees_two_of_a_name() -> None:
         "sdk.a": ("sdk/a.py", "class PBX: ...\n"),
         "sdk.b": ("sdk/b.py", "def f():\n    class PBX: ...\n"),
         "sdk.actions.x": ("sdk/actions/x.py", "class PBX: ...\n"),  # generated: apart
+        "sdk.events.x": ("sdk/events/x.py", "class PBX: ...\n"),  # generated: apart
     }
     assert class_names(sources)["PBX"] == ["sdk/a.py:1", "sdk/b.py:2"]

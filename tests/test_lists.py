@@ -102,7 +102,9 @@ def test_list_as_a_dataframe() -> None:
     with Replayer("sippeers-eventlist") as peer, replay_session(peer) as ami:
         frame = ami.send(SIPpeers()).to_dataframe()
     assert list(frame["ObjectName"]) == ["phone1", "phone2"]
-    assert list(frame["Dynamic"]) == ["no", "yes"]
+    # the columns PeerEntry's spec documents have their kinds' dtypes (issue 15)
+    assert list(frame["Dynamic"]) == [False, True] and str(frame["Dynamic"].dtype) == "boolean"
+    assert list(frame["IPport"]) == [5070, 0] and str(frame["IPport"].dtype) == "Int64"
     assert len(frame.columns) >= 15
 
 

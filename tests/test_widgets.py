@@ -629,6 +629,27 @@ def test_event_log_keeps_updating_while_a_form_waits_for_its_answer(
     log.close()
 
 
+def test_event_log_shows_the_documented_columns_of_one_event_class(
+    server: AMIServer, panel: ConnectionPanel
+) -> None:
+    log = EventLog(panel, refresh=0, pattern="PeerStatus")
+    server.broadcast("UserEvent", "user", [("UserEvent", "Other")])
+    for peer, status, time_ms in (("SIP/phone1", "Reachable", "12"), ("SIP/phone2", "Lagged", "")):
+        headers = [("ChannelType", "SIP"), ("Peer", peer), ("PeerStatus", status)]
+        server.broadcast(
+            "PeerStatus", "user", headers + [("Time", time_ms), ("Odd", "x")]
+        )  # the class the panel reads
+    assert wait_until(lambda: log.received == 3 and "phone2" in log.table.value)
+    table = log.table.value
+    for column in ("<th", ">Peer<", ">PeerStatus<", ">Time<", ">other headers<"):
+        assert column in table, column
+    assert "0:00:00.012000" in table and "Odd: x" in table  # typed; the undocumented kept
+    assert ">headers<" not in table and "Other" not in table
+    log.filter.value = ""  # a mix of events: their headers in one column
+    assert ">headers<" in log.table.value and "UserEvent: Other" in log.table.value
+    log.close()
+
+
 def test_event_log_follows_reconnects(server: AMIServer, panel: ConnectionPanel) -> None:
     log = EventLog(panel)
     first = panel.session

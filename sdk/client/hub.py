@@ -6,8 +6,11 @@ else it joins the queue, which keeps the newest ``size`` events, dropping (and c
 oldest. ``events()`` reads the queue, ``wait_for()`` waits for one event, ``on()`` adds a
 callback; all of them outlive reconnects, and ``end()`` wakes them when the session is over.
 
-``matcher`` is the one rule for matching event names (a name, a glob, a regex), used by the
-session, the CLI's ``ami events --filter`` and the notebook's event log alike.
+``matcher`` is the one rule for matching event names (a name, a glob, a regex, or an event
+class of ``sdk.events``: its name), used by the session, the CLI's ``ami events --filter``
+and the notebook's event log alike. A callback or waiter asked for by class gets events of
+that class (the parser makes them so; an event class of one's own is given the event read
+as that class).
 """
 
 from __future__ import annotations
@@ -20,27 +23,33 @@ import threading
 from collections.abc import Callable, Iterator
 
 from sdk.errors import ConnectionError, TimeoutError
+from sdk.events import EVENTS
+from sdk.model.event import TypedEvent
 from sdk.wire.message import Event
 
-__all__ = ["EventHub", "any_matcher", "matcher"]
+__all__ = ["EventHub", "any_matcher", "as_class", "matcher"]
 
 log = logging.getLogger("sdk.client.session")
 
-Pattern = str | re.Pattern[str]
+Pattern = str | re.Pattern[str] | type[Event]
 Callback = Callable[[Event], object]  # what it returns is not read
 _GLOB = frozenset("*?[")
 
 
 def matcher(pattern: Pattern) -> Callable[[str], bool]:
-    """Event names match a name (any case), a glob (``Peer*``, any case), or a compiled
-    regex (searched)."""
+    """Event names match a name (any case), a glob (``Peer*``, any case), a compiled regex
+    (searched), or an event class: its ``EVENT`` name (``Event`` itself: every name)."""
+    if isinstance(pattern, type):
+        if not issubclass(pattern, TypedEvent):
+            return lambda name: True
+        pattern = pattern.EVENT
     if isinstance(pattern, re.Pattern):
         return lambda name: pattern.search(name) is not None
     if not _GLOB.isdisjoint(pattern):
         regex = re.compile(fnmatch.translate(pattern), re.IGNORECASE)
         return lambda name: regex.match(name) is not None
-    folded = pattern.lower()
-    return lambda name: name.lower() == folded
+    exact, folded = pattern, pattern.lower()
+    return lambda name: name == exact or name.lower() == folded  # as spelt, at once
 
 
 def any_matcher(text: str, *, contains: bool = False) -> Callable[[str], bool]:
@@ -56,6 +65,16 @@ def any_matcher(text: str, *, contains: bool = False) -> Callable[[str], bool]:
     if len(tests) == 1:
         return tests[0]
     return lambda name: any(test(name) for test in tests)
+
+
+def as_class(pattern: Pattern) -> type[TypedEvent] | None:
+    """The event class an event asked for by ``pattern`` must be made of, when the parser
+    does not make it so (a class of one's own, not ``sdk.events``'): None for a name, glob
+    or regex, and for the SDK's own classes."""
+    if isinstance(pattern, type) and issubclass(pattern, TypedEvent):
+        if EVENTS.type_of(pattern.EVENT) is not pattern:
+            return pattern
+    return None
 
 
 class _Waiter:
@@ -100,6 +119,13 @@ class EventHub:
     def on(self, pattern: Pattern, callback: Callback) -> Callable[[], None]:
         """Call ``callback(event)`` for each event whose name matches ``pattern``; returns a
         function that removes it. A callback that raises is logged, and the others go on."""
+        cls = as_class(pattern)
+        if cls is not None:  # events read as a class of one's own
+            given = callback
+
+            def callback(event: Event) -> object:
+                return given(cls.of(event))
+
         entry = (matcher(pattern), callback)
         with self._lock:
             self._callbacks = [*self._callbacks, entry]
@@ -132,6 +158,20 @@ class EventHub:
         """The first event matching ``pattern`` (and ``predicate``), taken from the queue if
         it already came; ``sdk.TimeoutError`` after ``timeout`` s; the end's
         ``sdk.ConnectionError`` if the hub ends first."""
+        cls = as_class(pattern)
+        if cls is None:
+            return self._wait_for(pattern, predicate, timeout)
+        if predicate is not None:  # events read as a class of one's own
+            given = predicate
+
+            def predicate(event: Event) -> bool:
+                return given(cls.of(event))
+
+        return cls.of(self._wait_for(pattern, predicate, timeout))
+
+    def _wait_for(
+        self, pattern: Pattern, predicate: Callable[[Event], bool] | None, timeout: float
+    ) -> Event:
         waiter = _Waiter(matcher(pattern), predicate)
         with self._cond:
             for event in self._queue:
@@ -145,7 +185,8 @@ class EventHub:
             with self._cond:
                 if not waiter.done.is_set():
                     self._waiters.remove(waiter)
-                    raise TimeoutError(f"no {pattern} event within {timeout} s")
+                    shown = pattern.__name__ if isinstance(pattern, type) else pattern
+                    raise TimeoutError(f"no {shown} event within {timeout} s")
         if waiter.error is not None:
             raise waiter.error
         assert waiter.event is not None

@@ -17,6 +17,7 @@ import attrs
 from sdk.client.auth import BUILT_IN, Auth, auth_strategy
 from sdk.client.reconnect import Reconnect, reconnect_policy
 from sdk.client.url import parse_url
+from sdk.events import EVENTS
 from sdk.model.releases import Release, from_version
 from sdk.model.values import plain, plain_text
 from sdk.wire.parser import DEFAULT_MAX_LINE, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGE_LINES, Parser
@@ -127,11 +128,13 @@ class SessionOptions:
         self.parser()  # refuses bad limits now, not at the first connect
 
     def parser(self) -> Parser:
-        """A parser for one connection's server bytes, bounded by these limits."""
+        """A parser for one connection's server bytes, bounded by these limits; each event
+        it reads is of its class in ``sdk.events`` (``Event`` when no spec has it)."""
         return Parser(
             max_line=self.max_line,
             max_message=self.max_message,
             max_message_lines=self.max_message_lines,
+            event_type=EVENTS.type_of,
         )
 
 

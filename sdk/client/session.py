@@ -25,12 +25,13 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import re
 import secrets as _secrets
 import ssl
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from sdk import actions
 from sdk.client.auth import Auth, Secret
@@ -77,6 +78,8 @@ from sdk.wire.parser import (
 __all__ = ["PendingResponse", "Reconnect", "Session", "connect"]
 
 log = logging.getLogger("sdk.client.session")
+
+E = TypeVar("E", bound=Event)
 
 
 class Session:
@@ -444,9 +447,17 @@ class Session:
 
     # --- events ----------------------------------------------------------------------------
 
-    def on(self, pattern: Pattern, callback: Callable[[Event], object]) -> Callable[[], None]:
+    @overload
+    def on(self, pattern: type[E], callback: Callable[[E], object]) -> Callable[[], None]: ...
+    @overload
+    def on(
+        self, pattern: str | re.Pattern[str], callback: Callable[[Event], object]
+    ) -> Callable[[], None]: ...
+    def on(self, pattern: Pattern, callback: Callable[[Any], object]) -> Callable[[], None]:
         """Call ``callback(event)`` on the I/O thread for each event whose name matches
-        ``pattern`` (a name, a glob such as ``Peer*``, ``*``, or a compiled regex).
+        ``pattern`` (a name, a glob such as ``Peer*``, ``*``, a compiled regex, or an event
+        class such as ``sdk.events.PeerStatus``). Every event comes as its class of
+        ``sdk.events`` (``event.peer_status``), or as ``Event`` when no spec has it.
 
         Returns a function that removes the callback. A callback that raises is logged (its
         first failure with the traceback, then a count every 1000 failures) and does not stop
@@ -456,20 +467,39 @@ class Session:
         return self._hub.on(pattern, callback)
 
     def events(self, timeout: float | None = None) -> Iterator[Event]:
-        """Yield queued events as they come; stop after ``timeout`` seconds without one, or
-        when the session ends (not while it reconnects)."""
+        """Yield queued events as they come, each of its class in ``sdk.events`` (``Event``
+        when no spec has it); stop after ``timeout`` seconds without one, or when the
+        session ends (not while it reconnects)."""
         return self._hub.events(timeout)
 
+    @overload
     def wait_for_event(
         self,
-        pattern: Pattern,
+        pattern: type[E],
+        predicate: Callable[[E], bool] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> E: ...
+    @overload
+    def wait_for_event(
+        self,
+        pattern: str | re.Pattern[str],
         predicate: Callable[[Event], bool] | None = None,
         *,
         timeout: float | None = None,
+    ) -> Event: ...
+    def wait_for_event(
+        self,
+        pattern: Pattern,
+        predicate: Callable[[Any], bool] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> Event:
-        """Return the first event matching ``pattern`` (and ``predicate``), taking it from the
-        queue if it already arrived; raise ``sdk.TimeoutError`` after ``timeout`` seconds.
-        A reconnect does not end the wait; the session's end does (``sdk.ConnectionError``)."""
+        """Return the first event matching ``pattern`` (a name, glob, regex or event class,
+        as ``on``) and ``predicate``, taking it from the queue if it already arrived
+        (``wait_for_event(events.OriginateResponse, lambda e: e.action_id == sent)``); raise
+        ``sdk.TimeoutError`` after ``timeout`` seconds. A reconnect does not end the wait;
+        the session's end does (``sdk.ConnectionError``)."""
         return self._hub.wait_for(pattern, predicate, self.timeout if timeout is None else timeout)
 
     @property

@@ -106,6 +106,7 @@ class FieldInfo:
     choices_in: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(
         default=(), kw_only=True, converter=_by_release
     )
+    unit: str = attrs.field(default="", kw_only=True)  # kind duration: s, ms, us or hms
     min_items: int = attrs.field(default=0, kw_only=True)
     name_rule: str = attrs.field(default="variable", kw_only=True)  # "sip-token" or "variable"
     secret: bool = attrs.field(default=False, kw_only=True)

@@ -17,7 +17,15 @@ indexed) decides, here and nowhere else:
   loader refuses the others), and ``needs``, those it cannot do without;
 - ``fast``: its fragment of the fast path that codegen writes into each action module
   (Jinja source, rendered by ``codegen.render``), or None when its fields always take the
-  full path.
+  full path;
+- ``reader`` (and ``quick``, the usual texts, and ``read_fragment``, the code a generated
+  event class reads them with), ``value``, ``dtype`` and ``json_value``: how a received
+  header's text becomes its value (the typed attributes of ``sdk.events``; text that does
+  not fit raises ``ValueError``, and the event keeps the text), the type of that value, the
+  pandas dtype
+  of a column of them and their JSON form. ``sends`` is False for the kinds of received
+  headers only (``timestamp``, ``duration``, ``channel_state``): an action spec cannot use
+  them.
 
 Adding a kind is adding one object to ``KINDS`` (and its tests). A name that is not in the
 table (a field written by hand with a kind of its own) gets ``UNKNOWN``: a text box, an
@@ -29,6 +37,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec
 
 import attrs
@@ -65,16 +74,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMMON_FACTS",
+    "DURATION_UNITS",
+    "FALSE_TEXTS",
     "KINDS",
     "RELEASE_FACTS",
+    "TRUE_TEXTS",
     "UNKNOWN",
     "BooleanInput",
+    "ChannelState",
     "ChoiceInput",
     "CliOption",
     "Found",
     "IntegerInput",
     "Kind",
     "PairsInput",
+    "Quick",
+    "ReadFragment",
     "RecordsInput",
     "TextInput",
     "ami_field",
@@ -93,6 +108,11 @@ BooleanInput = bool | str | enum.Enum | None
 ChoiceInput = str | enum.Enum | None
 PairsInput = Mapping[str, object] | Iterable[tuple[str, object] | str] | str | None
 RecordsInput = Mapping[str, object] | Iterable[Mapping[str, object]] | None
+
+# A kind's usual received text: a test of it and its conversion (``Kind.quick``).
+Quick = tuple[Callable[[str], bool], Callable[[str], Any] | None]
+# What generated code reads it with: source, and the sets of texts it names (``read_fragment``).
+ReadFragment = tuple[str, dict[str, tuple[str, ...]]]
 
 # The facts of every field; each kind takes these and its own ``facts``.
 COMMON_FACTS = (
@@ -188,9 +208,39 @@ class Kind:
     editor: ClassVar[str | None] = None
     fast: ClassVar[str | None] = None
     fast_imports: ClassVar[tuple[tuple[str, str], ...]] = ()  # what its fast path calls
+    # receiving: the events' headers (see the module's docstring)
+    sends: ClassVar[bool] = True  # False: a kind of received headers only
+    value: ClassVar[str] = "str"  # the type of a received value, as generated code writes it
+    value_imports: ClassVar[tuple[tuple[str, str], ...]] = ()  # what that type needs
+    read_imports: ClassVar[tuple[tuple[str, str], ...]] = ()  # what ``read_fragment`` names
+    dtype: ClassVar[str | None] = None  # the pandas dtype of a column of received values
 
     def convert(self, value: object) -> object:
         return plain(value)
+
+    def reader(self, info: FieldInfo) -> Callable[[str], Any] | None:
+        """How the text of a received header becomes this kind's value: a function that
+        raises ``ValueError`` for text that does not fit; None when the value is the text."""
+        return None
+
+    def quick(self, info: FieldInfo) -> Quick | None:
+        """The usual text of this kind (the choices as spelt, ``yes``/``no``), as ``(test,
+        convert)``: built-in callables ``HeaderField.value`` (a frame's columns, records)
+        calls before ``reader`` (a call of Python code costs what a million events notice);
+        ``convert`` None: the value is the text. None: the reader reads all."""
+        return None
+
+    def read_fragment(self, info: FieldInfo) -> ReadFragment | None:
+        """The code a generated event class reads this kind's usual text with (after
+        ``raw = self.headers.value(...)``, before ``return self._read(...)`` takes any other
+        text): Python source, and the sets of texts it names (``{choices}``: a set literal
+        codegen writes); other names it uses are the kind's ``read_imports``. None: ``_read``
+        reads it all (text kinds need neither)."""
+        return None
+
+    def json_value(self, value: Any) -> Any:
+        """A received value as JSON can hold it (a timestamp as ISO 8601 text...)."""
+        return value
 
     def attrs_field(self, info: FieldInfo) -> Any:
         """The attrs field of ``info``'s attribute: default, converter, metadata, repr."""
@@ -340,11 +390,33 @@ class Integer(Scalar):
             return str(value), None
         return None, f"must be an integer, not {value!r}"
 
+    value = "int"
+    dtype = "Int64"
+
     def decode_text(self, raw: str) -> object:
         return _int_or_text(raw)
 
+    def reader(self, info: FieldInfo) -> Callable[[str], Any] | None:
+        return read_integer
+
+    def read_fragment(self, info: FieldInfo) -> ReadFragment | None:
+        return "if raw and raw.isascii() and raw.isdigit():\n    return int(raw)", {}
+
     def option(self, info: FieldInfo) -> CliOption:
         return CliOption(type=int, metavar=None)
+
+
+_RECEIVED_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+
+
+def read_integer(raw: str) -> int:
+    """A received integer: optional sign and ASCII digits, nothing else (``int()`` would take
+    blanks, ``_`` and other scripts' digits)."""
+    if raw.isascii() and raw.isdigit():  # the usual text, at once
+        return int(raw)
+    if _RECEIVED_INTEGER.fullmatch(raw) is None:
+        raise ValueError(f"not an integer: {raw!r}")
+    return int(raw)
 
 
 def _int_or_text(raw: str) -> int | str:
@@ -373,13 +445,48 @@ class Boolean(Scalar):
                 return False
         return value
 
+    value = "bool"
+    read_imports = (("sdk.model.kinds", "TRUE_TEXTS"), ("sdk.model.kinds", "FALSE_TEXTS"))
+    dtype = "boolean"
+
     def text(self, value: object, info: FieldInfo) -> tuple[str | None, str | None]:
         if type(value) is bool:
             return ("true" if value else "false"), None
         return None, f"must be true or false, not {value!r}"
 
+    def reader(self, info: FieldInfo) -> Callable[[str], Any] | None:
+        return read_boolean
+
+    def quick(self, info: FieldInfo) -> Quick | None:
+        return _QUICK_BOOLEANS.__contains__, _QUICK_BOOLEANS.__getitem__
+
+    def read_fragment(self, info: FieldInfo) -> ReadFragment | None:
+        code = "if raw in TRUE_TEXTS:\n    return True\nif raw in FALSE_TEXTS:\n    return False"
+        return code, {}
+
     def option(self, info: FieldInfo) -> CliOption:
         return CliOption(action="flag", metavar=None)
+
+
+def _spellings(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(s for word in words for s in (word, word.capitalize(), word.upper()))
+
+
+# The usual spellings of a received yes and no (``yes``, ``Yes``, ``YES``...): what the
+# generated event classes test first (``read_boolean`` reads any case).
+TRUE_TEXTS = _spellings(TRUE_WORDS)
+FALSE_TEXTS = _spellings(FALSE_WORDS)
+_QUICK_BOOLEANS = {text: True for text in TRUE_TEXTS} | {text: False for text in FALSE_TEXTS}
+
+
+def read_boolean(raw: str) -> bool:
+    """A received yes/no (``Yes``, ``true``, ``1``, ``on``... in any case, as ast_true)."""
+    low = raw.lower()
+    if low in TRUE_WORDS:
+        return True
+    if low in FALSE_WORDS:
+        return False
+    raise ValueError(f"not a yes/no value: {raw!r}")
 
 
 class Choice(Scalar):
@@ -402,6 +509,27 @@ class Choice(Scalar):
 
     def option(self, info: FieldInfo) -> CliOption:
         return CliOption(metavar="|".join(info.choices))
+
+    def reader(self, info: FieldInfo) -> Callable[[str], Any] | None:
+        """One of the choices, spelt as the spec spells it (matched in any case)."""
+        spelt: dict[str, str] = {}
+        for choice in info.choices:
+            spelt.setdefault(choice.lower(), choice)
+        exact = {choice: choice for choice in info.choices}
+
+        def read_choice(raw: str) -> str:
+            found = exact.get(raw) or spelt.get(raw.lower())
+            if found is None:
+                raise ValueError(f"not one of {', '.join(info.choices)}: {raw!r}")
+            return found
+
+        return read_choice
+
+    def quick(self, info: FieldInfo) -> Quick | None:
+        return frozenset(info.choices).__contains__, None
+
+    def read_fragment(self, info: FieldInfo) -> ReadFragment | None:
+        return "if raw in {choices}:\n    return raw", {"choices": info.choices}
 
     def fast_set(self, info: FieldInfo) -> frozenset[str]:
         """The choices the fast path takes as they are: the first of those that differ only
@@ -711,6 +839,164 @@ def _convert_member(info: FieldInfo, raw: object) -> object:
     return kind_of(info.kind).convert(raw)
 
 
+# --- received only: the kinds of event headers, which no action sends ------------------------
+
+
+class ReceivedOnly(Scalar):
+    """A kind of received headers only (events): the spec loader refuses it in an action
+    spec, and a field written by hand with it reports every value as a problem."""
+
+    annotation = "object"
+    accepts = "object"
+    fast = None
+    sends = False
+
+    def text(self, value: Any, info: FieldInfo) -> tuple[str | None, str | None]:
+        return None, f"has kind {self.name}, which only received headers have"
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?", re.ASCII)
+_DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?",
+    re.ASCII,
+)
+_HOURS_MINUTES_SECONDS = re.compile(r"(\d+):([0-5]\d):([0-5]\d)", re.ASCII)
+
+
+def read_timestamp(raw: str) -> datetime:
+    """A received point in time, in the three forms Asterisk writes: seconds since the epoch
+    (``1733064000``, ``1733064000.123456``; in UTC), ISO 8601 with its offset
+    (``2026-11-26T06:20:01.451+0000``, the security events' EventTV), or
+    ``2026-11-26 06:20:01`` (CDRs, CEL: the PBX's local time, so without a time zone)."""
+    try:
+        if _NUMBER.fullmatch(raw):
+            seconds, _, fraction = raw.partition(".")
+            moment = datetime.fromtimestamp(int(seconds), tz=UTC)
+            if fraction:
+                micro = int(fraction[:6].ljust(6, "0"))
+                moment += timedelta(microseconds=-micro if raw.startswith("-") else micro)
+            return moment
+        if _DATE_TIME.fullmatch(raw):
+            return datetime.fromisoformat(raw)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ValueError(f"not a time: {raw!r} ({exc})") from None
+    raise ValueError(f"not a time: {raw!r}")
+
+
+class Timestamp(ReceivedOnly):
+    """A point in time (``read_timestamp``): a ``datetime``."""
+
+    name = "timestamp"
+    value = "datetime"
+    value_imports = (("datetime", "datetime"),)
+    dtype = "datetime"
+
+    def reader(self, info: FieldInfo) -> Callable[[str], Any] | None:
+        return read_timestamp
+
+    def json_value(self, value: Any) -> Any:
+        return value.isoformat() if isinstance(value, datetime) else value
+
+
+# The units of kind duration: what a number of the header counts, or its H:MM:SS text.
+DURATION_UNITS = {
+    "s": "seconds",
+    "ms": "milliseconds",
+    "us": "microseconds",
+    "hms": "hours:minutes:seconds",
+}
+
+
+class Duration(ReceivedOnly):
+    """A length of time: a ``timedelta``, from a number of ``unit`` (``s``, ``ms``, ``us``)
+    or from ``H:MM:SS`` text (``hms``; the hours may run past 23)."""
+
+    name = "duration"
+    value = "timedelta"
+    value_imports = (("datetime", "timedelta"),)
+    facts = ("unit",)
+    needs = ("unit",)
+    dtype = "timedelta64[ns]"
+
+    def reader(self, info: FieldInfo) -> Callable[[str], Any] | None:
+        unit = info.unit
+        if unit not in DURATION_UNITS:
+            raise ValueError(
+                f"kind duration: unit {unit!r} is not one of {', '.join(DURATION_UNITS)}"
+            )
+        if unit == "hms":
+            return read_hours_minutes_seconds
+        key = DURATION_UNITS[unit]
+
+        def read_duration(raw: str) -> timedelta:
+            if _NUMBER.fullmatch(raw) is None:
+                raise ValueError(f"not a number of {key}: {raw!r}")
+            try:
+                return timedelta(**{key: float(raw) if "." in raw else int(raw)})
+            except OverflowError:
+                raise ValueError(f"too long a time: {raw} {key}") from None
+
+        return read_duration
+
+    def json_value(self, value: Any) -> Any:
+        return value.total_seconds() if isinstance(value, timedelta) else value
+
+
+def read_hours_minutes_seconds(raw: str) -> timedelta:
+    """``H:MM:SS`` text (``01:02:03``, ``123:04:05``) as a ``timedelta``."""
+    match = _HOURS_MINUTES_SECONDS.fullmatch(raw)
+    if match is None:
+        raise ValueError(f"not H:MM:SS: {raw!r}")
+    hours, minutes, seconds = map(int, match.groups())
+    try:
+        return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:
+        raise ValueError(f"too long a time: {raw}") from None
+
+
+class ChannelState(enum.IntEnum):
+    """A channel's state, as Asterisk numbers it (``enum ast_channel_state``); the
+    ``ChannelStateDesc`` header beside it names it (``Up``, ``Ringing``...)."""
+
+    DOWN = 0
+    RESERVED = 1
+    OFFHOOK = 2
+    DIALING = 3
+    RING = 4
+    RINGING = 5
+    UP = 6
+    BUSY = 7
+    DIALING_OFFHOOK = 8
+    PRERING = 9
+    MUTE = 1 << 16
+
+
+_QUICK_STATES = {str(state.value): state for state in ChannelState}
+
+
+def read_channel_state(raw: str) -> ChannelState:
+    """A received channel state: its number, one of ``ChannelState``."""
+    return ChannelState(read_integer(raw))
+
+
+class ChannelStateKind(ReceivedOnly):
+    """The number of a channel's state (``ChannelState``, an ``int``)."""
+
+    name = "channel_state"
+    value = "ChannelState"
+    value_imports = (("sdk.model.kinds", "ChannelState"),)
+    dtype = "Int64"
+
+    def reader(self, info: FieldInfo) -> Callable[[str], Any] | None:
+        return read_channel_state
+
+    def quick(self, info: FieldInfo) -> Quick | None:
+        return _QUICK_STATES.__contains__, _QUICK_STATES.__getitem__
+
+    def json_value(self, value: Any) -> Any:
+        return int(value) if isinstance(value, ChannelState) else value
+
+
 class Unknown(Scalar):
     """A kind that is not in the table (a field written by hand): its value is refused."""
 
@@ -731,10 +1017,25 @@ ENUM = Choice()
 VARIABLES = VariablesKind()
 HEADERS = HeadersKind()
 INDEXED = Indexed()
+TIMESTAMP = Timestamp()
+DURATION = Duration()
+CHANNEL_STATE = ChannelStateKind()
 UNKNOWN = Unknown()
 
 KINDS: Mapping[str, Kind] = {
-    kind.name: kind for kind in (STRING, INTEGER, BOOLEAN, ENUM, VARIABLES, HEADERS, INDEXED)
+    kind.name: kind
+    for kind in (
+        STRING,
+        INTEGER,
+        BOOLEAN,
+        ENUM,
+        VARIABLES,
+        HEADERS,
+        INDEXED,
+        TIMESTAMP,
+        DURATION,
+        CHANNEL_STATE,
+    )
 }
 
 

@@ -1,9 +1,10 @@
-"""A lazy map from AMI action names to their classes.
+"""A lazy map from AMI action (or event) names to their classes.
 
 The generated ``sdk.actions`` package declares which module holds each action; a module is
 imported only when its action is first asked for, so ``import sdk`` stays cheap however many
 specs there are. Lookups by wire name ignore case, as Asterisk does; a name that is not
-there is answered with the names it may have meant (``sdk.model.suggest``).
+there is answered with the names it may have meant (``sdk.model.suggest``). The generated
+``sdk.events`` package is the same kind of map (``sdk.model.event.EventRegistry``).
 """
 
 from __future__ import annotations
@@ -13,20 +14,23 @@ import importlib
 import sys
 from collections.abc import Iterator, Mapping
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import Generic, TypeVar
 
+from sdk.model.action import Action
 from sdk.model.suggest import did_you_mean, suggest
 
-if TYPE_CHECKING:
-    from sdk.model.action import Action
-
-__all__ = ["ActionRegistry", "UnknownAction"]
+__all__ = ["ActionRegistry", "Registry", "UnknownAction", "UnknownName"]
 
 _IMPORT_FROM = dis.opmap["IMPORT_FROM"]
 
+C = TypeVar("C", bound=type)
 
-class UnknownAction(KeyError):
-    """No action of that name; ``.suggestions`` holds the names it may have meant."""
+
+class UnknownName(KeyError):
+    """No action (or event) of that name; ``.suggestions`` holds the names it may have
+    meant."""
+
+    noun = "name"
 
     def __init__(self, name: str, suggestions: list[str]) -> None:
         super().__init__(name)
@@ -35,29 +39,42 @@ class UnknownAction(KeyError):
 
     def __str__(self) -> str:  # not KeyError's repr of the key
         hint = did_you_mean(self.name, self.suggestions)
-        return f"no action {self.name!r}{hint}"
+        return f"no {self.noun} {self.name!r}{hint}"
 
 
-class ActionRegistry(Mapping[str, "type[Action]"]):
-    """``{wire name: class}``; each class is imported on first use."""
+class UnknownAction(UnknownName):
+    """No action of that name."""
 
-    def __init__(self, package: str, modules: Mapping[str, str]) -> None:
+    noun = "action"
+
+
+class Registry(Mapping[str, C], Generic[C]):
+    """``{wire name: class}``; each class is imported on first use. ``classes`` names the
+    classes whose Python name is not their wire name (``AOC-D``: ``AOC_D``)."""
+
+    unknown: type[UnknownName] = UnknownName
+
+    def __init__(
+        self, package: str, modules: Mapping[str, str], classes: Mapping[str, str] | None = None
+    ) -> None:
         self._package = package
         self._modules = dict(modules)
+        self._classes = dict(classes or {})
         self._folded = {name.lower(): name for name in self._modules}
-        self._loaded: dict[str, type[Action]] = {}
+        self._python = {self._classes.get(name, name): name for name in self._modules}
+        self._loaded: dict[str, C] = {}
 
-    def __getitem__(self, name: str) -> type[Action]:
+    def __getitem__(self, name: str) -> C:
         cls = self._loaded.get(name)
         if cls is not None:
             return cls
         canonical = self._folded.get(name.lower()) if isinstance(name, str) else None
         if canonical is None:
-            raise UnknownAction(name, self.suggest(name) if isinstance(name, str) else [])
+            raise self.unknown(name, self.suggest(name) if isinstance(name, str) else [])
         cls = self._loaded.get(canonical)
         if cls is None:
             module = importlib.import_module(f"{self._package}.{self._modules[canonical]}")
-            cls = getattr(module, canonical)
+            cls = getattr(module, self._classes.get(canonical, canonical))
             self._loaded[canonical] = cls
         return cls
 
@@ -78,13 +95,15 @@ class ActionRegistry(Mapping[str, "type[Action]"]):
         """The action names ``name`` may have meant, best first (``sdk.model.suggest.suggest``)."""
         return suggest(name, self._modules)
 
-    def attribute(self, module: str, name: str) -> type[Action]:
+    def attribute(self, module: str, name: str) -> C:
         """A package's module ``__getattr__``: the class of ``name`` exactly as the spec spells
-        it; otherwise an AttributeError with the names it may have meant (an ImportError
-        when it comes from ``from package import name``: Python would drop the suggestions
-        from an AttributeError there, and say only that the name cannot be imported)."""
-        if self.canonical(name) == name:
-            return self[name]
+        it (its Python name); otherwise an AttributeError with the names it may have meant
+        (an ImportError when it comes from ``from package import name``: Python would drop
+        the suggestions from an AttributeError there, and say only that the name cannot be
+        imported)."""
+        wire = self._python.get(name)
+        if wire is not None:
+            return self[wire]
         hint = "" if name.startswith("_") else did_you_mean(name, self.suggest(name))
         if _importing_from(sys._getframe(1)):
             raise ImportError(f"cannot import name {name!r} from {module!r}{hint}", name=module)
@@ -94,6 +113,12 @@ class ActionRegistry(Mapping[str, "type[Action]"]):
     def loaded(self) -> list[str]:
         """Names of the actions whose modules have been imported so far."""
         return sorted(self._loaded)
+
+
+class ActionRegistry(Registry[type[Action]]):
+    """``{wire name: action class}`` (the generated ``sdk.actions.ACTIONS``)."""
+
+    unknown = UnknownAction
 
 
 def _importing_from(getter: FrameType) -> bool:

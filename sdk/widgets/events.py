@@ -5,11 +5,17 @@ so the log keeps filling while a form waits for its answer. It keeps the last ``
 events and shows the last ``show`` that match the filter. A burst of events redraws the table
 at most every ``refresh`` seconds (a short timer draws the last of them), so a busy server
 does not flood the browser with redraws.
+
+When the events shown are all of one class of ``sdk.events`` (a filter such as
+``PeerStatus``), the table has a column for each header its spec documents (those the
+events have), each value as its kind reads it, and one for the headers it does not; a mix of
+events shows each event's headers in one column.
 """
 
 from __future__ import annotations
 
 import collections
+import enum
 import html
 import logging
 import threading
@@ -23,6 +29,7 @@ import ipywidgets as W
 from sdk.client.hub import any_matcher
 from sdk.client.session import Session
 from sdk.display import html_table
+from sdk.model.event import BASE_HEADERS, TypedEvent
 from sdk.widgets.base import HINT_COLOR, Component, Panel
 from sdk.wire.message import Event, EventList
 
@@ -159,16 +166,9 @@ class EventLog(Component):
         self._drawn_at = time.monotonic()
         match = self._match
         shown = [(at, e) for at, e in reversed(self.events) if match(e.name)][: self.show]
-        rows = [
-            [
-                at.strftime("%H:%M:%S.%f")[:-3],
-                event.name,
-                "  ".join(f"{n}: {v}" for n, v in event.headers if n.lower() not in _SKIP),
-            ]
-            for at, event in shown
-        ]
-        if rows:
-            self.table.value = html_table(["time", "event", "headers"], rows)
+        if shown:
+            columns, rows = _table(shown)
+            self.table.value = html_table(columns, rows)
         else:
             waiting = "waiting for events" if self._session is not None else "not connected"
             self.table.value = f"<div style='color:{HINT_COLOR}'>{waiting}</div>"
@@ -198,3 +198,56 @@ class EventLog(Component):
 
     def __repr__(self) -> str:
         return f"<EventLog {self.received} events received>"
+
+
+def _table(shown: list[tuple[datetime, Event]]) -> tuple[list[str], list[list[str]]]:
+    """The columns and rows of the events ``shown``: a column for each documented header
+    when they are all of one typed class, else their headers in one."""
+    kinds = {type(event) for _, event in shown}
+    cls = kinds.pop() if len(kinds) == 1 else None
+    if cls is None or not issubclass(cls, TypedEvent):
+        return ["time", "event", "headers"], [
+            [
+                _time(at),
+                event.name,
+                "  ".join(f"{n}: {v}" for n, v in event.headers if n.lower() not in _SKIP),
+            ]
+            for at, event in shown
+        ]
+    documented = cls.documented()
+    present = {name.lower() for _, event in shown for name, _ in event.headers}
+    headers = [name for key, (_field, name) in documented.items() if key in present]
+    other = [
+        "  ".join(
+            f"{n}: {v}"
+            for n, v in event.headers
+            if n.lower() not in documented and n.lower() not in BASE_HEADERS
+        )
+        for _, event in shown
+    ]
+    rows = []
+    for (at, event), rest in zip(shown, other, strict=True):
+        assert isinstance(event, TypedEvent)
+        rows.append(
+            [_time(at), *(_shown(event, name) for name in headers), *([rest] if any(other) else [])]
+        )
+    return ["time", *headers, *(["other headers"] if any(other) else [])], rows
+
+
+def _time(at: datetime) -> str:
+    return at.strftime("%H:%M:%S.%f")[:-3]
+
+
+def _shown(event: TypedEvent, header: str) -> str:
+    """A header's value as its kind reads it, written for a table cell."""
+    raw = event.get(header)
+    if raw is None:
+        return ""
+    value = event.decoded(header, raw)
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return "" if value is None else str(value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from sdk.display import events_html, events_text, response_html
 from sdk.errors import ActionError
@@ -26,8 +26,11 @@ __all__ = [
     "Headers",
     "Message",
     "Response",
+    "events_frame",
+    "json_add",
     "message_from_pairs",
     "message_from_text",
+    "search_key",
 ]
 
 
@@ -37,7 +40,9 @@ _KEYS: dict[str, str] = {}
 _KEYS_MAX = 1024
 
 
-def _search_key(name: str) -> str:
+def search_key(name: str) -> str:
+    """What ``Headers`` looks for in its lowered text to find header ``name``: LF, the name
+    in lower case, a colon ("" for a name no header can have). Kept for the names asked."""
     lowered = name.lower()
     key = "" if ":" in name or "\n" in name else f"\n{lowered}:"
     if type(name) is str and len(_KEYS) < _KEYS_MAX:
@@ -104,21 +109,27 @@ class Headers(Sequence[tuple[str, str]]):
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The value of the first header called ``name`` (any case), else ``default``."""
-        if self._pairs is None:
-            low = self._low or self._lowered()
-            if low is not None:
-                key = _KEYS.get(name) if type(name) is str else None
-                if key is None:
-                    key = _search_key(name)
-                start = low.find(key) if key else -1  # the line that starts with "name:"
-                if start < 0:
-                    return default
-                start += len(key) - 1  # in the text, which has no LF in front
-                text = self._text
-                if text.startswith(" ", start):  # one space after the colon is no part of it
-                    start += 1
-                end = text.find("\n", start)
-                return text[start:end] if end >= 0 else text[start:]
+        try:
+            key = _KEYS[name]
+        except (KeyError, TypeError):
+            key = search_key(name)
+        return self.value(key, name, default)
+
+    def value(self, key: str, name: str, default: str | None = None) -> str | None:
+        """``get(name)``, for a caller that keeps the name's ``search_key`` (a typed event's
+        field reads its header so, a little faster)."""
+        low = self._low
+        if low is not None or (self._pairs is None and (low := self._lowered()) is not None):
+            if key:
+                start = low.find(key)  # the line that starts with "name:"
+                if start >= 0:
+                    text = self._text
+                    start += len(key) - 1  # in the text, which has no LF in front
+                    if text[start : start + 1] == " ":  # one space after the colon: not its
+                        start += 1
+                    end = text.find("\n", start)
+                    return text[start:end] if end >= 0 else text[start:]
+            return default
         return self._lookup().get(name.lower(), default)
 
     def getall(self, name: str) -> list[str]:
@@ -132,7 +143,7 @@ class Headers(Sequence[tuple[str, str]]):
         if self._pairs is None:
             low = self._low or self._lowered()
             if low is not None:
-                key = _search_key(name)
+                key = search_key(name)
                 return bool(key) and key in low
         return name.lower() in self._lookup()
 
@@ -251,7 +262,10 @@ class Message:
 
 
 class Event(Message):
-    """An ``Event:`` message: broadcast by the server, or an item of an action's list."""
+    """An ``Event:`` message: broadcast by the server, or an item of an action's list.
+
+    The session makes each event of its class in ``sdk.events`` (a subclass of this one,
+    with typed attributes); an event that no spec has is an ``Event``, its headers text."""
 
     __slots__ = ("_name",)
 
@@ -265,9 +279,63 @@ class Event(Message):
         name = self._name
         return name if name is not None else (self.headers.get("Event") or "")
 
+    def record(self) -> dict[str, Any]:
+        """The first value of each header, names as first spelled: a row of
+        ``to_dataframe()`` (a typed event gives its documented headers their values)."""
+        return self.headers.as_dict()
+
+    @classmethod
+    def column_dtypes(cls) -> dict[str, str]:
+        """The pandas dtype of each header column whose kind has one (none here: text)."""
+        return {}
+
+    def to_json(self) -> dict[str, Any]:
+        """The headers as JSON: text, a repeated name as a list of its values (a typed
+        event gives its documented headers their values)."""
+        out: dict[str, Any] = {}
+        for name, value in self.headers:
+            json_add(out, name, value)
+        return out
+
+
+def json_add(out: dict[str, Any], name: str, value: Any) -> None:
+    """Add ``name: value`` to a JSON object; a second value of a name makes a list."""
+    if name in out:
+        previous = out[name]
+        out[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+    else:
+        out[name] = value
+
+
+def events_frame(events: Sequence[Event], what: str) -> pandas.DataFrame:
+    """``events`` as a pandas DataFrame, one row an event, a column a header: the columns
+    their kinds document get their dtypes (``Int64``, ``boolean``, datetimes, timedeltas);
+    a column holding a value that does not fit stays as it is (objects)."""
+    module = require("pandas", what)
+    frame: pandas.DataFrame = module.DataFrame([event.record() for event in events])
+    dtypes: dict[str, Any] = {}  # pandas dtype names, as astype takes them
+    for cls in dict.fromkeys(type(event) for event in events):
+        for column, dtype in cls.column_dtypes().items():
+            dtypes.setdefault(column, dtype)
+    for column, dtype in dtypes.items():
+        if column not in frame.columns:
+            continue
+        try:
+            if dtype == "datetime":
+                frame[column] = module.to_datetime(frame[column])
+            else:
+                frame[column] = frame[column].astype(dtype)
+        except (TypeError, ValueError, OverflowError):
+            pass  # some value is text that did not fit its kind: the column keeps it
+    return frame
+
 
 class EventList(list[Event]):
     """A list of events that shows as one table: HTML in a notebook, aligned text elsewhere."""
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """The events as a pandas DataFrame (``events_frame``; the pandas extra)."""
+        return events_frame(self, "EventList.to_dataframe")
 
     def __str__(self) -> str:
         return events_text(self)
@@ -330,12 +398,9 @@ class Response(Message):
         return self
 
     def to_dataframe(self) -> pandas.DataFrame:
-        """The list items as a pandas DataFrame, one row an event (the pandas extra)."""
-        module = require("pandas", "Response.to_dataframe")
-        frame: pandas.DataFrame = module.DataFrame(
-            [event.headers.as_dict() for event in self.events]
-        )
-        return frame
+        """The list items as a pandas DataFrame, one row an event, the columns their kinds
+        document with their dtypes (``events_frame``; the pandas extra)."""
+        return events_frame(self.events, "Response.to_dataframe")
 
     def __str__(self) -> str:
         text = super().__str__()
@@ -350,10 +415,13 @@ class Response(Message):
 _new = object.__new__
 
 
-def message_from_text(text: str, first: str, value: str) -> Message:
+def message_from_text(
+    text: str, first: str, value: str, event_class: type[Event] = Event
+) -> Message:
     """The message of ``text`` (its lines joined by LF), whose first line is the header
-    ``first`` (lowercase name) with ``value``: Response, Event, or neither. Its headers are
-    split into pairs only when something walks them."""
+    ``first`` (lowercase name) with ``value``: Response, Event (of ``event_class``: a typed
+    event's class, ``sdk.model.event``), or neither. Its headers are split into pairs only
+    when something walks them."""
     headers = _new(Headers)  # kept as text, split on demand; built inline: one per message
     headers._pairs = None
     headers._index = None
@@ -364,18 +432,28 @@ def message_from_text(text: str, first: str, value: str) -> Message:
         event.headers = headers
         event._unparsed = None
         event._name = value  # the first header is the first Event header
+        if event_class is not Event:  # a typed event is frozen: its slots are set first
+            event.__class__ = event_class
         return event
     if first == "response":
         return Response(headers, None)
     return Message(headers, None)
 
 
-def message_from_pairs(pairs: Sequence[tuple[str, str]], unparsed: tuple[str, ...] = ()) -> Message:
-    """Build the right kind of message from its first header (Response, Event, or neither)."""
+def message_from_pairs(
+    pairs: Sequence[tuple[str, str]],
+    unparsed: tuple[str, ...] = (),
+    event_class: type[Event] = Event,
+) -> Message:
+    """Build the right kind of message from its first header (Response, Event of
+    ``event_class``, or neither)."""
     headers = Headers(pairs)
     first = pairs[0][0].lower() if pairs else ""
     if first == "response":
         return Response(headers, unparsed)
     if first == "event":
-        return Event(headers, unparsed)
+        event = Event(headers, unparsed)
+        if event_class is not Event:
+            event.__class__ = event_class
+        return event
     return Message(headers, unparsed)

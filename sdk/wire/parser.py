@@ -23,8 +23,10 @@ through the line-by-line reader, and both give the same messages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sdk.errors import ProtocolError
-from sdk.wire.message import Message, message_from_pairs, message_from_text
+from sdk.wire.message import Event, Message, message_from_pairs, message_from_text
 
 __all__ = [
     "BANNER_PREFIX",
@@ -79,14 +81,20 @@ class Parser:
       line never comes, or a ``Response: Follows`` whose ``--END COMMAND--`` never comes.
 
     The parser is not usable after that error. Nothing else raises.
+
+    ``event_type`` says what class an event of a name is made of (the session gives
+    ``sdk.events.EVENTS.type_of``: the typed event classes); without it, every event is an
+    ``Event``. Its answers are kept, by name.
     """
 
     __slots__ = (
         "_buf",
         "_count",
+        "_event_type",
         "_pairs",
         "_raw",
         "_size",
+        "_types",
         "_unparsed",
         "banner",
         "max_line",
@@ -101,6 +109,7 @@ class Parser:
         max_line: int = DEFAULT_MAX_LINE,
         max_message: int = DEFAULT_MAX_MESSAGE,
         max_message_lines: int = DEFAULT_MAX_MESSAGE_LINES,
+        event_type: Callable[[str], type[Event]] | None = None,
     ) -> None:
         for name, limit in (
             ("max_line", max_line),
@@ -119,6 +128,9 @@ class Parser:
         self._raw = 0  # 0: headers; 1: raw Follows text; 2: raw text ended, waiting for blank
         self._size = 0  # characters of the message in progress, a line end counted as one
         self._count = 0  # and its lines
+        self._event_type = event_type
+        # the class of each event name seen (None: no typing, every event is an Event)
+        self._types: dict[str, type[Event]] | None = None if event_type is None else {}
 
     @property
     def buffered(self) -> int:
@@ -177,6 +189,7 @@ class Parser:
         tail = blocks.pop()  # the lines after the last blank line: a message not ended yet
         busy = self._raw or self._pairs or self._unparsed  # a message is in progress
         append = out.append
+        types = self._types
         # A block has no blank line, so k lines take 2k - 1 characters: a shorter block is
         # within both bounds, and only a longer one is measured.
         big = min(self.max_message, 2 * self.max_message_lines + 1)
@@ -196,12 +209,34 @@ class Parser:
                     if first != "response" or value != "Follows":
                         if len(block) >= big:
                             self._measure(block)
-                        append(message_from_text(block, first, value))
+                        if types is not None and first == "event":
+                            cls = types.get(value) or self._type_of(value)
+                            append(message_from_text(block, first, value, cls))
+                        else:
+                            append(message_from_text(block, first, value))
                         continue
             self._lines([*block.split("\n"), ""], out)
             busy = self._raw or self._pairs or self._unparsed
         if tail:
             self._lines(tail.split("\n")[:-1], out)
+
+    def _type_of(self, name: str) -> type[Event]:
+        """The class of an event called ``name``, asked once a name (up to a bound: a server
+        that makes up names does not fill the memory)."""
+        assert self._event_type is not None and self._types is not None
+        cls = self._event_type(name)
+        if len(self._types) < 1024:
+            self._types[name] = cls
+        return cls
+
+    def _message(self, pairs: list[tuple[str, str]], unparsed: tuple[str, ...]) -> Message:
+        """The message of a block read line by line."""
+        types = self._types
+        if types is not None and pairs and pairs[0][0].lower() == "event":
+            name = pairs[0][1]
+            cls = types.get(name) or self._type_of(name)
+            return message_from_pairs(pairs, unparsed, cls)
+        return message_from_pairs(pairs, unparsed)
 
     def _raw_line(self, line: str, unparsed: list[str]) -> None:
         """Keep one line of raw CLI text; ``--END COMMAND--`` ends the text (``_raw = 2``:
@@ -251,7 +286,7 @@ class Parser:
                 self._raw = 0
                 size = count = 0
                 if pairs or unparsed:
-                    out.append(message_from_pairs(pairs, tuple(unparsed)))
+                    out.append(self._message(pairs, tuple(unparsed)))
                     pairs = self._pairs = []
                     unparsed = self._unparsed = []
                 continue

@@ -68,6 +68,14 @@ class Collector:
         if self.count == self.expect:
             self.done.set()
 
+    def typed(self, port: int | None, kind: str | None) -> None:
+        """What the SDK's typed callback does: two typed attributes read, the last kept
+        (as ``add`` keeps one header)."""
+        self.count += 1
+        self.last = (kind, port)  # type: ignore[assignment]
+        if self.count == self.expect:
+            self.done.set()
+
     def walk(self, pairs: Iterable[tuple[str, str]]) -> None:
         name = None
         for key, value in pairs:
@@ -190,10 +198,14 @@ SERIALIZERS: dict[str, Callable[[], Callable[[Inputs], bytes]]] = {
 
 class SdkReceiver:
     """A real session (logged in to the embedded server), fed by hand what its I/O thread
-    would read."""
+    would read, through the parser a connection of the session gets (each event built as
+    its class of ``sdk.events``: ``PeerEntry``). With ``typed``, the callback is registered
+    for ``events.PeerEntry`` and reads two typed attributes (``ip_port``, an int, and
+    ``channeltype``, an enum) instead of one header; with ``untyped``, the parser is the one
+    of before typed events (``Parser()``: every event an ``Event``)."""
 
-    def __init__(self, walk: bool = False) -> None:
-        from sdk import Session
+    def __init__(self, walk: bool = False, typed: bool = False, untyped: bool = False) -> None:
+        from sdk import Session, events
         from sdk.testing import AMIServer
 
         self.server = AMIServer.as_recorded("20").start()
@@ -201,8 +213,13 @@ class SdkReceiver:
             self.server.host, self.server.port, username="admin", secret="s3cret"
         )
         self.collector = Collector()
+        self.untyped = untyped  # the parser of before typed events: every event an Event
         collector = self.collector
-        if walk:
+        if typed:
+            self.session.on(
+                events.PeerEntry, lambda event: collector.typed(event.ip_port, event.channeltype)
+            )
+        elif walk:
             self.session.on("PeerEntry", lambda event: collector.walk(event.headers))
         else:
             self.session.on("PeerEntry", lambda event: collector.add(event.get("ObjectName")))
@@ -213,7 +230,9 @@ class SdkReceiver:
         for _ in self.session.events(timeout=0):  # the last run's queue
             pass
         self.collector.reset(count)
-        on_data = self.session._reader(Parser())  # what a new connection's I/O thread runs
+        # what a new connection's I/O thread runs, with the parser the session gives it
+        parser = Parser() if self.untyped else self.session.options.parser()
+        on_data = self.session._reader(parser)
 
         def run() -> Collector:
             for chunk in chunks:

@@ -19,13 +19,14 @@ import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
 from inputs import EVENT_LINES, SEGMENT, notify_inputs, peer_entries, segments  # noqa: E402
-from libraries import RECEIVERS, SERIALIZERS, Collector  # noqa: E402
+from libraries import RECEIVERS, SERIALIZERS, Collector, SdkReceiver  # noqa: E402
 from real import COUNT, measure, with_real_asterisk  # noqa: E402
 from sessions import ServerProcess, codegen, cold_import, flood, round_trips  # noqa: E402
 from timing import Figure, interleaved, load, one_run  # noqa: E402
@@ -40,6 +41,10 @@ VERSIONS = {
 GOALS = {
     "serialize": "at least as fast as the fastest other library (ratio >= 1.00)",
     "parse": "at least 1.3 times as fast as the fastest other library",
+    "typed": "typed PeerEntry objects, two typed attributes read, at least 0.8 times as fast"
+    " as the untyped path reading one header",
+    "untyped": "a callback reading one header as fast on typed events as on untyped ones"
+    " (0.95: the spread of a run)",
     "round trips": "at least 10,000 actions per second",
     "flood": "RSS growth at most 50 MB",
     "real pipelined": "at least half the raw socket's Pings per second (real Asterisk 20)",
@@ -150,6 +155,39 @@ def check_wire(name: str, wire: bytes) -> None:
         raise AssertionError(f"{name} wrote {text!r}; missing {missing}")
 
 
+def receiving(
+    name: str,
+    receiver: Any,
+    feed: list[bytes],
+    count: int,
+    last: object,
+    min_time: float,
+    walk: bool = False,
+) -> Callable[[], tuple[float, int]]:
+    """One run of ``receiver`` (a library's receive path, ``libraries.py``): ``feed`` again
+    and again until ``min_time`` has passed, each time checked (every event, the last one
+    seen as ``last``; with ``walk``, every header walked); seconds per event, events."""
+
+    def run() -> tuple[float, int]:
+        gc.collect()
+        spent = 0.0
+        events = 0
+        while spent < min_time:
+            go = receiver.prepare(feed, count)
+            start = time.perf_counter()
+            got: Collector = go()
+            spent += time.perf_counter() - start
+            if got.count != count or got.last != last:
+                raise AssertionError(f"{name}: {got.count} events, last {got.last!r}")
+            # 14 to 16 a event: some keep Event apart, panoramisk adds "content"
+            if walk and not (EVENT_LINES - 1) * count <= got.headers <= (EVENT_LINES + 1) * count:
+                raise AssertionError(f"{name}: {got.headers} headers in {count} events")
+            events += count
+        return spent / events, events
+
+    return run
+
+
 def bench_parse(
     count: int, slow_count: int, rounds: int, min_time: float, *, walk: bool
 ) -> tuple[dict[str, Figure], float, int]:
@@ -163,25 +201,7 @@ def bench_parse(
         receivers.append(receiver)
         n = slow_count if name == "pyst2" else count
         feed = short if name == "pyst2" else chunks
-
-        def run(receiver=receiver, n=n, feed=feed, name=name) -> tuple[float, int]:
-            gc.collect()
-            spent = 0.0
-            events = 0
-            while spent < min_time:
-                go = receiver.prepare(feed, n)
-                start = time.perf_counter()
-                got: Collector = go()
-                spent += time.perf_counter() - start
-                if got.count != n or got.last != f"phone{n - 1}":
-                    raise AssertionError(f"{name}: {got.count} events, last {got.last!r}")
-                # 14 to 16 a event: some keep Event apart, panoramisk adds "content"
-                if walk and not (EVENT_LINES - 1) * n <= got.headers <= (EVENT_LINES + 1) * n:
-                    raise AssertionError(f"{name}: {got.headers} headers in {n} events")
-                events += n
-            return spent / events, events
-
-        contenders[name] = run
+        contenders[name] = receiving(name, receiver, feed, n, f"phone{n - 1}", min_time, walk)
     try:
         figures = interleaved(contenders, rounds)
     finally:
@@ -189,6 +209,37 @@ def bench_parse(
             receiver.close()
     ours = figures[OURS].median
     return figures, min(f.median for n, f in figures.items() if n != OURS) / ours, len(data)
+
+
+UNTYPED = "untyped: Event objects, one header read"
+ONE_HEADER = "PeerEntry objects, one header read"
+TYPED = "PeerEntry objects, two typed attributes read"
+
+
+def bench_typed(count: int, rounds: int, min_time: float) -> dict[str, Figure]:
+    """The SDK alone, interleaved: the same PeerEntry events, through the parser of before
+    typed events (every event an ``Event``) to a callback that reads one header
+    (``event.get("ObjectName")``: the untyped path); through the session's parser (each
+    event a ``PeerEntry``) to the same callback; and to one registered for
+    ``events.PeerEntry`` that reads two typed attributes (``ip_port``: an int,
+    ``channeltype``: an enum)."""
+    chunks = segments(peer_entries(count))
+    receivers = {
+        UNTYPED: SdkReceiver(untyped=True),
+        ONE_HEADER: SdkReceiver(),
+        TYPED: SdkReceiver(typed=True),
+    }
+    last = f"phone{count - 1}"
+    expected = {UNTYPED: last, ONE_HEADER: last, TYPED: ("SIP", 5060 + (count - 1) % 100)}
+    contenders = {
+        name: receiving(name, receiver, chunks, count, expected[name], min_time)
+        for name, receiver in receivers.items()
+    }
+    try:
+        return interleaved(contenders, rounds)
+    finally:
+        for receiver in receivers.values():
+            receiver.close()
 
 
 def bench_real(rounds: int, min_time: float) -> tuple[list[str], list[tuple[str, str, bool]]]:
@@ -242,7 +293,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["serialize", "parse", "round-trips", "flood", "codegen", "import", "real"],
+        choices=[
+            "serialize",
+            "parse",
+            "typed",
+            "round-trips",
+            "flood",
+            "codegen",
+            "import",
+            "real",
+        ],
         action="append",
         help="run only these (repeatable)",
     )
@@ -259,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
         events, flood_events, actions = 10_000, 50_000, 2_000
         args.pyst2_events = min(args.pyst2_events, 1_000)
     only = set(
-        args.only or ["serialize", "parse", "round-trips", "flood", "codegen", "import", "real"]
+        args.only
+        or ["serialize", "parse", "typed", "round-trips", "flood", "codegen", "import", "real"]
     )
 
     started = time.time()
@@ -309,6 +370,31 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             goals.append(("parse", f"{ratio:.2f}× the fastest other ({what})", ratio >= 1.3))
+    if "typed" in only:
+        figures = bench_typed(events, args.rounds, args.min_time)
+        untyped = figures[UNTYPED].median
+        ratio = untyped / figures[TYPED].median
+        same = untyped / figures[ONE_HEADER].median
+        lines = [
+            f"### Typed events: {events:,} PeerEntry events to a callback, the SDK alone",
+            "",
+            "| events, callback | time per event | events per second | vs untyped | runs | spread |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for name, fig in figures.items():
+            lines.append(
+                f"| {name} | {fmt_time(fig.median)} | {1 / fig.median:,.0f} |"
+                f" {untyped / fig.median:.2f} | {len(fig.runs)} | {fig.spread:.0%} |"
+            )
+        lines += [
+            "",
+            f"Two typed attributes: **{ratio:.2f}×** the speed of the untyped path reading one"
+            f" header; one header of a typed event: {same:.2f}×.",
+            "",
+        ]
+        emit(lines)
+        goals.append(("typed", f"{ratio:.2f}× the untyped path", ratio >= 0.8))
+        goals.append(("untyped", f"{same:.2f}× (one header, typed objects)", same >= 0.95))
     if only & {"round-trips", "flood"}:
         with ServerProcess() as server:
             lines = ["### The SDK alone (the embedded server in its own process, on loopback)", ""]

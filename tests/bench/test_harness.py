@@ -68,6 +68,15 @@ def test_the_sdk_receive_path_delivers_every_event() -> None:
             receiver.close()
 
 
+def test_the_typed_receive_path_reads_typed_attributes_of_every_event() -> None:
+    receiver = SdkReceiver(typed=True)
+    try:
+        got = receiver.prepare(segments(peer_entries(3000)), 3000)()
+        assert (got.count, got.last) == (3000, ("SIP", 5060 + 2999 % 100))  # an enum, an int
+    finally:
+        receiver.close()
+
+
 def test_the_real_asterisk_clients_count_every_pong() -> None:
     """The raw socket and the SDK clients of ``real.py`` (the other libraries are installed
     only for ``make bench``), against the embedded server in place of Asterisk."""

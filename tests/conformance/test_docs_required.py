@@ -1,5 +1,5 @@
 """What the tests that read the documentation XML (``test_docs_tables.py``,
-``test_releases.py``) say without it, and that CI requires it.
+``test_releases.py``, ``test_event_docs.py``) say without it, and that CI requires it.
 
 Each case runs them in a pytest of its own, as ``make test`` would in a plain clone
 (``AMI_DOCS_DIR`` names an empty folder) and as ``.ci/run`` does.
@@ -17,7 +17,10 @@ from conftest import NO_DOCS_LINE
 
 from codegen import ROOT
 
-DOCS_TESTS = [str(Path(__file__).with_name(n)) for n in ("test_docs_tables.py", "test_releases.py")]
+DOCS_TESTS = [
+    str(Path(__file__).with_name(n))
+    for n in ("test_docs_tables.py", "test_releases.py", "test_event_docs.py")
+]
 
 
 def run_docs_test(**env: str) -> subprocess.CompletedProcess[str]:
