@@ -288,8 +288,7 @@ class Session:
                 tick_interval=None if keepalive is None else keepalive.tick_interval,
             ),
         )
-        for message in early:
-            self._router.route(message)
+        self._router.route_all(early)
         with self._cond:
             if self._closing:
                 transport.close("session closed")
@@ -339,36 +338,51 @@ class Session:
         self.server.check(action)  # what the server offers: sdk.client.server
         action_id = action.action_id or self._next_id()
         data = action.to_bytes(action_id=action_id)
-        pending = PendingResponse(action, action_id)
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        me = threading.current_thread()
-        with self._cond:
-            while True:
-                if self._state == "closed" or (self._closing and action.ACTION != "Logoff"):
-                    raise ConnectionError(
-                        f"{action.ACTION} {action_id} was not sent: {self._closed_reason()}"
-                    )
-                transport = self._transport
-                logging_in = me is self._login_thread
-                if transport is not None and (self._state == "ready" or logging_in):
-                    if self._router.add(pending, transport, data):
-                        break  # else the connection is closing: not written
-                if logging_in:
-                    raise ConnectionError(
-                        f"{action.ACTION} {action_id} was not sent: the connection to"
-                        f" {self._where} was lost"
-                    )
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise ConnectionError(
-                        f"{action.ACTION} {action_id} was not sent: not connected to"
-                        f" {self._where} ({self._down_reason or 'connection closing'});"
-                        + (" reconnecting" if self.reconnect else " not reconnecting")
-                    )
-                self._cond.wait(remaining)  # _on_lost and each login notify
+        logging_in = threading.current_thread() is self._login_thread
+        router = self._router
+        while True:
+            pending = PendingResponse(action, action_id)
+            with self._lock:  # _cond's lock: its wait() needs it held, as here
+                while True:
+                    if self._state == "closed" or (self._closing and action.ACTION != "Logoff"):
+                        raise ConnectionError(
+                            f"{action.ACTION} {action_id} was not sent: {self._closed_reason()}"
+                        )
+                    transport = self._transport
+                    if transport is not None and (self._state == "ready" or logging_in):
+                        router.file(pending, transport)
+                        break
+                    self._wait_for_connection(action, action_id, deadline, logging_in)
+            # Written outside the session's lock: the I/O thread, filing answers, need not
+            # wait for this thread's system call.
+            if transport.write(data, action_id):
+                break
+            with self._lock:  # the connection is closing: not written, try the next one
+                router.unfile(pending)
+                self._wait_for_connection(action, action_id, deadline, logging_in)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("send %s", action.describe(action_id).replace("\n", " | "))
         return pending
+
+    def _wait_for_connection(
+        self, action: Action, action_id: str, deadline: float, logging_in: bool
+    ) -> None:
+        """With the lock held and no connection to write to: wait for one until ``deadline``,
+        or raise ``sdk.ConnectionError`` (nothing was sent)."""
+        if logging_in:
+            raise ConnectionError(
+                f"{action.ACTION} {action_id} was not sent: the connection to"
+                f" {self._where} was lost"
+            )
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ConnectionError(
+                f"{action.ACTION} {action_id} was not sent: not connected to"
+                f" {self._where} ({self._down_reason or 'connection closing'});"
+                + (" reconnecting" if self.reconnect else " not reconnecting")
+            )
+        self._cond.wait(remaining)  # _on_lost and each login notify
 
     def wait(
         self, pending: PendingResponse, *, timeout: float | None = None, check: bool = False
@@ -459,19 +473,17 @@ class Session:
 
     def _reader(self, parser: Parser) -> Callable[[bytes], None]:
         """What the I/O thread does with each read: parse it, route every message."""
-        feed, route, keepalive = parser.feed, self._router.route, self._keepalive
+        feed, route, keepalive = parser.feed, self._router.route_all, self._keepalive
         if keepalive is None:
 
             def on_data(data: bytes) -> None:
-                for message in feed(data):
-                    route(message)
+                route(feed(data))
 
         else:
 
             def on_data(data: bytes) -> None:
                 keepalive.last_rx = time.monotonic()
-                for message in feed(data):
-                    route(message)
+                route(feed(data))
 
         return on_data
 

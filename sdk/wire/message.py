@@ -282,17 +282,19 @@ class EventList(list[Event]):
 class Response(Message):
     """The answer to one action. ``events`` holds the items of its event list, if it has one."""
 
-    __slots__ = ("complete", "events")
+    __slots__ = ("_status", "complete", "events")
 
     def __init__(self, headers: Headers, unparsed: tuple[str, ...] | None = ()) -> None:
         super().__init__(headers, unparsed)
         self.events: EventList = EventList()
         self.complete: Event | None = None
+        self._status: str | None = None  # the parser's reading of the first line, if it read it
 
     @property
     def status(self) -> str:
         """``Success``, ``Error``, ``Goodbye`` or ``Follows``, as the server spelled it."""
-        return self.headers.get("Response") or ""
+        status = self._status
+        return status if status is not None else (self.headers.get("Response") or "")
 
     @property
     def ok(self) -> bool:
@@ -366,7 +368,13 @@ def message_from_text(text: str, first: str, value: str) -> Message:
         event._name = value  # the first header is the first Event header
         return event
     if first == "response":
-        return Response(headers, None)
+        response = _new(Response)  # built inline too: one per answer
+        response.headers = headers
+        response._unparsed = None
+        response.events = EventList()
+        response.complete = None
+        response._status = value  # the first header is the first Response header
+        return response
     return Message(headers, None)
 
 
