@@ -122,7 +122,7 @@ def test_an_eager_write_goes_out_at_once_and_what_does_not_fit_keeps_its_place()
     try:
         peer.sendall(b"go")
         received = b""
-        peer.settimeout(5)
+        peer.settimeout(15)  # more than the racer's join(5): the first send waits for it
         while len(received) < len(big) + len(small) + len(other):
             received += peer.recv(1 << 20)
         assert received == big + other + small

@@ -17,7 +17,7 @@ from __future__ import annotations
 import collections
 import logging
 import threading
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Protocol
 
 from sdk.errors import (
@@ -179,22 +179,30 @@ class Router:
         """Give ``message`` to its caller, to its list, or on to the event hub."""
         self.route_all((message,))
 
-    def route_all(self, messages: Iterable[Message]) -> None:
+    def route_all(self, messages: Sequence[Message], *, events: bool = True) -> Sequence[Message]:
         """``route`` each of ``messages`` (one read's), then wake the callers they answered:
         once the read is filed, so that a caller woken does not wait for this thread to let
-        go of the interpreter in the middle of it."""
+        go of the interpreter in the middle of it. With ``events=False`` (a caller reads for
+        the I/O thread, and events go on from that thread only) it stops at the first
+        message for the event hub and returns it and those after it, not routed; else ()."""
         answered: list[PendingResponse] = []
-        for message in messages:
+        rest: Sequence[Message] = ()
+        for index, message in enumerate(messages):
             if isinstance(message, Response):
                 self._on_response(message, answered)
+            elif isinstance(message, Event) and self._on_list_item(message, answered):
+                pass
+            elif not events:
+                rest = messages[index:]
+                break
             elif isinstance(message, Event):
-                if not self._on_list_item(message, answered):
-                    self._deliver(message)
+                self._deliver(message)
             else:
                 log.warning("message that is neither response nor event: %r", message)
                 self.unmatched.append(message)
         for pending in answered:
             pending._finish()
+        return rest
 
     def _on_response(self, response: Response, answered: list[PendingResponse]) -> None:
         action_id = response.action_id

@@ -77,6 +77,8 @@ __all__ = ["PendingResponse", "Reconnect", "Session", "connect"]
 
 log = logging.getLogger("sdk.client.session")
 
+_DRIVE = 0.05  # seconds a waiting caller may read for the I/O thread (Transport.drive)
+
 
 class Session:
     """A logged-in AMI connection. Use it as a context manager; ``close()`` is idempotent.
@@ -286,6 +288,7 @@ class Session:
                 self._on_lost,
                 tick=None if keepalive is None else self._tick,
                 tick_interval=None if keepalive is None else keepalive.tick_interval,
+                on_driven=self._driven_reader(parser),
             ),
         )
         self._router.route_all(early)
@@ -331,6 +334,12 @@ class Session:
         While the session reconnects, waits up to ``timeout`` (default: the session's) for
         the connection to come back, then raises ``sdk.ConnectionError`` (nothing was sent).
         """
+        return self._submit(action, self.timeout if timeout is None else timeout, False)
+
+    def _submit(self, action: Action, timeout: float, drive: bool) -> PendingResponse:
+        """``submit``; with ``drive`` (``send``, which waits next), the answer may already be
+        read on this thread, for a while, if the I/O thread has nothing to do: the thread
+        wake-up of a round trip is saved (``Transport.exchange``)."""
         if not isinstance(action, Action):
             raise TypeError(
                 f"send() takes an action object (sdk.actions.*), not {type(action).__name__}"
@@ -338,7 +347,8 @@ class Session:
         self.server.check(action)  # what the server offers: sdk.client.server
         action_id = action.action_id or self._next_id()
         data = action.to_bytes(action_id=action_id)
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        start = time.monotonic()
+        deadline = start + timeout
         logging_in = threading.current_thread() is self._login_thread
         router = self._router
         while True:
@@ -356,7 +366,13 @@ class Session:
                     self._wait_for_connection(action, action_id, deadline, logging_in)
             # Written outside the session's lock: the I/O thread, filing answers, need not
             # wait for this thread's system call.
-            if transport.write(data, action_id):
+            if drive:
+                written = transport.exchange(
+                    data, action_id, pending.done, start + min(timeout, _DRIVE)
+                )
+            else:
+                written = transport.write(data, action_id)
+            if written:
                 break
             with self._lock:  # the connection is closing: not written, try the next one
                 router.unfile(pending)
@@ -399,11 +415,18 @@ class Session:
         self, pending: PendingResponse, timeout: float, check: bool, asked: float
     ) -> Response:
         transport = self._transport
-        if transport is not None and transport.thread is threading.current_thread():
-            raise RuntimeError(
-                "send() and wait() cannot run in an event callback: the callback runs on the"
-                " thread that reads the answer. Use submit() there, and wait elsewhere."
-            )
+        if transport is not None:
+            if transport.thread is threading.current_thread():
+                raise RuntimeError(
+                    "send() and wait() cannot run in an event callback: the callback runs on"
+                    " the thread that reads the answer. Use submit() there, and wait elsewhere."
+                )
+            if not pending._done and pending._link is transport:
+                # Read the answer on this thread if the I/O thread has nothing to do (one
+                # thread wake-up fewer), for a short while: then the I/O thread takes over.
+                start = time.monotonic()
+                transport.drive(pending.done, start + min(timeout, _DRIVE))
+                timeout -= time.monotonic() - start
         response = self._router.wait(pending, timeout, asked)
         if check and not response.ok:
             raise ActionError(response, pending.action.ACTION)
@@ -423,7 +446,7 @@ class Session:
         timeout = self.timeout if timeout is None else timeout
         while True:
             remaining = max(0.0, timeout - (time.monotonic() - start))
-            pending = self.submit(action, timeout=remaining)
+            pending = self._submit(action, remaining, True)
             remaining = max(0.0, timeout - (time.monotonic() - start))
             try:
                 return self._wait(pending, remaining, check, timeout)
@@ -486,6 +509,20 @@ class Session:
                 route(feed(data))
 
         return on_data
+
+    def _driven_reader(self, parser: Parser) -> Callable[[bytes], Callable[[], object] | None]:
+        """What a waiting caller that reads for the I/O thread (``Transport.drive``) does
+        with a read: route the answers; from the first event for the hub on, leave the read
+        to the I/O thread, where callbacks run (the function it returns)."""
+        feed, route, keepalive = parser.feed, self._router.route_all, self._keepalive
+
+        def on_driven(data: bytes) -> Callable[[], object] | None:
+            if keepalive is not None:
+                keepalive.last_rx = time.monotonic()
+            rest = route(feed(data), events=False)
+            return None if not rest else lambda: route(rest)
+
+        return on_driven
 
     def _logged_off(self) -> None:
         """Asterisk said Goodbye to our own Logoff and closes the connection: an orderly end,
