@@ -79,7 +79,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## make lint: ruff's format and checks, then mypy --strict over sdk/ (pyproject's [tool.mypy])
+## make lint: ruff's format and checks, then mypy --strict over sdk/ and codegen/ (pyproject's [tool.mypy])
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .

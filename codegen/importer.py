@@ -23,7 +23,7 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +41,11 @@ from codegen.docs import (
     table_document,
 )
 from codegen.naming import attribute_name
+from codegen.releases import ActionReleases, HeaderReleases, actions_by_release
 from codegen.spec import load_spec_text
 from sdk.model.checks import HEADER_NAME
 from sdk.model.fields import FieldInfo
-from sdk.model.kinds import kind_of
+from sdk.model.kinds import RELEASE_FACTS, kind_of
 
 __all__ = [
     "PLACEHOLDER",
@@ -81,6 +82,8 @@ TOP_ORDER = (
 FIELD_ORDER = ("header", "name", *(f.name for f in attrs.fields(FieldInfo) if f.name != "header"))
 RESPONSE_ORDER = ("success_message", "list_events", "list_complete")
 _KEPT_FIELD_KEYS = ("name", "doc", "min_items", "name_rule", "secret")
+_VERSION_LISTS = ("available_in", "required_in")  # lists of versions, written quoted
+_FACT_NAMES = frozenset(f.name for f in attrs.fields(FieldInfo)) - {"members"}
 _PROSE_KEYS = ("summary", "description", "doc")
 
 
@@ -229,6 +232,133 @@ def _fields(
     return fields, notes
 
 
+# --- what differs between releases -----------------------------------------------------------
+
+
+def releases_of(docsets: Sequence[DocSet]) -> dict[str, ActionReleases]:
+    """Every action of ``docsets`` across their releases (``codegen.releases``)."""
+    return actions_by_release({d.version: table_document(d) for d in docsets if d.version})
+
+
+def _majors_read(docsets: Sequence[DocSet]) -> list[str]:
+    return [d.major for d in docsets if d.major is not None]
+
+
+def action_majors(
+    old: dict[str, Any] | None, releases: ActionReleases, read: Sequence[str]
+) -> list[str]:
+    """The majors that have the action: those of the files read that document it, and those
+    the old spec names that no file read tells about."""
+    majors = {str(v) for v in (old or {}).get("available_in", ())} - set(read)
+    majors |= set(releases.majors)
+    return sorted(majors, key=_version_key)
+
+
+def _info_of(field: dict[str, Any]) -> FieldInfo:
+    """The ``FieldInfo`` of a field's data, as the spec loader builds it (members named)."""
+    facts = {k: v for k, v in field.items() if k in _FACT_NAMES}
+    members = [
+        (m.get("name") or attribute_name(str(m["header"])), _info_of(m))
+        for m in field.get("members", ())
+    ]
+    return FieldInfo(**{**facts, "members": members})
+
+
+def _release_facts(
+    field: dict[str, Any],
+    old: dict[str, Any] | None,
+    releases: ActionReleases,
+    read: Sequence[str],
+    majors: Sequence[str],
+    old_majors: Sequence[str],
+    *,
+    curated: bool,
+) -> None:
+    """Write in ``field`` its release facts: the majors that have it, where it is required,
+    its values in each; the docs read tell of the majors ``read``, ``old`` (the same field
+    in the old spec, whose action had ``old_majors``) of the others. ``majors``: the
+    action's. A field no docs have (a deviation of ours) keeps what ``old`` said. The
+    choices of an imported enum become every value some release takes; a curated spec's
+    stay as written."""
+    for key in RELEASE_FACTS:
+        field.pop(key, None)
+    info = _info_of(field)
+    params = [p for name, _ in params_of_info(info) if (p := releases.param(name)) is not None]
+    if not params:
+        for key in RELEASE_FACTS:
+            if old is not None and key in old:
+                field[key] = old[key]
+        return
+    before = _info_of(old) if old is not None else None
+
+    def has(major: str) -> bool:
+        if major in read:
+            return any(major in p.majors for p in params)
+        return before is not None and major in before.majors(tuple(old_majors))
+
+    having = [m for m in majors if has(m)]
+    if having != list(majors):
+        field["available_in"] = having
+
+    def required(major: str) -> bool:
+        if major in read:
+            return any(p.required.get(major) for p in params)
+        return before is not None and before.required_by(major)
+
+    flags = {m: required(m) for m in having}
+    if len(set(flags.values())) > 1:
+        field["required_in"] = [m for m, flag in flags.items() if flag]
+    if field.get("kind") != "enum":
+        return
+    values = {m: _values(params[0], m, before) for m in having}
+    choices = list(field.get("choices", ()))
+    if not curated:
+        for listed in values.values():  # every value some release takes
+            choices += [v for v in listed if v.lower() not in {c.lower() for c in choices}]
+        field["choices"] = choices
+    differ = {
+        m: list(v)
+        for m, v in values.items()
+        if {x.lower() for x in v} != {c.lower() for c in choices}
+    }
+    if differ:
+        field["choices_in"] = differ
+
+
+def _values(param: HeaderReleases, major: str, before: FieldInfo | None) -> tuple[str, ...]:
+    """The values of ``param`` in ``major``: its docs' closed list, else what the old spec
+    said of that release, else none known (every choice)."""
+    if major in param.values:
+        return param.values[major]
+    return before.choices_of(major) if before is not None else ()
+
+
+def with_releases(
+    spec: dict[str, Any],
+    old: dict[str, Any] | None,
+    releases: ActionReleases,
+    read: Sequence[str],
+    *,
+    curated: bool = False,
+) -> dict[str, Any]:
+    """``spec`` with the release facts of the action and each field, from the documentation
+    of the majors ``read`` (``releases``) and, for others, from ``old``."""
+    out = dict(spec)
+    majors = action_majors(old, releases, read)
+    if majors:
+        out["available_in"] = majors
+    old_majors = [str(v) for v in (old or {}).get("available_in", ())]
+    by_header = {str(f.get("header", "")).lower(): f for f in (old or {}).get("fields") or []}
+    fields = []
+    for field in spec.get("fields") or []:
+        field = dict(field)
+        old_field = by_header.get(str(field["header"]).lower())
+        _release_facts(field, old_field, releases, read, majors, old_majors, curated=curated)
+        fields.append(field)
+    out["fields"] = fields
+    return out
+
+
 # --- one spec --------------------------------------------------------------------------------
 
 
@@ -243,10 +373,13 @@ def import_action(
     old: dict[str, Any] | None,
     *,
     keep_docs: bool = False,
+    releases: ActionReleases | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The spec data for action ``name`` from the documentation files that have it (the last
-    one given wins for parameters), merged with ``old``; and the notes of what was not mapped."""
-    doc = _last_doc(docsets, name)
+    one given wins for parameters; one only the older files have comes after), merged with
+    ``old``, with the facts of each release (``releases``: ``releases_of(docsets)[name]``,
+    computed when not given); and the notes of what was not mapped."""
+    doc = _with_older_params(_last_doc(docsets, name), docsets)
     old = old or {}
     spec: dict[str, Any] = {"action": name}
     if old.get("summary") and PLACEHOLDER not in old["summary"]:
@@ -259,23 +392,18 @@ def import_action(
         spec["description"] = old["description"]
     elif keep_docs and doc.description:
         spec["description"] = doc.description
-    spec["module"] = doc.module
-    since = min(
-        (d.actions[name].first_version for d in docsets if name in d.actions), key=_version_key
+    releases = releases or releases_of(docsets)[name]
+    spec["module"] = doc.module or releases.module
+    since = min(  # the files of 16 and 18 write no <since>: those that do tell
+        (v for d in docsets if name in d.actions and (v := d.actions[name].first_version)),
+        key=_version_key,
+        default="",
     )
     if since:
         spec["since"] = since
     for key in ("removed_in", "privilege"):
         if old.get(key):
             spec[key] = str(old[key])
-    majors = {str(v) for v in old.get("available_in", ())}
-    for docs in docsets:
-        if docs.major is not None:
-            majors.discard(docs.major)
-            if name in docs.actions:
-                majors.add(docs.major)
-    if majors:
-        spec["available_in"] = sorted(majors, key=_version_key)
     if old.get("replaced_by"):
         spec["replaced_by"] = old["replaced_by"]
     fields, notes = _fields(doc, old.get("fields") or [], keep_docs)
@@ -289,7 +417,21 @@ def import_action(
         spec["response"] = {k: response[k] for k in RESPONSE_ORDER if k in response}
     if old.get("rules"):
         spec["rules"] = old["rules"]  # rules across fields are ours: the docs have none
-    return spec, notes
+    spec = with_releases(spec, old, releases, _majors_read(docsets))
+    return {k: spec[k] for k in TOP_ORDER if k in spec}, notes
+
+
+def _with_older_params(doc: DocAction, docsets: Sequence[DocSet]) -> DocAction:
+    """``doc`` with the parameters that only older files document after its own (each as the
+    newest of those files says it), so that a header a release dropped still has a field."""
+    params = list(doc.params)
+    seen = {p.name.lower() for p in params}
+    for docs in reversed(docsets):
+        for param in docs.actions[doc.name].params if doc.name in docs.actions else ():
+            if param.name.lower() not in seen:
+                seen.add(param.name.lower())
+                params.append(param)
+    return attrs.evolve(doc, params=tuple(params))
 
 
 def curated_differences(spec_text: str, doc: DocAction) -> list[str]:
@@ -316,7 +458,8 @@ def _is_plain(text: str) -> bool:
     if not text or text != text.strip() or "\n" in text or not text.isprintable():
         return False
     try:
-        return yaml.safe_load(f"k: {text}") == {"k": text}
+        loaded: object = yaml.safe_load(f"k: {text}")
+        return loaded == {"k": text}
     except yaml.YAMLError:
         return False
 
@@ -360,7 +503,11 @@ def _emit(
         start = lead if position == 0 and lead is not None else " " * indent
         prefix = f"{start}{key}:"
         value = data[key]
-        if isinstance(value, dict):
+        if key == "choices_in":  # values by release: keys are versions, quoted
+            out.append(prefix)
+            for major, values in value.items():
+                _emit_list(" " * (indent + 2) + f"{json.dumps(str(major))}:", values, out)
+        elif isinstance(value, dict):
             out.append(prefix)
             _emit(value, RESPONSE_ORDER, indent + 2, out)
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
@@ -368,15 +515,7 @@ def _emit(
             for item in value:
                 _emit(item, FIELD_ORDER, indent + 4, out, lead=" " * (indent + 2) + "- ")
         elif isinstance(value, list):
-            if key == "available_in":
-                flow = "[" + ", ".join(json.dumps(str(v)) for v in value) + "]"
-            else:
-                flow = "[" + ", ".join(_flow_item(v) for v in value) + "]"
-            if len(prefix) + 1 + len(flow) <= WIDTH or not value:
-                out.append(f"{prefix} {flow}")
-            else:
-                out.append(prefix)
-                out.extend(" " * (indent + 2) + "- " + _flow_item(v) for v in value)
+            _emit_list(prefix, value, out, versions=key in _VERSION_LISTS)
         else:
             if key in ("since", "removed_in", "default"):
                 lines = [json.dumps(str(value))]
@@ -384,6 +523,23 @@ def _emit(
                 lines = _scalar(value, len(prefix) + 1, indent + 2)
             out.append(f"{prefix} {lines[0]}")
             out.extend(lines[1:])
+
+
+def _quoted(value: Any) -> str:
+    return json.dumps(str(value))
+
+
+def _emit_list(prefix: str, value: list[Any], out: list[str], *, versions: bool = False) -> None:
+    """Append a list after ``prefix`` (``  key:``): in flow style when it fits, else one item
+    a line; versions are quoted, so that ``20`` reads back as the string it is."""
+    item: Callable[[Any], str] = _quoted if versions else _flow_item
+    flow = "[" + ", ".join(item(v) for v in value) + "]"
+    if len(prefix) + 1 + len(flow) <= WIDTH or not value:
+        out.append(f"{prefix} {flow}")
+    else:
+        indent = len(prefix) - len(prefix.lstrip(" -")) + 2
+        out.append(prefix)
+        out.extend(" " * indent + "- " + item(v) for v in value)
 
 
 def dump_spec(data: dict[str, Any]) -> str:
@@ -404,8 +560,15 @@ def _stringify_versions(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("since", "removed_in"):
         if key in out:
             out[key] = str(out[key])
-    if "available_in" in out:
-        out["available_in"] = [str(v) for v in out["available_in"]]
+    for key in _VERSION_LISTS:
+        if key in out:
+            out[key] = [str(v) for v in out[key]]
+    if "choices_in" in out:
+        out["choices_in"] = {str(k): list(v) for k, v in out["choices_in"].items()}
+    if isinstance(out.get("fields"), list):
+        out["fields"] = [
+            _stringify_versions(f) if isinstance(f, dict) else f for f in out["fields"]
+        ]
     return out
 
 
@@ -447,40 +610,58 @@ def run_import(
 ) -> int:
     """Import ``names`` into ``out_dir``; report every action and every unmapped parameter.
 
-    Returns the number of spec files that were (or, with ``check``, would be) written.
+    The files are read together: each spec gets the facts of every release they document
+    (``codegen.releases``). A curated spec gets those release facts only, its other keys
+    left as written. Returns the number of spec files that were (or, with ``check``, would
+    be) written.
     """
     written = 0
+    view = releases_of(docsets)
+    read = _majors_read(docsets)
     for name in names:
         if not any(name in docs.actions for docs in docsets):
             report(f"unknown  {name}: not in the documentation given")
             continue
         path = out_dir / f"{name}.yaml"
         old, old_text = _read_existing(path)
-        if old is not None and old.get("curated") and not force:
-            doc = _last_doc(docsets, name)
-            differences = curated_differences(old_text or "", doc)
-            tail = f"; the docs differ: {'; '.join(differences)}" if differences else ""
-            report(f"curated  {name}: hand-curated, left as it is (--force overwrites){tail}")
-            continue
-        spec, notes = import_action(name, docsets, None if force else old, keep_docs=keep_docs)
+        notes: list[str] = []
+        curated = old is not None and bool(old.get("curated")) and not force
+        if old is not None and curated:
+            spec = with_releases(old, old, view[name], read, curated=True)
+        else:
+            spec, notes = import_action(
+                name, docsets, None if force else old, keep_docs=keep_docs, releases=view[name]
+            )
         if force and old is not None and old.get("curated"):
             report(f"curated  {name}: hand-curated spec overwritten (--force)")
-        text = dump_spec(spec)
-        _parsed, errors = load_spec_text(text, str(path))
+        text = old_text if curated and spec == old else dump_spec(spec)
+        _parsed, errors = load_spec_text(text or "", str(path))
         for note in notes:
             report(note)
         for error in errors:
             report(f"invalid  {error}")
         if errors:
             continue
-        if text == old_text:
+        if curated:
+            differences = curated_differences(text or "", _last_doc(docsets, name))
+            tail = f"; the docs differ: {'; '.join(differences)}" if differences else ""
+            if text == old_text:
+                report(f"curated  {name}: hand-curated, left as it is (--force overwrites){tail}")
+                continue
+            verb = "would write" if check else "wrote"
+            report(
+                f"curated  {name}: hand-curated; {verb} its release facts only"
+                f" ({_describe_change(old, spec).removeprefix('updated: ')}){tail}"
+            )
+        elif text == old_text:
             report(f"same     {name}")
             continue
-        report(f"{'would' if check else 'wrote'}    {name}: {_describe_change(old, spec)}")
+        else:
+            report(f"{'would' if check else 'wrote'}    {name}: {_describe_change(old, spec)}")
         written += 1
         if not check:
             out_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="\n")
+            path.write_text(text or "", encoding="utf-8", newline="\n")
     return written
 
 

@@ -250,6 +250,17 @@ def import_from(module: str, names: Iterable[str]) -> str:
     return f"from {module} import (\n" + "".join(f"    {n},\n" for n in names) + ")"
 
 
+def tuple_item(head: str, values: Iterable[str], indent: int) -> str:
+    """``head`` then a tuple of text and a comma, one item a line when too long (as ruff
+    leaves an item of a collection whose line is too long)."""
+    pad = " " * indent
+    items = [pystr(v) for v in values]
+    one = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + "),"
+    if len(head) + len(one) <= WIDTH:
+        return head + one
+    return head + "(\n" + "".join(f"{pad}    {item},\n" for item in items) + f"{pad}),"
+
+
 def info_args(info: FieldInfo, indent: int) -> str:
     """The keyword arguments after the header in ``ami_field(...)`` or ``FieldInfo(...)``: every
     fact of ``info`` that is not its default, in ``FieldInfo``'s order, one a line."""
@@ -273,6 +284,13 @@ def info_args(info: FieldInfo, indent: int) -> str:
                     out.append(f"{pad}    ),")
                 else:
                     out.append(f"{pad}    {pystr(name)}: FieldInfo({pystr(member.header)}),")
+            out.append(f"{pad}}},")
+        elif fact.name in ("available_in", "required_in"):  # majors: one line when they fit
+            out.append(tuple_item(f"{pad}{fact.name}=", value, indent))
+        elif fact.name == "choices_in":  # values by release: a mapping of tuples
+            out.append(f"{pad}choices_in={{")
+            for major, values in value:
+                out.append(tuple_item(f"{pad}    {pystr(major)}: ", values, indent + 4))
             out.append(f"{pad}}},")
         else:  # a tuple of text
             if len(value) == 1:
@@ -355,6 +373,7 @@ def environment() -> jinja2.Environment:
         autoescape=True,  # so that macros return Markup; _finalize does the escaping
         finalize=_finalize,
     )
+    function: Callable[..., str]
     for name, function in {"pystr": pystr, "docstring": docstring, "comment": comment}.items():
         env.filters[name] = _code(function)
     for function in (kwarg, classvar, tuplevar, import_line, import_from, info_args):

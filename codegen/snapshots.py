@@ -111,7 +111,7 @@ def _table(blocks: Blocks) -> dict[str, Any]:
 def snapshot_document(paths: Sequence[Path]) -> dict[str, Any]:
     """The committed form: the blocks, which must be the same in every source, and the
     digest of each source's stylesheet."""
-    sources = []
+    sources: list[dict[str, str]] = []
     table: dict[str, Any] | None = None
     for path in paths:
         name, data = read_source(path)

@@ -22,7 +22,7 @@ from codegen.naming import attribute_name, module_name
 from sdk.model.action import Action
 from sdk.model.checks import MAX_LINES, PAIR_NAMES
 from sdk.model.fields import FieldInfo
-from sdk.model.kinds import COMMON_FACTS, ENUM, KINDS, Kind, kind_of
+from sdk.model.kinds import COMMON_FACTS, ENUM, KINDS, RELEASE_FACTS, Kind, kind_of
 
 __all__ = [
     "ActionSpec",
@@ -251,7 +251,7 @@ class _Checker:
         self.errors.append(SpecError(self.source, line, message))
 
     def mapping(
-        self, node: yaml.Node, where: str, schema: dict[str, tuple[Callable, bool]]
+        self, node: yaml.Node, where: str, schema: dict[str, tuple[Callable[..., Any], bool]]
     ) -> dict[str, Any]:
         """Check a mapping against ``schema`` ({key: (reader, required)}); return what reads."""
         if not isinstance(node, yaml.MappingNode):
@@ -299,7 +299,7 @@ def _construct(checker: _Checker, node: yaml.Node, where: str) -> Any:
 
 def _scalar(
     expected: tuple[type, ...], label: str, *, coerce: bool = False, text: bool = True
-) -> Callable:
+) -> Callable[..., Any]:
     """A reader of one scalar of the ``expected`` types; numbers (and booleans, when
     ``expected`` admits them) become strings where ``coerce`` is set (``since: 12``). With
     ``text``, a string must be fit for generated source (``text_problem``; keys named in
@@ -340,7 +340,7 @@ _int = _scalar((int,), "an integer")
 _default = _scalar((str, bool), "a string, number or boolean", coerce=True)
 
 
-def _list_of(item: Callable) -> Callable:
+def _list_of(item: Callable[..., Any]) -> Callable[..., Any]:
     def read(checker: _Checker, node: yaml.Node, where: str) -> Any:
         if not isinstance(node, yaml.SequenceNode):
             checker.error(node, f"{where} must be a list")
@@ -359,6 +359,35 @@ def _node(checker: _Checker, node: yaml.Node, where: str) -> Any:
     return node
 
 
+def _major(checker: _Checker, node: yaml.Node, where: str) -> Any:
+    """An Asterisk major, such as ``20`` (a number or a string of digits)."""
+    value = _version(checker, node, where)
+    if value is not _INVALID and not value.isdigit():
+        checker.error(node, f"{where} must be an Asterisk major such as 20, not {value!r}")
+        return _INVALID
+    return value
+
+
+def _values_by_release(checker: _Checker, node: yaml.Node, where: str) -> Any:
+    """``choices_in``: a mapping of Asterisk major to a list of values."""
+    if not isinstance(node, yaml.MappingNode):
+        checker.error(node, f"{where} must be a mapping of Asterisk major to values")
+        return _INVALID
+    out: dict[str, tuple[str, ...]] = {}
+    for key_node, value_node in node.value:
+        major = _major(checker, key_node, f"{where} key")
+        values = _list_of(_str)(checker, value_node, f"{where}[{major}]")
+        if major is _INVALID or values is _INVALID:
+            continue
+        if major in out:
+            checker.error(key_node, f"{where}: {major} is given twice")
+        elif not values:
+            checker.error(value_node, f"{where}[{major}] names no value")
+        else:
+            out[major] = values
+    return out
+
+
 RESPONSE_SCHEMA = {
     "success_message": (_str, False),
     "list_events": (_list_of(_str), False),
@@ -366,7 +395,7 @@ RESPONSE_SCHEMA = {
 }
 # A field's keys are its Python name and the facts of ``FieldInfo`` (one model of a field),
 # each read by its type; a member of an indexed group takes the facts of the scalar kinds.
-_FACT_READERS: dict[str, Callable] = {
+_FACT_READERS: dict[str, Callable[..., Any]] = {
     "str": _str,
     "bool": _bool,
     "int": _int,
@@ -374,18 +403,25 @@ _FACT_READERS: dict[str, Callable] = {
     "str | None": _default,
     "tuple[tuple[str, FieldInfo], ...]": _list_of(_node),
 }
+# ... except the release facts, whose values are Asterisk majors
+_RELEASE_READERS: dict[str, Callable[..., Any]] = {
+    "available_in": _list_of(_major),
+    "required_in": _list_of(_major),
+    "choices_in": _values_by_release,
+}
 FIELD_SCHEMA = {
     "header": (_header, True),
     "name": (_str, False),
     **{
-        fact.name: (_FACT_READERS[str(fact.type)], False)
+        fact.name: (_RELEASE_READERS.get(fact.name) or _FACT_READERS[str(fact.type)], False)
         for fact in attrs.fields(FieldInfo)
         if fact.name != "header"
     },
 }
-MEMBER_FACTS = frozenset(COMMON_FACTS) | {
-    fact for kind in KINDS.values() if kind.scalar for fact in kind.facts
-}
+MEMBER_FACTS = (
+    frozenset(COMMON_FACTS)
+    | {fact for kind in KINDS.values() if kind.scalar for fact in kind.facts}
+) - set(RELEASE_FACTS)
 MEMBER_SCHEMA = {
     key: FIELD_SCHEMA[key] for key in FIELD_SCHEMA if key == "name" or key in MEMBER_FACTS
 }
@@ -485,7 +521,7 @@ def _read_field(
     for fact in kind.needs:
         if fact != "members" and not data.get(fact):
             checker.error(line, f"{where}: kind {kind.name} needs {fact!r}")
-    for fact in ("choices", "min_items", "name_rule"):
+    for fact in ("choices", "choices_in", "min_items", "name_rule"):
         if fact in data and fact not in kind.facts:
             checker.error(lines[fact], f"{where}: {fact!r} only fits {_kinds_taking(fact)}")
     name_rule = data.get("name_rule", "variable")
@@ -563,6 +599,8 @@ def _read_spec(checker: _Checker, root: yaml.Node) -> ActionSpec | None:
             )
         else:
             names[field.name] = field
+    for field in fields:
+        _check_releases(checker, field, tuple(data.get("available_in", ())))
     rules = [
         rule
         for index, node in enumerate(data.get("rules", ()))
@@ -596,6 +634,37 @@ def _read_spec(checker: _Checker, root: yaml.Node) -> ActionSpec | None:
         list_complete=response.get("list_complete"),
         rules=tuple(rules),
     )
+
+
+def _check_releases(checker: _Checker, field: SpecField, action_majors: tuple[str, ...]) -> None:
+    """A field's release facts fit its action's releases and its own facts."""
+    info = field.info
+    where = f"field {field.header!r}"
+
+    def outside(majors: Iterable[str], of: tuple[str, ...]) -> str:
+        return ", ".join(m for m in majors if m not in of)
+
+    if info.available_in:
+        if not action_majors:
+            checker.error(field.line, f"{where}: available_in needs the action's available_in")
+        elif extra := outside(info.available_in, action_majors):
+            checker.error(
+                field.line, f"{where}: available_in names {extra}, which the action's does not"
+            )
+    majors = info.majors(action_majors)
+    if info.required_in and (extra := outside(info.required_in, majors)):
+        checker.error(field.line, f"{where}: required_in names {extra}, which lack the field")
+    if extra := outside((m for m, _ in info.choices_in), majors):
+        checker.error(field.line, f"{where}: choices_in names {extra}, which lack the field")
+    known = {c.lower() for c in info.choices}
+    for major, values in info.choices_in:
+        unknown = [v for v in values if v.lower() not in known]
+        if unknown:
+            checker.error(
+                field.line,
+                f"{where}: choices_in[{major}] has {', '.join(map(repr, unknown))}, which"
+                " choices lacks (choices holds every value some release takes)",
+            )
 
 
 def _read_rule(

@@ -13,8 +13,11 @@ itself on construction and serializes to the exact bytes AMI expects. ``sdk.test
 holds an embedded AMI server for demos and tests. ``sdk.__version__`` is the package's
 version (``sdk.version``).
 
-The map, bottom to top; a module imports only from its own layer or those below it
-(``tests/test_layers.py`` reads every import and holds them to this)::
+The map, bottom to top; a module imports only from its own layer or those below it, and
+``tests/test_layers.py`` reads every import and holds them to this and to the rules beside
+it: no import cycle; imports at the top of a module, inside a function only a lazy import of
+an optional or costly module (for start-up), commented there and listed in that test; no
+module importing or reading another's private names; no class name defined twice::
 
     applications     notify (one NOTIFY), bulk + ratelimit (many), cli + pipes + __main__ (``ami``),
                      demo (``make demo``), widgets/ (notebook forms)
@@ -24,8 +27,9 @@ The map, bottom to top; a module imports only from its own layer or those below 
                      memory, router, hub, keepalive, reconnect, capabilities, server
     actions          actions/ (generated from specs/ by codegen; imported on first use)
     model            model/: values (the boundary), checks (wire rules), fields, kinds (the
-                     table of kinds), rules, action, generic, registry, suggest, received
-    wire             wire/: parser, message, transport
+                     table of kinds), rules, action, generic, registry, suggest, received,
+                     releases (what each Asterisk release has)
+    wire             wire/: parser, message, transport, answers (what a server writes)
     leaves           errors, display, extras, version (import nothing of sdk)
 """
 

@@ -16,9 +16,14 @@
 - One session per PBX, the PBXs worked in parallel; each PBX's sends are spaced by a token
   bucket (default 20 a second, at most ``MAX_RATE``, 1000) at the moment they are written,
   and pipelined, so a slow answer does not slow the sending.
+- Each PBX gets the NOTIFY action it offers (``method: auto``: SIPnotify or PJSIPNotify, by
+  its ListCommands), and each target is checked against what the PBX's release has, as
+  every session checks (``sdk.client.capabilities``): what a release cannot do (a URI for
+  chan_sip, an action it lacks) is that target's ``invalid`` result, and the others go on.
 - One result per target: ``ok``, ``error`` (Asterisk's message), ``timeout``, ``unknown``
   (the connection dropped while it was in flight), ``unreachable`` (not sent: its PBX could
-  not be reached), ``invalid`` (not sent: bad input), or ``dry-run``.
+  not be reached), ``invalid`` (not sent: bad input, or what its PBX cannot do), or
+  ``dry-run``.
 - Every result is appended to the results CSV as it happens (messages cut at
   ``MAX_MESSAGE`` characters). A run given an existing results file sends only what has no
   result there; ``unreachable`` targets are tried again, and ``timeout`` and ``unknown`` ones
@@ -451,7 +456,9 @@ class _Recorder:
         # report.counts gives them) rather than recounted over all results for each one.
         self._counts: Counter[str] = Counter()
         if progress:
-            from tqdm.auto import tqdm  # renders in a terminal, and as a widget in a notebook
+            # lazy: only a run with a bar needs tqdm.auto, which looks for ipywidgets; it
+            # renders in a terminal, and as a widget in a notebook
+            from tqdm.auto import tqdm
 
             self._bar = tqdm(total=total, unit="notify", desc="NOTIFY", leave=True)
 
@@ -594,6 +601,7 @@ class _Job:
             target = queue.popleft()
             try:
                 action = self.build(method, target)
+                session.server.check(action, quiet=True)  # what its release cannot do: no token
             except ValidationError as exc:
                 self.result(target, "invalid", "; ".join(str(p) for p in exc.errors), method)
                 continue
@@ -606,6 +614,10 @@ class _Job:
             self._sent.add(target.key)  # before submit: what may be on the wire is never resent
             try:
                 pending = session.submit(action)
+            except ValidationError as exc:  # the session refused it: not what this PBX takes
+                self._sent.discard(target.key)
+                self.result(target, "invalid", "; ".join(str(p) for p in exc.errors), method)
+                continue
             except OutcomeUnknown as exc:
                 self.result(target, "unknown", str(exc), method)
                 break

@@ -2,8 +2,8 @@
 
 ::
 
-    ami list [PATTERN] [--url URL | --embedded [20|22]]
-    ami describe SIPnotify
+    ami list [PATTERN] [--url URL | --embedded [16|18|20|21|22|23] | --release 16]
+    ami describe PJSIPNotify [--release 16]
     ami send SIPnotify --channel phone1 --variable Event=check-sync
     ami send SIPpeers --json
     ami send --generic MyModuleReload --header Module=res_mine
@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 import attrs
 
 from sdk import pipes
+from sdk.actions import ACTIONS
 from sdk.client.capabilities import ServerAction
 from sdk.client.hub import matcher
 from sdk.client.session import Session
@@ -53,9 +54,11 @@ from sdk.errors import (
 )
 from sdk.model.action import Action
 from sdk.model.fields import SECRET_HEADERS, FieldInfo
+from sdk.model.generic import Generic
 from sdk.model.kinds import kind_of
-from sdk.model.registry import ActionRegistry
+from sdk.model.releases import DOCS_VERSIONS, DOCUMENTED, field_majors, field_notes, has_action
 from sdk.model.suggest import did_you_mean
+from sdk.notify import body_lines
 from sdk.wire.message import Message, Response
 
 if TYPE_CHECKING:
@@ -183,8 +186,9 @@ def _add_common(
         "--embedded",
         nargs="?",
         const="20",
-        choices=("20", "22"),
-        help="run against the embedded AMI server playing Asterisk 20 (default) or 22",
+        choices=DOCUMENTED,
+        help="run against the embedded AMI server playing Asterisk 20 (default), or 16, 18,"
+        " 21, 22, 23",
     )
     add(group, "--auth", choices=("md5", "plain"), help="login method (default: md5)")
     add(group, "--timeout", type=float, help="seconds to wait for each answer (default: 10)")
@@ -204,7 +208,7 @@ def _connect(args: argparse.Namespace, *, events: bool | str = False) -> Iterato
     auth = args.auth or "md5"
     timeout = args.timeout if args.timeout is not None else 10.0
     if args.embedded:
-        from sdk.testing import AMIServer
+        from sdk.testing import AMIServer  # lazy: the embedded server adds ~25% to start-up
 
         with AMIServer.as_recorded(args.embedded) as pbx:
             with Session(
@@ -248,14 +252,8 @@ def _connect(args: argparse.Namespace, *, events: bool | str = False) -> Iterato
 # --- actions --------------------------------------------------------------------------------
 
 
-def _registry() -> ActionRegistry:
-    from sdk.actions import ACTIONS
-
-    return ACTIONS
-
-
 def _action_class(name: str, offered: Collection[str] = ()) -> type[Action]:
-    registry = _registry()
+    registry = ACTIONS
     canonical = registry.canonical(name)
     if canonical is None:
         raise UsageError(_unknown_action(name, [*registry, *offered]))
@@ -431,6 +429,11 @@ def _offered(args: argparse.Namespace) -> tuple[dict[str, ServerAction], str]:
             if args.embedded
             else f"{session.host}:{session.port}"
         )
+    if args.embedded:
+        from sdk.testing import PLAYS  # lazy: only --embedded, as in _connect
+
+        if not PLAYS[args.embedded].recorded:
+            where += " (its ListCommands derived from the release's documentation, not recorded)"
     return offered, where
 
 
@@ -439,13 +442,16 @@ def _note(message: str) -> None:
     print("ami: " + terminal_text(message), file=sys.stderr, flush=True)
 
 
-def _list_rows(offered: dict[str, ServerAction] | None) -> list[dict[str, str]]:
-    """A row per action of the specs; with the server's list, its actions too, each marked
-    ``offers`` or ``lacks`` (a spec the server does not offer)."""
-    registry = _registry()
+def _list_rows(
+    offered: dict[str, ServerAction] | None, release: str | None = None
+) -> list[dict[str, str]]:
+    """A row per action of the specs (with ``release``, those that release has); with the
+    server's list, its actions too, each marked ``offers`` or ``lacks`` (a spec the server
+    does not offer)."""
+    registry = ACTIONS
     specs = {name.lower(): name for name in registry}
     if offered is None:
-        names = list(registry)
+        names = [n for n in registry if release is None or has_action(registry[n], release)]
     else:
         on_server = {name.lower(): name for name in offered}
         names = sorted({**on_server, **specs}.values(), key=str.lower)
@@ -466,19 +472,28 @@ def _list_rows(offered: dict[str, ServerAction] | None) -> list[dict[str, str]]:
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    if args.release and _names_a_server(args):
+        raise UsageError(
+            "--release lists what a release's documentation has, --url and --embedded what"
+            " a server offers: give one of them"
+        )
     offered, where = _offered(args) if _names_a_server(args) else (None, "")
-    rows = _list_rows(offered)
+    rows = _list_rows(offered, args.release)
     if args.pattern:
         pattern = args.pattern.lower()
         rows = [row for row in rows if fnmatch.fnmatch(row["action"].lower(), pattern)]
         if not rows:
             word = args.pattern.strip("*?[]")  # what the glob was meant to find
-            hint = (
-                did_you_mean(word, [*_registry(), *(offered or ())]) if word.isidentifier() else ""
-            )
+            hint = did_you_mean(word, [*ACTIONS, *(offered or ())]) if word.isidentifier() else ""
             _fail(f"no action matches the pattern{hint} (ami list without one shows them all)")
             return EXIT_ACTION_ERROR
-    if offered is None:
+    if args.release:
+        _note(
+            f"the actions of the SDK's specs that Asterisk {args.release} has (its"
+            f" documentation, {DOCS_VERSIONS[args.release]}); a server may lack some:"
+            " --url or --embedded asks it"
+        )
+    elif offered is None:
         _note("the actions of the SDK's specs; with --url or --embedded, what that server offers")
     else:
         lacks = sum(row["server"] == "lacks" for row in rows)
@@ -495,7 +510,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
     offered, where = _offered(args) if _names_a_server(args) else (None, "")
-    registry = _registry()
+    registry = ACTIONS
     on_server = {name.lower(): name for name in offered or ()}
     if (
         offered is not None
@@ -504,14 +519,17 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
     ):
         return _describe_without_spec(offered[on_server[args.action.lower()]], where, args, out)
     cls = _action_class(args.action, on_server.values())
+    notes = field_notes(cls, args.release) if args.release else {}
     fields = [
         {
             "option": "(never on the command line)"
             if info.secret
             else " ".join(_option_names(attribute, info)),
             "header": info.header,
-            "kind": info.kind + (f" ({'|'.join(info.choices)})" if info.choices else ""),
-            "required": "yes" if info.needs_value else "",
+            "kind": info.kind + _choices_text(info),
+            "required": _required_text(info),
+            "asterisk": ",".join(field_majors(cls, info)),
+            **({f"in {args.release}": notes.get(attribute, "")} if args.release else {}),
             "doc": info.doc,
         }
         for attribute, info in cls.fields()
@@ -542,6 +560,21 @@ def cmd_describe(args: argparse.Namespace, out: TextIO) -> int:
     else:
         print("(no fields)", file=out)
     return EXIT_OK
+
+
+def _choices_text(info: FieldInfo) -> str:
+    """`` (a|b|c)``, and the values of each release that takes fewer: ``; 16: a|b``."""
+    if not info.choices:
+        return ""
+    by_release = "".join(f"; {major}: {'|'.join(values)}" for major, values in info.choices_in)
+    return f" ({'|'.join(info.choices)}{by_release})"
+
+
+def _required_text(info: FieldInfo) -> str:
+    """``yes``, or the releases that require it (``in 16``), or nothing."""
+    if info.needs_value:
+        return "yes"
+    return f"in {','.join(info.required_in)}" if info.required_in else ""
 
 
 def _describe_without_spec(
@@ -602,8 +635,6 @@ def _send(session: Session, action: Action) -> Response:
 def _generic(args: argparse.Namespace) -> Action:
     """``ami send --generic NAME ...``: a ``Generic``, with its checks (and none of the
     secret headers, which would stand on the command line)."""
-    from sdk.model.generic import Generic
-
     if args.action is None:
         raise UsageError(
             "--generic needs the action's name: ami send --generic NAME --header NAME=VALUE"
@@ -658,8 +689,7 @@ def cmd_events(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
-    from sdk.bulk import ConfigError, bulk_notify
-    from sdk.notify import body_lines
+    from sdk.bulk import ConfigError, bulk_notify  # lazy: bulk and YAML add ~25% to start-up
 
     targets: list[tuple[str, str]] | str
     if args.csv:
@@ -713,9 +743,7 @@ def cmd_notify(args: argparse.Namespace, out: TextIO) -> int:
 
 def _send_epilog() -> str:
     """The end of ``ami send --help``: every action's name, wrapped."""
-    names = textwrap.fill(
-        " ".join(_registry()), width=100, initial_indent="  ", subsequent_indent="  "
-    )
+    names = textwrap.fill(" ".join(ACTIONS), width=100, initial_indent="  ", subsequent_indent="  ")
     return (
         "ACTION is one of these (ami list shows their summaries, ami describe ACTION or\n"
         "ami send ACTION --help its options):\n" + names + "\n\n"
@@ -726,7 +754,7 @@ def _send_epilog() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from sdk.version import version
+    from sdk.version import version  # lazy: it reads package metadata on first use
 
     common = _common_options()
     parser = _Parser(
@@ -746,6 +774,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_STATUS,
     )
     p_list.add_argument("pattern", nargs="?", help="a glob on action names, e.g. 'PJSIP*'")
+    p_list.add_argument(
+        "--release",
+        choices=DOCUMENTED,
+        help="only the actions this Asterisk release has, as its documentation says",
+    )
     p_list.set_defaults(func=cmd_list)
     p_describe = sub.add_parser(
         "describe",
@@ -755,6 +788,11 @@ def build_parser() -> argparse.ArgumentParser:
         " whether that server offers it (an action it offers without a spec is shown too).",
     )
     p_describe.add_argument("action")
+    p_describe.add_argument(
+        "--release",
+        choices=DOCUMENTED,
+        help="also say how this Asterisk release takes each field (lacks, requires, values)",
+    )
     p_describe.set_defaults(func=cmd_describe)
     p_send = sub.add_parser(
         "send",

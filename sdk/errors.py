@@ -141,9 +141,10 @@ class ValidationError(AMIError, ValueError):
 class ActionUnavailable(ValidationError):
     """The connected server does not have this action, found before sending it.
 
-    Known from the server's own list (``Session.server_actions()``), or from its version when
-    the action left Asterisk (SIPnotify from 21 on). ``.replacement`` names the action to use
-    instead, when there is one (PJSIPNotify for SIPnotify).
+    Known from the server's own list (``Session.server_actions()``), or from the documentation
+    of its release (``sdk.model.releases``: PJSIPSetMaintenance on 21, SIPnotify from 21 on).
+    ``.replacement`` names the action to use instead, when there is one (PJSIPNotify for
+    SIPnotify).
     """
 
     def __init__(self, action: str, message: str, replacement: str | None = None) -> None:

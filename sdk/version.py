@@ -20,7 +20,7 @@ UNKNOWN = "0+unknown"
 @functools.cache
 def version() -> str:
     """``0.1.0``: the version of the installed distribution, else of the source tree."""
-    import importlib.metadata
+    import importlib.metadata  # lazy: the module doc says why
 
     try:
         return importlib.metadata.version(DISTRIBUTION)
@@ -29,7 +29,7 @@ def version() -> str:
 
 
 def _source_version() -> str | None:
-    import tomllib
+    import tomllib  # lazy: only a source tree that was never installed needs it
 
     try:
         with open(Path(__file__).resolve().parent.parent / "pyproject.toml", "rb") as file:

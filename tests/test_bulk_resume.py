@@ -23,7 +23,7 @@ from sdk import Session
 from sdk.bulk import ConfigError, bulk_notify, load_pbx_config, read_results
 from sdk.ratelimit import TokenBucket
 from sdk.testing import AMIServer
-from sdk.testing.chan_sip import sip_notify
+from sdk.testing.handlers.chan_sip import sip_notify
 
 PEERS = 40
 

@@ -212,7 +212,8 @@ def test_reimport_keeps_what_people_wrote_and_is_a_fixed_point(tmp_path: Path) -
         "header": "Timeout",
         "name": "wait_ms",
         "kind": "integer",
-        "required": True,
+        "required": True,  # as the newest release read says
+        "required_in": ["22"],  # 20 was not read: what the spec said of it (optional) is kept
         "doc": "Our words on Timeout.",
     }
     assert load(path)["summary"] == "Do the widget thing."
@@ -222,16 +223,22 @@ def test_reimport_keeps_what_people_wrote_and_is_a_fixed_point(tmp_path: Path) -
     )
 
 
-def test_curated_specs_are_never_overwritten_without_saying_so(tmp_path: Path) -> None:
+def test_curated_specs_get_release_facts_only_and_say_so(tmp_path: Path) -> None:
     specs = tmp_path / "specs"
     specs.mkdir()
     mine = "action: Kick\nsummary: Our kick.\ncurated: true\nfields:\n  - header: Channel\n    doc: Ours.\n  - header: Extra\n    doc: Ours too.\n"
     (specs / "Kick.yaml").write_text(mine)
     report = run(tmp_path, ["Kick"])
-    assert (specs / "Kick.yaml").read_text() == mine
+    (line,) = [line for line in report if "Kick" in line]
+    assert line.startswith("curated  Kick: hand-curated; wrote its release facts only")
+    assert "Channel is required in the docs" in line and "docs lack Extra" in line
+    written = load(specs / "Kick.yaml")  # what was written by hand stays, words and all
+    assert written == {**yaml.safe_load(mine), "available_in": ["20", "22"]}
+    again = (specs / "Kick.yaml").read_text()
+    report = run(tmp_path, ["Kick"])
+    assert (specs / "Kick.yaml").read_text() == again
     (line,) = [line for line in report if "Kick" in line]
     assert line.startswith("curated  Kick: hand-curated, left as it is (--force overwrites)")
-    assert "Channel is required in the docs" in line and "docs lack Extra" in line
     report = run(tmp_path, ["Kick"], force=True)
     assert any("hand-curated spec overwritten (--force)" in line for line in report)
     assert "curated" not in load(specs / "Kick.yaml")
@@ -363,3 +370,112 @@ def test_spec_errors_of_kind_indexed(text: str, message: str) -> None:
     spec = textwrap.dedent("action: T\nsummary: t\nfields:\n  - ") + text + "\n"
     _spec, errors = load_spec_text(spec, "T.yaml")
     assert any(message in str(e) for e in errors), [str(e) for e in errors]
+
+
+# Three releases of one action: "16" lacks Extra, requires Target and knows fewer modes.
+RELEASE_XML = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<docs xmlns:xi="http://www.w3.org/2001/XInclude">
+  <manager name="Beam" language="en_US" module="res_beam">
+    <since><version>16.0.0</version></since>
+    <synopsis>Zebra beam words.</synopsis>
+    <syntax>
+      <parameter name="Target" required="{required}"><para>Zebra target.</para></parameter>
+      <parameter name="Mode" required="true">
+        <enumlist>{modes}</enumlist>
+      </parameter>
+      {extra}
+    </syntax>
+  </manager>
+</docs>
+"""
+
+
+def beam(tmp_path: Path, version: str, *, required: bool, modes: str, extra: bool) -> Path:
+    enums = "".join(f'<enum name="{m}"/>' for m in modes.split())
+    text = RELEASE_XML.format(
+        required="true" if required else "false",
+        modes=enums,
+        extra='<parameter name="Extra"><para>Zebra extra.</para></parameter>' if extra else "",
+    )
+    return write_docs(tmp_path, version, text)
+
+
+def test_one_run_over_several_releases_writes_what_each_release_has(tmp_path: Path) -> None:
+    docs = [
+        beam(tmp_path, "16.1.0", required=True, modes="up down", extra=False),
+        beam(tmp_path, "18.2.0", required=False, modes="up down sideways", extra=True),
+        beam(tmp_path, "20.3.0", required=False, modes="up down sideways", extra=True),
+    ]
+    out = tmp_path / "specs"
+    report: list[str] = []
+    run_import([read_docs(p) for p in docs], ["Beam"], out, report=report.append)
+    spec = load(out / "Beam.yaml")
+    assert spec["available_in"] == ["16", "18", "20"]
+    fields = {f["header"]: f for f in spec["fields"]}
+    assert fields["Target"] == {"header": "Target", "required_in": ["16"]}  # optional from 18
+    assert fields["Mode"] == {
+        "header": "Mode",
+        "kind": "enum",
+        "required": True,
+        "choices": ["up", "down", "sideways"],
+        "choices_in": {"16": ["up", "down"]},
+    }
+    assert fields["Extra"] == {"header": "Extra", "available_in": ["18", "20"]}
+    # the generated class carries the same facts, in its FieldInfo
+    parsed, errors = load_spec_text((out / "Beam.yaml").read_text(), "Beam.yaml")
+    assert not errors and parsed is not None
+    infos = {f.header: f.info for f in parsed.fields}
+    assert infos["Extra"].majors(parsed.available_in) == ("18", "20")
+    assert infos["Target"].required_by("16") and not infos["Target"].required_by("18")
+    assert infos["Mode"].choices_of("16") == ("up", "down")
+    assert infos["Mode"].choices_of("20") == ("up", "down", "sideways")
+    source = render_all([parsed], package="mypbx.actions")["beam.py"]
+    assert 'available_in=("18", "20"),' in source and 'required_in=("16",),' in source
+    assert '"16": ("up", "down"),' in source
+    # a later run of one release keeps what the others said, and changes nothing
+    again: list[str] = []
+    run_import([read_docs(docs[-1])], ["Beam"], out, report=again.append)
+    assert "same     Beam" in again
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('header: A\n    available_in: ["19"]', "available_in names 19, which the action's does"),
+        ('header: A\n    required_in: ["22"]', "required_in names 22, which lack the field"),
+        ('header: A\n    available_in: ["20.1"]', "must be an Asterisk major such as 20"),
+        (
+            'header: A\n    kind: enum\n    choices: [x]\n    choices_in: {"20": [y]}',
+            "choices_in[20] has 'y', which choices lacks",
+        ),
+        ('header: A\n    choices_in: {"20": [y]}', "'choices_in' only fits kind enum"),
+        (
+            'header: A\n    kind: enum\n    choices: [x]\n    choices_in: {"20": []}',
+            "choices_in[20] names no value",
+        ),
+        (
+            'header: "{member}-{index}"\n    name: t\n    kind: indexed\n    members: [{header: A, available_in: ["20"]}]',
+            "unknown key 'available_in'",
+        ),
+    ],
+)
+def test_spec_errors_of_release_facts(text: str, message: str) -> None:
+    spec = 'action: T\nsummary: t\navailable_in: ["20", "21"]\nfields:\n  - ' + text + "\n"
+    _spec, errors = load_spec_text(spec, "T.yaml")
+    assert any(message in str(e) for e in errors), [str(e) for e in errors]
+
+
+def test_a_header_only_older_releases_document_keeps_a_field_with_its_releases(
+    tmp_path: Path,
+) -> None:
+    docs = [
+        beam(tmp_path, "16.1.0", required=False, modes="up", extra=True),
+        beam(tmp_path, "18.2.0", required=False, modes="up", extra=False),
+    ]
+    out = tmp_path / "specs"
+    run_import([read_docs(p) for p in docs], ["Beam"], out, report=[].append)
+    fields = [f["header"] for f in load(out / "Beam.yaml")["fields"]]
+    assert fields == ["Target", "Mode", "Extra"]  # the newest's order, then the older one
+    extra = load(out / "Beam.yaml")["fields"][-1]
+    assert extra == {"header": "Extra", "available_in": ["16"]}

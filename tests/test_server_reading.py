@@ -8,7 +8,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sdk.testing.server import MAX_HEADERS, MAX_LINE, Connection, ReceivedMessage
+from sdk.model.checks import MAX_LINE_BYTES as MAX_LINE
+from sdk.model.checks import MAX_LINES as MAX_HEADERS
+from sdk.testing.request import ReceivedMessage
+from sdk.testing.server import Connection
 
 
 class Reader(Connection):

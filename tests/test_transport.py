@@ -96,14 +96,20 @@ def test_an_eager_write_goes_out_at_once_and_what_does_not_fit_keeps_its_place()
     big, small, other = b"A" * (8 << 20), b"C" * 10, b"B" * 10
     wrote = threading.Event()
 
+    racing = threading.Event()
+
+    def race() -> None:
+        racing.set()
+        transport.write(other)  # waits for the lock the first send holds
+
     class Racing(CountingSocket):
         """The first send: another thread writes while it is on its way (a broadcast)."""
 
         def send(self, data: bytes) -> int:
             if self.sends == 0:
-                racer = threading.Thread(target=transport.write, args=(other,))
-                racer.start()
-                racer.join(5)
+                threading.Thread(target=race).start()
+                assert racing.wait(30)  # the racer is on its way to the lock (never joined:
+                # it cannot get the lock before this send is done)
             return super().send(data)
 
     def on_data(data: bytes) -> None:  # a server's handler, on the I/O thread
@@ -122,7 +128,7 @@ def test_an_eager_write_goes_out_at_once_and_what_does_not_fit_keeps_its_place()
     try:
         peer.sendall(b"go")
         received = b""
-        peer.settimeout(15)  # more than the racer's join(5): the first send waits for it
+        peer.settimeout(30)
         while len(received) < len(big) + len(small) + len(other):
             received += peer.recv(1 << 20)
         assert received == big + other + small

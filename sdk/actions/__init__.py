@@ -114,11 +114,13 @@ if TYPE_CHECKING:
     from sdk.actions.pjsipnotify import PJSIPNotify
     from sdk.actions.pjsipqualify import PJSIPQualify
     from sdk.actions.pjsipregister import PJSIPRegister
+    from sdk.actions.pjsipsetmaintenance import PJSIPSetMaintenance
     from sdk.actions.pjsipshowaors import PJSIPShowAors
     from sdk.actions.pjsipshowauths import PJSIPShowAuths
     from sdk.actions.pjsipshowcontacts import PJSIPShowContacts
     from sdk.actions.pjsipshowendpoint import PJSIPShowEndpoint
     from sdk.actions.pjsipshowendpoints import PJSIPShowEndpoints
+    from sdk.actions.pjsipshowmaintenance import PJSIPShowMaintenance
     from sdk.actions.pjsipshowregistrationinboundcontactstatuses import (
         PJSIPShowRegistrationInboundContactStatuses,
     )
@@ -287,11 +289,13 @@ __all__ = [
     "PJSIPNotify",
     "PJSIPQualify",
     "PJSIPRegister",
+    "PJSIPSetMaintenance",
     "PJSIPShowAors",
     "PJSIPShowAuths",
     "PJSIPShowContacts",
     "PJSIPShowEndpoint",
     "PJSIPShowEndpoints",
+    "PJSIPShowMaintenance",
     "PJSIPShowRegistrationInboundContactStatuses",
     "PJSIPShowRegistrationsInbound",
     "PJSIPShowRegistrationsOutbound",
@@ -459,11 +463,13 @@ ACTIONS = ActionRegistry(
         "PJSIPNotify": "pjsipnotify",
         "PJSIPQualify": "pjsipqualify",
         "PJSIPRegister": "pjsipregister",
+        "PJSIPSetMaintenance": "pjsipsetmaintenance",
         "PJSIPShowAors": "pjsipshowaors",
         "PJSIPShowAuths": "pjsipshowauths",
         "PJSIPShowContacts": "pjsipshowcontacts",
         "PJSIPShowEndpoint": "pjsipshowendpoint",
         "PJSIPShowEndpoints": "pjsipshowendpoints",
+        "PJSIPShowMaintenance": "pjsipshowmaintenance",
         "PJSIPShowRegistrationInboundContactStatuses": "pjsipshowregistrationinboundcontactstatuses",
         "PJSIPShowRegistrationsInbound": "pjsipshowregistrationsinbound",
         "PJSIPShowRegistrationsOutbound": "pjsipshowregistrationsoutbound",

@@ -25,7 +25,7 @@ class AgentLogoff(Action):
     SPEC: ClassVar[str] = "specs/actions/AgentLogoff.yaml"
     MODULE: ClassVar[str] = "app_agent_pool"
     SINCE: ClassVar[str] = "1.2.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     agent: str | None = ami_field(
         "Agent",

@@ -27,7 +27,7 @@ class Agents(Action):
     SPEC: ClassVar[str] = "specs/actions/Agents.yaml"
     MODULE: ClassVar[str] = "app_agent_pool"
     SINCE: ClassVar[str] = "1.2.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("Agents",)
     LIST_COMPLETE: ClassVar[str | None] = "AgentsComplete"
 

@@ -44,10 +44,11 @@ class AOCMessage(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "aoc"
     SINCE: ClassVar[str] = "1.8.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     channel: str | None = ami_field(
         "Channel",
+        required_in=("16",),
         doc="The channel to send the message on (or give ChannelPrefix).",
     )
 
@@ -65,12 +66,16 @@ class AOCMessage(Action):
             "D",
             "E",
         ),
+        choices_in={
+            "16": ("D", "E"),
+        },
         doc="AOC-S (tariff at call start), AOC-D (during the call) or AOC-E (at its end).",
     )
 
     charge_type: str | None = ami_field(
         "ChargeType",
         kind="enum",
+        required_in=("16",),
         choices=(
             "NA",
             "FREE",
@@ -172,6 +177,7 @@ class AOCMessage(Action):
     charged_item: str | None = ami_field(
         "ChargedItem",
         kind="enum",
+        available_in=("18", "20", "21", "22", "23"),
         choices=(
             "NA",
             "SpecialArrangement",
@@ -187,6 +193,7 @@ class AOCMessage(Action):
     rate_type: str | None = ami_field(
         "RateType",
         kind="enum",
+        available_in=("18", "20", "21", "22", "23"),
         choices=(
             "NA",
             "Free",
@@ -202,12 +209,14 @@ class AOCMessage(Action):
     time: int | None = ami_field(
         "Time",
         kind="integer",
+        available_in=("18", "20", "21", "22", "23"),
         doc="The time one CurrencyAmount pays for, with RateType Duration.",
     )
 
     time_scale: str | None = ami_field(
         "TimeScale",
         kind="enum",
+        available_in=("18", "20", "21", "22", "23"),
         choices=(
             "OneHundredthSecond",
             "OneTenthSecond",
@@ -223,12 +232,14 @@ class AOCMessage(Action):
     granularity: int | None = ami_field(
         "Granularity",
         kind="integer",
+        available_in=("18", "20", "21", "22", "23"),
         doc="The size of the charged time steps, with ChargingType StepFunction.",
     )
 
     granularity_time_scale: str | None = ami_field(
         "GranularityTimeScale",
         kind="enum",
+        available_in=("18", "20", "21", "22", "23"),
         choices=(
             "OneHundredthSecond",
             "OneTenthSecond",
@@ -244,6 +255,7 @@ class AOCMessage(Action):
     charging_type: str | None = ami_field(
         "ChargingType",
         kind="enum",
+        available_in=("18", "20", "21", "22", "23"),
         choices=(
             "ContinuousCharging",
             "StepFunction",
@@ -254,6 +266,7 @@ class AOCMessage(Action):
     volume_unit: str | None = ami_field(
         "VolumeUnit",
         kind="enum",
+        available_in=("18", "20", "21", "22", "23"),
         choices=(
             "Octet",
             "Segment",
@@ -265,6 +278,7 @@ class AOCMessage(Action):
     code: int | None = ami_field(
         "Code",
         kind="integer",
+        available_in=("18", "20", "21", "22", "23"),
         doc="The charging code (1 to 10), with SpecialArrangement or SpecialCode.",
     )
 

@@ -25,7 +25,7 @@ class BridgeList(Action):
     SPEC: ClassVar[str] = "specs/actions/BridgeList.yaml"
     MODULE: ClassVar[str] = "builtin"
     SINCE: ClassVar[str] = "12.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("BridgeListItem",)
     LIST_COMPLETE: ClassVar[str | None] = "BridgeListComplete"
 

@@ -29,7 +29,7 @@ class Challenge(Action):
     SPEC: ClassVar[str] = "specs/actions/Challenge.yaml"
     MODULE: ClassVar[str] = "builtin"
     SINCE: ClassVar[str] = "0.4.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     auth_type: str | None = ami_field(
         "AuthType",

@@ -26,7 +26,7 @@ class ChangeMonitor(Action):
     MODULE: ClassVar[str] = "res_monitor"
     SINCE: ClassVar[str] = "0.4.0"
     REMOVED_IN: ClassVar[str] = "21"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20",)
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20")
 
     channel: str | None = ami_field(
         "Channel",

@@ -27,7 +27,7 @@ class ConfbridgeListRooms(Action):
     SPEC: ClassVar[str] = "specs/actions/ConfbridgeListRooms.yaml"
     MODULE: ClassVar[str] = "app_confbridge"
     SINCE: ClassVar[str] = "10.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("ConfbridgeListRooms",)
     LIST_COMPLETE: ClassVar[str | None] = "ConfbridgeListRoomsComplete"
 

@@ -25,7 +25,7 @@ class ConfbridgeLock(Action):
     SPEC: ClassVar[str] = "specs/actions/ConfbridgeLock.yaml"
     MODULE: ClassVar[str] = "app_confbridge"
     SINCE: ClassVar[str] = "10.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     conference: str | None = ami_field(
         "Conference",

@@ -35,7 +35,7 @@ class ControlPlayback(Action):
     MODULE: ClassVar[str] = "app_controlplayback"
     PRIVILEGE: ClassVar[str] = "call"
     SINCE: ClassVar[str] = "12.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     channel: str | None = ami_field(
         "Channel",

@@ -28,7 +28,7 @@ class CoreShowChannelMap(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "system,reporting"
     SINCE: ClassVar[str] = "18.19.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("18", "20", "21", "22", "23")
 
     channel: str | None = ami_field(
         "Channel",

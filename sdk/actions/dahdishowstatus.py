@@ -25,7 +25,7 @@ class DAHDIShowStatus(Action):
     SPEC: ClassVar[str] = "specs/actions/DAHDIShowStatus.yaml"
     MODULE: ClassVar[str] = "chan_dahdi"
     SINCE: ClassVar[str] = "18.23.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("18", "20", "21", "22", "23")
 
     def __init__(
         self,

@@ -25,7 +25,7 @@ class DAHDITransfer(Action):
     SPEC: ClassVar[str] = "specs/actions/DAHDITransfer.yaml"
     MODULE: ClassVar[str] = "chan_dahdi"
     SINCE: ClassVar[str] = "1.4.22"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     dahdi_channel: int | None = ami_field(
         "DAHDIChannel",

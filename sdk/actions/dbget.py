@@ -28,7 +28,7 @@ class DBGet(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "system,reporting"
     SINCE: ClassVar[str] = "1.2.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("DBGetResponse",)
     LIST_COMPLETE: ClassVar[str | None] = "DBGetComplete"
 

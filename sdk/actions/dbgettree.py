@@ -28,7 +28,7 @@ class DBGetTree(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "system,reporting"
     SINCE: ClassVar[str] = "16.28.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     family: str | None = ami_field(
         "Family",

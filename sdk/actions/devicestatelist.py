@@ -26,7 +26,7 @@ class DeviceStateList(Action):
     MODULE: ClassVar[str] = "res_manager_devicestate"
     PRIVILEGE: ClassVar[str] = "call,reporting"
     SINCE: ClassVar[str] = "13.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("DeviceStateChange",)
     LIST_COMPLETE: ClassVar[str | None] = "DeviceStateListComplete"
 

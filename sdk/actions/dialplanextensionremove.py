@@ -26,7 +26,7 @@ class DialplanExtensionRemove(Action):
     MODULE: ClassVar[str] = "pbx_config"
     PRIVILEGE: ClassVar[str] = "system"
     SINCE: ClassVar[str] = "13.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     context: str | None = ami_field(
         "Context",

@@ -29,7 +29,7 @@ class Events(Action):
     SPEC: ClassVar[str] = "specs/actions/Events.yaml"
     MODULE: ClassVar[str] = "builtin"
     SINCE: ClassVar[str] = "0.9.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     event_mask: str | None = ami_field(
         "EventMask",

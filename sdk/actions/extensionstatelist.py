@@ -26,7 +26,7 @@ class ExtensionStateList(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "call,reporting"
     SINCE: ClassVar[str] = "13.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("ExtensionStatus",)
     LIST_COMPLETE: ClassVar[str | None] = "ExtensionStateListComplete"
 

@@ -26,7 +26,7 @@ class FAXSession(Action):
     MODULE: ClassVar[str] = "res_fax"
     PRIVILEGE: ClassVar[str] = "call"
     SINCE: ClassVar[str] = "13.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     session_number: int | None = ami_field(
         "SessionNumber",

@@ -39,7 +39,7 @@ class Filter(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "system"
     SINCE: ClassVar[str] = "10.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     SUCCESS_MESSAGE: ClassVar[str | None] = "Success"
 
     operation: str | None = ami_field(
@@ -51,6 +51,7 @@ class Filter(Action):
 
     match_criteria: str | None = ami_field(
         "MatchCriteria",
+        available_in=("18", "20", "21", "22", "23"),
         doc=(
             "Where and how Filter matches, as a comma list: action(include) or action(exclude), "
             "name(EventName), header(HeaderName), and a match method (regex, exact, startsWith, "

@@ -29,7 +29,7 @@ class Getvar(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "call,reporting"
     SINCE: ClassVar[str] = "1.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     channel: str | None = ami_field(
         "Channel",

@@ -25,7 +25,7 @@ class IAXnetstats(Action):
     SPEC: ClassVar[str] = "specs/actions/IAXnetstats.yaml"
     MODULE: ClassVar[str] = "chan_iax2"
     SINCE: ClassVar[str] = "1.2.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     def __init__(
         self,

@@ -25,7 +25,7 @@ class IAXpeers(Action):
     SPEC: ClassVar[str] = "specs/actions/IAXpeers.yaml"
     MODULE: ClassVar[str] = "chan_iax2"
     SINCE: ClassVar[str] = "0.3.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("PeerEntry",)
     LIST_COMPLETE: ClassVar[str | None] = "PeerlistComplete"
 

@@ -25,7 +25,7 @@ class IAXregistry(Action):
     SPEC: ClassVar[str] = "specs/actions/IAXregistry.yaml"
     MODULE: ClassVar[str] = "chan_iax2"
     SINCE: ClassVar[str] = "1.6.2.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("RegistryEntry",)
     LIST_COMPLETE: ClassVar[str | None] = "RegistrationsComplete"
 

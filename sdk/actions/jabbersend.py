@@ -25,7 +25,7 @@ class JabberSend(Action):
     SPEC: ClassVar[str] = "specs/actions/JabberSend.yaml"
     MODULE: ClassVar[str] = "res_xmpp"
     SINCE: ClassVar[str] = "1.4.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     jabber: str | None = ami_field(
         "Jabber",

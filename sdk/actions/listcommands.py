@@ -27,7 +27,7 @@ class ListCommands(Action):
     SPEC: ClassVar[str] = "specs/actions/ListCommands.yaml"
     MODULE: ClassVar[str] = "builtin"
     SINCE: ClassVar[str] = "1.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     def __init__(
         self,

@@ -39,7 +39,7 @@ class Login(Action):
     SPEC: ClassVar[str] = "specs/actions/Login.yaml"
     MODULE: ClassVar[str] = "builtin"
     SINCE: ClassVar[str] = "0.2.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     SUCCESS_MESSAGE: ClassVar[str | None] = "Authentication accepted"
 
     username: str | None = ami_field(
@@ -51,6 +51,7 @@ class Login(Action):
     auth_type: str | None = ami_field(
         "AuthType",
         kind="enum",
+        available_in=("18", "20", "21", "22", "23"),
         choices=(
             "plain",
             "MD5",
@@ -66,12 +67,14 @@ class Login(Action):
 
     key: str | None = ami_field(
         "Key",
+        available_in=("18", "20", "21", "22", "23"),
         secret=True,
         doc="Lower-case hex MD5 of the challenge followed by the secret (MD5 login).",
     )
 
     events: str | None = ami_field(
         "Events",
+        available_in=("18", "20", "21", "22", "23"),
         doc=(
             "Which events this connection receives: on, off, or a comma list of classes such as "
             "system,call."

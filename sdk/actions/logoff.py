@@ -28,7 +28,7 @@ class Logoff(Action):
     SPEC: ClassVar[str] = "specs/actions/Logoff.yaml"
     MODULE: ClassVar[str] = "builtin"
     SINCE: ClassVar[str] = "0.2.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     SUCCESS_MESSAGE: ClassVar[str | None] = "Thanks for all the fish."
 
     def __init__(

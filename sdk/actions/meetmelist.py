@@ -27,7 +27,7 @@ class MeetmeList(Action):
     SPEC: ClassVar[str] = "specs/actions/MeetmeList.yaml"
     MODULE: ClassVar[str] = "app_meetme"
     SINCE: ClassVar[str] = "1.6.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("MeetmeList",)
     LIST_COMPLETE: ClassVar[str | None] = "MeetmeListComplete"
 

@@ -25,7 +25,7 @@ class MeetmeListRooms(Action):
     SPEC: ClassVar[str] = "specs/actions/MeetmeListRooms.yaml"
     MODULE: ClassVar[str] = "app_meetme"
     SINCE: ClassVar[str] = "10.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("MeetmeListRooms",)
     LIST_COMPLETE: ClassVar[str | None] = "MeetmeListRoomsComplete"
 

@@ -25,7 +25,7 @@ class MeetmeMute(Action):
     SPEC: ClassVar[str] = "specs/actions/MeetmeMute.yaml"
     MODULE: ClassVar[str] = "app_meetme"
     SINCE: ClassVar[str] = "1.4.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     meetme: str | None = ami_field(
         "Meetme",

@@ -36,7 +36,7 @@ class MessageSend(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "message"
     SINCE: ClassVar[str] = "11.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     destination: str | None = ami_field(
         "Destination",

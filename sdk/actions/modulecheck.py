@@ -26,7 +26,7 @@ class ModuleCheck(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "system"
     SINCE: ClassVar[str] = "1.6.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     module: str | None = ami_field(
         "Module",

@@ -41,7 +41,7 @@ class ModuleLoad(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "system"
     SINCE: ClassVar[str] = "1.6.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     module: str | None = ami_field(
         "Module",
@@ -62,12 +62,16 @@ class ModuleLoad(Action):
             "reload",
             "refresh",
         ),
+        choices_in={
+            "16": ("load", "unload", "reload"),
+        },
         doc="What to do; refresh unloads the module and loads it again.",
     )
 
     recursive: bool | None = ami_field(
         "Recursive",
         kind="boolean",
+        available_in=("18", "20", "21", "22", "23"),
         doc="With refresh, also unload and reload the modules that depend on this one.",
     )
 

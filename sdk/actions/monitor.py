@@ -29,7 +29,7 @@ class Monitor(Action):
     SINCE: ClassVar[str] = "0.4.0"
     REMOVED_IN: ClassVar[str] = "21"
     REPLACED_BY: ClassVar[str] = "MixMonitor"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20",)
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20")
 
     channel: str | None = ami_field(
         "Channel",

@@ -35,7 +35,7 @@ class MuteAudio(Action):
     MODULE: ClassVar[str] = "res_mutestream"
     PRIVILEGE: ClassVar[str] = "system"
     SINCE: ClassVar[str] = "1.8.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     channel: str | None = ami_field(
         "Channel",

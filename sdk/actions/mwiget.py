@@ -27,7 +27,7 @@ class MWIGet(Action):
     SPEC: ClassVar[str] = "specs/actions/MWIGet.yaml"
     MODULE: ClassVar[str] = "res_mwi_external_ami"
     SINCE: ClassVar[str] = "12.1.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("MWIGet",)
     LIST_COMPLETE: ClassVar[str | None] = "MWIGetComplete"
 

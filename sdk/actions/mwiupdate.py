@@ -27,7 +27,7 @@ class MWIUpdate(Action):
     SPEC: ClassVar[str] = "specs/actions/MWIUpdate.yaml"
     MODULE: ClassVar[str] = "res_mwi_external_ami"
     SINCE: ClassVar[str] = "12.1.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     mailbox: str | None = ami_field(
         "Mailbox",

@@ -46,7 +46,7 @@ class Originate(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "originate"
     SINCE: ClassVar[str] = "0.2.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     SUCCESS_MESSAGE: ClassVar[str | None] = "Originate successfully queued"
 
     channel: str | None = ami_field(
@@ -132,6 +132,7 @@ class Originate(Action):
 
     pre_dial_go_sub: str | None = ami_field(
         "PreDialGoSub",
+        available_in=("18", "20", "21", "22", "23"),
         doc="Context,extension,priority of a subroutine to run on the channel before it is dialed.",
     )
 

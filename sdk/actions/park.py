@@ -25,7 +25,7 @@ class Park(Action):
     SPEC: ClassVar[str] = "specs/actions/Park.yaml"
     MODULE: ClassVar[str] = "parking_manager"
     SINCE: ClassVar[str] = "1.4.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     channel: str | None = ami_field(
         "Channel",
@@ -59,6 +59,7 @@ class Park(Action):
 
     parking_space: str | None = ami_field(
         "ParkingSpace",
+        available_in=("18", "20", "21", "22", "23"),
         doc="The parking space to use, if free.",
     )
 

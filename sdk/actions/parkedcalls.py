@@ -25,7 +25,7 @@ class ParkedCalls(Action):
     SPEC: ClassVar[str] = "specs/actions/ParkedCalls.yaml"
     MODULE: ClassVar[str] = "parking_manager"
     SINCE: ClassVar[str] = "0.7.2"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("ParkedCall",)
     LIST_COMPLETE: ClassVar[str | None] = "ParkedCallsComplete"
 

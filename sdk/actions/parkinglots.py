@@ -25,7 +25,7 @@ class Parkinglots(Action):
     SPEC: ClassVar[str] = "specs/actions/Parkinglots.yaml"
     MODULE: ClassVar[str] = "parking_manager"
     SINCE: ClassVar[str] = "11.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("Parkinglot",)
     LIST_COMPLETE: ClassVar[str | None] = "ParkinglotsComplete"
 

@@ -25,7 +25,7 @@ class PJSIPHangup(Action):
     SPEC: ClassVar[str] = "specs/actions/PJSIPHangup.yaml"
     MODULE: ClassVar[str] = "chan_pjsip"
     SINCE: ClassVar[str] = "18.21.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("18", "20", "21", "22", "23")
 
     channel: str | None = ami_field(
         "Channel",

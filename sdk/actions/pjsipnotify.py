@@ -45,7 +45,7 @@ class PJSIPNotify(Action):
     MODULE: ClassVar[str] = "res_pjsip_notify"
     PRIVILEGE: ClassVar[str] = "system"
     SINCE: ClassVar[str] = "12.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     SUCCESS_MESSAGE: ClassVar[str | None] = "NOTIFY sent"
     RULES: ClassVar[tuple[Rule, ...]] = (
         ExactlyOneOf(
@@ -112,12 +112,14 @@ class PJSIPNotify(Action):
 
     option: str | None = ami_field(
         "Option",
+        available_in=("18", "20", "21", "22", "23"),
         doc="The pjsip_notify.conf section whose headers and body to send.",
     )
 
     variables: Variables = ami_field(
         "Variable",
         kind="variables",
+        required_in=("16",),
         name_rule="sip-token",
         doc=(
             "The NOTIFY's headers as name=value pairs, in order. Content pairs are body lines, "

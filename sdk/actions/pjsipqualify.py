@@ -25,7 +25,7 @@ class PJSIPQualify(Action):
     SPEC: ClassVar[str] = "specs/actions/PJSIPQualify.yaml"
     MODULE: ClassVar[str] = "res_pjsip"
     SINCE: ClassVar[str] = "12.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     endpoint: str | None = ami_field(
         "Endpoint",

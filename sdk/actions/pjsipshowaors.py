@@ -25,7 +25,7 @@ class PJSIPShowAors(Action):
     SPEC: ClassVar[str] = "specs/actions/PJSIPShowAors.yaml"
     MODULE: ClassVar[str] = "res_pjsip"
     SINCE: ClassVar[str] = "16.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("AorList",)
     LIST_COMPLETE: ClassVar[str | None] = "AorListComplete"
 

@@ -25,7 +25,7 @@ class PJSIPShowAuths(Action):
     SPEC: ClassVar[str] = "specs/actions/PJSIPShowAuths.yaml"
     MODULE: ClassVar[str] = "res_pjsip"
     SINCE: ClassVar[str] = "16.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("AuthList",)
     LIST_COMPLETE: ClassVar[str | None] = "AuthListComplete"
 

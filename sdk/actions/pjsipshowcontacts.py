@@ -29,7 +29,7 @@ class PJSIPShowContacts(Action):
     MODULE: ClassVar[str] = "res_pjsip"
     PRIVILEGE: ClassVar[str] = "system"
     SINCE: ClassVar[str] = "16.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("ContactList",)
     LIST_COMPLETE: ClassVar[str | None] = "ContactListComplete"
 

@@ -29,7 +29,7 @@ class PJSIPShowEndpoints(Action):
     MODULE: ClassVar[str] = "res_pjsip"
     PRIVILEGE: ClassVar[str] = "system"
     SINCE: ClassVar[str] = "12.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("EndpointList",)
     LIST_COMPLETE: ClassVar[str | None] = "EndpointListComplete"
 

@@ -25,7 +25,7 @@ class PJSIPShowRegistrationInboundContactStatuses(Action):
     SPEC: ClassVar[str] = "specs/actions/PJSIPShowRegistrationInboundContactStatuses.yaml"
     MODULE: ClassVar[str] = "res_pjsip_registrar"
     SINCE: ClassVar[str] = "13.14.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("ContactStatusDetail",)
     LIST_COMPLETE: ClassVar[str | None] = "ContactStatusDetailComplete"
 

@@ -27,7 +27,7 @@ class PJSIPShowRegistrationsInbound(Action):
     SPEC: ClassVar[str] = "specs/actions/PJSIPShowRegistrationsInbound.yaml"
     MODULE: ClassVar[str] = "res_pjsip_registrar"
     SINCE: ClassVar[str] = "12.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("InboundRegistrationDetail",)
     LIST_COMPLETE: ClassVar[str | None] = "InboundRegistrationDetailComplete"
 

@@ -25,7 +25,7 @@ class PJSIPShowRegistrationsOutbound(Action):
     SPEC: ClassVar[str] = "specs/actions/PJSIPShowRegistrationsOutbound.yaml"
     MODULE: ClassVar[str] = "res_pjsip_outbound_registration"
     SINCE: ClassVar[str] = "12.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("OutboundRegistrationDetail",)
     LIST_COMPLETE: ClassVar[str | None] = "OutboundRegistrationDetailComplete"
 

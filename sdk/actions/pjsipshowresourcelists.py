@@ -27,7 +27,7 @@ class PJSIPShowResourceLists(Action):
     SPEC: ClassVar[str] = "specs/actions/PJSIPShowResourceLists.yaml"
     MODULE: ClassVar[str] = "res_pjsip_pubsub"
     SINCE: ClassVar[str] = "13.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("ResourceListDetail",)
     LIST_COMPLETE: ClassVar[str | None] = "ResourceListDetailComplete"
 

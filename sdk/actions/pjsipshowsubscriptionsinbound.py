@@ -27,7 +27,7 @@ class PJSIPShowSubscriptionsInbound(Action):
     SPEC: ClassVar[str] = "specs/actions/PJSIPShowSubscriptionsInbound.yaml"
     MODULE: ClassVar[str] = "res_pjsip_pubsub"
     SINCE: ClassVar[str] = "12.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("InboundSubscriptionDetail",)
     LIST_COMPLETE: ClassVar[str | None] = "InboundSubscriptionDetailComplete"
 

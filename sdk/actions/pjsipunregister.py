@@ -25,7 +25,7 @@ class PJSIPUnregister(Action):
     SPEC: ClassVar[str] = "specs/actions/PJSIPUnregister.yaml"
     MODULE: ClassVar[str] = "res_pjsip_outbound_registration"
     SINCE: ClassVar[str] = "12.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     registration: str | None = ami_field(
         "Registration",

@@ -36,7 +36,7 @@ class PlayDTMF(Action):
     MODULE: ClassVar[str] = "app_senddtmf"
     PRIVILEGE: ClassVar[str] = "call"
     SINCE: ClassVar[str] = "1.4.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     channel: str | None = ami_field(
         "Channel",

@@ -25,7 +25,7 @@ class PRIDebugFileSet(Action):
     SPEC: ClassVar[str] = "specs/actions/PRIDebugFileSet.yaml"
     MODULE: ClassVar[str] = "chan_dahdi"
     SINCE: ClassVar[str] = "13.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     file: str | None = ami_field(
         "File",

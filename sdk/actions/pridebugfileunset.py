@@ -25,7 +25,7 @@ class PRIDebugFileUnset(Action):
     SPEC: ClassVar[str] = "specs/actions/PRIDebugFileUnset.yaml"
     MODULE: ClassVar[str] = "chan_dahdi"
     SINCE: ClassVar[str] = "13.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     def __init__(
         self,

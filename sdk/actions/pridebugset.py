@@ -29,7 +29,7 @@ class PRIDebugSet(Action):
     SPEC: ClassVar[str] = "specs/actions/PRIDebugSet.yaml"
     MODULE: ClassVar[str] = "chan_dahdi"
     SINCE: ClassVar[str] = "13.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     span: int | None = ami_field(
         "Span",

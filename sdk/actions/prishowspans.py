@@ -25,7 +25,7 @@ class PRIShowSpans(Action):
     SPEC: ClassVar[str] = "specs/actions/PRIShowSpans.yaml"
     MODULE: ClassVar[str] = "chan_dahdi"
     SINCE: ClassVar[str] = "10.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("PRIShowSpans",)
     LIST_COMPLETE: ClassVar[str | None] = "PRIShowSpansComplete"
 

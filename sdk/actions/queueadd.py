@@ -39,7 +39,7 @@ class QueueAdd(Action):
     MODULE: ClassVar[str] = "app_queue"
     PRIVILEGE: ClassVar[str] = "agent"
     SINCE: ClassVar[str] = "1.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     SUCCESS_MESSAGE: ClassVar[str | None] = "Added interface to queue"
 
     queue: str | None = ami_field(
@@ -68,6 +68,7 @@ class QueueAdd(Action):
 
     reason: str | None = ami_field(
         "Reason",
+        available_in=("20", "21", "22", "23"),
         doc="Why the member is paused, for the logs and events.",
     )
 

@@ -35,7 +35,7 @@ class QueueChangePriorityCaller(Action):
     SPEC: ClassVar[str] = "specs/actions/QueueChangePriorityCaller.yaml"
     MODULE: ClassVar[str] = "app_queue"
     SINCE: ClassVar[str] = "15.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     queue: str | None = ami_field(
         "Queue",
@@ -59,6 +59,7 @@ class QueueChangePriorityCaller(Action):
     immediate: bool | None = ami_field(
         "Immediate",
         kind="boolean",
+        available_in=("18", "20", "21", "22", "23"),
         doc="Move the caller to its new place in the queue now.",
     )
 

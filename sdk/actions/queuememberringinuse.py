@@ -25,7 +25,7 @@ class QueueMemberRingInUse(Action):
     SPEC: ClassVar[str] = "specs/actions/QueueMemberRingInUse.yaml"
     MODULE: ClassVar[str] = "app_queue"
     SINCE: ClassVar[str] = "11.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     interface: str | None = ami_field(
         "Interface",

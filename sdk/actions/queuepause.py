@@ -25,7 +25,7 @@ class QueuePause(Action):
     SPEC: ClassVar[str] = "specs/actions/QueuePause.yaml"
     MODULE: ClassVar[str] = "app_queue"
     SINCE: ClassVar[str] = "1.2.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     interface: str | None = ami_field(
         "Interface",

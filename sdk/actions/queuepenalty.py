@@ -25,7 +25,7 @@ class QueuePenalty(Action):
     SPEC: ClassVar[str] = "specs/actions/QueuePenalty.yaml"
     MODULE: ClassVar[str] = "app_queue"
     SINCE: ClassVar[str] = "1.6.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     interface: str | None = ami_field(
         "Interface",

@@ -25,7 +25,7 @@ class QueueRemove(Action):
     SPEC: ClassVar[str] = "specs/actions/QueueRemove.yaml"
     MODULE: ClassVar[str] = "app_queue"
     SINCE: ClassVar[str] = "1.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     queue: str | None = ami_field(
         "Queue",

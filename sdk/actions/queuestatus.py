@@ -29,7 +29,7 @@ class QueueStatus(Action):
     SPEC: ClassVar[str] = "specs/actions/QueueStatus.yaml"
     MODULE: ClassVar[str] = "app_queue"
     SINCE: ClassVar[str] = "0.5.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("QueueParams", "QueueMember", "QueueEntry")
     LIST_COMPLETE: ClassVar[str | None] = "QueueStatusComplete"
 

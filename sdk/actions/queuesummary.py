@@ -27,7 +27,7 @@ class QueueSummary(Action):
     SPEC: ClassVar[str] = "specs/actions/QueueSummary.yaml"
     MODULE: ClassVar[str] = "app_queue"
     SINCE: ClassVar[str] = "1.6.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("QueueSummary",)
     LIST_COMPLETE: ClassVar[str | None] = "QueueSummaryComplete"
 

@@ -25,7 +25,7 @@ class QueueWithdrawCaller(Action):
     SPEC: ClassVar[str] = "specs/actions/QueueWithdrawCaller.yaml"
     MODULE: ClassVar[str] = "app_queue"
     SINCE: ClassVar[str] = "16.25.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     queue: str | None = ami_field(
         "Queue",

@@ -32,7 +32,7 @@ class Redirect(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "call"
     SINCE: ClassVar[str] = "0.2.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     SUCCESS_MESSAGE: ClassVar[str | None] = "Redirect successful"
 
     channel: str | None = ami_field(

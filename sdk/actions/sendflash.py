@@ -26,7 +26,7 @@ class SendFlash(Action):
     MODULE: ClassVar[str] = "app_senddtmf"
     PRIVILEGE: ClassVar[str] = "call"
     SINCE: ClassVar[str] = "18.18.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("18", "20", "21", "22", "23")
 
     channel: str | None = ami_field(
         "Channel",

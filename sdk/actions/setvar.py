@@ -28,7 +28,7 @@ class Setvar(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "call"
     SINCE: ClassVar[str] = "1.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     SUCCESS_MESSAGE: ClassVar[str | None] = "Variable Set"
 
     channel: str | None = ami_field(

@@ -45,7 +45,7 @@ class SIPnotify(Action):
     SINCE: ClassVar[str] = "1.6.1"
     REMOVED_IN: ClassVar[str] = "21"
     REPLACED_BY: ClassVar[str] = "PJSIPNotify"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20",)
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20")
     SUCCESS_MESSAGE: ClassVar[str | None] = "Notify Sent"
 
     channel: str | None = ami_field(

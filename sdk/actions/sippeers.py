@@ -31,7 +31,7 @@ class SIPpeers(Action):
     SINCE: ClassVar[str] = "1.2.0"
     REMOVED_IN: ClassVar[str] = "21"
     REPLACED_BY: ClassVar[str] = "PJSIPShowEndpoints"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20",)
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("PeerEntry",)
     LIST_COMPLETE: ClassVar[str | None] = "PeerlistComplete"
 

@@ -28,7 +28,7 @@ class SIPpeerstatus(Action):
     SINCE: ClassVar[str] = "11.0.0"
     REMOVED_IN: ClassVar[str] = "21"
     REPLACED_BY: ClassVar[str] = "PJSIPShowContacts"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20",)
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("PeerStatus",)
     LIST_COMPLETE: ClassVar[str | None] = "SIPpeerstatusComplete"
 

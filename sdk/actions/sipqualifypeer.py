@@ -28,7 +28,7 @@ class SIPqualifypeer(Action):
     SINCE: ClassVar[str] = "1.6.1.0"
     REMOVED_IN: ClassVar[str] = "21"
     REPLACED_BY: ClassVar[str] = "PJSIPQualify"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20",)
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20")
 
     peer: str | None = ami_field(
         "Peer",

@@ -31,7 +31,7 @@ class SIPshowpeer(Action):
     SINCE: ClassVar[str] = "1.2.0"
     REMOVED_IN: ClassVar[str] = "21"
     REPLACED_BY: ClassVar[str] = "PJSIPShowEndpoint"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20",)
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20")
 
     peer: str | None = ami_field(
         "Peer",

@@ -28,7 +28,7 @@ class SIPshowregistry(Action):
     SINCE: ClassVar[str] = "1.6.0"
     REMOVED_IN: ClassVar[str] = "21"
     REPLACED_BY: ClassVar[str] = "PJSIPShowRegistrationsOutbound"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20",)
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("RegistryEntry",)
     LIST_COMPLETE: ClassVar[str | None] = "RegistrationsComplete"
 

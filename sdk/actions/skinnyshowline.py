@@ -26,7 +26,7 @@ class SKINNYshowline(Action):
     MODULE: ClassVar[str] = "chan_skinny"
     SINCE: ClassVar[str] = "1.6.2.0"
     REMOVED_IN: ClassVar[str] = "21"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20",)
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20")
 
     line: str | None = ami_field(
         "Line",

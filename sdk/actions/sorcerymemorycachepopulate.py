@@ -26,7 +26,7 @@ class SorceryMemoryCachePopulate(Action):
     MODULE: ClassVar[str] = "res_sorcery_memory_cache"
     PRIVILEGE: ClassVar[str] = "system"
     SINCE: ClassVar[str] = "13.7.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     cache: str | None = ami_field(
         "Cache",

@@ -31,7 +31,7 @@ class Status(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "system,call,reporting"
     SINCE: ClassVar[str] = "0.2.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("Status",)
     LIST_COMPLETE: ClassVar[str | None] = "StatusComplete"
 

@@ -26,7 +26,7 @@ class StopMixMonitor(Action):
     MODULE: ClassVar[str] = "app_mixmonitor"
     PRIVILEGE: ClassVar[str] = "system,call"
     SINCE: ClassVar[str] = "11.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     channel: str | None = ami_field(
         "Channel",

@@ -27,7 +27,7 @@ class UnpauseMonitor(Action):
     SINCE: ClassVar[str] = "1.4.0"
     REMOVED_IN: ClassVar[str] = "21"
     REPLACED_BY: ClassVar[str] = "MixMonitorMute"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20",)
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20")
 
     channel: str | None = ami_field(
         "Channel",

@@ -43,7 +43,7 @@ class UpdateConfig(Action):
     MODULE: ClassVar[str] = "builtin"
     PRIVILEGE: ClassVar[str] = "config"
     SINCE: ClassVar[str] = "1.4.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     src_filename: str | None = ami_field(
         "SrcFilename",

@@ -26,7 +26,7 @@ class VoicemailForward(Action):
     MODULE: ClassVar[str] = "app_voicemail"
     PRIVILEGE: ClassVar[str] = "user"
     SINCE: ClassVar[str] = "18.20.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("18", "20", "21", "22", "23")
 
     context: str | None = ami_field(
         "Context",

@@ -28,7 +28,7 @@ class VoicemailRefresh(Action):
     MODULE: ClassVar[str] = "app_voicemail"
     PRIVILEGE: ClassVar[str] = "user"
     SINCE: ClassVar[str] = "12.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     context: str | None = ami_field(
         "Context",

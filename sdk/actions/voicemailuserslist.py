@@ -26,7 +26,7 @@ class VoicemailUsersList(Action):
     MODULE: ClassVar[str] = "app_voicemail"
     PRIVILEGE: ClassVar[str] = "call,reporting"
     SINCE: ClassVar[str] = "1.6.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
     LIST_EVENTS: ClassVar[tuple[str, ...]] = ("VoicemailUserEntry",)
     LIST_COMPLETE: ClassVar[str | None] = "VoicemailUserEntryComplete"
 

@@ -26,7 +26,7 @@ class VoicemailUserStatus(Action):
     MODULE: ClassVar[str] = "app_voicemail"
     PRIVILEGE: ClassVar[str] = "call,reporting"
     SINCE: ClassVar[str] = "16.0.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     context: str | None = ami_field(
         "Context",

@@ -27,7 +27,7 @@ class WaitEvent(Action):
     SPEC: ClassVar[str] = "specs/actions/WaitEvent.yaml"
     MODULE: ClassVar[str] = "builtin"
     SINCE: ClassVar[str] = "1.4.0"
-    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("20", "22")
+    AVAILABLE_IN: ClassVar[tuple[str, ...]] = ("16", "18", "20", "21", "22", "23")
 
     timeout: int | None = ami_field(
         "Timeout",

@@ -26,12 +26,20 @@ from sdk.wire.message import Message
 from sdk.wire.parser import BANNER_PREFIX, Parser
 from sdk.wire.transport import ConnectFailed, Transport, open_socket, recv_some
 
-__all__ = ["Callbacks", "Connector", "Link", "Opening", "Target", "connect_socket", "read_banner"]
+__all__ = [
+    "Callbacks",
+    "Connector",
+    "Link",
+    "Opening",
+    "Destination",
+    "connect_socket",
+    "read_banner",
+]
 
 log = logging.getLogger("sdk.client.session")
 
 
-class Target(NamedTuple):
+class Destination(NamedTuple):
     """Where a connector connects, and how: within ``timeout`` s, over TLS when ``tls``.
     (Named tuples here: a tenth of an attrs class's cost at ``import sdk``.)"""
 
@@ -113,7 +121,7 @@ class Opening(Protocol):
 
 
 class Connector(Protocol):
-    def __call__(self, target: Target, stop: threading.Event) -> Opening: ...
+    def __call__(self, target: Destination, stop: threading.Event) -> Opening: ...
 
 
 class _SocketOpening:
@@ -139,7 +147,7 @@ class _SocketOpening:
         self._sock.close()
 
 
-def connect_socket(target: Target, stop: threading.Event) -> Opening:
+def connect_socket(target: Destination, stop: threading.Event) -> Opening:
     """The default connector: TCP to ``target``, then the TLS handshake when asked; each
     failure said in words an operator can act on."""
     where = target.where
@@ -174,7 +182,7 @@ def connect_socket(target: Target, stop: threading.Event) -> Opening:
     return _SocketOpening(sock, stop)
 
 
-def read_banner(opening: Opening, parser: Parser, target: Target) -> tuple[str, list[Message]]:
+def read_banner(opening: Opening, parser: Parser, target: Destination) -> tuple[str, list[Message]]:
     """Read until ``parser`` has the banner, within the target's timeout, and check that it is
     an AMI server's; return it, and the messages that came with it."""
     where = target.where

@@ -27,9 +27,10 @@ import time
 from collections.abc import Callable, Hashable, Iterable, Mapping
 
 from sdk.client.auth import Secret
-from sdk.client.connection import Callbacks, Link, Opening, Target
+from sdk.client.connection import Callbacks, Destination, Link, Opening
 from sdk.errors import ConnectionError, ProtocolError
 from sdk.model.fields import SECRET_HEADERS
+from sdk.wire.answers import event_text, response_text
 from sdk.wire.message import Headers, Message
 from sdk.wire.parser import Parser
 from sdk.wire.transport import ConnectFailed
@@ -123,16 +124,9 @@ class MemoryConnection:
         message: str | None = None,
         headers: Iterable[tuple[str, str]] = (),
     ) -> None:
-        """An answer to ``request``, its ActionID echoed as Asterisk echoes it."""
-        out = [f"Response: {status}\r\n"]
-        action_id = request.get("ActionID")
-        if action_id:
-            out.append(f"ActionID: {action_id}\r\n")
-        if message is not None:
-            out.append(f"Message: {message}\r\n")
-        out.extend(f"{name}: {value}\r\n" for name, value in headers)
-        out.append("\r\n")
-        self.write("".join(out))
+        """An answer to ``request``, its ActionID echoed as Asterisk echoes it
+        (``sdk.wire.answers.response_text``)."""
+        self.write(response_text(request, status, message, headers))
 
     def ack(self, request: Message, message: str | None = None) -> None:
         self.respond(request, "Success", message)
@@ -140,9 +134,10 @@ class MemoryConnection:
     def error(self, request: Message, message: str) -> None:
         self.respond(request, "Error", message)
 
-    def event(self, name: str, headers: Iterable[tuple[str, str]] = ()) -> None:
-        body = "".join(f"{key}: {value}\r\n" for key, value in headers)
-        self.write(f"Event: {name}\r\n{body}\r\n")
+    def event(
+        self, name: str, headers: Iterable[tuple[str, str]] = (), *, privilege: str | None = None
+    ) -> None:
+        self.write(event_text(name, headers, privilege=privilege))
 
     def close(self) -> None:
         """End the connection once the client has read what was written."""
@@ -348,7 +343,7 @@ class MemoryTransport:
         """Answer ``action`` (any case) with ``func(connection, request)`` from now on."""
         self._handlers[action.lower()] = func
 
-    def __call__(self, target: Target, stop: threading.Event) -> Opening:
+    def __call__(self, target: Destination, stop: threading.Event) -> Opening:
         """The connector: a new connection to the handlers (``Session(transport=...)``)."""
         if self.refuse is not None:
             raise ConnectionError(f"could not connect to {target.where}: {self.refuse}")
@@ -363,12 +358,12 @@ class MemoryTransport:
 
     def broadcast(self, name: str, category: str, headers: Iterable[tuple[str, str]]) -> None:
         """An event to every logged-in connection that asked for ``category`` at login."""
-        pairs = [("Privilege", f"{category},all"), *headers]
+        text = event_text(name, headers, privilege=f"{category},all")
         with self._lock:
             connections = list(self.connections)
         for connection in connections:
             if connection.wants(category):
-                connection.event(name, pairs)
+                connection.write(text)
 
     def inject(self, raw: bytes | str) -> None:
         """Write ``raw`` to every open connection as it is."""

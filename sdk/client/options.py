@@ -17,6 +17,7 @@ import attrs
 from sdk.client.auth import BUILT_IN, Auth, auth_strategy
 from sdk.client.reconnect import Reconnect, reconnect_policy
 from sdk.client.url import parse_url
+from sdk.model.releases import Release, from_version
 from sdk.model.values import plain, plain_text
 from sdk.wire.parser import DEFAULT_MAX_LINE, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGE_LINES, Parser
 
@@ -76,6 +77,18 @@ def _at_least_one(count: int) -> int:
     return max(1, count)
 
 
+def _release(value: Release | str | int | None) -> Release | None:
+    """The override of a server's release: a major (``"20"``) or a version (``20.5.0``)."""
+    if value is None or isinstance(value, Release):
+        return value
+    try:
+        return from_version(plain_text(value), "override")
+    except ValueError:
+        raise ValueError(
+            "release must be an Asterisk major such as 20 (or a version such as 20.5.0)"
+        ) from None
+
+
 def _keepalive(_: object, __: object, value: float | None) -> None:
     if value is not None and value <= 0:
         raise ValueError("keepalive must be a number of seconds above 0 (or None)")
@@ -87,7 +100,8 @@ class SessionOptions:
 
     ``port`` None (or 0) becomes Asterisk's port for the transport (5039 with TLS, else 5038);
     ``auth`` the login's strategy (``sdk.client.auth``); ``events`` the login's Events
-    header; ``tls`` the client's context, None for TCP.
+    header; ``tls`` the client's context, None for TCP; ``release`` the override of the
+    server's release (``sdk.model.releases.Release``), None to learn it from the server.
     """
 
     host: str = "127.0.0.1"
@@ -104,6 +118,8 @@ class SessionOptions:
     tls_server_name: str | None = None
     reconnect: Reconnect | None = attrs.field(factory=Reconnect, converter=reconnect_policy)
     keepalive: float | None = attrs.field(default=None, validator=_keepalive)
+    release: Release | None = attrs.field(default=None, converter=_release)
+    lenient: bool = False
 
     def __attrs_post_init__(self) -> None:
         if not self.port:  # resolved once, here: it depends on tls

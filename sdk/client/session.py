@@ -38,8 +38,8 @@ from sdk.client.capabilities import ServerAction
 from sdk.client.connection import (
     Callbacks,
     Connector,
+    Destination,
     Link,
-    Target,
     connect_socket,
     read_banner,
 )
@@ -64,6 +64,7 @@ from sdk.errors import (
     ProtocolError,
 )
 from sdk.model.action import Action
+from sdk.model.releases import Release
 from sdk.model.values import plain
 from sdk.wire.message import Event, Response
 from sdk.wire.parser import (
@@ -105,6 +106,14 @@ class Session:
     ``max_message_lines`` lines (200,000), far above any real answer; past them the
     connection ends with ``sdk.ProtocolError``, and the session reconnects.
 
+    Releases (``sdk.model.releases``): every action is checked against what the server's
+    release has before it is sent (``sdk.client.capabilities``): an action or a field it
+    lacks is refused. ``release="20"`` says which release the server runs when it reports
+    oddly (a distribution's patched build); ``lenient=True`` sends a field the docs say the
+    release lacks, with a logged warning (a release not documented here, 17 or 19, is
+    always checked so, its actions too). The server's ListCommands answer, once asked,
+    decides on actions.
+
     ``auth`` may also be a strategy of one's own (``sdk.client.auth``). ``transport``: a
     connector to use instead of TCP and TLS sockets (``sdk.client.connection``), such as
     ``sdk.client.memory.MemoryTransport()`` for tests without a network. ``options`` holds
@@ -132,6 +141,8 @@ class Session:
         tls_server_name: str | None = None,
         reconnect: bool | Reconnect = True,
         keepalive: float | None = None,
+        release: str | None = None,
+        lenient: bool = False,
         transport: Connector | None = None,
     ) -> None:
         options = SessionOptions(
@@ -149,6 +160,8 @@ class Session:
             tls_server_name=tls_server_name,
             reconnect=reconnect,
             keepalive=keepalive,
+            release=release,
+            lenient=lenient,
         )
         self.options = options
         self.host = options.host
@@ -162,13 +175,15 @@ class Session:
         self.tls = options.tls is not None
         self.keepalive = options.keepalive
         self.reconnect = options.reconnect
-        self.server = ServerInfo(self.send, where=self._where)  # what it offers
+        self.server = ServerInfo(  # what it offers
+            self.send, where=self._where, release=options.release, lenient=options.lenient
+        )
         self.reconnects = 0
         if options.tls is not None and options.tls.verify_mode == ssl.CERT_NONE:
             log.warning("TLS to %s: certificate checks are off", self._where)
 
         self._connector: Connector = connect_socket if transport is None else transport
-        self._target = Target(
+        self._target = Destination(
             options.host, options.port, options.timeout, options.tls, options.tls_server_name
         )
         self._ids = itertools.count(1)
@@ -222,8 +237,14 @@ class Session:
 
     @property
     def asterisk_major(self) -> int | None:
-        """Asterisk's major version as the banner tells it (20 for AMI 9.0.0), or None."""
+        """Asterisk's major version (20 for AMI 9.0.0), or None when it is not known."""
         return self.server.asterisk_major
+
+    @property
+    def release(self) -> Release:
+        """What is known of the server's release (``sdk.model.releases.Release``): from the
+        banner, from CoreSettings once ``asterisk_version()`` was asked, or the override."""
+        return self.server.release
 
     def server_actions(
         self, *, refresh: bool = False, timeout: float | None = None
@@ -250,7 +271,8 @@ class Session:
         Options may follow the URL: ``?auth=plain&events=on&timeout=5&keepalive=30``,
         ``reconnect=false``, ``tls_verify=false``, ``tls_cafile=/path/ca.pem``,
         ``tls_server_name=pbx.example.net``, ``event_queue_size=1000``,
-        ``max_message=33554432``, ``max_message_lines=500000``.
+        ``max_message=33554432``, ``max_message_lines=500000``, ``release=20``,
+        ``lenient=true``.
         """
         host, port, username, secret, kwargs = url_arguments(url, secret, kwargs)
         return cls(host, port, username=username, secret=secret, **kwargs)

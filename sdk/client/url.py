@@ -62,6 +62,12 @@ def _count(text: str) -> int:
     return value
 
 
+def _major(text: str) -> str:
+    if not text.isdigit():
+        raise ValueError
+    return text
+
+
 # option: (how its text becomes a Session argument, what it expects)
 OPTIONS: dict[str, tuple[Callable[[str], object], str]] = {
     "auth": (_auth, "md5 or plain"),
@@ -75,6 +81,8 @@ OPTIONS: dict[str, tuple[Callable[[str], object], str]] = {
     "tls_verify": (_bool, "true or false"),
     "tls_cafile": (str, "the path of a CA file"),
     "tls_server_name": (str, "a host name"),
+    "release": (_major, "an Asterisk major such as 20"),
+    "lenient": (_bool, "true or false"),
 }
 _TLS_ONLY = ("tls_verify", "tls_cafile", "tls_server_name")  # only with amis://
 

@@ -12,7 +12,7 @@ From ``shared/ami/PROTOCOL.md``, checked against Asterisk 20 and 22:
 - a NOTIFY header name (``name_rule: sip-token``) is a SIP token (RFC 3261); a header given
   by name (kind ``headers``) is printable ASCII without blanks or ``:``.
 
-Each ``Rule`` holds two forms of one rule side by side: ``problem``, the full check that
+Each ``WireRule`` holds two forms of one rule side by side: ``problem``, the full check that
 says what is wrong (the full path, ``validate``), and ``refuse``, the conditions under which
 the fast path that codegen writes into each action module leaves a value to the full check.
 A refusal may refuse more than the rule forbids (a tab, a non-ASCII letter), never less;
@@ -42,7 +42,6 @@ __all__ = [
     "PAIR_VALUE",
     "SIP_TOKEN",
     "SIP_TOKENS",
-    "Rule",
     "action_id_problems",
     "check_value",
     "encode_line",
@@ -78,7 +77,7 @@ _LEADING_CONTROL = (
 
 
 @attrs.frozen
-class Rule:
+class WireRule:
     """One wire rule: ``problem(text)`` is what is wrong with an exact ``str`` (None: it
     keeps the rule); ``refuse`` holds conditions over ``{v}``, written by codegen into the
     fast path, any of which sends the value to the full check."""
@@ -203,19 +202,19 @@ def action_id_problems(action_id: object) -> list[FieldProblem]:
 
 
 # A plain header's value: no CR, LF or NUL, no leading blank or control character.
-HEADER_VALUE = Rule(
+HEADER_VALUE = WireRule(
     "header value", _header_value_problem, ("not {v}.isprintable()", '{v}[:1] <= " "')
 )
 # A Variable pair's value (after "name="): no CR, LF or NUL; a leading blank is kept.
-PAIR_VALUE = Rule("pair value", check_value, ("not {v}.isprintable()",))
+PAIR_VALUE = WireRule("pair value", check_value, ("not {v}.isprintable()",))
 # The name of a Variable pair, by the field's name_rule.
 PAIR_NAMES = {
-    "variable": Rule(
+    "variable": WireRule(
         "variable name",
         _variable_name_problem,
         ('{v}[:1] <= " "', '"=" in {v}', "not {v}.isprintable()"),
     ),
-    "sip-token": Rule(
+    "sip-token": WireRule(
         "SIP token",
         _sip_token_problem,
         ("{v} not in SIP_TOKENS and not is_sip_token({v})",),
@@ -224,14 +223,14 @@ PAIR_NAMES = {
 }
 # An ActionID: a header value that fits its line (a quarter of its room in characters
 # cannot make more bytes than the room; a longer one is measured by the full check).
-ACTION_ID = Rule(
+ACTION_ID = WireRule(
     "ActionID",
     lambda text: next((p.message for p in action_id_problems(text)), None),
     ("not {v}.isprintable()", '{v}[:1] <= " "', f"len({{v}}) > {ACTION_ID_ROOM // 4}"),
 )
 # The lines of a message, joined (each with its CRLF): none over 1024 bytes, valid text.
 # ASCII text has as many bytes as characters and no unpaired surrogate.
-LINE = Rule(
+LINE = WireRule(
     "line length",
     lambda header, text: encode_line(header, text)[1],
     ("not {v}.isascii()", f"(len({{v}}) > {MAX_LINE_BYTES} and too_long({{v}}))"),

@@ -78,17 +78,34 @@ def _members(
     return tuple(dict(value).items())
 
 
+def _by_release(
+    value: Mapping[str, Iterable[str]] | Iterable[tuple[str, Iterable[str]]],
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Values by release as given (a mapping of major to values, or pairs), as pairs."""
+    return tuple((str(major), tuple(values)) for major, values in dict(value).items())
+
+
 @attrs.frozen
 class FieldInfo:
     """What the SDK knows of one header of an action (metadata of an attrs field).
 
     The facts are the keys of a spec's field (``specs/README.md``), in the order the specs
-    write them; ``sdk.model.kinds`` says which facts each kind takes."""
+    write them; ``sdk.model.kinds`` says which facts each kind takes. ``available_in``,
+    ``required_in`` and ``choices_in`` say how the header differs between Asterisk releases
+    (``sdk.model.releases`` reads them); construction checks ``required`` and ``choices``."""
 
     header: str
     kind: str = attrs.field(default="string", kw_only=True)
+    # the Asterisk majors that have this header, when not all of its action's majors
+    available_in: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_texts)
     required: bool = attrs.field(default=False, kw_only=True)
+    # the majors that require it, when releases differ (``required``: construction's rule)
+    required_in: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_texts)
     choices: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_texts)
+    # kind enum: the values of each major whose values are not all of ``choices``
+    choices_in: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(
+        default=(), kw_only=True, converter=_by_release
+    )
     min_items: int = attrs.field(default=0, kw_only=True)
     name_rule: str = attrs.field(default="variable", kw_only=True)  # "sip-token" or "variable"
     secret: bool = attrs.field(default=False, kw_only=True)
@@ -106,6 +123,21 @@ class FieldInfo:
         """Whether the action cannot be built without this field: it is required, or it
         needs at least one item (``min_items``). What help texts and forms mark required."""
         return self.required or self.min_items > 0
+
+    def majors(self, action_majors: tuple[str, ...]) -> tuple[str, ...]:
+        """The Asterisk majors that have this header, of those that have its action."""
+        return self.available_in or action_majors
+
+    def required_by(self, major: str) -> bool:
+        """Whether Asterisk ``major`` needs this header given (a value, or an item)."""
+        return major in self.required_in if self.required_in else self.needs_value
+
+    def choices_of(self, major: str) -> tuple[str, ...]:
+        """Kind enum: the values Asterisk ``major`` takes."""
+        for release, values in self.choices_in:
+            if release == major:
+                return values
+        return self.choices
 
 
 # What makes Asterisk read a comma as text, or drop a character.

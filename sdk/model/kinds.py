@@ -66,6 +66,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COMMON_FACTS",
     "KINDS",
+    "RELEASE_FACTS",
     "UNKNOWN",
     "BooleanInput",
     "ChoiceInput",
@@ -94,7 +95,19 @@ PairsInput = Mapping[str, object] | Iterable[tuple[str, object] | str] | str | N
 RecordsInput = Mapping[str, object] | Iterable[Mapping[str, object]] | None
 
 # The facts of every field; each kind takes these and its own ``facts``.
-COMMON_FACTS = ("header", "kind", "required", "secret", "default", "doc")
+COMMON_FACTS = (
+    "header",
+    "kind",
+    "available_in",
+    "required",
+    "required_in",
+    "secret",
+    "default",
+    "doc",
+)
+# The facts that say how a header differs between Asterisk releases (``sdk.model.releases``):
+# a field takes them (``choices_in`` only of kind enum), a member of an indexed group does not.
+RELEASE_FACTS = ("available_in", "required_in", "choices_in")
 
 
 @attrs.frozen
@@ -374,7 +387,7 @@ class Choice(Scalar):
     annotation = "str | None"
     accepts = "ChoiceInput"
     imports = (("sdk.model.kinds", "ChoiceInput"),)
-    facts = ("choices",)
+    facts = ("choices", "choices_in")
     needs = ("choices",)
     editor = "choice"
     fast_refuse = ("type({v}) is not str", '{v} not in _CHOICES["{name}"]')

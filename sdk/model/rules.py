@@ -13,18 +13,20 @@ from typing import TYPE_CHECKING
 import attrs
 
 from sdk.errors import FieldProblem
-from sdk.model.fields import Pairs
+from sdk.model.fields import Pairs, Records
 
 if TYPE_CHECKING:
     from sdk.model.action import Action
 
-__all__ = ["ExactlyOneOf", "ForbiddenNames", "NameRequires", "Rule", "UniqueNames"]
+__all__ = ["ExactlyOneOf", "ForbiddenNames", "NameRequires", "Rule", "UniqueNames", "given"]
 
 
-def _given(value: object) -> bool:
+def given(value: object) -> bool:
+    """Whether a field's value counts as given: not None, not empty, and (for pairs) at
+    least one pair or group, or an item that could not be read."""
     if value is None or value == "":
         return False
-    if isinstance(value, Pairs):
+    if isinstance(value, Pairs | Records):
         return len(value) > 0 or bool(value.problems)
     return True
 
@@ -52,17 +54,17 @@ class ExactlyOneOf(Rule):
     fields: tuple[str, ...]
 
     def check(self, action: Action) -> list[FieldProblem]:
-        given = [f for f in self.fields if _given(getattr(action, f))]
-        if len(given) == 1:
+        present = [f for f in self.fields if given(getattr(action, f))]
+        if len(present) == 1:
             return []
         cls = type(action)
         headers = [_header(cls, f) for f in self.fields]
-        if not given:
+        if not present:
             return [FieldProblem(self.fields[0], headers[0], f"give one of {_list(headers)}")]
-        named = [_header(cls, f) for f in given]
+        named = [_header(cls, f) for f in present]
         return [
             FieldProblem(
-                given[1],
+                present[1],
                 named[1],
                 f"give only one of {_list(headers)}, not {' and '.join(named)}",
             )

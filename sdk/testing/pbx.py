@@ -1,8 +1,10 @@
-"""The state behind the embedded server: channels, dialplan, globals, AstDB, the CLI.
+"""The PBX behind the embedded server: its SIP configuration and its state.
 
-Enough of a PBX to answer the recorded actions truthfully: Local channels that an Originate
-creates (and that hang up when their Wait ends), a dialplan of a few extensions, global
-variables, the AstDB, and the CLI commands the recordings show.
+Enough of a PBX to answer the recorded actions truthfully: chan_sip's peers, res_pjsip's
+endpoints and NOTIFY templates (pjsip_notify.conf), the SIP dialogs an in-dialog NOTIFY
+finds; Local channels that an Originate creates (and that hang up when their Wait ends), a
+dialplan of a few extensions, global variables and the AstDB. Handlers read and change it
+through their context (``sdk.testing.context``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime
 
 import attrs
 
-__all__ = ["Channel", "PBX", "STATE_NAMES"]
+__all__ = ["PBXState", "STATE_NAMES", "Channel", "Endpoint", "SipPeer"]
 
 STATE_NAMES = {
     0: "Down",
@@ -27,6 +29,31 @@ STATE_NAMES = {
     6: "Up",
     7: "Busy",
 }
+
+
+@attrs.define
+class SipPeer:
+    """A chan_sip peer: static (``host`` given) or dynamic and not registered (``host`` None)."""
+
+    name: str
+    host: str | None = None
+    port: int = 5060
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        return None if self.host is None else (self.host, self.port)
+
+
+@attrs.define
+class Endpoint:
+    """A PJSIP endpoint with one AOR of the same name and its contacts (SIP URIs)."""
+
+    name: str
+    contacts: list[str] = attrs.field(factory=list)
+
+    @property
+    def aor(self) -> str:
+        return self.name
 
 
 @attrs.define(eq=False)
@@ -77,10 +104,23 @@ class Channel:
         return int(time.monotonic() - self.created)
 
 
-class PBX:
-    """Channels, dialplan, globals and AstDB of one embedded server (thread-safe)."""
+class PBXState:
+    """The SIP configuration, channels, dialplan, globals and AstDB of one embedded server
+    (its channels thread-safe). ``sip_address`` is where its SIP requests say they come
+    from (Via, Contact)."""
 
-    def __init__(self, *, started: datetime | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        started: datetime | None = None,
+        sip_address: tuple[str, int] = ("127.0.0.1", 5060),
+    ) -> None:
+        self.sip_address = sip_address
+        self.sip_peers: dict[str, SipPeer] = {}
+        self.pjsip_endpoints: dict[str, Endpoint] = {}
+        self.notify_options: dict[str, list[tuple[str, str]]] = {}
+        self.dialogs: set[str] = set()
+        self._cseq = itertools.count(1)
         self.started = started or datetime.now()
         self.reloaded = self.started
         self.lock = threading.RLock()
@@ -96,6 +136,17 @@ class PBX:
         self._local_ids = itertools.count()
         self._unique_ids = itertools.count()
         self._epoch = int(time.time())
+
+    # --- SIP ---
+
+    def notify_option(self, name: str) -> list[tuple[str, str]] | None:
+        """The headers of pjsip_notify.conf's section ``name`` (found without regard to
+        case, as res_pjsip_notify finds it), or None."""
+        folded = name.lower()
+        return next((v for n, v in self.notify_options.items() if n.lower() == folded), None)
+
+    def next_cseq(self) -> int:
+        return next(self._cseq)
 
     # --- channels ---
 

@@ -2,9 +2,11 @@
 
 It reads requests as Asterisk's ``manager.c`` does: lines end at LF (a CR before it is
 dropped), a line longer than 1024 bytes with its line end spoils its message ("line too
-long"), at most 128 lines a message, header names matched without regard to case with the
-first one winning, leading blanks of values skipped, every lone blank line a message with
-no action. What each action does lives in ``sdk.testing.handlers``.
+long"), at most 128 lines a message (``sdk.model.checks``' limits), header names matched
+without regard to case with the first one winning, leading blanks of values skipped, every
+lone blank line a message with no action. What each action does lives in
+``sdk.testing.handlers``, dispatched by ``sdk.testing.dispatch``; a handler is given the
+connection's ``ConnectionContext`` (``sdk.testing.context``), never the server itself.
 
 Each connection has one I/O thread (``sdk.wire.transport``) that reads requests, runs the
 handlers and writes, so the server can speak TLS (``tls=``) while other threads broadcast.
@@ -13,9 +15,7 @@ handlers and writes, so the server can speak TLS (``tls=``) while other threads 
 
 from __future__ import annotations
 
-import itertools
 import logging
-import re
 import secrets
 import socket
 import ssl
@@ -23,12 +23,11 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import attrs
-
-from sdk.model.action import secret_headers
-from sdk.model.fields import FALSE_WORDS, TRUE_WORDS
+from sdk.model.checks import MAX_LINE_BYTES, MAX_LINES
+from sdk.testing.context import Context, Handler
+from sdk.testing.dispatch import handlers_for
 from sdk.testing.faults import (
     ENDLESS,
     GARBAGE,
@@ -39,159 +38,22 @@ from sdk.testing.faults import (
     endless,
     long_line,
 )
-from sdk.testing.pbx import PBX
-from sdk.testing.res_pjsip import Endpoint
+from sdk.testing.known import KnownActions
+from sdk.testing.pbx import Endpoint, PBXState, SipPeer
+from sdk.testing.releases import PLAYS
+from sdk.testing.request import ReceivedMessage
+from sdk.testing.sessions import ManagerSession, User, parse_classes
 from sdk.testing.sip import Notify
-from sdk.wire.message import Headers, Message
+from sdk.wire.answers import event_text, response_text
+from sdk.wire.message import Message
 from sdk.wire.transport import Transport
 
-if TYPE_CHECKING:
-    from sdk.testing.handlers import KnownActions
-
-__all__ = ["AMIServer", "Connection", "ReceivedMessage", "SipPeer", "User"]
+__all__ = ["AMIServer", "Connection", "ConnectionContext"]
 
 log = logging.getLogger("sdk.testing.server")
 
-MAX_LINE = 1024
-MAX_HEADERS = 128
-BLANKS = "".join(map(chr, range(33)))  # what manager.c skips before a value: controls, space
-BANNERS = {"20": "Asterisk Call Manager/9.0.0", "22": "Asterisk Call Manager/11.0.0"}
-ASTERISK_VERSIONS = {"20": "20.20.1", "22": "22.10.1"}
-EVENT_CLASSES = (
-    "system",
-    "call",
-    "log",
-    "verbose",
-    "command",
-    "agent",
-    "user",
-    "config",
-    "dtmf",
-    "reporting",
-    "cdr",
-    "dialplan",
-    "originate",
-    "agi",
-    "cc",
-    "aoc",
-    "test",
-    "security",
-    "message",
-)
-
-
-def parse_classes(text: str) -> frozenset[str]:
-    """A class list as manager.conf and the Events header write it: ``all``, ``system,call``."""
-    names = {part.strip().lower() for part in text.split(",") if part.strip()}
-    if "all" in names:
-        return frozenset(EVENT_CLASSES)
-    return frozenset(names & set(EVENT_CLASSES))
-
-
-def event_mask(text: str, readable: frozenset[str]) -> frozenset[str]:
-    """What an ``Events:`` header selects: on/off, or a class list (limited to ``readable``)."""
-    low = text.strip().lower()
-    if low in TRUE_WORDS:
-        return readable
-    if not low or low in FALSE_WORDS:
-        return frozenset()
-    return parse_classes(text) & readable
-
-
-@attrs.define
-class User:
-    """A manager user as manager.conf declares it."""
-
-    name: str
-    secret: str = attrs.field(repr=False)
-    read: frozenset[str] = frozenset(EVENT_CLASSES)
-    write: frozenset[str] = frozenset(EVENT_CLASSES)
-
-
-@attrs.define
-class SipPeer:
-    """A chan_sip peer: static (``host`` given) or dynamic and not registered (``host`` None)."""
-
-    name: str
-    host: str | None = None
-    port: int = 5060
-
-    @property
-    def address(self) -> tuple[str, int] | None:
-        return None if self.host is None else (self.host, self.port)
-
-
-class _ReceivedHeaders(Headers):
-    """Headers as received; their repr hides the values of secret headers (Secret, Key)."""
-
-    __slots__ = ("_secret",)
-
-    def __init__(self, pairs: list[tuple[str, str]], secret: frozenset[str]) -> None:
-        super().__init__(pairs)
-        self._secret = secret
-
-    def masked(self) -> list[tuple[str, str]]:
-        return [(n, "***" if n.lower() in self._secret else v) for n, v in self]
-
-    def __repr__(self) -> str:
-        return f"Headers({self.masked()!r})"
-
-
-_SECRET = frozenset({"secret"})
-
-
-def _secret_headers(action: str | None) -> frozenset[str]:
-    """Lower-case names of the headers that carry a secret in ``action``: what the SDK masks
-    for it (``sdk.model.action.secret_headers``; an action without a spec as ``Generic``), and
-    Secret in any request."""
-    from sdk.actions import ACTIONS, Generic
-
-    canonical = ACTIONS.canonical(action) if action else None
-    return _SECRET | secret_headers(Generic if canonical is None else ACTIONS[canonical])
-
-
-class ReceivedMessage(Message):
-    """A message the server read, with its raw lines, headers read the way Asterisk reads them.
-
-    Its repr and str show secret headers (Login's Secret and Key) as ``***``; ``get()``
-    still returns them, as the server needs them.
-    """
-
-    __slots__ = ("lines", "peer", "received_at")
-    headers: _ReceivedHeaders  # which knows its secret headers
-
-    def __init__(self, lines: list[str], peer: tuple[str, int] | None = None) -> None:
-        self.received_at = time.monotonic()  # when its blank line was read: for rate checks
-        pairs = []
-        unparsed = []
-        for line in lines:
-            name, colon, value = line.partition(":")
-            if colon:
-                pairs.append((name, value.lstrip(BLANKS)))
-            else:
-                unparsed.append(line)
-        action = next((v for n, v in pairs if n.lower() == "action"), None)
-        super().__init__(_ReceivedHeaders(pairs, _secret_headers(action)), tuple(unparsed))
-        self.lines = tuple(lines)
-        self.peer = peer
-
-    @property
-    def action(self) -> str | None:
-        return self.get("Action")
-
-    def _masked_lines(self) -> list[str]:
-        secret = self.headers._secret
-        out = []
-        for line in self.lines:
-            name, colon, _ = line.partition(":")
-            out.append(f"{name}: ***" if colon and name.lower() in secret else line)
-        return out
-
-    def __repr__(self) -> str:
-        return f"ReceivedMessage({self._masked_lines()!r})"
-
-    def __str__(self) -> str:
-        return "\n".join(self._masked_lines())
+BANNERS = {release: plays.banner for release, plays in PLAYS.items()}
+ASTERISK_VERSIONS = {release: plays.asterisk for release, plays in PLAYS.items()}
 
 
 class Connection:
@@ -205,13 +67,7 @@ class Connection:
         self.server = server
         self.sock = sock
         self.peer = peer
-        self.authenticated = False
-        self.user: User | None = None
-        self.username = ""  # as the client wrote it in Login (manager.c keeps it so)
-        self.challenge = ""
-        self.event_mask: frozenset[str] = frozenset()
-        self.include_filters: list[re.Pattern[str]] = []
-        self.exclude_filters: list[re.Pattern[str]] = []
+        self.session = ManagerSession()
         self.closed = False
         self.session_id = f"0x{secrets.token_hex(6)}"
         self._capture: list[bytes] | None = None
@@ -228,13 +84,11 @@ class Connection:
             handshake_timeout=10.0 if isinstance(sock, ssl.SSLSocket) else None,
             eager=True,
         )
+        self.context: Context = ConnectionContext(self)  # what its handlers are given
 
-    def passes_filters(self, event: str) -> bool:
-        """manager.c's ``should_send_event``: with include filters, only an event one of them
-        finds; then none that an exclude filter finds."""
-        if self.include_filters and not any(f.search(event) for f in self.include_filters):
-            return False
-        return not any(f.search(event) for f in self.exclude_filters)
+    @property
+    def authenticated(self) -> bool:
+        return self.session.authenticated
 
     # --- writing ---
 
@@ -257,20 +111,10 @@ class Connection:
         list_start: bool = False,
         trailer: str = "",
     ) -> None:
-        """Write a response as ``astman_send_response_full`` does: Response, ActionID (when the
-        request had a non-empty one), EventList, Message, further headers, blank line."""
-        out = [f"Response: {status}\r\n"]
-        action_id = request.get("ActionID")
-        if action_id:
-            out.append(f"ActionID: {action_id}\r\n")
-        if list_start:
-            out.append("EventList: start\r\n")
-        if message is not None:
-            out.append(f"Message: {message}\r\n")
-        out.extend(f"{name}: {value}\r\n" for name, value in headers)
-        out.append("\r\n")
-        out.append(trailer)
-        self.write("".join(out))
+        """Write a response (``sdk.wire.answers.response_text``), then ``trailer``, in one write."""
+        self.write(
+            response_text(request, status, message, headers, list_start=list_start) + trailer
+        )
 
     def error(self, request: Message, message: str) -> None:
         self.respond(request, "Error", message)
@@ -282,12 +126,7 @@ class Connection:
         self, name: str, headers: Iterable[tuple[str, str]], *, privilege: str | None = None
     ) -> None:
         """Write one event to this connection only (a list item, say)."""
-        out = [f"Event: {name}\r\n"]
-        if privilege:
-            out.append(f"Privilege: {privilege}\r\n")
-        out.extend(f"{key}: {value}\r\n" for key, value in headers)
-        out.append("\r\n")
-        self.write("".join(out))
+        self.write(event_text(name, headers, privilege=privilege))
 
     def close(self) -> None:
         """Close after what was written so far has gone out (Asterisk's Goodbye)."""
@@ -323,10 +162,10 @@ class Connection:
         buf = self._buf + data
         pos = 0  # where the next line starts: a read may hold thousands, so no slicing
         while not self.closed:
-            end = buf.find(b"\n", pos, pos + MAX_LINE)
+            end = buf.find(b"\n", pos, pos + MAX_LINE_BYTES)
             if end < 0:
-                if len(buf) - pos >= MAX_LINE:
-                    pos += MAX_LINE - 1  # manager.c keeps the last byte, drops the rest
+                if len(buf) - pos >= MAX_LINE_BYTES:
+                    pos += MAX_LINE_BYTES - 1  # manager.c keeps the last byte, drops the rest
                     self._too_long = True
                     continue
                 break
@@ -334,7 +173,7 @@ class Connection:
             pos = end + 1
             line = raw.decode("utf-8", "surrogateescape")
             if line:
-                if len(self._lines) < MAX_HEADERS:
+                if len(self._lines) < MAX_LINES:
                     self._lines.append(line)
                 else:
                     self._lost_lines = True
@@ -354,7 +193,7 @@ class Connection:
     def _process(self, request: ReceivedMessage) -> None:
         fault = self.server._take_fault(request.action)
         if fault is None:
-            self.server.handlers.process(self, request)
+            self.server.handlers.process(self.context, request)
             return
         kind = fault.kind
         log.debug("fault %s on %s", kind, request.action)
@@ -374,11 +213,11 @@ class Connection:
         elif kind == "latin1":
             self.write(LATIN1_EVENT)
         if kind not in ("cut", "no-action-id", "lag", *ENDLESS):
-            self.server.handlers.process(self, request)
+            self.server.handlers.process(self.context, request)
             return
         self._capture = []
         try:
-            self.server.handlers.process(self, request)
+            self.server.handlers.process(self.context, request)
             answer = b"".join(self._capture)
         finally:
             self._capture = None
@@ -416,7 +255,10 @@ class AMIServer:
     """A threaded AMI server on 127.0.0.1 for demos and tests; a context manager.
 
     ``version`` "20" answers as Asterisk 20.20.1 with chan_sip (or, with ``sip="pjsip"``, as
-    an Asterisk 20 that runs res_pjsip instead); "22" as Asterisk 22.10.1 with res_pjsip.
+    an Asterisk 20 that runs res_pjsip instead); "22" as Asterisk 22.10.1 with res_pjsip;
+    "16", "18", "21" and "23" as those releases, with a ListCommands derived from their
+    documentation, not recorded (``sdk.testing.releases``: chan_sip on 16 and 18, or
+    ``sip="pjsip"``; res_pjsip on 21 and 23).
     ``challenge`` fixes the MD5 challenge (replaying a recorded login needs it). ``.received`` lists every message read,
     ``.notifies`` every SIP NOTIFY it would have sent; with ``send_sip=True`` it also sends
     each one over UDP to the peer. ``inject(raw)`` writes bytes to every client as they are.
@@ -446,8 +288,6 @@ class AMIServer:
     ) -> None:
         if version not in BANNERS:
             raise ValueError(f"version must be one of {', '.join(BANNERS)}, not {version!r}")
-        from sdk.testing.handlers import handlers_for
-
         self.version = version
         self.asterisk_version = ASTERISK_VERSIONS[version]
         self.banner = BANNERS[version]
@@ -456,23 +296,22 @@ class AMIServer:
         self.auth_fail_delay = auth_fail_delay
         self.tls = tls
         self.users: dict[str, User] = {}
-        self.sip_peers: dict[str, SipPeer] = {}
-        self.pjsip_endpoints: dict[str, Endpoint] = {}
-        self.notify_options: dict[str, list[tuple[str, str]]] = {}
         self.build = "built by root @ vm on a x86_64 running Linux on 2026-11-26 06:21:24 UTC"
-        self._cseq = itertools.count(1)
-        self.dialogs: set[str] = set()
         self.received: list[ReceivedMessage] = []
         self.notifies: list[Notify] = []
-        self.sip = sip or ("chan_sip" if version == "20" else "pjsip")
-        if self.sip not in ("chan_sip", "pjsip") or (version != "20" and self.sip == "chan_sip"):
-            raise ValueError(f"sip must be 'pjsip' (or 'chan_sip' on version 20), not {sip!r}")
+        plays = PLAYS[version]
+        self.sip = sip or plays.sip
+        if self.sip not in plays.sips:
+            raise ValueError(
+                f"sip must be {' or '.join(map(repr, plays.sips))} on version {version},"
+                f" not {sip!r}"
+            )
         # where its SIP requests come from (Via, Contact): chan_sip's and res_pjsip's
         # addresses in the recorded lab unless told
-        self.sip_address = ("127.0.0.1", sip_port or (5060 if self.sip == "chan_sip" else 5062))
+        sip_address = ("127.0.0.1", sip_port or (5060 if self.sip == "chan_sip" else 5062))
         self.faults: list[Fault] = []
         self.handlers = handlers_for(version, self.sip)
-        self.pbx: PBX = PBX(started=started)
+        self.pbx = PBXState(started=started, sip_address=sip_address)
         self._timers: list[threading.Timer] = []
         self._requested = (host, port)
         self._address: tuple[str, int] | None = None
@@ -516,6 +355,31 @@ class AMIServer:
 
     # --- configuration ---
 
+    @property
+    def sip_peers(self) -> dict[str, SipPeer]:
+        """chan_sip's peers (``add_sip_peer``), by name."""
+        return self.pbx.sip_peers
+
+    @property
+    def pjsip_endpoints(self) -> dict[str, Endpoint]:
+        """res_pjsip's endpoints (``add_pjsip_endpoint``), by name."""
+        return self.pbx.pjsip_endpoints
+
+    @property
+    def notify_options(self) -> dict[str, list[tuple[str, str]]]:
+        """pjsip_notify.conf's sections (``add_notify_option``), by name."""
+        return self.pbx.notify_options
+
+    @property
+    def dialogs(self) -> set[str]:
+        """The Call-IDs of the SIP dialogs an in-dialog SIPnotify finds (``add_dialog``)."""
+        return self.pbx.dialogs
+
+    @property
+    def sip_address(self) -> tuple[str, int]:
+        """Where its SIP requests say they come from (Via, Contact)."""
+        return self.pbx.sip_address
+
     def add_user(self, name: str, secret: str, *, read: str = "all", write: str = "all") -> User:
         user = User(name, secret, parse_classes(read), parse_classes(write))
         self.users[name] = user
@@ -529,7 +393,7 @@ class AMIServer:
     def add_sip_peer(self, name: str, host: str | None = None, port: int = 5060) -> SipPeer:
         """A chan_sip peer. Its name is matched exactly (``PHONE1`` is not ``phone1``)."""
         peer = SipPeer(name, host, port)
-        self.sip_peers[name] = peer
+        self.pbx.sip_peers[name] = peer
         return peer
 
     def add_pjsip_endpoint(self, name: str, contacts: Iterable[str] = ()) -> Endpoint:
@@ -537,24 +401,17 @@ class AMIServer:
         without contacts a NOTIFY to it is accepted and goes nowhere, as in Asterisk. Its
         name is matched exactly, as sorcery does."""
         endpoint = Endpoint(name, list(contacts))
-        self.pjsip_endpoints[name] = endpoint
+        self.pbx.pjsip_endpoints[name] = endpoint
         return endpoint
 
     def add_notify_option(self, name: str, headers: Iterable[tuple[str, str]]) -> None:
         """A section of pjsip_notify.conf: what ``PJSIPNotify`` with ``Option: name`` sends
         (res_pjsip_notify finds it without regard to case)."""
-        self.notify_options[name] = list(headers)
-
-    def notify_option(self, name: str) -> list[tuple[str, str]] | None:
-        folded = name.lower()
-        return next((v for n, v in self.notify_options.items() if n.lower() == folded), None)
-
-    def next_cseq(self) -> int:
-        return next(self._cseq)
+        self.pbx.notify_options[name] = list(headers)
 
     def add_dialog(self, call_id: str) -> None:
         """Make ``call_id`` an existing dialog, so an in-dialog SIPnotify finds it."""
-        self.dialogs.add(call_id)
+        self.pbx.dialogs.add(call_id)
 
     def fault(
         self,
@@ -582,6 +439,11 @@ class AMIServer:
         return None
 
     # --- running ---
+
+    @property
+    def listening(self) -> bool:
+        """Whether it accepts connections: started, and not stopped since."""
+        return self._listener is not None
 
     @property
     def host(self) -> str:
@@ -701,14 +563,15 @@ class AMIServer:
                 raise TimeoutError(f"no matching message received within {timeout} s")
             return found
 
-    def handle(self, action: str, func: Callable[[Connection, ReceivedMessage], None]) -> None:
-        """Answer ``action`` with ``func(connection, request)`` instead of the built-in
+    def handle(self, action: str, func: Handler) -> None:
+        """Answer ``action`` with ``func(context, request)`` instead of the built-in
         behaviour: an action of your own specs, or an unusual answer to test a client with.
 
-        ``func`` answers with ``connection.ack(request, message)``, ``connection.error(request,
-        message)`` or ``connection.respond(request, status, message, headers)`` (each carries
-        the request's ActionID), and reads what was sent with ``request.get(header)``. An
-        action this version lacks becomes one it lists, needing no write class."""
+        ``func`` answers with ``context.ack(request, message)``, ``context.error(request,
+        message)`` or ``context.respond(request, status, message, headers)`` (each carries
+        the request's ActionID), and reads what was sent with ``request.get(header)``; the
+        rest it may do is ``sdk.testing.Context``'s. An action this version lacks becomes one
+        it lists, needing no write class."""
         self.handlers.set(action, func)
 
     # --- what handlers call ---
@@ -739,16 +602,9 @@ class AMIServer:
 
     def broadcast(self, name: str, category: str, headers: Iterable[tuple[str, str]] | str) -> None:
         """Send an event to every logged-in connection that reads ``category`` and asked for it."""
-        body = headers if isinstance(headers, str) else "".join(f"{k}: {v}\r\n" for k, v in headers)
-        text = f"Event: {name}\r\nPrivilege: {category},all\r\n{body}\r\n"
+        text = event_text(name, headers, privilege=f"{category},all")
         for conn in self.connections:
-            if (
-                conn.authenticated
-                and conn.user is not None
-                and category in conn.user.read
-                and category in conn.event_mask
-                and conn.passes_filters(text)
-            ):
+            if conn.session.reads(category) and conn.session.passes_filters(text):
                 conn.write(text)
 
     def security_event(
@@ -766,7 +622,7 @@ class AMIServer:
         type has it optional, as RequestBadFormat does)."""
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
         local = conn.sock.getsockname()
-        account = [("AccountID", conn.username)]
+        account = [("AccountID", conn.session.username)]
         self.broadcast(
             name,
             "security",
@@ -799,3 +655,79 @@ class AMIServer:
                 notify.send_udp()
             except OSError as exc:
                 log.warning("could not send the NOTIFY to %s:%s: %s", *notify.address, exc)
+
+
+class ConnectionContext:
+    """The ``Context`` (``sdk.testing.context``) a connection gives its handlers: its own
+    answers and manager session, and of its server the events, the clock, what it plays and
+    the PBX; nothing else of either."""
+
+    __slots__ = (
+        "_conn",
+        "_server",
+        "ack",
+        "asterisk_version",
+        "banner",
+        "broadcast",
+        "build",
+        "close",
+        "error",
+        "event",
+        "find_user",
+        "fixed_challenge",
+        "pbx",
+        "record_notify",
+        "respond",
+        "schedule",
+        "session",
+        "version",
+        "write",
+    )
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        server = self._server = conn.server
+        # this connection
+        self.session = conn.session
+        self.write = conn.write
+        self.respond = conn.respond
+        self.ack = conn.ack
+        self.error = conn.error
+        self.event = conn.event
+        self.close = conn.close
+        # the server: its events, what it plays, its users, the PBX
+        self.broadcast = server.broadcast
+        self.schedule = server.schedule
+        self.version = server.version
+        self.asterisk_version = server.asterisk_version
+        self.banner = server.banner
+        self.build = server.build
+        self.find_user = server.find_user
+        self.fixed_challenge = server.challenge
+        self.pbx = server.pbx
+        self.record_notify = server.record_notify
+
+    def security_event(
+        self,
+        name: str,
+        severity: str,
+        fields: Iterable[tuple[str, str]],
+        *,
+        account_optional: bool = False,
+    ) -> None:
+        self._server.security_event(
+            self._conn, name, severity, fields, account_optional=account_optional
+        )
+
+    # what changes while the server runs
+    @property
+    def uptime(self) -> int:
+        return self._server.uptime
+
+    @property
+    def known_actions(self) -> KnownActions:
+        return self._server.known_actions
+
+    @property
+    def auth_fail_delay(self) -> float:
+        return self._server.auth_fail_delay

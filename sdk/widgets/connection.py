@@ -150,7 +150,7 @@ class ConnectionPanel(Component):
 
     def _secret_for(self, host: str, port: int, username: str) -> str | None:
         for server in (self._known, self.server):
-            if server is None or server._listener is None:  # not started
+            if server is None or not server.listening:
                 continue
             try:
                 address = (server.host, server.port)

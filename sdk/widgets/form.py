@@ -1,8 +1,10 @@
 """``ActionForm``: fill in and send any action, built from its class's field metadata alone.
 
-The form validates by building the action, exactly as code would: every problem of the
-``ValidationError`` shows next to its field (under its row for a list field), and Send stays
-disabled until the class accepts the values. What the server answers (or why nothing came
+The form validates by building the action, exactly as code would, then, when connected, by
+the session's own check of what the server's release has (``session.server.check``): every
+problem shows next to its field (under its row for a list field), and Send stays disabled
+until both accept the values. Each field the connected release lacks, requires, or takes
+fewer values of is marked under it (``sdk.model.releases.field_notes``). What the server answers (or why nothing came
 back) shows under the form, never as a traceback, and each send is kept in a ``History``.
 """
 
@@ -20,6 +22,7 @@ from typing import Any
 import attrs
 import ipywidgets as W
 
+from sdk.actions import ACTIONS
 from sdk.client.session import Session
 from sdk.display import html_table, response_html, status_html, text_table
 from sdk.errors import (
@@ -31,6 +34,7 @@ from sdk.errors import (
     ValidationError,
 )
 from sdk.model.action import Action
+from sdk.model.releases import field_notes
 from sdk.model.values import plain
 from sdk.widgets.base import ERROR_COLOR, HINT_COLOR, Component, Panel
 from sdk.widgets.editors import FieldEditor, editor_for, problems_html
@@ -138,8 +142,6 @@ class ActionForm(Component):
         timeout: float | None = None,
     ) -> None:
         if isinstance(action_class, str):
-            from sdk.actions import ACTIONS
-
             action_class = ACTIONS[action_class]
         self.action_class = action_class
         self.connection = connection
@@ -153,6 +155,8 @@ class ActionForm(Component):
         self._own: list[W.Widget] = []  # widgets to close with the form
 
         self.editors: dict[str, FieldEditor] = {}
+        self.release_notes: dict[str, W.HTML] = {}  # under each field: what the release does
+        self.warnings: list[str] = []  # what a lenient session would send all the same
         rows = []
         for attribute, info in action_class.fields():
             editor = editor_for(action_class, attribute, info)
@@ -197,6 +201,7 @@ class ActionForm(Component):
         on_change = getattr(connection, "on_change", None)
         if on_change is not None:
             self._unsubscribe = on_change(self._connection_changed)
+        self._show_release()
         self.validate()
 
     # --- building ---
@@ -244,7 +249,9 @@ class ActionForm(Component):
             f"<div class='ami-doc' style='color:{HINT_COLOR};font-size:90%'>"
             f"{html.escape(' '.join(n for n in notes if n))}</div>"
         )
-        column = W.VBox([editor.widget, doc, editor.problems], layout=W.Layout(width="100%"))
+        note = self._html("", "ami-release-note")
+        self.release_notes[editor.attribute] = note
+        column = W.VBox([editor.widget, doc, note, editor.problems], layout=W.Layout(width="100%"))
         row = W.HBox([label, column])
         row.add_class("ami-field")
         self._own.extend([label, doc, column, row])
@@ -290,6 +297,7 @@ class ActionForm(Component):
         except Exception as exc:  # a converter that refuses a value by raising
             self.action = None
             self.problems = [FieldProblem(None, None, f"cannot build the action: {exc}")]
+        self._check_with_server()
         by_field: dict[str, list[FieldProblem]] = {}
         whole: list[str] = []
         for problem in self.problems:
@@ -301,9 +309,12 @@ class ActionForm(Component):
             editor.show_problems(by_field.get(name, []))
         self.action_problems.value = problems_html(whole)
         if self.action is not None:
+            lenient = "".join(
+                f"<div style='color:{HINT_COLOR}'>{html.escape(w)}</div>" for w in self.warnings
+            )
             self.preview.value = (
                 f"<div style='color:{HINT_COLOR}'>will send (ActionID added when sent):</div>"
-                f"<pre style='margin:0'>{html.escape(self.action.describe())}</pre>"
+                f"<pre style='margin:0'>{html.escape(self.action.describe())}</pre>{lenient}"
             )
         else:
             count = len(self.problems)
@@ -318,8 +329,37 @@ class ActionForm(Component):
     def valid(self) -> bool:
         return self.action is not None
 
+    def _check_with_server(self) -> None:
+        """What the connected server would refuse of the built action (its release, its
+        list of actions), as the session checks it before sending; nothing is sent."""
+        self.warnings = []
+        session = session_of(self.connection)
+        if self.action is None or session is None or session.closed:
+            return
+        try:
+            self.warnings = session.server.check(self.action, quiet=True)
+        except ValidationError as exc:
+            self.action = None
+            self.problems = list(exc.errors)
+
+    def _show_release(self) -> None:
+        """Mark each field that the connected server's release takes otherwise."""
+        session = session_of(self.connection)
+        release = None if session is None or session.closed else session.release
+        notes = field_notes(self.action_class, release.docs) if release and release.docs else {}
+        color = HINT_COLOR if release is None or release.lenient else ERROR_COLOR
+        for name, widget in self.release_notes.items():
+            note = notes.get(name)
+            widget.value = (
+                f"<div style='color:{color};font-size:90%'>{html.escape(note)}"
+                f" (the server runs {html.escape(str(release))})</div>"
+                if note
+                else ""
+            )
+
     def _connection_changed(self) -> None:
-        self._update_send()
+        self._show_release()
+        self.validate()
 
     def _update_send(self) -> None:
         session = session_of(self.connection)

@@ -9,6 +9,7 @@ from typing import Any, overload
 
 import ipywidgets as W
 
+from sdk.actions import ACTIONS
 from sdk.client.session import Session
 from sdk.model.action import Action
 from sdk.widgets.base import HINT_COLOR, Component, Panel
@@ -32,8 +33,6 @@ class ActionPicker(Component):
         initial: str | None = None,
     ) -> None:
         if actions is None:
-            from sdk.actions import ACTIONS
-
             actions = ACTIONS
         self.actions = actions
         self.names = sorted(actions, key=str.lower)

@@ -31,6 +31,8 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 
+from sdk.errors import ProtocolError
+
 __all__ = ["ConnectFailed", "Transport", "open_socket", "recv_some", "tls_handshake"]
 
 log = logging.getLogger("sdk.wire.transport")
@@ -452,8 +454,6 @@ class Transport:
             reason, error = f"connection error: {exc.strerror or exc}", exc
         except Exception as exc:  # a parser's ProtocolError, a callback's bug
             reason, error = str(exc) or type(exc).__name__, exc
-            from sdk.errors import ProtocolError
-
             if isinstance(exc, ProtocolError):  # the server's doing; its message says it all
                 error = exc.with_traceback(None)  # and no frames (read buffers) stay pinned
             else:

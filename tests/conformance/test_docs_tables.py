@@ -33,7 +33,7 @@ from codegen.docs import read_docs, table_digest, table_document
 from codegen.importer import run_import
 
 HERE = Path(__file__).parent
-VERSIONS = ("20.20.1", "22.10.1")
+VERSIONS = ("16.30.1", "18.26.4", "20.20.1", "21.12.3", "22.10.1", "23.4.1")
 DOCS = Path(os.environ.get("AMI_DOCS_DIR") or ROOT.parent / "shared" / "ami" / "docs")
 SHINGLE = 8  # words in a row that count as copied prose
 

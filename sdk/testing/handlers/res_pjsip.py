@@ -12,21 +12,18 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
-import attrs
-
+from sdk.actions import ACTIONS
 from sdk.model.received import Received
-from sdk.testing.core import _id, _send_list
+from sdk.testing.context import Context, Handler
+from sdk.testing.handlers.lists import echo_id, send_list
+from sdk.testing.request import ReceivedMessage
 from sdk.testing.sip import Notify
 
-if TYPE_CHECKING:
-    from sdk.testing.server import Connection, ReceivedMessage
+__all__ = ["HANDLERS", "REFUSED_HEADERS", "build_pjsip_notify"]
 
-__all__ = ["HANDLERS", "REFUSED_HEADERS", "Endpoint", "build_pjsip_notify"]
-
-log = logging.getLogger("sdk.testing.res_pjsip")
+log = logging.getLogger("sdk.testing.handlers.res_pjsip")
 
 REFUSED_HEADERS = frozenset(
     h.lower()
@@ -42,18 +39,6 @@ REFUSED_HEADERS = frozenset(
         "Via",
     )
 )
-
-
-@attrs.define
-class Endpoint:
-    """A PJSIP endpoint with one AOR of the same name and its contacts (SIP URIs)."""
-
-    name: str
-    contacts: list[str] = attrs.field(factory=list)
-
-    @property
-    def aor(self) -> str:
-        return self.name
 
 
 def _uri_parts(uri: str) -> tuple[str | None, str, int]:
@@ -130,8 +115,7 @@ def _strip_prefix(name: str) -> str:
     return name
 
 
-def pjsip_notify(conn: Connection, request: ReceivedMessage) -> None:
-    server = conn.server
+def pjsip_notify(ctx: Context, request: ReceivedMessage) -> None:
     endpoint_name = request.get("Endpoint") or ""
     uri = request.get("URI") or ""
     channel = request.get("Channel") or ""
@@ -139,63 +123,59 @@ def pjsip_notify(conn: Connection, request: ReceivedMessage) -> None:
     variable = request.get("Variable") or ""
     targets = sum(1 for t in (endpoint_name, uri, channel) if t)
     if bool(option) == bool(variable):
-        conn.error(
+        ctx.error(
             request,
             "PJSIPNotify requires either an Option or Variable(s).You must use only one of them.",
         )
         return
     if targets > 1:
-        conn.error(
+        ctx.error(
             request,
             "PJSIPNotify requires either an endpoint name, a SIP URI, or a channel.  You must use only one of them.",
         )
         return
     if targets == 0:
-        conn.error(
-            request, "PJSIPNotify requires either an endpoint name, a SIP URI, or a channel."
-        )
+        ctx.error(request, "PJSIPNotify requires either an endpoint name, a SIP URI, or a channel.")
         return
     if option:
-        variables = server.notify_option(option)
+        variables = ctx.pbx.notify_option(option)
         if variables is None:
-            conn.error(
+            ctx.error(
                 request, f"Unable to find notify type '{option}'\n"
             )  # the stray LF is Asterisk's
             return
     else:
-        from sdk.actions import ACTIONS
-
         variables = list(Received(ACTIONS["PJSIPNotify"], request).variables)
     if endpoint_name:
         name = _strip_prefix(endpoint_name)
-        endpoint = server.pjsip_endpoints.get(name)
+        endpoint = ctx.pbx.pjsip_endpoints.get(name)
         if endpoint is None:
-            conn.error(request, f"Unable to retrieve endpoint {name}")
+            ctx.error(request, f"Unable to retrieve endpoint {name}")
             return
         for contact in endpoint.contacts:
-            server.record_notify(
+            ctx.record_notify(
                 build_pjsip_notify(
                     endpoint=endpoint.name,
                     contact=contact,
                     variables=variables,
-                    user_agent=f"Asterisk PBX {server.asterisk_version}",
-                    cseq=server.next_cseq(),
-                    local=server.sip_address,
+                    user_agent=f"Asterisk PBX {ctx.asterisk_version}",
+                    cseq=ctx.pbx.next_cseq(),
+                    local=ctx.pbx.sip_address,
                 )
             )
     elif channel:
-        if server.pbx.find_channel(channel) is None:
-            conn.error(request, "Channel not found")
+        if ctx.pbx.find_channel(channel) is None:
+            ctx.error(request, "Channel not found")
             return
     # a bare URI is accepted, but without a default outbound endpoint nothing is sent
-    conn.ack(request, "NOTIFY sent")
+    ctx.ack(request, "NOTIFY sent")
 
 
-def pjsip_show_endpoints(conn: Connection, request: ReceivedMessage) -> None:
+def pjsip_show_endpoints(ctx: Context, request: ReceivedMessage) -> None:
     items = [
         (
             "EndpointList",
-            _id(request)
+            echo_id(request)
             + [
                 ("ObjectType", "endpoint"),
                 ("ObjectName", endpoint.name),
@@ -208,10 +188,10 @@ def pjsip_show_endpoints(conn: Connection, request: ReceivedMessage) -> None:
                 ("ActiveChannels", "0"),
             ],
         )
-        for endpoint in conn.server.pjsip_endpoints.values()
+        for endpoint in ctx.pbx.pjsip_endpoints.values()
     ]
-    _send_list(
-        conn,
+    send_list(
+        ctx,
         request,
         "A listing of Endpoints follows, presented as EndpointList events",
         items,
@@ -219,7 +199,7 @@ def pjsip_show_endpoints(conn: Connection, request: ReceivedMessage) -> None:
     )
 
 
-HANDLERS: dict[str, Callable[[Connection, ReceivedMessage], None]] = {
+HANDLERS: dict[str, Handler] = {
     "PJSIPNotify": pjsip_notify,
     "PJSIPShowEndpoints": pjsip_show_endpoints,
 }

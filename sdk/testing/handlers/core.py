@@ -1,4 +1,4 @@
-"""Core actions of the embedded server: channels, variables, AstDB, CLI, filters, Originate.
+"""Core actions of the embedded server: channels, variables, AstDB, the CLI, Originate.
 
 Each handler writes what Asterisk's own handler writes, with the texts the recordings show;
 where a recording has no example (an error Asterisk has but the lab never hit), the text is
@@ -9,43 +9,18 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sdk.model.fields import TRUE_WORDS
+from sdk.testing.context import Context, Handler
+from sdk.testing.handlers.lists import echo_id, send_list
 from sdk.testing.pbx import Channel
-
-if TYPE_CHECKING:
-    from sdk.testing.server import AMIServer, Connection, ReceivedMessage
+from sdk.testing.request import ReceivedMessage
 
 __all__ = ["CLI_COMMANDS", "HANDLERS", "cli_output"]
 
-_DATA = Path(__file__).parent / "data"
-
-
-def _send_list(
-    conn: Connection,
-    request: ReceivedMessage,
-    message: str,
-    events: list[tuple[str, list[tuple[str, str]]]],
-    complete: str,
-    *,
-    privilege: str | None = None,
-    extra: Sequence[tuple[str, str]] = (),
-) -> None:
-    """A list answer: the start, one event per item (with ``privilege``, if given), the
-    completing event with ``extra`` headers after ListItems (all one write)."""
-    conn.respond(request, "Success", message, list_start=True)
-    for name, headers in events:
-        conn.event(name, headers, privilege=privilege)
-    closing = [*_id(request), ("EventList", "Complete"), ("ListItems", str(len(events))), *extra]
-    conn.event(complete, closing)
-
-
-def _id(request: ReceivedMessage) -> list[tuple[str, str]]:
-    action_id = request.get("ActionID")
-    return [("ActionID", action_id)] if action_id else []
+_DATA = Path(__file__).parent.parent / "data"
 
 
 # --- channels -----------------------------------------------------------------------------
@@ -75,21 +50,23 @@ def _status_fields(channel: Channel, variables: list[str]) -> list[tuple[str, st
     return fields
 
 
-def status(conn: Connection, request: ReceivedMessage) -> None:
-    pbx = conn.server.pbx
+def status(ctx: Context, request: ReceivedMessage) -> None:
+    pbx = ctx.pbx
     name = request.get("Channel") or ""
     variables = [v.strip() for v in (request.get("Variables") or "").split(",") if v.strip()]
     if name:
         channel = pbx.find_channel(name)
         if channel is None:
-            conn.error(request, "No such channel")
+            ctx.error(request, "No such channel")
             return
         channels = [channel]
     else:
         channels = pbx.listing()
-    items = [("Status", _status_fields(channel, variables) + _id(request)) for channel in channels]
-    _send_list(
-        conn,
+    items = [
+        ("Status", _status_fields(channel, variables) + echo_id(request)) for channel in channels
+    ]
+    send_list(
+        ctx,
         request,
         "Channel status will follow",
         items,
@@ -103,11 +80,11 @@ def _duration(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def core_show_channels(conn: Connection, request: ReceivedMessage) -> None:
+def core_show_channels(ctx: Context, request: ReceivedMessage) -> None:
     items = [
         (
             "CoreShowChannel",
-            _id(request)
+            echo_id(request)
             + channel.snapshot()
             + [
                 ("Application", channel.application),
@@ -116,49 +93,48 @@ def core_show_channels(conn: Connection, request: ReceivedMessage) -> None:
                 ("BridgeId", ""),
             ],
         )
-        for channel in conn.server.pbx.listing()
+        for channel in ctx.pbx.listing()
     ]
-    _send_list(conn, request, "Channels will follow", items, "CoreShowChannelsComplete")
+    send_list(ctx, request, "Channels will follow", items, "CoreShowChannelsComplete")
 
 
-def hangup(conn: Connection, request: ReceivedMessage) -> None:
+def hangup(ctx: Context, request: ReceivedMessage) -> None:
     name = request.get("Channel") or ""
     if not name:
-        conn.error(request, "No channel specified")
+        ctx.error(request, "No channel specified")
         return
     if name.startswith("/"):
-        _hangup_matching(conn, request, name)
+        _hangup_matching(ctx, request, name)
         return
-    channel = conn.server.pbx.find_channel(name)
+    channel = ctx.pbx.find_channel(name)
     if channel is None:
-        conn.error(request, "No such channel")
+        ctx.error(request, "No such channel")
         return
-    hang_up(conn.server, [channel], cause=request.get("Cause") or "16")
-    conn.ack(request, "Channel Hungup")
+    hang_up(ctx, [channel], cause=request.get("Cause") or "16")
+    ctx.ack(request, "Channel Hungup")
 
 
-def _hangup_matching(conn: Connection, request: ReceivedMessage, name: str) -> None:
+def _hangup_matching(ctx: Context, request: ReceivedMessage, name: str) -> None:
     """Hangup of every channel whose name a ``/regex/`` finds: a list of ChannelHungup."""
     if len(name) < 2 or not name.endswith("/"):
-        conn.error(request, "Regex format invalid, Channel param should be /regex/")
+        ctx.error(request, "Regex format invalid, Channel param should be /regex/")
         return
     try:
         regex = re.compile(name[1:-1])
     except re.error:
-        conn.error(request, f"Regex compile failed on: {name}")
+        ctx.error(request, f"Regex compile failed on: {name}")
         return
-    server = conn.server
-    matched = [c for c in server.pbx.listing() if regex.search(c.name)]
-    items = [("ChannelHungup", [("Channel", c.name), *_id(request)]) for c in matched]
-    _send_list(conn, request, "Channels hung up will follow", items, "ChannelsHungupListComplete")
-    hang_up(server, matched, cause=request.get("Cause") or "16")
+    matched = [c for c in ctx.pbx.listing() if regex.search(c.name)]
+    items = [("ChannelHungup", [("Channel", c.name), *echo_id(request)]) for c in matched]
+    send_list(ctx, request, "Channels hung up will follow", items, "ChannelsHungupListComplete")
+    hang_up(ctx, matched, cause=request.get("Cause") or "16")
 
 
-def hang_up(server: AMIServer, channels: list[Channel], cause: str = "16") -> None:
+def hang_up(ctx: Context, channels: list[Channel], cause: str = "16") -> None:
     """Remove channels and announce each with a Hangup event."""
     text = {"16": "Normal Clearing", "17": "User busy", "19": "No answer"}.get(cause, "Unknown")
-    for channel in server.pbx.remove(channels):
-        server.broadcast(
+    for channel in ctx.pbx.remove(channels):
+        ctx.broadcast(
             "Hangup", "call", channel.snapshot() + [("Cause", cause), ("Cause-txt", text)]
         )
 
@@ -166,26 +142,26 @@ def hang_up(server: AMIServer, channels: list[Channel], cause: str = "16") -> No
 # --- variables and AstDB ------------------------------------------------------------------
 
 
-def _variables_of(conn: Connection, request: ReceivedMessage) -> tuple[str, dict[str, str]] | None:
+def _variables_of(ctx: Context, request: ReceivedMessage) -> tuple[str, dict[str, str]] | None:
     """The variable named and where it lives (a channel's, or the globals); None after an error."""
     variable = request.get("Variable") or ""
     if not variable:
-        conn.error(request, "No variable specified")
+        ctx.error(request, "No variable specified")
         return None
     name = request.get("Channel") or ""
     if not name:
-        return variable, conn.server.pbx.globals
-    channel = conn.server.pbx.find_channel(name)
+        return variable, ctx.pbx.globals
+    channel = ctx.pbx.find_channel(name)
     if channel is None:
-        conn.error(request, "No such channel")
+        ctx.error(request, "No such channel")
         return None
     return variable, channel.variables
 
 
-# The dialplan functions the embedded server evaluates in Getvar: name -> f(server, argument)
-FUNCTIONS: dict[str, Callable[[AMIServer, str], str]] = {
-    "LEN": lambda server, arg: str(len(arg)),
-    "GLOBAL": lambda server, arg: server.pbx.globals.get(arg, ""),
+# The dialplan functions the embedded server evaluates in Getvar: name -> f(context, argument)
+FUNCTIONS: dict[str, Callable[[Context, str], str]] = {
+    "LEN": lambda ctx, arg: str(len(arg)),
+    "GLOBAL": lambda ctx, arg: ctx.pbx.globals.get(arg, ""),
 }
 
 
@@ -199,8 +175,8 @@ def server_functions(version: str) -> frozenset[str]:
 _FUNCTION = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\((?P<arg>.*)\)$", re.DOTALL)
 
 
-def getvar(conn: Connection, request: ReceivedMessage) -> None:
-    found = _variables_of(conn, request)
+def getvar(ctx: Context, request: ReceivedMessage) -> None:
+    found = _variables_of(ctx, request)
     if found is None:
         return
     variable, scope = found
@@ -208,64 +184,64 @@ def getvar(conn: Connection, request: ReceivedMessage) -> None:
         call = _FUNCTION.match(variable)
         name = call["name"] if call else ""  # function names are matched exactly
         func = FUNCTIONS.get(name)
-        if call is None or name not in server_functions(conn.server.version):
+        if call is None or name not in server_functions(ctx.version):
             value = ""  # Asterisk reads a function it lacks as empty (and logs an error)
         elif func is None:
-            conn.error(request, f"The embedded AMI server does not evaluate {variable}")
+            ctx.error(request, f"The embedded AMI server does not evaluate {variable}")
             return
         else:
-            value = func(conn.server, call["arg"])
+            value = func(ctx, call["arg"])
     else:
         value = scope.get(variable, "")
-    conn.respond(request, "Success", headers=[("Variable", variable), ("Value", value)])
+    ctx.respond(request, "Success", headers=[("Variable", variable), ("Value", value)])
 
 
-def setvar(conn: Connection, request: ReceivedMessage) -> None:
-    found = _variables_of(conn, request)
+def setvar(ctx: Context, request: ReceivedMessage) -> None:
+    found = _variables_of(ctx, request)
     if found is not None:
         variable, scope = found
         scope[variable] = request.get("Value") or ""
-        conn.ack(request, "Variable Set")
+        ctx.ack(request, "Variable Set")
 
 
-def _db_key(conn: Connection, request: ReceivedMessage, stop: str = "") -> tuple[str, str] | None:
+def _db_key(ctx: Context, request: ReceivedMessage, stop: str = "") -> tuple[str, str] | None:
     """Family and Key of an AstDB action; None after an error (DBGet's texts end in a stop)."""
     family, key = request.get("Family") or "", request.get("Key") or ""
     if not family:
-        conn.error(request, f"No family specified{stop}")
+        ctx.error(request, f"No family specified{stop}")
         return None
     if not key:
-        conn.error(request, f"No key specified{stop}")
+        ctx.error(request, f"No key specified{stop}")
         return None
     return family, key
 
 
-def db_put(conn: Connection, request: ReceivedMessage) -> None:
-    found = _db_key(conn, request)
+def db_put(ctx: Context, request: ReceivedMessage) -> None:
+    found = _db_key(ctx, request)
     if found is not None:
-        conn.server.pbx.astdb[found] = request.get("Val") or ""
-        conn.ack(request, "Updated database successfully")
+        ctx.pbx.astdb[found] = request.get("Val") or ""
+        ctx.ack(request, "Updated database successfully")
 
 
-def db_get(conn: Connection, request: ReceivedMessage) -> None:
-    found = _db_key(conn, request, ".")
+def db_get(ctx: Context, request: ReceivedMessage) -> None:
+    found = _db_key(ctx, request, ".")
     if found is None:
         return
-    value = conn.server.pbx.astdb.get(found)
+    value = ctx.pbx.astdb.get(found)
     if value is None:
-        conn.error(request, "Database entry not found")
+        ctx.error(request, "Database entry not found")
         return
     family, key = found
-    event = [("Family", family), ("Key", key), ("Val", value)] + _id(request)
-    _send_list(conn, request, "Result will follow", [("DBGetResponse", event)], "DBGetComplete")
+    event = [("Family", family), ("Key", key), ("Val", value)] + echo_id(request)
+    send_list(ctx, request, "Result will follow", [("DBGetResponse", event)], "DBGetComplete")
 
 
 # --- the core -----------------------------------------------------------------------------
 
 
-def core_status(conn: Connection, request: ReceivedMessage) -> None:
-    pbx = conn.server.pbx
-    conn.respond(
+def core_status(ctx: Context, request: ReceivedMessage) -> None:
+    pbx = ctx.pbx
+    ctx.respond(
         request,
         "Success",
         headers=[
@@ -279,14 +255,13 @@ def core_status(conn: Connection, request: ReceivedMessage) -> None:
     )
 
 
-def core_settings(conn: Connection, request: ReceivedMessage) -> None:
-    server = conn.server
-    conn.respond(
+def core_settings(ctx: Context, request: ReceivedMessage) -> None:
+    ctx.respond(
         request,
         "Success",
         headers=[
-            ("AMIversion", server.banner.rpartition("/")[2]),
-            ("AsteriskVersion", server.asterisk_version),
+            ("AMIversion", ctx.banner.rpartition("/")[2]),
+            ("AsteriskVersion", ctx.asterisk_version),
             ("SystemName", ""),
             ("CoreMaxCalls", "0"),
             ("CoreMaxLoadAvg", "0.000000"),
@@ -301,15 +276,15 @@ def core_settings(conn: Connection, request: ReceivedMessage) -> None:
     )
 
 
-def extension_state(conn: Connection, request: ReceivedMessage) -> None:
+def extension_state(ctx: Context, request: ReceivedMessage) -> None:
     exten = request.get("Exten") or ""
     if not exten:
-        conn.error(request, "Extension not specified")
+        ctx.error(request, "Extension not specified")
         return
     context = request.get("Context") or "default"
-    hint = conn.server.pbx.hints.get((context, exten), "")
+    hint = ctx.pbx.hints.get((context, exten), "")
     status_code, text = ("0", "Idle") if hint else ("-1", "Unknown")
-    conn.respond(
+    ctx.respond(
         request,
         "Success",
         "Extension Status",
@@ -325,11 +300,11 @@ def extension_state(conn: Connection, request: ReceivedMessage) -> None:
 
 # --- the CLI ------------------------------------------------------------------------------
 
-CLI_COMMANDS: dict[str, Callable[[Connection], str]] = {}
+CLI_COMMANDS: dict[str, Callable[[Context], str]] = {}
 
 
-def cli_command(words: str) -> Callable[[Callable[[Connection], str]], Callable[[Connection], str]]:
-    def register(func: Callable[[Connection], str]) -> Callable[[Connection], str]:
+def cli_command(words: str) -> Callable[[Callable[[Context], str]], Callable[[Context], str]]:
+    def register(func: Callable[[Context], str]) -> Callable[[Context], str]:
         CLI_COMMANDS[words] = func
         return func
 
@@ -337,15 +312,13 @@ def cli_command(words: str) -> Callable[[Callable[[Connection], str]], Callable[
 
 
 @cli_command("core show version")
-def _core_show_version(conn: Connection) -> str:
-    return f"Asterisk {conn.server.asterisk_version} {conn.server.build}\n"
+def _core_show_version(ctx: Context) -> str:
+    return f"Asterisk {ctx.asterisk_version} {ctx.build}\n"
 
 
 @cli_command("core show uptime")
-def _core_show_uptime(conn: Connection) -> str:
-    return (
-        f"System uptime: {conn.server.uptime} seconds\nLast reload: {conn.server.uptime} seconds\n"
-    )
+def _core_show_uptime(ctx: Context) -> str:
+    return f"System uptime: {ctx.uptime} seconds\nLast reload: {ctx.uptime} seconds\n"
 
 
 def _plural(count: int, word: str) -> str:
@@ -353,15 +326,15 @@ def _plural(count: int, word: str) -> str:
 
 
 @cli_command("core show channels")
-def _core_show_channels(conn: Connection) -> str:
+def _core_show_channels(ctx: Context) -> str:
     row = "{:<64.64} {:<32.32} {:<7.7} {:<30.30}"  # cli.c's FORMAT_STRING
     lines = [row.format("Channel", "Location", "State", "Application(Data)")]
-    channels = conn.server.pbx.listing()
+    channels = ctx.pbx.listing()
     for channel in channels:
         location = f"{channel.exten}@{channel.context}:{channel.priority}"
         app = f"{channel.application}({channel.data})"
         lines.append(row.format(channel.name, location, channel.state_desc, app))
-    pbx = conn.server.pbx
+    pbx = ctx.pbx
     lines += [
         f"{_plural(len(channels), 'active channel')}",
         f"{_plural(pbx.current_calls, 'active call')}",
@@ -371,7 +344,7 @@ def _core_show_channels(conn: Connection) -> str:
 
 
 @cli_command("!")
-def _bang(conn: Connection) -> str:
+def _bang(ctx: Context) -> str:
     return ""  # "!" runs a shell on a console; through AMI it prints nothing
 
 
@@ -449,10 +422,10 @@ def _best_prefix(entries: tuple[tuple[str, ...], ...], words: list[str]) -> str:
     return " ".join(chosen)
 
 
-def cli_output(conn: Connection, command: str) -> tuple[bool, str]:
+def cli_output(ctx: Context, command: str) -> tuple[bool, str]:
     """Run a CLI command: (succeeded, output text)."""
     words = command.split()
-    entries = cli_entries(conn.server.version)
+    entries = cli_entries(ctx.version)
     entry = find_cli(entries, words)
     if entry is None:
         hint = _best_prefix(entries, words)
@@ -463,72 +436,27 @@ def cli_output(conn: Connection, command: str) -> tuple[bool, str]:
     handler = CLI_COMMANDS.get(" ".join(w.lower() for w in words))
     if handler is None:
         return False, f"The embedded AMI server does not implement the CLI command '{command}'\n"
-    return True, handler(conn)
+    return True, handler(ctx)
 
 
-def command(conn: Connection, request: ReceivedMessage) -> None:
+def command(ctx: Context, request: ReceivedMessage) -> None:
     text = request.get("Command") or ""
     if not text:
-        conn.error(request, "No command provided")
+        ctx.error(request, "No command provided")
         return
     words = [w.lower() for w in text.split()]
     if any(tuple(words[: len(b)]) == b for b in BLACKLIST):
-        conn.error(request, "Command blacklisted")
+        ctx.error(request, "Command blacklisted")
         return
-    ok, output = cli_output(conn, text)
+    ok, output = cli_output(ctx, text)
     # manager.c drops one trailing newline, then writes each line, an empty one too
     lines = output.removesuffix("\n").split("\n")
-    conn.respond(
+    ctx.respond(
         request,
         "Success" if ok else "Error",
         "Command output follows",
         [("Output", line) for line in lines],
     )
-
-
-# --- the session --------------------------------------------------------------------------
-
-
-def events(conn: Connection, request: ReceivedMessage) -> None:
-    from sdk.testing.server import event_mask
-
-    mask = request.get("EventMask") or ""
-    if not mask.strip():
-        conn.error(request, "Invalid event mask")
-        return
-    user_read = conn.user.read if conn.user else frozenset()
-    conn.event_mask = event_mask(mask, user_read)
-    conn.respond(request, "Success", headers=[("Events", "On" if conn.event_mask else "Off")])
-
-
-def filter_(conn: Connection, request: ReceivedMessage) -> None:
-    operation = request.get("Operation") or ""
-    if operation.lower() != "add":
-        conn.error(request, "Unknown operation")
-        return
-    if request.get("MatchCriteria"):
-        conn.error(request, "The embedded AMI server does not implement Filter's MatchCriteria")
-        return
-    text = request.get("Filter") or ""
-    exclude = text.startswith("!")
-    pattern = text[1:] if exclude else text
-    if not pattern:
-        conn.error(
-            request, "Filter was formatted incorrectly.  Check the syntax of the filter given."
-        )
-        return
-    try:
-        regex = re.compile(pattern)
-    except re.error:
-        conn.error(request, "Filter did not compile.  Check the syntax of the filter given.")
-        return
-    (conn.exclude_filters if exclude else conn.include_filters).append(regex)
-    conn.ack(request, "Success")
-
-
-def list_commands(conn: Connection, request: ReceivedMessage) -> None:
-    write = conn.user.write if conn.user is not None else frozenset()
-    conn.respond(request, "Success", headers=conn.server.known_actions.listing(write))
 
 
 # --- Originate ------------------------------------------------------------------------------
@@ -538,25 +466,24 @@ _LOCAL = re.compile(
 )
 
 
-def originate(conn: Connection, request: ReceivedMessage) -> None:
+def originate(ctx: Context, request: ReceivedMessage) -> None:
     name = request.get("Channel") or ""
     if not name:
-        conn.error(request, "Channel not specified")
+        ctx.error(request, "Channel not specified")
         return
     if "/" not in name:
-        conn.error(request, "Invalid channel")
+        ctx.error(request, "Invalid channel")
         return
     asynchronous = (request.get("Async") or "").lower() in TRUE_WORDS
-    server = conn.server
     match = _LOCAL.match(name)
     application = request.get("Application") or ""
     data = request.get("Data") or ""
-    reachable = match is not None and server.pbx.has_extension(match["context"], match["exten"])
+    reachable = match is not None and ctx.pbx.has_extension(match["context"], match["exten"])
     if not reachable:
         if asynchronous:
-            conn.ack(request, "Originate successfully queued")
+            ctx.ack(request, "Originate successfully queued")
         if match is not None:  # the Local channel is made, and hangs up: no such extension
-            _failed_local_call(server, match["exten"], match["context"])
+            _failed_local_call(ctx, match["exten"], match["context"])
         if asynchronous:
             if application:
                 target = [("Application", application), ("Data", data)]
@@ -565,10 +492,10 @@ def originate(conn: Connection, request: ReceivedMessage) -> None:
                     ("Context", request.get("Context") or ""),
                     ("Exten", request.get("Exten") or ""),
                 ]
-            server.broadcast(
+            ctx.broadcast(
                 "OriginateResponse",
                 "call",
-                _id(request)
+                echo_id(request)
                 + [("Response", "Failure"), ("Channel", name), *target, ("Reason", "0")]
                 + [
                     ("Uniqueid", "<null>"),
@@ -577,15 +504,15 @@ def originate(conn: Connection, request: ReceivedMessage) -> None:
                 ],
             )
         else:
-            conn.error(request, "Originate failed")
+            ctx.error(request, "Originate failed")
         return
     assert match is not None
-    conn.ack(request, "Originate successfully queued")
-    one, two = server.pbx.new_local_pair(match["exten"], match["context"], application, data)
-    _announce_local_call(server, request, one, two, f"{match['exten']}@{match['context']}")
-    _run_dialplan(server, two, one)
+    ctx.ack(request, "Originate successfully queued")
+    one, two = ctx.pbx.new_local_pair(match["exten"], match["context"], application, data)
+    _announce_local_call(ctx, request, one, two, f"{match['exten']}@{match['context']}")
+    _run_dialplan(ctx, two, one)
     if application.lower() == "wait":
-        server.schedule(_seconds(data), lambda: hang_up(server, [one, two]))
+        ctx.schedule(_seconds(data), lambda: hang_up(ctx, [one, two]))
 
 
 def _seconds(text: str) -> float:
@@ -598,14 +525,14 @@ def _seconds(text: str) -> float:
 ANSWER_WAIT = 0.5  # Answer() waits this long for the first media frame; a Local has none
 
 
-def _run_dialplan(server: AMIServer, two: Channel, one: Channel, index: int = 0) -> None:
+def _run_dialplan(ctx: Context, two: Channel, one: Channel, index: int = 0) -> None:
     """The ;2 half runs its extension: Answer holds it half a second (Asterisk's
     ``__ast_answer`` waits up to 500 ms for media, which a Local channel never has), Wait(n)
     n seconds, Hangup (or the end of the extension) ends the call, any other application
     runs until the call ends."""
-    steps = server.pbx.dialplan.get(two.context, {}).get(two.exten, [])
-    with server.pbx.lock:
-        if two not in server.pbx.channels:
+    steps = ctx.pbx.dialplan.get(two.context, {}).get(two.exten, [])
+    with ctx.pbx.lock:
+        if two not in ctx.pbx.channels:
             return  # hung up meanwhile
         if index < len(steps) and steps[index][0].lower() != "hangup":
             two.priority = index + 1
@@ -614,29 +541,29 @@ def _run_dialplan(server: AMIServer, two: Channel, one: Channel, index: int = 0)
             if app in ("answer", "wait"):
                 hold = ANSWER_WAIT if app == "answer" else _seconds(two.data)
                 later = index + 1
-                server.schedule(hold, lambda: _run_dialplan(server, two, one, later))
+                ctx.schedule(hold, lambda: _run_dialplan(ctx, two, one, later))
             return
-    hang_up(server, [two, one])
+    hang_up(ctx, [two, one])
 
 
-def _failed_local_call(server: AMIServer, exten: str, context: str) -> None:
+def _failed_local_call(ctx: Context, exten: str, context: str) -> None:
     """A Local channel to an extension that does not exist: both halves are made and hang
     up at once (Asterisk's events, whose order varies from run to run)."""
-    one, two = server.pbx.new_local_pair(exten, context, "", "")
+    one, two = ctx.pbx.new_local_pair(exten, context, "", "")
     two.application = ""
-    server.broadcast("Newchannel", "call", one.snapshot())
-    server.broadcast("Newchannel", "call", two.snapshot())
-    hang_up(server, [two, one], cause="0")
+    ctx.broadcast("Newchannel", "call", one.snapshot())
+    ctx.broadcast("Newchannel", "call", two.snapshot())
+    hang_up(ctx, [two, one], cause="0")
     device = one.name.rsplit("-", 1)[0]
     for _ in (one, two):
-        server.broadcast("DeviceStateChange", "call", [("Device", device), ("State", "INVALID")])
+        ctx.broadcast("DeviceStateChange", "call", [("Device", device), ("State", "INVALID")])
 
 
 def _announce_local_call(
-    server: AMIServer, request: ReceivedMessage, one: Channel, two: Channel, dial: str
+    ctx: Context, request: ReceivedMessage, one: Channel, two: Channel, dial: str
 ) -> None:
     """The events Asterisk 20 sent for an Originate to a Local channel (originate-async.json)."""
-    broadcast = server.broadcast
+    broadcast = ctx.broadcast
     broadcast("Newchannel", "call", one.snapshot())
     broadcast("Newchannel", "call", two.snapshot())
     broadcast(
@@ -655,7 +582,7 @@ def _announce_local_call(
     broadcast(
         "OriginateResponse",
         "call",
-        _id(request)
+        echo_id(request)
         + [
             ("Response", "Success"),
             ("Channel", one.name),
@@ -672,19 +599,16 @@ def _announce_local_call(
     broadcast("DeviceStateChange", "call", [("Device", device), ("State", "INUSE")])
 
 
-HANDLERS: dict[str, Callable[[Connection, ReceivedMessage], None]] = {
+HANDLERS: dict[str, Handler] = {
     "Command": command,
     "CoreSettings": core_settings,
     "CoreShowChannels": core_show_channels,
     "CoreStatus": core_status,
     "DBGet": db_get,
     "DBPut": db_put,
-    "Events": events,
     "ExtensionState": extension_state,
-    "Filter": filter_,
     "Getvar": getvar,
     "Hangup": hangup,
-    "ListCommands": list_commands,
     "Originate": originate,
     "Setvar": setvar,
     "Status": status,

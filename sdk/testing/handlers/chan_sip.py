@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from sdk.actions import ACTIONS
 from sdk.model.received import Received
-from sdk.testing.core import _id, _send_list, cli_command
+from sdk.testing.context import Context, Handler
+from sdk.testing.handlers.core import cli_command
+from sdk.testing.handlers.lists import echo_id, send_list
+from sdk.testing.pbx import SipPeer
+from sdk.testing.request import ReceivedMessage
 from sdk.testing.sip import build_chan_sip_notify
-
-if TYPE_CHECKING:
-    from sdk.testing.server import Connection, ReceivedMessage, SipPeer
 
 __all__ = ["HANDLERS"]
 
@@ -37,43 +36,42 @@ def _address(peers: dict[str, SipPeer], name: str) -> tuple[str | None, tuple[st
         return None, None
 
 
-def sip_notify(conn: Connection, request: ReceivedMessage) -> None:
+def sip_notify(ctx: Context, request: ReceivedMessage) -> None:
     action = Received(ACTIONS["SIPnotify"], request)  # as chan_sip reads it: not validated
     channel = action.channel or ""
     if not channel:
-        conn.error(request, "SIPNotify requires a channel name")
+        ctx.error(request, "SIPNotify requires a channel name")
         return
     channel = _strip_prefix(channel)
-    server = conn.server
     call_id = action.call_id or None
-    if call_id is not None and call_id not in server.dialogs:
-        conn.error(request, "Call-ID not found")
+    if call_id is not None and call_id not in ctx.pbx.dialogs:
+        ctx.error(request, "Call-ID not found")
         return
-    peer, address = _address(server.sip_peers, channel)
+    peer, address = _address(ctx.pbx.sip_peers, channel)
     if address is None:
-        conn.error(request, "Could not create address")
+        ctx.error(request, "Could not create address")
         return
     notify = build_chan_sip_notify(
         peer=peer,
         address=address,
         variables=list(action.variables),
-        local=server.sip_address,
-        user_agent=f"Asterisk PBX {server.asterisk_version}",
+        local=ctx.pbx.sip_address,
+        user_agent=f"Asterisk PBX {ctx.asterisk_version}",
         call_id=call_id,
     )
-    server.record_notify(notify)
-    conn.ack(request, "Notify Sent")
+    ctx.record_notify(notify)
+    ctx.ack(request, "Notify Sent")
 
 
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def sip_peers(conn: Connection, request: ReceivedMessage) -> None:
+def sip_peers(ctx: Context, request: ReceivedMessage) -> None:
     items = [
         (
             "PeerEntry",
-            _id(request)
+            echo_id(request)
             + [
                 ("Channeltype", "SIP"),
                 ("ObjectName", peer.name),
@@ -94,45 +92,45 @@ def sip_peers(conn: Connection, request: ReceivedMessage) -> None:
                 ("Accountcode", ""),
             ],
         )
-        for peer in conn.server.sip_peers.values()
+        for peer in ctx.pbx.sip_peers.values()
     ]
-    _send_list(conn, request, "Peer status list will follow", items, "PeerlistComplete")
+    send_list(ctx, request, "Peer status list will follow", items, "PeerlistComplete")
 
 
-def sip_peer_status(conn: Connection, request: ReceivedMessage) -> None:
+def sip_peer_status(ctx: Context, request: ReceivedMessage) -> None:
     name = request.get("Peer") or ""
-    peers = list(conn.server.sip_peers.values())
+    peers = list(ctx.pbx.sip_peers.values())
     if name:
-        peer = conn.server.sip_peers.get(_strip_prefix(name))
+        peer = ctx.pbx.sip_peers.get(_strip_prefix(name))
         if peer is None:
-            conn.error(request, "No such peer")
+            ctx.error(request, "No such peer")
             return
         peers = [peer]
     items = [
         (
             "PeerStatus",
             [("ChannelType", "SIP"), ("Peer", f"SIP/{peer.name}"), ("PeerStatus", "Unmonitored")]
-            + _id(request),
+            + echo_id(request),
         )
         for peer in peers
     ]
-    _send_list(
-        conn, request, "Peer status will follow", items, "SIPpeerstatusComplete", privilege="System"
+    send_list(
+        ctx, request, "Peer status will follow", items, "SIPpeerstatusComplete", privilege="System"
     )
 
 
-def sip_show_peer(conn: Connection, request: ReceivedMessage) -> None:
+def sip_show_peer(ctx: Context, request: ReceivedMessage) -> None:
     name = request.get("Peer") or ""
     if not name:
-        conn.error(request, "Peer: <name> missing.")
+        ctx.error(request, "Peer: <name> missing.")
         return
-    peer = conn.server.sip_peers.get(name)
+    peer = ctx.pbx.sip_peers.get(name)
     if peer is None:
         # chan_sip writes one more blank line after this answer (fixture sipshowpeer-unknown)
-        conn.respond(request, "Error", f"Peer {name} not found.", trailer="\r\n")
+        ctx.respond(request, "Error", f"Peer {name} not found.", trailer="\r\n")
         return
     static = peer.host is not None
-    conn.respond(
+    ctx.respond(
         request,
         "Success",
         headers=[
@@ -202,7 +200,7 @@ def sip_show_peer(conn: Connection, request: ReceivedMessage) -> None:
 
 
 @cli_command("sip show peers")
-def _sip_show_peers(conn: Connection) -> str:
+def _sip_show_peers(ctx: Context) -> str:
     row = "{:<25.25} {:<39.39} {:<3.3} {:<10.10} {:<10.10} {:<3.3} {:<8} {:<11} {:<32.32} {}"
     lines = [
         row.format(
@@ -218,7 +216,7 @@ def _sip_show_peers(conn: Connection) -> str:
             "",
         )
     ]
-    peers = list(conn.server.sip_peers.values())
+    peers = list(ctx.pbx.sip_peers.values())
     for peer in peers:
         host = peer.host or "(Unspecified)"
         dyn = "   " if peer.host else " D "
@@ -233,7 +231,7 @@ def _sip_show_peers(conn: Connection) -> str:
     return "\n".join(lines) + "\n"
 
 
-HANDLERS: dict[str, Callable[[Connection, ReceivedMessage], None]] = {
+HANDLERS: dict[str, Handler] = {
     "SIPnotify": sip_notify,
     "SIPpeers": sip_peers,
     "SIPpeerstatus": sip_peer_status,
