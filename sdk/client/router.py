@@ -70,6 +70,10 @@ class PendingResponse:
     def done(self) -> bool:
         return self._done
 
+    def awaited_on(self, link: object) -> bool:
+        """Not answered yet, and written to ``link`` (its answer comes on that connection)."""
+        return not self._done and self._link is link
+
     def _finish(self, error: AMIError | None = None) -> None:
         self.error = error
         if not self._done:

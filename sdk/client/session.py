@@ -443,7 +443,7 @@ class Session:
                     "send() and wait() cannot run in an event callback: the callback runs on"
                     " the thread that reads the answer. Use submit() there, and wait elsewhere."
                 )
-            if not pending._done and pending._link is transport:
+            if pending.awaited_on(transport):
                 # Read the answer on this thread if the I/O thread has nothing to do (one
                 # thread wake-up fewer), for a short while: then the I/O thread takes over.
                 start = time.monotonic()

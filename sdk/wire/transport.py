@@ -350,8 +350,10 @@ class Transport:
         if not turn.acquire(blocking=False):
             return None
         sel = self._sel
-        if sel is None or not self._idle or self._closing is not None:
-            turn.release()  # the I/O thread is not asleep in select: it does the work
+        if sel is None or not self._idle or self._closing is not None or self._later:
+            # the I/O thread is not asleep in select, or has a driver's leftovers to see to
+            # first (what is read next must not overtake them): it does the work
+            turn.release()
             return None
         sel.unregister(self.sock)
         return on_driven
