@@ -140,10 +140,12 @@ class Parser:
             self._check_partial(buf)
             self._buf = buf
             return []
-        rest = buf[end + 1 :]
-        self._check_partial(rest)
+        if end == len(buf) - 1:  # the usual read: whole lines
+            rest, chunk = b"", buf
+        else:
+            rest, chunk = buf[end + 1 :], buf[: end + 1]
+            self._check_partial(rest)
         self._buf = rest
-        chunk = buf[: end + 1]
         if end > limit:  # a complete line in it may be too long: count its bytes
             for raw in chunk[:-1].split(b"\n"):
                 if len(raw) - (raw[-1:] == b"\r") > limit:
