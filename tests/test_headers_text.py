@@ -146,3 +146,19 @@ def test_one_message_looked_up_and_walked_by_several_threads_at_once() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert not failures, failures[:3]
+
+
+SECOND_LINES = [b"ActionID: a1", b"ActionID:  two spaces ", b"ActionID: ", b"actionid: lower"]
+SECOND_LINES += [b"ActionID:no-space", b"ActionIDs: other", b"Message: m", b"ActionID: a\rb"]
+
+
+def test_a_response_reads_its_action_id_from_its_second_line_as_a_lookup_would() -> None:
+    """The parser reads the ActionID that Asterisk writes second without a lookup: it must
+    give what the header lookup gives, whatever that second line is."""
+    for second in SECOND_LINES:
+        for third in (b"", b"ActionID: later\r\n"):
+            stream = b"Response: Success\r\n" + second + b"\r\n" + third + b"\r\n"
+            (fast,) = read(stream, line_by_line=False)
+            (slow,) = read(stream, line_by_line=True)
+            assert isinstance(fast, Response)
+            assert fast.action_id == slow.action_id == fast.headers.get("ActionID"), stream

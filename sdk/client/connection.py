@@ -59,6 +59,9 @@ class Link(Protocol):
 
     ``write`` queues bytes from any thread (False once closing: nothing queued); ``tag``
     names them in ``on_closed``'s list of writes that never left. ``close`` returns at once.
+    ``drive(until, deadline)``: a waiting caller may do the I/O thread's work meanwhile
+    (``Transport.drive``); a link that cannot returns at once. ``exchange``: ``write``,
+    then ``drive``, the work taken over before the write (``Transport.exchange``).
     """
 
     thread: threading.Thread
@@ -69,22 +72,33 @@ class Link(Protocol):
 
     def close(self, reason: str = "closed") -> None: ...
 
+    def drive(self, until: Callable[[], bool], deadline: float) -> None: ...
+
+    def exchange(
+        self, data: bytes, tag: Hashable | None, until: Callable[[], bool], deadline: float
+    ) -> bool: ...
+
     def join(self, timeout: float | None = None) -> None: ...
 
 
 OnData = Callable[[bytes], None]
+# a read, taken by a caller that drives the link: None, or work it leaves to the I/O thread
+OnDriven = Callable[[bytes], Callable[[], object] | None]
 # (link, reason, error or None, tags of the writes that never left), once, on its I/O thread
 OnClosed = Callable[[Link, str, BaseException | None, list[Hashable]], None]
 
 
 class Callbacks(NamedTuple):
     """What a link's I/O thread calls: ``on_data`` with each read (an exception from it ends
-    the connection), ``tick`` every ``tick_interval`` s, ``on_closed`` once at the end."""
+    the connection), ``tick`` every ``tick_interval`` s, ``on_closed`` once at the end; and
+    what a caller that drives the link calls with a read instead of ``on_data``
+    (``on_driven``: none, no driving)."""
 
     on_data: OnData
     on_closed: OnClosed
     tick: Callable[[], None] | None = None
     tick_interval: float | None = None
+    on_driven: OnDriven | None = None
 
 
 class Opening(Protocol):
@@ -126,6 +140,7 @@ class _SocketOpening:
             on_closed=calls.on_closed,
             tick=calls.tick,
             tick_interval=calls.tick_interval,
+            on_driven=calls.on_driven,
         )
 
     def abandon(self) -> None:

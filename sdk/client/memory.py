@@ -234,6 +234,14 @@ class _SessionEnd:
         if self.thread.ident is None:  # never started: nobody else will end it
             self._finish(reason, None)
 
+    def drive(self, until: Callable[[], bool], deadline: float) -> None:
+        """Callers wait for the I/O thread here: nothing to drive."""
+
+    def exchange(
+        self, data: bytes, tag: Hashable | None, until: Callable[[], bool], deadline: float
+    ) -> bool:
+        return self.write(data, tag)
+
     def join(self, timeout: float | None = None) -> None:
         if self.thread.ident is not None and self.thread is not threading.current_thread():
             self.thread.join(timeout)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import collections
 import logging
 import threading
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Protocol
 
 from sdk.errors import (
@@ -70,6 +70,10 @@ class PendingResponse:
     def done(self) -> bool:
         return self._done
 
+    def awaited_on(self, link: object) -> bool:
+        """Not answered yet, and written to ``link`` (its answer comes on that connection)."""
+        return not self._done and self._link is link
+
     def _finish(self, error: AMIError | None = None) -> None:
         self.error = error
         if not self._done:
@@ -110,11 +114,20 @@ class Router:
         self._stale: dict[str, int] = {}
         self.unmatched: collections.deque[Message] = collections.deque(maxlen=UNMATCHED)
 
-    # --- sending (the caller holds the lock) ----------------------------------------------
+    # --- sending (the caller holds the lock, but for add) ---------------------------------
 
     def add(self, pending: PendingResponse, link: Writer, data: bytes) -> bool:
         """File ``pending`` and write ``data`` to ``link``; False (nothing filed) when the
         link is closing. An ActionID already in flight is refused, before anything is sent."""
+        self.file(pending, link)
+        if link.write(data, pending.action_id):
+            return True
+        self.unfile(pending)
+        return False
+
+    def file(self, pending: PendingResponse, link: object) -> None:
+        """File ``pending`` as written to ``link``, before it is written (so that its answer
+        finds it). An ActionID already in flight is refused (``sdk.ValidationError``)."""
         action_id = pending.action_id
         if action_id in self._pending:
             problem = FieldProblem(
@@ -123,10 +136,11 @@ class Router:
             raise ValidationError(pending.action.ACTION, [problem])
         pending._link = link
         self._pending[action_id] = pending
-        if link.write(data, action_id):
-            return True
-        del self._pending[action_id]
-        return False
+
+    def unfile(self, pending: PendingResponse) -> None:
+        """``pending`` was not written after all (its link was closing)."""
+        if self._pending.get(pending.action_id) is pending:
+            del self._pending[pending.action_id]
 
     def wait(self, pending: PendingResponse, timeout: float, asked: float) -> Response:
         """The answer of ``pending`` within ``timeout`` s; else ``sdk.TimeoutError`` (with the
@@ -167,16 +181,34 @@ class Router:
 
     def route(self, message: Message) -> None:
         """Give ``message`` to its caller, to its list, or on to the event hub."""
-        if isinstance(message, Response):
-            self._on_response(message)
-        elif isinstance(message, Event):
-            if not self._on_list_item(message):
-                self._deliver(message)
-        else:
-            log.warning("message that is neither response nor event: %r", message)
-            self.unmatched.append(message)
+        self.route_all((message,))
 
-    def _on_response(self, response: Response) -> None:
+    def route_all(self, messages: Sequence[Message], *, events: bool = True) -> Sequence[Message]:
+        """``route`` each of ``messages`` (one read's), then wake the callers they answered:
+        once the read is filed, so that a caller woken does not wait for this thread to let
+        go of the interpreter in the middle of it. With ``events=False`` (a caller reads for
+        the I/O thread, and events go on from that thread only) it stops at the first
+        message for the event hub and returns it and those after it, not routed; else ()."""
+        answered: list[PendingResponse] = []
+        rest: Sequence[Message] = ()
+        for index, message in enumerate(messages):
+            if isinstance(message, Response):
+                self._on_response(message, answered)
+            elif isinstance(message, Event) and self._on_list_item(message, answered):
+                pass
+            elif not events:
+                rest = messages[index:]
+                break
+            elif isinstance(message, Event):
+                self._deliver(message)
+            else:
+                log.warning("message that is neither response nor event: %r", message)
+                self.unmatched.append(message)
+        for pending in answered:
+            pending._finish()
+        return rest
+
+    def _on_response(self, response: Response, answered: list[PendingResponse]) -> None:
         action_id = response.action_id
         late = False
         with self._lock:
@@ -191,7 +223,8 @@ class Router:
                 pending = None
             else:
                 pending.response = response
-                if response.ok and (response.is_list or pending.action.LIST_COMPLETE):
+                # the list header first: it is rare, and then the status is not looked up
+                if (pending.action.LIST_COMPLETE or response.is_list) and response.ok:
                     return  # the items follow
                 del self._pending[action_id]
         if pending is None:
@@ -207,9 +240,9 @@ class Router:
             return
         if response.status.lower() == "goodbye" and pending.action.ACTION.lower() == "logoff":
             self._on_goodbye()  # before the caller wakes: it finds the session closed
-        pending._finish()
+        answered.append(pending)
 
-    def _on_list_item(self, event: Event) -> bool:
+    def _on_list_item(self, event: Event, answered: list[PendingResponse]) -> bool:
         """File ``event`` under the list it belongs to; False if it belongs to none."""
         action_id = event.action_id
         if action_id is None:
@@ -227,7 +260,7 @@ class Router:
                 return True
             pending.response.complete = event
             del self._pending[action_id]
-        pending._finish()
+        answered.append(pending)
         return True
 
     # --- losing a connection --------------------------------------------------------------

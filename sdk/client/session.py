@@ -80,6 +80,7 @@ __all__ = ["PendingResponse", "Reconnect", "Session", "connect"]
 log = logging.getLogger("sdk.client.session")
 
 E = TypeVar("E", bound=Event)
+_DRIVE = 0.05  # seconds a waiting caller may read for the I/O thread (Transport.drive)
 
 
 class Session:
@@ -311,10 +312,10 @@ class Session:
                 self._on_lost,
                 tick=None if keepalive is None else self._tick,
                 tick_interval=None if keepalive is None else keepalive.tick_interval,
+                on_driven=self._driven_reader(parser),
             ),
         )
-        for message in early:
-            self._router.route(message)
+        self._router.route_all(early)
         with self._cond:
             if self._closing:
                 transport.close("session closed")
@@ -357,6 +358,12 @@ class Session:
         While the session reconnects, waits up to ``timeout`` (default: the session's) for
         the connection to come back, then raises ``sdk.ConnectionError`` (nothing was sent).
         """
+        return self._submit(action, self.timeout if timeout is None else timeout, False)
+
+    def _submit(self, action: Action, timeout: float, drive: bool) -> PendingResponse:
+        """``submit``; with ``drive`` (``send``, which waits next), the answer may already be
+        read on this thread, for a while, if the I/O thread has nothing to do: the thread
+        wake-up of a round trip is saved (``Transport.exchange``)."""
         if not isinstance(action, Action):
             raise TypeError(
                 f"send() takes an action object (sdk.actions.*), not {type(action).__name__}"
@@ -364,36 +371,58 @@ class Session:
         self.server.check(action)  # what the server offers: sdk.client.server
         action_id = action.action_id or self._next_id()
         data = action.to_bytes(action_id=action_id)
-        pending = PendingResponse(action, action_id)
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        me = threading.current_thread()
-        with self._cond:
-            while True:
-                if self._state == "closed" or (self._closing and action.ACTION != "Logoff"):
-                    raise ConnectionError(
-                        f"{action.ACTION} {action_id} was not sent: {self._closed_reason()}"
-                    )
-                transport = self._transport
-                logging_in = me is self._login_thread
-                if transport is not None and (self._state == "ready" or logging_in):
-                    if self._router.add(pending, transport, data):
-                        break  # else the connection is closing: not written
-                if logging_in:
-                    raise ConnectionError(
-                        f"{action.ACTION} {action_id} was not sent: the connection to"
-                        f" {self._where} was lost"
-                    )
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise ConnectionError(
-                        f"{action.ACTION} {action_id} was not sent: not connected to"
-                        f" {self._where} ({self._down_reason or 'connection closing'});"
-                        + (" reconnecting" if self.reconnect else " not reconnecting")
-                    )
-                self._cond.wait(remaining)  # _on_lost and each login notify
+        start = time.monotonic()
+        deadline = start + timeout
+        logging_in = threading.current_thread() is self._login_thread
+        router = self._router
+        while True:
+            pending = PendingResponse(action, action_id)
+            with self._lock:  # _cond's lock: its wait() needs it held, as here
+                while True:
+                    if self._state == "closed" or (self._closing and action.ACTION != "Logoff"):
+                        raise ConnectionError(
+                            f"{action.ACTION} {action_id} was not sent: {self._closed_reason()}"
+                        )
+                    transport = self._transport
+                    if transport is not None and (self._state == "ready" or logging_in):
+                        router.file(pending, transport)
+                        break
+                    self._wait_for_connection(action, action_id, deadline, logging_in)
+            # Written outside the session's lock: the I/O thread, filing answers, need not
+            # wait for this thread's system call.
+            if drive:
+                written = transport.exchange(
+                    data, action_id, pending.done, start + min(timeout, _DRIVE)
+                )
+            else:
+                written = transport.write(data, action_id)
+            if written:
+                break
+            with self._lock:  # the connection is closing: not written, try the next one
+                router.unfile(pending)
+                self._wait_for_connection(action, action_id, deadline, logging_in)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("send %s", action.describe(action_id).replace("\n", " | "))
         return pending
+
+    def _wait_for_connection(
+        self, action: Action, action_id: str, deadline: float, logging_in: bool
+    ) -> None:
+        """With the lock held and no connection to write to: wait for one until ``deadline``,
+        or raise ``sdk.ConnectionError`` (nothing was sent)."""
+        if logging_in:
+            raise ConnectionError(
+                f"{action.ACTION} {action_id} was not sent: the connection to"
+                f" {self._where} was lost"
+            )
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ConnectionError(
+                f"{action.ACTION} {action_id} was not sent: not connected to"
+                f" {self._where} ({self._down_reason or 'connection closing'});"
+                + (" reconnecting" if self.reconnect else " not reconnecting")
+            )
+        self._cond.wait(remaining)  # _on_lost and each login notify
 
     def wait(
         self, pending: PendingResponse, *, timeout: float | None = None, check: bool = False
@@ -410,11 +439,18 @@ class Session:
         self, pending: PendingResponse, timeout: float, check: bool, asked: float
     ) -> Response:
         transport = self._transport
-        if transport is not None and transport.thread is threading.current_thread():
-            raise RuntimeError(
-                "send() and wait() cannot run in an event callback: the callback runs on the"
-                " thread that reads the answer. Use submit() there, and wait elsewhere."
-            )
+        if transport is not None:
+            if transport.thread is threading.current_thread():
+                raise RuntimeError(
+                    "send() and wait() cannot run in an event callback: the callback runs on"
+                    " the thread that reads the answer. Use submit() there, and wait elsewhere."
+                )
+            if pending.awaited_on(transport):
+                # Read the answer on this thread if the I/O thread has nothing to do (one
+                # thread wake-up fewer), for a short while: then the I/O thread takes over.
+                start = time.monotonic()
+                transport.drive(pending.done, start + min(timeout, _DRIVE))
+                timeout -= time.monotonic() - start
         response = self._router.wait(pending, timeout, asked)
         if check and not response.ok:
             raise ActionError(response, pending.action.ACTION)
@@ -434,7 +470,7 @@ class Session:
         timeout = self.timeout if timeout is None else timeout
         while True:
             remaining = max(0.0, timeout - (time.monotonic() - start))
-            pending = self.submit(action, timeout=remaining)
+            pending = self._submit(action, remaining, True)
             remaining = max(0.0, timeout - (time.monotonic() - start))
             try:
                 return self._wait(pending, remaining, check, timeout)
@@ -511,21 +547,33 @@ class Session:
 
     def _reader(self, parser: Parser) -> Callable[[bytes], None]:
         """What the I/O thread does with each read: parse it, route every message."""
-        feed, route, keepalive = parser.feed, self._router.route, self._keepalive
+        feed, route, keepalive = parser.feed, self._router.route_all, self._keepalive
         if keepalive is None:
 
             def on_data(data: bytes) -> None:
-                for message in feed(data):
-                    route(message)
+                route(feed(data))
 
         else:
 
             def on_data(data: bytes) -> None:
                 keepalive.last_rx = time.monotonic()
-                for message in feed(data):
-                    route(message)
+                route(feed(data))
 
         return on_data
+
+    def _driven_reader(self, parser: Parser) -> Callable[[bytes], Callable[[], object] | None]:
+        """What a waiting caller that reads for the I/O thread (``Transport.drive``) does
+        with a read: route the answers; from the first event for the hub on, leave the read
+        to the I/O thread, where callbacks run (the function it returns)."""
+        feed, route, keepalive = parser.feed, self._router.route_all, self._keepalive
+
+        def on_driven(data: bytes) -> Callable[[], object] | None:
+            if keepalive is not None:
+                keepalive.last_rx = time.monotonic()
+            rest = route(feed(data), events=False)
+            return None if not rest else lambda: route(rest)
+
+        return on_driven
 
     def _logged_off(self) -> None:
         """Asterisk said Goodbye to our own Logoff and closes the connection: an orderly end,

@@ -350,17 +350,26 @@ class EventList(list[Event]):
 class Response(Message):
     """The answer to one action. ``events`` holds the items of its event list, if it has one."""
 
-    __slots__ = ("complete", "events")
+    __slots__ = ("_action_id", "_status", "complete", "events")
 
     def __init__(self, headers: Headers, unparsed: tuple[str, ...] | None = ()) -> None:
         super().__init__(headers, unparsed)
         self.events: EventList = EventList()
         self.complete: Event | None = None
+        # the parser's reading of the first line, and of an ActionID on the second, if it did
+        self._status: str | None = None
+        self._action_id: str | None = None
+
+    @property
+    def action_id(self) -> str | None:
+        action_id = self._action_id
+        return action_id if action_id is not None else self.headers.get("ActionID")
 
     @property
     def status(self) -> str:
         """``Success``, ``Error``, ``Goodbye`` or ``Follows``, as the server spelled it."""
-        return self.headers.get("Response") or ""
+        status = self._status
+        return status if status is not None else (self.headers.get("Response") or "")
 
     @property
     def ok(self) -> bool:
@@ -436,7 +445,21 @@ def message_from_text(
             event.__class__ = event_class
         return event
     if first == "response":
-        return Response(headers, None)
+        response = _new(Response)  # built inline too: one per answer
+        response.headers = headers
+        response._unparsed = None
+        response.events = EventList()
+        response.complete = None
+        response._status = value  # the first header is the first Response header
+        # Asterisk writes ActionID second: then it is the first ActionID header, read here
+        # (routing needs it for every answer) without searching the text
+        start = text.find("\n") + 1
+        if start and text.startswith("ActionID: ", start):
+            end = text.find("\n", start)
+            response._action_id = text[start + 10 : end] if end >= 0 else text[start + 10 :]
+        else:
+            response._action_id = None
+        return response
     return Message(headers, None)
 
 

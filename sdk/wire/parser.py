@@ -49,6 +49,10 @@ DEFAULT_MAX_LINE = 256 * 1024
 DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024
 DEFAULT_MAX_MESSAGE_LINES = 200_000
 
+# The longest unfinished message read again with the next data rather than line by line:
+# more would make a long message sent a line at a time cost its length squared.
+_HOLD = 8192
+
 # Headers that may precede the raw text of a ``Response: Follows`` answer.
 _FOLLOWS_HEADERS = frozenset({"response", "privilege", "actionid", "message"})
 
@@ -91,6 +95,7 @@ class Parser:
         "_buf",
         "_count",
         "_event_type",
+        "_held",
         "_pairs",
         "_raw",
         "_size",
@@ -123,6 +128,7 @@ class Parser:
         self.max_message = max_message
         self.max_message_lines = max_message_lines
         self._buf = b""
+        self._held = 0  # bytes at the start of _buf: lines of a message not ended (_blocks)
         self._pairs: list[tuple[str, str]] = []
         self._unparsed: list[str] = []
         self._raw = 0  # 0: headers; 1: raw Follows text; 2: raw text ended, waiting for blank
@@ -135,20 +141,23 @@ class Parser:
     @property
     def buffered(self) -> int:
         """Bytes received that do not yet make a complete line."""
-        return len(self._buf)
+        return len(self._buf) - self._held
 
     def feed(self, data: bytes) -> list[Message]:
         buf = self._buf + data if self._buf else bytes(data)
+        self._held = 0
         end = buf.rfind(b"\n")
         limit = self.max_line
         if end < 0:
             self._check_partial(buf)
             self._buf = buf
             return []
-        rest = buf[end + 1 :]
-        self._check_partial(rest)
+        if end == len(buf) - 1:  # the usual read: whole lines
+            rest, chunk = b"", buf
+        else:
+            rest, chunk = buf[end + 1 :], buf[: end + 1]
+            self._check_partial(rest)
         self._buf = rest
-        chunk = buf[: end + 1]
         if end > limit:  # a complete line in it may be too long: count its bytes
             for raw in chunk[:-1].split(b"\n"):
                 if len(raw) - (raw[-1:] == b"\r") > limit:
@@ -166,7 +175,10 @@ class Parser:
             text = text.replace("\r\n", "\n")
         if self.banner is None:
             self.banner, _, text = text.partition("\n")
-        self._blocks(text, out)
+        held = self._blocks(text, out).encode()
+        if held:  # read again with what follows: it is UTF-8, and LF ends a line as CRLF does
+            self._buf = held + rest
+        self._held = len(held)
         return out
 
     def _check_partial(self, buf: bytes) -> None:
@@ -176,14 +188,17 @@ class Parser:
         if len(buf) > limit and len(buf) - (buf[-1:] == b"\r") > limit:
             raise ProtocolError(f"line longer than {limit} bytes without a line end")
 
-    def _blocks(self, text: str, out: list[Message]) -> None:
-        """Read ``text`` (complete lines, each ended by LF) a message at a time.
+    def _blocks(self, text: str, out: list[Message]) -> str:
+        """Read ``text`` (complete lines, each ended by LF) a message at a time; return the
+        lines of an unfinished last message to read again with the next data ("": none).
 
         Messages are the blocks between blank lines. One read from a state of rest whose
         first line has a colon, and is not ``Response: Follows``, becomes a message at once,
         its headers kept as text; every other line goes through ``_lines``, one at a time:
         a message begun in an earlier read, raw ``Follows`` text (which may hold blank
-        lines), the rare message whose first line has no colon, and the unfinished last one.
+        lines), the rare message whose first line has no colon. The unfinished last message
+        is handed back when it is short and within the bounds (Asterisk writes an answer in
+        a few writes, and a message read whole is read faster), else it goes to ``_lines``.
         """
         blocks = text.split("\n\n")
         tail = blocks.pop()  # the lines after the last blank line: a message not ended yet
@@ -217,8 +232,20 @@ class Parser:
                         continue
             self._lines([*block.split("\n"), ""], out)
             busy = self._raw or self._pairs or self._unparsed
-        if tail:
-            self._lines(tail.split("\n")[:-1], out)
+        if not busy:
+            tail = tail.lstrip("\n")  # blank lines between messages: nothing
+        if not tail:
+            return ""
+        if (
+            not busy
+            and len(tail) <= _HOLD
+            and len(tail) <= self.max_message
+            and tail.count("\n") <= self.max_message_lines
+            and "\r" not in tail  # a CR that is text would end a line when read again
+        ):
+            return tail  # within the bounds, as _lines would find: nothing is let through
+        self._lines(tail.split("\n")[:-1], out)
+        return ""
 
     def _type_of(self, name: str) -> type[Event]:
         """The class of an event called ``name``, asked once a name (up to a bound: a server

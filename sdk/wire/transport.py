@@ -6,6 +6,12 @@ keep a reader thread blocked in ``recv`` while callers write. Here one thread do
 waits on the socket with a selector, reads whatever arrives, and writes what ``write()``
 queued from any thread. Plain TCP takes the same path, so both are tested the same way.
 
+On plain TCP, and only there, a caller waiting for an answer may do the I/O thread's work
+itself while that thread sleeps with nothing to do (``drive``): the caller then reads the
+socket and the I/O thread is not woken, which saves a round trip one thread wake-up of the
+two. The two never run a turn at once (``_turn``), so the parser and the read buffer keep one
+user at a time; what must run on the I/O thread (event callbacks) is handed back to it.
+
 Both sides use it: ``sdk.client.session`` for the client, ``sdk.testing.server`` for the embedded
 server's connections. ``open_socket`` connects (and shakes hands) without blocking past a
 deadline, and stops early when asked to.
@@ -145,6 +151,15 @@ def recv_some(sock: socket.socket, deadline: float, stop: threading.Event | None
             _wait(sock, selectors.EVENT_WRITE, deadline, stop, "waiting for data")
 
 
+def _raiser(exc: Exception) -> Callable[[], object]:
+    """A function that raises ``exc``: a driving caller's error, raised on the I/O thread."""
+
+    def fail() -> object:
+        raise exc
+
+    return fail
+
+
 class _Chunk:
     __slots__ = ("data", "sent", "tag")
 
@@ -163,7 +178,8 @@ class Transport:
     reason: ``unsent`` lists the tags of writes that never left, not even in part. With
     ``handshake_timeout`` (a server's side of TLS) the thread first finishes the handshake;
     then ``on_open`` runs on it. ``tick`` runs every ``tick_interval`` seconds. ``eager``:
-    see ``write``.
+    see ``write``. ``on_driven``: what a caller that ``drive``s the connection does with a
+    read, instead of ``on_data``.
     """
 
     def __init__(
@@ -178,6 +194,7 @@ class Transport:
         tick: Callable[[], None] | None = None,
         tick_interval: float | None = None,
         eager: bool = False,
+        on_driven: Callable[[bytes], Callable[[], object] | None] | None = None,
     ) -> None:
         sock.setblocking(False)
         self._eager = eager
@@ -199,7 +216,14 @@ class Transport:
         self._woken = False
         self._idle = False  # the I/O thread waits in select (with nothing queued)
         self._may_send = False  # and no writer has written straight out since
-        self._buffer = bytearray(READ_SIZE)  # what each read lands in (the I/O thread's)
+        self._buffer = bytearray(READ_SIZE)  # what each read lands in (whoever has the turn)
+        self._on_driven = on_driven
+        # Held by the I/O thread for its turn, all but its sleep in select, or by a caller
+        # that drives the connection meanwhile: the socket's reads, the selector, the buffer.
+        self._turn = threading.Lock()
+        self._sel: selectors.BaseSelector | None = None  # the I/O thread's, while it runs
+        self._drive_sel: selectors.BaseSelector | None = None  # a driving caller's
+        self._later: collections.deque[Callable[[], object]] = collections.deque()
         self._stop = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -283,6 +307,112 @@ class Transport:
         except OSError:
             pass  # the loop sees the broken socket on its next turn
 
+    def drive(self, until: Callable[[], bool], deadline: float) -> None:
+        """While the I/O thread sleeps with nothing to do, do its work on this thread: read
+        what arrives and give it to ``on_driven`` until ``until()`` is true, ``deadline``
+        (``time.monotonic()``) passes, or the I/O thread is needed (another thread queued
+        a write, the connection is closing, ``on_driven`` left it work). Returns at once
+        when the I/O thread is busy, another caller drives, or on TLS (OpenSSL's rule:
+        only the I/O thread touches a TLS socket)."""
+        on_driven = self._take_turn()
+        if on_driven is not None:
+            try:
+                self._drive(on_driven, until, deadline)
+            finally:
+                self._give_turn()
+
+    def exchange(
+        self, data: bytes, tag: Hashable | None, until: Callable[[], bool], deadline: float
+    ) -> bool:
+        """``write(data, tag)``, then ``drive(until, deadline)``: with the turn taken before
+        the write, so that an answer that comes at once does not wake the I/O thread."""
+        on_driven = self._take_turn()
+        if on_driven is None:
+            return self.write(data, tag)
+        try:
+            # Straight out as a rule (the I/O thread sleeps); else queued, and that thread
+            # woken, which ends the drive at once: the I/O thread writes it.
+            if not self.write(data, tag):
+                return False
+            self._drive(on_driven, until, deadline)
+            return True
+        finally:
+            self._give_turn()
+
+    def _take_turn(self) -> Callable[[bytes], Callable[[], object] | None] | None:
+        """Take the I/O thread's turn if it sleeps with nothing to do (on plain TCP, with an
+        ``on_driven``): the socket leaves its selector, so that nothing read wakes it.
+        Returns ``on_driven``; None when the thread is busy or another caller has the turn."""
+        on_driven = self._on_driven
+        if on_driven is None or self._tls or not self._idle:
+            return None
+        turn = self._turn
+        if not turn.acquire(blocking=False):
+            return None
+        sel = self._sel
+        if sel is None or not self._idle or self._closing is not None or self._later:
+            # the I/O thread is not asleep in select, or has a driver's leftovers to see to
+            # first (what is read next must not overtake them): it does the work
+            turn.release()
+            return None
+        sel.unregister(self.sock)
+        return on_driven
+
+    def _give_turn(self) -> None:
+        """Give the turn back: the socket is watched again, as the I/O thread left it."""
+        try:
+            assert self._sel is not None
+            self._sel.register(self.sock, selectors.EVENT_READ)
+            with self._lock:
+                if not self._queue:
+                    self._may_send = True  # a turn done: the next writer may send
+        finally:
+            self._turn.release()
+
+    def _drive(
+        self,
+        on_driven: Callable[[bytes], Callable[[], object] | None],
+        until: Callable[[], bool],
+        deadline: float,
+    ) -> None:
+        waiter = self._drive_sel
+        if waiter is None:
+            waiter = self._drive_sel = selectors.DefaultSelector()
+            waiter.register(self.sock, selectors.EVENT_READ)
+            waiter.register(self._wake_r, selectors.EVENT_READ)
+        wake_r, sock, buffer = self._wake_r, self.sock, self._buffer
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            for key, _events in waiter.select(remaining):
+                if key.fileobj is wake_r:
+                    return  # a write queued, or close(): the I/O thread's to do
+            try:
+                size = sock.recv_into(buffer)
+            except BlockingIOError:
+                continue
+            except OSError:
+                size = 0
+            if not size:  # the end, or an error: the I/O thread reads it again and ends
+                self._wake()
+                return
+            try:
+                left = on_driven(bytes(memoryview(buffer)[:size]))
+            except Exception as exc:  # as from on_data: it ends the connection, there
+                self._hand_over(_raiser(exc))
+                return
+            if left is not None:
+                self._hand_over(left)
+                return
+            if until():
+                return
+
+    def _hand_over(self, work: Callable[[], object]) -> None:
+        """Leave ``work`` to the I/O thread: it runs before that thread reads again."""
+        self._later.append(work)
+        self._wake()
+
     def close(self, reason: str = "closed", *, flush: bool = False) -> None:
         """End the connection; with ``flush``, after writing what is queued (a server's
         Goodbye). Returns at once; ``join()`` waits for the thread."""
@@ -347,6 +477,8 @@ class Transport:
         except OSError:
             pass
         self.sock.close()
+        if self._drive_sel is not None:
+            self._drive_sel.close()
         self._wake_r.close()
         self._wake_w.close()
         try:
@@ -361,66 +493,81 @@ class Transport:
         next_tick = time.monotonic() + interval if interval else None
         flush_deadline: float | None = None
         write_waits_read = False
+        turn, later = self._turn, self._later
         with selectors.DefaultSelector() as sel:
             sel.register(self._wake_r, selectors.EVENT_READ)
             sel.register(sock, selectors.EVENT_READ)
             mask = selectors.EVENT_READ
-            while True:
-                with self._lock:
-                    self._woken = False
-                    closing, flush, pending = self._closing, self._flush, bool(self._queue)
-                    self._idle = self._may_send = not pending and closing is None
-                if closing is not None:
-                    if not flush or not pending:
-                        return closing
-                    if flush_deadline is None:
-                        flush_deadline = time.monotonic() + _FLUSH_LIMIT
-                    elif time.monotonic() > flush_deadline:
-                        return closing
-                want = selectors.EVENT_READ if closing is None else 0
-                if pending and (not write_waits_read or closing is not None):
-                    want |= selectors.EVENT_WRITE
-                if want != mask:
-                    if not want:
-                        sel.unregister(sock)
-                    elif not mask:
-                        sel.register(sock, want)
-                    else:
-                        sel.modify(sock, want)
-                    mask = want
-                timeout: float | None = None
-                if next_tick is not None:
-                    timeout = max(0.0, next_tick - time.monotonic())
-                if closing is not None:
-                    timeout = 0.05
-                if tls is not None and tls.pending():
-                    timeout = 0.0
-                readable = writable = False
-                ready = sel.select(timeout)
-                self._idle = False
-                for key, events in ready:
-                    if key.fileobj is self._wake_r:
-                        try:
-                            self._wake_r.recv(4096)
-                        except BlockingIOError:
-                            pass
-                        continue
-                    readable = readable or bool(events & selectors.EVENT_READ)
-                    writable = writable or bool(events & selectors.EVENT_WRITE)
-                if tls is not None and tls.pending():
-                    readable = True
-                if readable:
-                    if write_waits_read:
-                        write_waits_read = False
-                        writable = True
-                    if closing is None and not self._read():
-                        return "connection closed by the peer"
-                if writable and pending:
-                    write_waits_read = self._write()
-                if next_tick is not None and time.monotonic() >= next_tick:
-                    next_tick = time.monotonic() + interval
-                    if self._tick is not None and closing is None:
-                        self._tick()
+            turn.acquire()
+            self._sel = sel
+            try:
+                while True:
+                    while later:  # what a driving caller left, before anything is read
+                        later.popleft()()
+                    with self._lock:
+                        self._woken = False
+                        closing, flush, pending = self._closing, self._flush, bool(self._queue)
+                        self._idle = self._may_send = not pending and closing is None
+                    if closing is not None:
+                        if not flush or not pending:
+                            return closing
+                        if flush_deadline is None:
+                            flush_deadline = time.monotonic() + _FLUSH_LIMIT
+                        elif time.monotonic() > flush_deadline:
+                            return closing
+                    want = selectors.EVENT_READ if closing is None else 0
+                    if pending and (not write_waits_read or closing is not None):
+                        want |= selectors.EVENT_WRITE
+                    if want != mask:
+                        if not want:
+                            sel.unregister(sock)
+                        elif not mask:
+                            sel.register(sock, want)
+                        else:
+                            sel.modify(sock, want)
+                        mask = want
+                    timeout: float | None = None
+                    if next_tick is not None:
+                        timeout = max(0.0, next_tick - time.monotonic())
+                    if closing is not None:
+                        timeout = 0.05
+                    if tls is not None and tls.pending():
+                        timeout = 0.0
+                    readable = writable = False
+                    turn.release()  # asleep in select: a waiting caller may drive meanwhile
+                    try:
+                        ready = sel.select(timeout)
+                    finally:
+                        turn.acquire()
+                    self._idle = False
+                    for key, events in ready:
+                        if key.fileobj is self._wake_r:
+                            try:
+                                self._wake_r.recv(4096)
+                            except BlockingIOError:
+                                pass
+                            continue
+                        readable = readable or bool(events & selectors.EVENT_READ)
+                        writable = writable or bool(events & selectors.EVENT_WRITE)
+                    if later:
+                        continue  # a caller drove meanwhile: its leftovers come first
+                    if tls is not None and tls.pending():
+                        readable = True
+                    if readable:
+                        if write_waits_read:
+                            write_waits_read = False
+                            writable = True
+                        if closing is None and not self._read():
+                            return "connection closed by the peer"
+                    if writable and pending:
+                        write_waits_read = self._write()
+                    if next_tick is not None and time.monotonic() >= next_tick:
+                        next_tick = time.monotonic() + interval
+                        if self._tick is not None and closing is None:
+                            self._tick()
+            finally:
+                self._sel = None
+                turn.release()
 
     def _read(self) -> bool:
         """Read what is there (a bounded amount, so writes get their turn); False at EOF."""
