@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import admin_session
+from conftest import admin_session, wait_until
 
 from sdk import (
     AuthenticationError,
@@ -131,6 +131,9 @@ def test_close_before_the_banner_while_reconnecting_is_retried(
 ) -> None:
     fault = server.fault("close-before-banner", times=2)
     server.restart()
+    # a Ping written before the session saw the drop would fail with OutcomeUnknown: wait
+    # for the new connection first (as the restart tests of test_reconnect do)
+    assert wait_until(lambda: ami.reconnects == 1 and ami.connected, 20)
     assert ami.send(Ping(), timeout=10).ok
     assert fault.hits == 2 and ami.reconnects == 1
 

@@ -115,6 +115,9 @@ def session_secret_that_cannot_be_sent(case: Case) -> None:
 def session_reconnect_and_its_logs(case: Case) -> None:
     ami = case.session(reconnect=FAST, keepalive=0.05)
     case.pbx.restart()
+    # a Ping written before the session saw the drop would fail with OutcomeUnknown: wait
+    # for the new connection first (as the restart tests of test_reconnect do)
+    assert wait_until(lambda: ami.reconnects == 1 and ami.connected, 20)
     case.show(ami, ami.send(Ping(), timeout=5))
     case.pbx.add_user("admin", "another")  # the next login is refused
     case.pbx.restart()

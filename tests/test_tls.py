@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import trustme
-from conftest import admin_session, run_threads
+from conftest import admin_session, run_threads, wait_until
 
 from sdk import ConnectionError, Session, TimeoutError
 from sdk.actions import Ping, SIPnotify, UserEvent
@@ -155,5 +155,8 @@ def test_many_threads_and_events_over_one_tls_connection(
 def test_reconnects_over_tls(tls_server: AMIServer, ca: trustme.CA) -> None:
     with admin_session(tls_server, tls=client_context(ca), timeout=5) as ami:
         tls_server.restart()
-        assert ami.send(Ping()).ok
+        # a Ping written before the session saw the drop would fail with OutcomeUnknown: wait
+        # for the new connection first (as the restart tests of test_reconnect do)
+        assert wait_until(lambda: ami.reconnects == 1 and ami.connected, 20)
+        assert ami.send(Ping(), timeout=10).ok
         assert ami.reconnects == 1
