@@ -32,7 +32,8 @@ session's ``timeout``):
   the session goes on (what matches no caller is logged and kept in ``Session.unmatched``);
 - a line over ``max_line`` bytes, a message that passes ``max_message`` characters or
   ``max_message_lines`` lines before its end (one that never ends), or a banner that is not
-  AMI's: ``ProtocolError`` (below).
+  AMI's: ``ProtocolError`` (below); an event list past ``max_list_items`` items:
+  ``ProtocolError`` for that action only.
 """
 
 from __future__ import annotations
@@ -174,6 +175,9 @@ class ProtocolError(AMIError):
       ``max_message_lines`` lines: header lines that never reach a blank line, or the raw
       text of a ``Response: Follows`` that never reaches ``--END COMMAND--``. Each is raised
       as soon as the bound is passed, before the line or the message has ended.
+    - an action whose event list passes ``max_list_items`` items (default 500,000) before
+      its closing event: the caller's ``send()``; the rest of that list is dropped as it
+      comes, and the connection goes on.
     - ``Session()`` (and ``sdk.connect``): the first line is not an AMI banner
       (``Asterisk Call Manager/...``), or a line or message past those bounds (default
       256 KiB, 16 MiB, 200,000 lines) arrives before the login is answered.

@@ -3,15 +3,17 @@ unknown actions, a dropped connection and the reconnect after it, keepalive, sec
 
 from __future__ import annotations
 
+import collections
 import logging
 import socket
 
 import pytest
 from conftest import memory_session, wait_until
 
-from sdk import AuthenticationError, OutcomeUnknown, Reconnect, Session
-from sdk.actions import Generic, Ping, UserEvent
+from sdk import AuthenticationError, OutcomeUnknown, ProtocolError, Reconnect, Session
+from sdk.actions import Generic, Ping, SIPpeers, UserEvent
 from sdk.client.memory import MemoryConnection, MemoryTransport
+from sdk.client.url import parse_url
 from sdk.wire.message import Message
 
 FAST = Reconnect(initial=0.01, maximum=0.05)
@@ -135,3 +137,26 @@ def test_a_handler_that_fails_drops_its_connection(
             ami.send(Generic("Reload"))
         assert ami.closed
     assert "memory connection 1: dropped" in caplog.text and "a bug" in caplog.text
+
+
+def test_a_list_that_never_ends_costs_its_bound_not_the_memory(memory: MemoryTransport) -> None:
+    """A server that sends list items without end: the caller learns at the bound, long
+    before its timeout, and the session goes on (the URL option sets the bound too)."""
+
+    def endless(conn: MemoryConnection, request: Message) -> None:
+        conn.respond(request, "Success", "Peer status list will follow", [("EventList", "start")])
+        action_id = request.get("ActionID") or ""
+        for n in range(60):
+            conn.event("PeerEntry", [("ActionID", action_id), ("ObjectName", f"p{n}")])
+
+    memory.handle("SIPpeers", endless)
+    with memory_session(memory, max_list_items=50, timeout=60) as ami:
+        with pytest.raises(
+            ProtocolError, match=r"passed 50 items before its end \(max_list_items\)"
+        ):
+            ami.send(SIPpeers())
+        assert ami.send(Ping()).ok
+        assert ami.unmatched == collections.deque()  # the dropped items are nobody's answers
+    with pytest.raises(ValueError, match="max_list_items must be a whole number of at least 1"):
+        memory_session(memory, max_list_items=0)
+    assert parse_url("ami://admin@pbx?max_list_items=9").options == {"max_list_items": 9}

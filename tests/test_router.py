@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Hashable
 
 import pytest
 
-from sdk import ConnectionError, OutcomeUnknown, TimeoutError, ValidationError
+from sdk import ConnectionError, OutcomeUnknown, ProtocolError, TimeoutError, ValidationError
 from sdk.actions import Logoff, Ping, SIPpeers
 from sdk.client.router import PendingResponse, Router
 from sdk.wire.message import Event, Message
@@ -141,3 +142,41 @@ def test_goodbye_to_our_logoff_is_told_before_its_caller_wakes() -> None:
 def test_a_message_that_is_no_response_nor_event_is_kept_aside(router: Router) -> None:
     feed(router, "Foo: bar\nActionID: a-1\n\n")
     assert [m.get("Foo") for m in router.unmatched] == ["bar"]
+
+
+def list_text(action_id: str, items: int, *, complete: bool = True) -> str:
+    """A SIPpeers answer with ``items`` PeerEntry items, closed or not."""
+    text = f"Response: Success\nActionID: {action_id}\nEventList: start\n\n"
+    text += "".join(
+        f"Event: PeerEntry\nActionID: {action_id}\nObjectName: p{n}\n\n" for n in range(items)
+    )
+    if complete:
+        text += f"Event: PeerlistComplete\nActionID: {action_id}\nEventList: Complete\n\n"
+    return text
+
+
+def test_a_list_past_its_bound_fails_its_caller_and_the_rest_is_dropped(
+    hub: list[Event], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "sdk.client.session")
+    router = Router(threading.Lock(), deliver=hub.append, on_goodbye=lambda: None, max_list_items=3)
+    link = Link()
+    fits, cut = send(router, link, SIPpeers(), "l-1"), send(router, link, SIPpeers(), "l-2")
+    feed(router, list_text("l-1", 3))  # exactly the bound: kept whole
+    assert [e.get("ObjectName") for e in router.wait(fits, 0, 0).events] == ["p0", "p1", "p2"]
+    feed(router, list_text("l-2", 5, complete=False))
+    assert cut.done()  # at once, not at the timeout
+    with pytest.raises(
+        ProtocolError,
+        match=r"SIPpeers l-2: the list passed 3 items before its end \(max_list_items\)",
+    ):
+        router.wait(cut, 0, 0)
+    assert cut.response is not None and cut.response.events == []  # let go
+    feed(router, list_text("l-2", 0).split("\n\n", 1)[1])  # its closing event, later
+    assert hub == []  # the rest of the list went nowhere, its end neither
+    assert "l-2: the cut list ended; 2 items of it were dropped" in caplog.text  # 4th and 5th
+    feed(router, "Event: PeerEntry\nActionID: l-2\n\n")  # after its end: an ordinary event
+    assert [e.name for e in hub] == ["PeerEntry"]
+    again = send(router, link, SIPpeers(), "l-3")  # the router goes on
+    feed(router, list_text("l-3", 1))
+    assert len(router.wait(again, 0, 0).events) == 1

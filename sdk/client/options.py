@@ -16,6 +16,7 @@ import attrs
 
 from sdk.client.auth import BUILT_IN, Auth, auth_strategy
 from sdk.client.reconnect import Reconnect, reconnect_policy
+from sdk.client.router import DEFAULT_MAX_LIST_ITEMS
 from sdk.client.url import parse_url
 from sdk.events import EVENTS
 from sdk.model.releases import Release, from_version
@@ -90,6 +91,11 @@ def _release(value: Release | str | int | None) -> Release | None:
         ) from None
 
 
+def _count_limit(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if type(value) is not int or value < 1:
+        raise ValueError(f"{attribute.name} must be a whole number of at least 1, not {value!r}")
+
+
 def _keepalive(_: object, __: object, value: float | None) -> None:
     if value is not None and value <= 0:
         raise ValueError("keepalive must be a number of seconds above 0 (or None)")
@@ -115,6 +121,7 @@ class SessionOptions:
     max_line: int = DEFAULT_MAX_LINE
     max_message: int = DEFAULT_MAX_MESSAGE
     max_message_lines: int = DEFAULT_MAX_MESSAGE_LINES
+    max_list_items: int = attrs.field(default=DEFAULT_MAX_LIST_ITEMS, validator=_count_limit)
     tls: ssl.SSLContext | None = None
     tls_server_name: str | None = None
     reconnect: Reconnect | None = attrs.field(factory=Reconnect, converter=reconnect_policy)

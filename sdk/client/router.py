@@ -2,7 +2,9 @@
 action waiting on its ActionID; every other event goes on to the event hub.
 
 An action is filed under its ActionID when it is written (``add``) and leaves when its answer
-is complete, its wait times out (``wait``) or its connection ends (``take``, then ``fail``).
+is complete, its wait times out (``wait``) or its connection ends (``take``, then ``fail``),
+or its list passes ``max_list_items`` items: its caller gets ``sdk.ProtocolError``, and the
+rest of that list is dropped as it comes, up to its closing event.
 An answer that comes after its wait timed out is owed to nobody: the router remembers such
 ActionIDs (``stale``), and their late answers go to ``unmatched``, like answers without an
 ActionID of ours, even when the same ActionID has been used again since.
@@ -25,18 +27,23 @@ from sdk.errors import (
     ConnectionError,
     FieldProblem,
     OutcomeUnknown,
+    ProtocolError,
     TimeoutError,
     ValidationError,
 )
 from sdk.model.action import Action
 from sdk.wire.message import Event, Message, Response
 
-__all__ = ["PendingResponse", "Router"]
+__all__ = ["DEFAULT_MAX_LIST_ITEMS", "PendingResponse", "Router"]
 
 log = logging.getLogger("sdk.client.session")
 
 STALE_LIMIT = 10_000  # timed-out ActionIDs remembered until their late answer comes
 UNMATCHED = 100  # answers owed to nobody, kept for a look (``Session.unmatched``)
+# The items one event list may hold: five times the largest lists of a big PBX (100,000
+# peers or channels), and some hundreds of MB at the most, where a server that never ends a
+# list would otherwise fill the memory until the caller's timeout.
+DEFAULT_MAX_LIST_ITEMS = 500_000
 
 
 class Writer(Protocol):
@@ -106,8 +113,13 @@ class Router:
         *,
         deliver: Callable[[Event], None],
         on_goodbye: Callable[[], None],
+        max_list_items: int = DEFAULT_MAX_LIST_ITEMS,
     ) -> None:
         self._lock = lock
+        self.max_list_items = max_list_items
+        # ActionIDs of lists cut at max_list_items: the closing event's name (or None), and
+        # how many of their items were dropped since
+        self._dropping: dict[str, tuple[str | None, int]] = {}
         self._deliver = deliver
         self._on_goodbye = on_goodbye
         self._pending: dict[str, PendingResponse] = {}
@@ -250,17 +262,55 @@ class Router:
         with self._lock:
             pending = self._pending.get(action_id)
             if pending is None or pending.response is None:
-                return False
+                return bool(self._dropping) and self._drop(event, action_id)
             complete_name = pending.action.LIST_COMPLETE
-            ends = (event.get("EventList") or "").lower() == "complete" or (
-                complete_name is not None and event.name.lower() == complete_name.lower()
-            )
-            if not ends:
-                pending.response.events.append(event)
+            if not _ends(event, complete_name):
+                items = pending.response.events
+                if len(items) < self.max_list_items:
+                    items.append(event)
+                    return True
+                self._cut(pending, complete_name)
                 return True
             pending.response.complete = event
             del self._pending[action_id]
         answered.append(pending)
+        return True
+
+    def _cut(self, pending: PendingResponse, complete_name: str | None) -> None:
+        """``pending``'s list passed ``max_list_items``: its caller gets ``ProtocolError``, its
+        items are let go, and the rest of the list is dropped as it comes (the lock is held)."""
+        action_id = pending.action_id
+        del self._pending[action_id]
+        assert pending.response is not None
+        pending.response.events.clear()
+        self._dropping[action_id] = (complete_name, 1)
+        if len(self._dropping) > STALE_LIMIT:
+            del self._dropping[next(iter(self._dropping))]
+        log.warning(
+            "%s %s: more than %d list items; the rest of the list is dropped",
+            pending.action.ACTION,
+            action_id,
+            self.max_list_items,
+        )
+        pending._finish(
+            ProtocolError(
+                f"{pending.action.ACTION} {action_id}: the list passed {self.max_list_items}"
+                " items before its end (max_list_items); the rest of it is dropped"
+            )
+        )
+
+    def _drop(self, event: Event, action_id: str) -> bool:
+        """Drop an item of a list cut at ``max_list_items``; False when ``event`` is of no
+        such list (the lock is held)."""
+        cut = self._dropping.get(action_id)
+        if cut is None:
+            return False
+        complete_name, dropped = cut
+        if _ends(event, complete_name):
+            del self._dropping[action_id]
+            log.info("%s: the cut list ended; %d items of it were dropped", action_id, dropped)
+        else:
+            self._dropping[action_id] = (complete_name, dropped + 1)
         return True
 
     # --- losing a connection --------------------------------------------------------------
@@ -275,6 +325,7 @@ class Router:
     def forget_stale(self) -> None:
         """A new connection owes nothing of the old one's (the caller holds the lock)."""
         self._stale.clear()
+        self._dropping.clear()
 
     @staticmethod
     def fail(
@@ -300,3 +351,11 @@ class Router:
                 )
             failure.__cause__ = error
             pending._finish(failure)
+
+
+def _ends(event: Event, complete_name: str | None) -> bool:
+    """Whether ``event`` closes its list: ``EventList: Complete``, or the closing event the
+    action's spec names (a list whose end says no EventList)."""
+    return (event.get("EventList") or "").lower() == "complete" or (
+        complete_name is not None and event.name.lower() == complete_name.lower()
+    )

@@ -54,7 +54,7 @@ from sdk.client.options import (
     url_arguments,
 )
 from sdk.client.reconnect import Reconnect, retry
-from sdk.client.router import PendingResponse, Router
+from sdk.client.router import DEFAULT_MAX_LIST_ITEMS, PendingResponse, Router
 from sdk.client.server import ServerInfo
 from sdk.errors import (
     ActionError,
@@ -106,7 +106,9 @@ class Session:
     What the server may make the session hold (``sdk.wire.parser.Parser``): a line of ``max_line``
     bytes (256 KiB), a message of ``max_message`` characters (16 MiB) and
     ``max_message_lines`` lines (200,000), far above any real answer; past them the
-    connection ends with ``sdk.ProtocolError``, and the session reconnects.
+    connection ends with ``sdk.ProtocolError``, and the session reconnects. An event list
+    holds at most ``max_list_items`` items (500,000): past them its caller gets
+    ``sdk.ProtocolError`` and the rest of that list is dropped; the connection goes on.
 
     Releases (``sdk.model.releases``): every action is checked against what the server's
     release has before it is sent (``sdk.client.capabilities``): an action or a field it
@@ -137,6 +139,7 @@ class Session:
         max_line: int = DEFAULT_MAX_LINE,
         max_message: int = DEFAULT_MAX_MESSAGE,
         max_message_lines: int = DEFAULT_MAX_MESSAGE_LINES,
+        max_list_items: int = DEFAULT_MAX_LIST_ITEMS,
         tls: bool | ssl.SSLContext = False,
         tls_verify: bool = True,
         tls_cafile: str | os.PathLike[str] | None = None,
@@ -158,6 +161,7 @@ class Session:
             max_line=max_line,
             max_message=max_message,
             max_message_lines=max_message_lines,
+            max_list_items=max_list_items,
             tls=tls_context(tls, tls_verify, tls_cafile),
             tls_server_name=tls_server_name,
             reconnect=reconnect,
@@ -202,7 +206,12 @@ class Session:
         self._ended: ConnectionError | None = None
         self._close_note = ""  # how the session came to close, for the error of a later send
         self._hub = EventHub(options.event_queue_size)
-        self._router = Router(self._lock, deliver=self._hub.deliver, on_goodbye=self._logged_off)
+        self._router = Router(
+            self._lock,
+            deliver=self._hub.deliver,
+            on_goodbye=self._logged_off,
+            max_list_items=options.max_list_items,
+        )
         self.unmatched = self._router.unmatched  # answers owed to nobody (the last 100)
         self._keepalive = (
             None
@@ -273,8 +282,8 @@ class Session:
         Options may follow the URL: ``?auth=plain&events=on&timeout=5&keepalive=30``,
         ``reconnect=false``, ``tls_verify=false``, ``tls_cafile=/path/ca.pem``,
         ``tls_server_name=pbx.example.net``, ``event_queue_size=1000``,
-        ``max_message=33554432``, ``max_message_lines=500000``, ``release=20``,
-        ``lenient=true``.
+        ``max_message=33554432``, ``max_message_lines=500000``, ``max_list_items=1000000``,
+        ``release=20``, ``lenient=true``.
         """
         host, port, username, secret, kwargs = url_arguments(url, secret, kwargs)
         return cls(host, port, username=username, secret=secret, **kwargs)

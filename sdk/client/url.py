@@ -78,6 +78,7 @@ OPTIONS: dict[str, tuple[Callable[[str], object], str]] = {
     "event_queue_size": (_count, "a whole number above 0"),
     "max_message": (_count, "a whole number above 0"),
     "max_message_lines": (_count, "a whole number above 0"),
+    "max_list_items": (_count, "a whole number above 0"),
     "tls_verify": (_bool, "true or false"),
     "tls_cafile": (str, "the path of a CA file"),
     "tls_server_name": (str, "a host name"),
