@@ -21,7 +21,13 @@ import yaml
 
 from codegen import ROOT, SPECS_DIR
 from codegen.render import UnsafeText, environment, render_all
-from codegen.spec import ACTION_MODULE_NAMES, PACKAGE_NAMES, RESERVED_FIELD_NAMES, load_specs
+from codegen.spec import (
+    ACTION_MODULE_NAMES,
+    PACKAGE_NAMES,
+    RESERVED_FIELD_NAMES,
+    SpecErrors,
+    load_specs,
+)
 
 CANARY = "CANARY"
 
@@ -397,3 +403,22 @@ def test_a_template_cannot_write_text_unescaped() -> None:
     assert env.from_string("# {{ text | comment }}").render(text="a\nb: c=d") == (
         "# a\\x0ab\\x3a c\\x3dd"
     )
+
+
+def test_anchors_and_aliases_are_refused_and_cost_their_lines_only(tmp_path: Path) -> None:
+    """A spec needs no alias; nine lines of aliases of aliases stand for 10**9 nodes if
+    anything walks them as a tree. Each alias is refused with its anchor's line, at once."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "Alias.yaml").write_text(
+        "action: Alias\nsummary: &s text\nfields:\n  - header: Channel\n    doc: *s\n"
+    )
+    laughs = ["action: Laughs", "summary: x", "a0: &a0 [lol, lol, lol, lol, lol, lol, lol]"]
+    laughs += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 10)]
+    (specs / "Laughs.yaml").write_text("\n".join([*laughs, "fields: []", ""]))
+    with pytest.raises(SpecErrors) as excinfo:
+        load_specs(specs)
+    found = [str(e) for e in excinfo.value.errors]
+    assert found[0].startswith("specs/Alias.yaml:2: an anchor and its alias (&name, *name)")
+    assert found[1].startswith("specs/Laughs.yaml:")
+    assert "an anchor and its alias" in found[1] and len(found) == 2
