@@ -329,7 +329,7 @@ class Pyst2Receiver:
         self.walk = walk
 
     def prepare(self, chunks: list[bytes], count: int) -> Callable[[], Collector]:
-        from asterisk.manager import Manager
+        from asterisk.manager import Manager, ManagerSocketException
 
         manager = Manager()
         gate = threading.Event()
@@ -351,7 +351,10 @@ class Pyst2Receiver:
             gate.set()
             manager._response_queue.get()  # the greeting, as connect() waits for it
             self.collector.done.wait(600)
-            manager.close()  # its threads end at EOF
+            try:
+                manager.close()  # its threads end at EOF
+            except ManagerSocketException:  # its reader met the EOF first: nothing to log off
+                pass
             return self.collector
 
         return run
