@@ -92,7 +92,8 @@ class Registry(Mapping[str, C], Generic[C]):
         return self._folded.get(name.lower())
 
     def suggest(self, name: str) -> list[str]:
-        """The action names ``name`` may have meant, best first (``sdk.model.suggest.suggest``)."""
+        """The names of this registry (actions, or events) ``name`` may have meant, best first
+        (``sdk.model.suggest.suggest``)."""
         return suggest(name, self._modules)
 
     def attribute(self, module: str, name: str) -> C:
