@@ -88,15 +88,13 @@ def _refused(ctx: Context, event: str, action: str) -> None:
 def handlers_for(version: str, sip: str = "chan_sip") -> Handlers:
     """The actions the embedded server knows when it plays Asterisk ``version`` with the SIP
     channel driver ``sip`` ("chan_sip", which 16, 18 and 20 have, or "pjsip")."""
-    if version == "20" and sip == "chan_sip":
-        table = {**manager.HANDLERS, **core.HANDLERS, **chan_sip.HANDLERS}
-        return Handlers(KnownActions.recorded("20"), table)
+    driver = chan_sip.HANDLERS if sip == "chan_sip" else res_pjsip.HANDLERS
+    table = {**manager.HANDLERS, **core.HANDLERS, **driver}
     if not PLAYS[version].recorded:  # 16, 18, 21, 23: sdk.testing.releases
-        driver = chan_sip.HANDLERS if sip == "chan_sip" else res_pjsip.HANDLERS
-        table = {**manager.HANDLERS, **core.HANDLERS, **driver}
-        return Handlers(KnownActions.derived(version, sip), table)
-    table = {**manager.HANDLERS, **core.HANDLERS, **res_pjsip.HANDLERS}
-    if version == "20":  # an Asterisk 20 that runs res_pjsip instead of chan_sip
+        known = KnownActions.derived(version, sip)
+    elif version == "20" and sip != "chan_sip":  # an Asterisk 20 that runs res_pjsip instead
         pjsip = KnownActions.from_specs("res_pjsip")
-        return Handlers(KnownActions.recorded("20").swap_module("chan_sip", pjsip), table)
-    return Handlers(KnownActions.recorded(version), table)
+        known = KnownActions.recorded("20").swap_module("chan_sip", pjsip)
+    else:
+        known = KnownActions.recorded(version)
+    return Handlers(known, table)

@@ -3,6 +3,8 @@
 For 20 and 22 it is the ListCommands answer recorded from the real servers (``data/``); for a
 combination no server was recorded with (Asterisk 20 with res_pjsip; 16, 18, 21 and 23, see
 ``sdk.testing.releases``) it is derived from the specs, and ``origin`` says so. ``sdk.testing.dispatch`` refuses what a release does not know, and ListCommands lists it.
+``data_lines`` reads every recording in ``data/`` (ListCommands, and for the CLI handlers
+``core show help`` and the dialplan functions).
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ import attrs
 from sdk.actions import ACTIONS
 from sdk.testing.releases import LAB
 
-__all__ = ["KnownAction", "KnownActions"]
+__all__ = ["KnownAction", "KnownActions", "data_lines"]
 
 _DATA = Path(__file__).parent / "data"
+
+
+def data_lines(name: str) -> list[str]:
+    """The lines of ``data/<name>`` (what a real server answered), less blanks and ``#`` notes."""
+    text = (_DATA / name).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
 
 
 @attrs.frozen
@@ -57,11 +65,7 @@ class KnownActions:
     def recorded(cls, version: str) -> KnownActions:
         """The ListCommands answer recorded from Asterisk ``version`` (data/listcommands-*.txt)."""
         actions = []
-        for line in (
-            (_DATA / f"listcommands-{version}.txt").read_text(encoding="utf-8").splitlines()
-        ):
-            if not line or line.startswith("#"):
-                continue
+        for line in data_lines(f"listcommands-{version}.txt"):
             name, _, rest = line.partition(": ")
             synopsis, _, privilege = rest.rpartition("  (Priv: ")
             actions.append(KnownAction(name, synopsis, privilege.removesuffix(")")))

@@ -52,9 +52,6 @@ __all__ = ["AMIServer", "Connection", "ConnectionContext"]
 
 log = logging.getLogger("sdk.testing.server")
 
-BANNERS = {release: plays.banner for release, plays in PLAYS.items()}
-ASTERISK_VERSIONS = {release: plays.asterisk for release, plays in PLAYS.items()}
-
 
 class Connection:
     """One client connection: reads its requests and writes answers and events.
@@ -286,11 +283,12 @@ class AMIServer:
         tls: ssl.SSLContext | None = None,
         sip_port: int | None = None,
     ) -> None:
-        if version not in BANNERS:
-            raise ValueError(f"version must be one of {', '.join(BANNERS)}, not {version!r}")
+        if version not in PLAYS:
+            raise ValueError(f"version must be one of {', '.join(PLAYS)}, not {version!r}")
+        plays = PLAYS[version]
         self.version = version
-        self.asterisk_version = ASTERISK_VERSIONS[version]
-        self.banner = BANNERS[version]
+        self.asterisk_version = plays.asterisk
+        self.banner = plays.banner
         self.challenge = challenge
         self.send_sip = send_sip
         self.auth_fail_delay = auth_fail_delay
@@ -299,7 +297,6 @@ class AMIServer:
         self.build = "built by root @ vm on a x86_64 running Linux on 2026-11-26 06:21:24 UTC"
         self.received: list[ReceivedMessage] = []
         self.notifies: list[Notify] = []
-        plays = PLAYS[version]
         self.sip = sip or plays.sip
         if self.sip not in plays.sips:
             raise ValueError(

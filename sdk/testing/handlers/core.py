@@ -10,18 +10,15 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 from sdk.model.fields import TRUE_WORDS
 from sdk.testing.context import Context, Handler
 from sdk.testing.handlers.lists import echo_id, send_list
+from sdk.testing.known import data_lines
 from sdk.testing.pbx import Channel
 from sdk.testing.request import ReceivedMessage
 
 __all__ = ["CLI_COMMANDS", "HANDLERS", "cli_output"]
-
-_DATA = Path(__file__).parent.parent / "data"
-
 
 # --- channels -----------------------------------------------------------------------------
 
@@ -168,8 +165,7 @@ FUNCTIONS: dict[str, Callable[[Context, str], str]] = {
 @functools.cache
 def server_functions(version: str) -> frozenset[str]:
     """The dialplan functions Asterisk ``version`` has (``data/functions-*.txt``)."""
-    text = (_DATA / f"functions-{version}.txt").read_text(encoding="utf-8")
-    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+    return frozenset(data_lines(f"functions-{version}.txt"))
 
 
 _FUNCTION = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\((?P<arg>.*)\)$", re.DOTALL)
@@ -357,11 +353,9 @@ BLACKLIST = (("module", "load"), ("module", "unload"), ("restart", "gracefully")
 def cli_entries(version: str) -> tuple[tuple[str, ...], ...]:
     """The CLI commands Asterisk ``version`` has (``core show help`` as recorded in
     ``data/cli-*.txt``), each as its words: ``("core", "show", "channels", "[concise|...]")``."""
-    out = []
-    for line in (_DATA / f"cli-{version}.txt").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            out.append(tuple(line.partition(" -- ")[0].split()))
-    return tuple(out)
+    return tuple(
+        tuple(line.partition(" -- ")[0].split()) for line in data_lines(f"cli-{version}.txt")
+    )
 
 
 def _word_match(word: str, cli_word: str) -> bool:
