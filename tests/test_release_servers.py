@@ -8,7 +8,7 @@ import re
 import pytest
 from conftest import admin_session
 
-from sdk.actions import ACTIONS, PJSIPNotify, SIPnotify
+from sdk.actions import ACTIONS, Command, Getvar, PJSIPNotify, SIPnotify
 from sdk.model.releases import DOCUMENTED, Release
 from sdk.testing import AMIServer
 from sdk.testing.known import KnownActions
@@ -84,3 +84,14 @@ def test_a_release_runs_only_a_stack_it_had() -> None:
         AMIServer("16", sip="sccp")
     assert AMIServer("18").sip == "chan_sip" and AMIServer("23").sip == "pjsip"
     assert AMIServer("16").banner == "Asterisk Call Manager/5.0.0"
+
+
+@pytest.mark.parametrize("release", sorted(VERSIONS))
+def test_a_release_without_recordings_answers_commands_and_functions(release: str) -> None:
+    """Command and Getvar of a function read the recorded CLI and function lists: a release
+    without recordings of its own answers from the lab server with its SIP stack."""
+    with AMIServer.as_recorded(release) as pbx, admin_session(pbx, timeout=5) as ami:
+        version = ami.send(Command(command="core show version"), check=True)
+        assert PLAYS[release].asterisk in version.output
+        assert ami.send(Getvar(variable="LEN(four)"), check=True).get("Value") == "4"
+        assert ami.connected  # nothing dropped the connection

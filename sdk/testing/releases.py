@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import attrs
 
-__all__ = ["LAB", "PLAYS", "Plays"]
+__all__ = ["LAB", "PLAYS", "Plays", "recording_for"]
 
 # The release whose recorded lab server runs each SIP stack: its ListCommands shows the lab's
 # module set, from which the listings of the other releases are derived.
@@ -48,3 +48,10 @@ PLAYS = {
     "22": Plays("22.10.1", "11.0.0", "pjsip", ("pjsip",), recorded=True),
     "23": Plays("23.4.1", "12.0.0", "pjsip", ("pjsip",), recorded=False),
 }
+
+
+def recording_for(release: str) -> str:
+    """The recorded release whose other answers (its CLI commands, its dialplan functions:
+    ``data/``) stand for ``release``: itself for 20 and 22; for the others, the lab server
+    with the release's own SIP stack, as their ListCommands is derived from it."""
+    return release if PLAYS[release].recorded else LAB[PLAYS[release].sip]

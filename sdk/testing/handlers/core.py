@@ -16,6 +16,7 @@ from sdk.testing.context import Context, Handler
 from sdk.testing.handlers.lists import echo_id, send_list
 from sdk.testing.known import data_lines
 from sdk.testing.pbx import Channel
+from sdk.testing.releases import recording_for
 from sdk.testing.request import ReceivedMessage
 
 __all__ = ["CLI_COMMANDS", "HANDLERS", "cli_output"]
@@ -164,8 +165,9 @@ FUNCTIONS: dict[str, Callable[[Context, str], str]] = {
 
 @functools.cache
 def server_functions(version: str) -> frozenset[str]:
-    """The dialplan functions Asterisk ``version`` has (``data/functions-*.txt``)."""
-    return frozenset(data_lines(f"functions-{version}.txt"))
+    """The dialplan functions Asterisk ``version`` has (``data/functions-*.txt``, as
+    ``recording_for`` picks the recording)."""
+    return frozenset(data_lines(f"functions-{recording_for(version)}.txt"))
 
 
 _FUNCTION = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\((?P<arg>.*)\)$", re.DOTALL)
@@ -352,10 +354,10 @@ BLACKLIST = (("module", "load"), ("module", "unload"), ("restart", "gracefully")
 @functools.cache
 def cli_entries(version: str) -> tuple[tuple[str, ...], ...]:
     """The CLI commands Asterisk ``version`` has (``core show help`` as recorded in
-    ``data/cli-*.txt``), each as its words: ``("core", "show", "channels", "[concise|...]")``."""
-    return tuple(
-        tuple(line.partition(" -- ")[0].split()) for line in data_lines(f"cli-{version}.txt")
-    )
+    ``data/cli-*.txt``, as ``recording_for`` picks the recording), each as its words:
+    ``("core", "show", "channels", "[concise|...]")``."""
+    lines = data_lines(f"cli-{recording_for(version)}.txt")
+    return tuple(tuple(line.partition(" -- ")[0].split()) for line in lines)
 
 
 def _word_match(word: str, cli_word: str) -> bool:
