@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AMIError",
     "Advice",
+    "Advised",
     "url_words",
     "ActionError",
     "ActionUnavailable",

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Hashable, Iterable, Mapping
 
 from sdk.client.auth import Secret
+from sdk.client.capabilities import ALWAYS
 from sdk.client.connection import Callbacks, Destination, Link, Opening
 from sdk.errors import ConnectionError, ProtocolError
 from sdk.model.fields import SECRET_HEADERS
@@ -41,7 +42,6 @@ log = logging.getLogger("sdk.client.memory")
 
 BANNER = "Asterisk Call Manager/9.0.0"
 Handler = Callable[["MemoryConnection", Message], None]
-_ALWAYS = ("login", "logoff", "challenge")  # allowed before login, as in Asterisk
 _ON = frozenset({"on", "yes", "true", "1"})
 
 
@@ -389,7 +389,8 @@ class MemoryTransport:
             connection.error(request, "Missing action in request")
             return
         folded = action.lower()
-        if not connection.authenticated and folded not in _ALWAYS:
+        # before login, only Login, Logoff and Challenge, as in Asterisk
+        if not connection.authenticated and folded not in ALWAYS:
             connection.error(request, "Permission denied")
             return
         func = self._handlers.get(folded, self._default)

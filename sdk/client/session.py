@@ -732,10 +732,6 @@ class Session:
                 thread.join(max(self.timeout, 1.0) + 1.0)
         self._end(f"session to {self._where} closed{self._close_note}")
 
-    def _shutdown(self) -> None:
-        """Close without logging off (kept for tests that stop a session abruptly)."""
-        self._close(logoff=False)
-
     def __enter__(self) -> Session:
         return self
 
