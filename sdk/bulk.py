@@ -480,6 +480,11 @@ class _Recorder:
             self._file.close()
 
 
+def _problems(exc: ValidationError) -> str:
+    """A ValidationError's problems on one line: a result's message."""
+    return "; ".join(str(p) for p in exc.errors)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -584,7 +589,7 @@ class _Job:
                     self.build(method, target)
                     usable.append(method)
                 except ValidationError as exc:
-                    problems.append(f"{method}: " + "; ".join(str(p) for p in exc.errors))
+                    problems.append(f"{method}: {_problems(exc)}")
             if usable:
                 message = f"valid for {' and '.join(usable)}; nothing sent"
                 if problems:
@@ -603,7 +608,7 @@ class _Job:
                 action = self.build(method, target)
                 session.server.check(action, quiet=True)  # what its release cannot do: no token
             except ValidationError as exc:
-                self.result(target, "invalid", "; ".join(str(p) for p in exc.errors), method)
+                self.result(target, "invalid", _problems(exc), method)
                 continue
             except Exception as exc:  # noqa: BLE001 - input this code did not expect
                 self.result(target, "invalid", f"{type(exc).__name__}: {exc}", method)
@@ -616,7 +621,7 @@ class _Job:
                 pending = session.submit(action)
             except ValidationError as exc:  # the session refused it: not what this PBX takes
                 self._sent.discard(target.key)
-                self.result(target, "invalid", "; ".join(str(p) for p in exc.errors), method)
+                self.result(target, "invalid", _problems(exc), method)
                 continue
             except OutcomeUnknown as exc:
                 self.result(target, "unknown", str(exc), method)

@@ -188,8 +188,8 @@ def _add_common(
         nargs="?",
         const="20",
         choices=DOCUMENTED,
-        help="run against the embedded AMI server playing Asterisk 20 (default), or 16, 18,"
-        " 21, 22, 23",
+        help="run against the embedded AMI server playing Asterisk 20 (default), or "
+        + ", ".join(r for r in DOCUMENTED if r != "20"),
     )
     add(group, "--auth", choices=("md5", "plain"), help="login method (default: md5)")
     add(group, "--timeout", type=float, help="seconds to wait for each answer (default: 10)")

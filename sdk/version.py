@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-__all__ = ["DISTRIBUTION", "version"]
+from sdk.extras import DISTRIBUTION
 
-DISTRIBUTION = "asterisk-ami-sdk"
+__all__ = ["version"]
+
 UNKNOWN = "0+unknown"
 
 

@@ -20,7 +20,7 @@ import html
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from datetime import datetime
 from typing import Any
 
@@ -207,31 +207,26 @@ def _table(shown: list[tuple[datetime, Event]]) -> tuple[list[str], list[list[st
     cls = kinds.pop() if len(kinds) == 1 else None
     if cls is None or not issubclass(cls, TypedEvent):
         return ["time", "event", "headers"], [
-            [
-                _time(at),
-                event.name,
-                "  ".join(f"{n}: {v}" for n, v in event.headers if n.lower() not in _SKIP),
-            ]
-            for at, event in shown
+            [_time(at), event.name, _headers_text(event, _SKIP)] for at, event in shown
         ]
     documented = cls.documented()
     present = {name.lower() for _, event in shown for name, _ in event.headers}
     headers = [name for key, (_field, name) in documented.items() if key in present]
-    other = [
-        "  ".join(
-            f"{n}: {v}"
-            for n, v in event.headers
-            if n.lower() not in documented and n.lower() not in BASE_HEADERS
-        )
-        for _, event in shown
-    ]
+    skip = documented.keys() | BASE_HEADERS  # shown in columns of their own, or not at all
+    other = [_headers_text(event, skip) for _, event in shown]
+    extra = any(other)  # a column for the headers the class does not document
     rows = []
     for (at, event), rest in zip(shown, other, strict=True):
         assert isinstance(event, TypedEvent)
         rows.append(
-            [_time(at), *(_shown(event, name) for name in headers), *([rest] if any(other) else [])]
+            [_time(at), *(_shown(event, name) for name in headers), *([rest] if extra else [])]
         )
-    return ["time", *headers, *(["other headers"] if any(other) else [])], rows
+    return ["time", *headers, *(["other headers"] if extra else [])], rows
+
+
+def _headers_text(event: Event, skip: Container[str]) -> str:
+    """The event's headers, but those named in ``skip`` (lower case), in one cell."""
+    return "  ".join(f"{n}: {v}" for n, v in event.headers if n.lower() not in skip)
 
 
 def _time(at: datetime) -> str:
