@@ -34,6 +34,7 @@ from codegen.spec import (
     _list_of,
     _node,
     _str,
+    _texts,
     _version,
     compose,
     identifier_problem,
@@ -480,17 +481,6 @@ def load_block_text(text: str, source: str) -> tuple[BlockSpec | None, list[Spec
     if block is None or "summary" not in data or checker.errors:
         return None, checker.errors
     return BlockSpec(block, data["summary"], source, tuple(headers)), []
-
-
-def _texts(directory: Path, base: Path, errors: list[SpecError]) -> list[tuple[Path, str, str]]:
-    out = []
-    for path in sorted(directory.glob("*.yaml")):
-        source = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix()
-        try:
-            out.append((path, source, path.read_text(encoding="utf-8")))
-        except UnicodeDecodeError as exc:
-            errors.append(SpecError(source, 1, f"not UTF-8 text (byte {exc.start}: {exc.reason})"))
-    return out
 
 
 def load_blocks(directory: Path, *, cite_from: Path | None = None) -> dict[str, BlockSpec]:

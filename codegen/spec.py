@@ -779,6 +779,20 @@ def load_spec_text(text: str, source: str) -> tuple[ActionSpec | None, list[Spec
     return spec, checker.errors
 
 
+def _texts(directory: Path, base: Path, errors: list[SpecError]) -> list[tuple[Path, str, str]]:
+    """``(path, source, text)`` of each ``*.yaml`` of ``directory``, in name order: ``source``
+    its path from ``base`` (as errors and generated code cite it); a file that is not UTF-8
+    goes to ``errors`` instead."""
+    out = []
+    for path in sorted(directory.glob("*.yaml")):
+        source = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix()
+        try:
+            out.append((path, source, path.read_text(encoding="utf-8")))
+        except UnicodeDecodeError as exc:
+            errors.append(SpecError(source, 1, f"not UTF-8 text (byte {exc.start}: {exc.reason})"))
+    return out
+
+
 def load_specs(directory: Path, *, cite_from: Path | None = None) -> list[ActionSpec]:
     """Load every ``*.yaml`` in ``directory``, sorted by action; raise ``SpecErrors`` on problems.
 
@@ -788,16 +802,10 @@ def load_specs(directory: Path, *, cite_from: Path | None = None) -> list[Action
     base = cite_from if cite_from is not None else directory.parent
     errors: list[SpecError] = []
     specs: list[ActionSpec] = []
-    files = sorted(directory.glob("*.yaml"))
-    if not files:
+    texts = _texts(directory, base, errors)
+    if not texts and not errors:
         raise SpecErrors([SpecError(str(directory), 0, "no *.yaml spec files here")])
-    for path in files:
-        source = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            errors.append(SpecError(source, 1, f"not UTF-8 text (byte {exc.start}: {exc.reason})"))
-            continue
+    for path, source, text in texts:
         spec, problems = load_spec_text(text, source)
         errors.extend(problems)
         if spec is None:
