@@ -26,6 +26,7 @@ from codegen.spec import (
     SpecError,
     SpecErrors,
     SpecField,
+    _attribute,
     _bool,
     _Checker,
     _header,
@@ -272,20 +273,9 @@ def _read_header(checker: _Checker, node: yaml.Node, index: int) -> EventHeader 
             checker.error(line, f"{where}: kind {kind.name} needs {fact!r}")
     if "unit" in data and data["unit"] not in DURATION_UNITS:
         checker.error(lines["unit"], f"{where}: unit must be one of {', '.join(DURATION_UNITS)}")
-    if "name" in data:
-        name = data["name"]
-        problem = identifier_problem(name)
-        if problem:
-            checker.error(lines["name"], f"{where}: name {name!r} {problem}")
-            return None
-    else:
-        name = attribute_name(header)
-        if identifier_problem(name):
-            checker.error(
-                lines.get("header", line),
-                f"{where}: header maps to {name!r}, which is no Python identifier; give a 'name:'",
-            )
-            return None
+    name = _attribute(checker, data, lines, where, line)
+    if name is None:
+        return None
     if name == "action_id" and header.lower() != "actionid":
         checker.error(lines.get("name", line), f"{where}: name 'action_id' is ActionID's")
         return None

@@ -458,6 +458,28 @@ def _kinds_taking(fact: str) -> str:
     return f"kinds {', '.join(names[:-1])} and {names[-1]}"
 
 
+def _attribute(
+    checker: _Checker, data: dict[str, Any], lines: dict[str, int], where: str, line: int
+) -> str | None:
+    """The attribute of a field (or event header): its ``name:``, else the name its header
+    maps to; None, the problem said, when that is no Python identifier."""
+    if "name" in data:
+        name: str = data["name"]
+        problem = identifier_problem(name)
+        if problem:
+            checker.error(lines["name"], f"{where}: name {name!r} {problem}")
+            return None
+        return name
+    name = attribute_name(data["header"])
+    if identifier_problem(name):
+        checker.error(
+            lines.get("header", line),
+            f"{where}: header maps to {name!r}, which is no Python identifier; give a 'name:'",
+        )
+        return None
+    return name
+
+
 def _read_field(
     checker: _Checker, node: yaml.Node, index: int, group: str | None = None
 ) -> SpecField | None:
@@ -494,23 +516,12 @@ def _read_field(
             checker.error(
                 lines[extra[0]], f"{where}: '{extra[0]}' only fits {_kinds_taking(extra[0])}"
             )
-    if "name" in data:
-        name = data["name"]
-        problem = identifier_problem(name)
-        if problem:
-            checker.error(lines["name"], f"{where}: name {name!r} {problem}")
-            return None
-    elif kind.pattern:
+    if "name" not in data and kind.pattern:
         checker.error(line, f"{where}: kind {kind.name} needs a 'name:' (its header is a pattern)")
         return None
-    else:
-        name = attribute_name(header)
-        if identifier_problem(name):
-            checker.error(
-                lines.get("header", line),
-                f"{where}: header maps to {name!r}, which is no Python identifier; give a 'name:'",
-            )
-            return None
+    name = _attribute(checker, data, lines, where, line)
+    if name is None:
+        return None
     if name in RESERVED_FIELD_NAMES or name.startswith("_"):
         checker.error(
             lines.get("name", line),
