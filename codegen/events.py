@@ -21,11 +21,12 @@ import jinja2
 import yaml
 
 from codegen.naming import attribute_name
-from codegen.render import WIDTH, _code, docstring, environment, kwarg, pystr
+from codegen.render import WIDTH, _code, declaration, docstring, environment, pystr
 from codegen.spec import (
     SpecError,
     SpecErrors,
     SpecField,
+    _attribute,
     _bool,
     _Checker,
     _header,
@@ -34,6 +35,7 @@ from codegen.spec import (
     _list_of,
     _node,
     _str,
+    _texts,
     _version,
     compose,
     identifier_problem,
@@ -271,20 +273,9 @@ def _read_header(checker: _Checker, node: yaml.Node, index: int) -> EventHeader 
             checker.error(line, f"{where}: kind {kind.name} needs {fact!r}")
     if "unit" in data and data["unit"] not in DURATION_UNITS:
         checker.error(lines["unit"], f"{where}: unit must be one of {', '.join(DURATION_UNITS)}")
-    if "name" in data:
-        name = data["name"]
-        problem = identifier_problem(name)
-        if problem:
-            checker.error(lines["name"], f"{where}: name {name!r} {problem}")
-            return None
-    else:
-        name = attribute_name(header)
-        if identifier_problem(name):
-            checker.error(
-                lines.get("header", line),
-                f"{where}: header maps to {name!r}, which is no Python identifier; give a 'name:'",
-            )
-            return None
+    name = _attribute(checker, data, lines, where, line)
+    if name is None:
+        return None
     if name == "action_id" and header.lower() != "actionid":
         checker.error(lines.get("name", line), f"{where}: name 'action_id' is ActionID's")
         return None
@@ -482,17 +473,6 @@ def load_block_text(text: str, source: str) -> tuple[BlockSpec | None, list[Spec
     return BlockSpec(block, data["summary"], source, tuple(headers)), []
 
 
-def _texts(directory: Path, base: Path, errors: list[SpecError]) -> list[tuple[Path, str, str]]:
-    out = []
-    for path in sorted(directory.glob("*.yaml")):
-        source = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix()
-        try:
-            out.append((path, source, path.read_text(encoding="utf-8")))
-        except UnicodeDecodeError as exc:
-            errors.append(SpecError(source, 1, f"not UTF-8 text (byte {exc.start}: {exc.reason})"))
-    return out
-
-
 def load_blocks(directory: Path, *, cite_from: Path | None = None) -> dict[str, BlockSpec]:
     """The snapshot blocks of ``directory/snapshots``; raises ``SpecErrors``."""
     errors: list[SpecError] = []
@@ -564,56 +544,6 @@ def _cross_check(specs: Iterable[EventSpec], blocks: Iterable[BlockSpec]) -> lis
 # --- rendering -----------------------------------------------------------------------------
 
 
-def _tuple(values: Iterable[str]) -> str:
-    items = [pystr(v) for v in values]
-    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-
-
-def _argument_lines(args: list[tuple[str, Any]], indent: int) -> list[str]:
-    """One argument a line at ``indent``, a tuple too long for its line one item a line (as
-    ruff writes them); ``args``: ``(keyword or "", value)``, a value a str of code or a
-    tuple of texts."""
-    pad = " " * indent
-    lines = []
-    for key, value in args:
-        head = f"{pad}{key}=" if key else pad
-        if isinstance(value, tuple):
-            one = f"{head}{_tuple(value)},"
-            if len(one) <= WIDTH:
-                lines.append(one)
-            else:
-                lines.append(f"{head}(")
-                lines.extend(f"{pad}    {pystr(v)}," for v in value)
-                lines.append(f"{pad}),")
-        elif key == "doc":
-            lines.append(kwarg(key, value, indent))
-        else:
-            lines.append(f"{head}{value},")
-    return lines
-
-
-def _declaration(
-    head: str, callee: str, args: list[tuple[str, Any]], indent: int, tail: str = ""
-) -> str:
-    """``head`` + ``callee(args)`` + ``tail``, written as ruff formats it."""
-    pad = " " * indent
-
-    def flat(key: str, value: Any) -> str:
-        text = (
-            _tuple(value) if isinstance(value, tuple) else pystr(value) if key == "doc" else value
-        )
-        return f"{key}={text}" if key else text
-
-    joined = ", ".join(flat(k, v) for k, v in args)
-    line = f"{head}{callee}({joined}){tail}"
-    if len(line) <= WIDTH and "\n" not in joined:
-        return line
-    if indent + 4 + len(joined) <= WIDTH and "\n" not in joined:
-        return f"{head}{callee}(\n{pad}    {joined}\n{pad}){tail}"
-    lines = "\n".join(_argument_lines(args, indent + 4))
-    return f"{head}{callee}(\n{lines}\n{pad}){tail}"
-
-
 def _field(header: EventHeader, indent: int, tail: str) -> str:
     """The declaration of one header in ``FIELDS``: ``field("cause", "Cause", INTEGER)``."""
     info = header.info
@@ -630,7 +560,7 @@ def _field(header: EventHeader, indent: int, tail: str) -> str:
         args.append(("unit", pystr(info.unit)))
     if info.doc:
         args.append(("doc", info.doc))
-    return _declaration(" " * indent, "field", args, indent, tail)
+    return declaration(" " * indent, "field", args, indent, tail)
 
 
 def event_fields(headers: Sequence[EventHeader], indent: int) -> str:
@@ -685,9 +615,9 @@ def event_property(header: EventHeader, indent: int) -> str:
     ]
     find = [("", pystr(search_key(info.header))), ("", pystr(info.header))]
     if kind.reader(info) is None:
-        lines.append(_declaration(f"{body}return ", "self.headers.value", find, indent + 4))
+        lines.append(declaration(f"{body}return ", "self.headers.value", find, indent + 4))
         return "\n".join(lines)
-    lines.append(_declaration(f"{body}raw = ", "self.headers.value", find, indent + 4))
+    lines.append(declaration(f"{body}raw = ", "self.headers.value", find, indent + 4))
     fragment = kind.read_fragment(info)
     if fragment is not None:
         code, sets = fragment
@@ -703,7 +633,7 @@ def event_snapshot(ref: SnapshotRef, indent: int) -> str:
     if ref.available_in:
         args.append(("available_in", ref.available_in))
     head = f"{' ' * indent}{ref.name}: SnapshotField[{view}] = "
-    return _declaration(head, "snapshot", args, indent)
+    return declaration(head, "snapshot", args, indent)
 
 
 def _environment() -> jinja2.Environment:

@@ -108,13 +108,8 @@ def classvar(name: str, text: str, indent: int = 4) -> str:
 
 def tuplevar(name: str, values: Iterable[str], indent: int = 4) -> str:
     """``NAME: ClassVar[tuple[str, ...]] = ("a", "b")``, one item a line when too long."""
-    pad = " " * indent
-    head = f"{pad}{name}: ClassVar[tuple[str, ...]] = "
-    items = [pystr(v) for v in values]
-    one = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-    if len(head) + len(one) <= WIDTH:
-        return head + one
-    return head + "(\n" + "".join(f"{pad}    {item},\n" for item in items) + f"{pad})"
+    head = f"{' ' * indent}{name}: ClassVar[tuple[str, ...]] = "
+    return tuple_item(head, values, indent, "")
 
 
 def import_line(module: str, name: str, indent: int = 4) -> str:
@@ -224,16 +219,52 @@ def refuse(parts: Iterable[str], indent: int, bail: str = "break") -> str:
 def call(head: str, callee: str, args: Iterable[str], indent: int) -> str:
     """``head`` + ``callee(args)`` at ``indent``, wrapped as ruff wraps a call too long for
     one line: its arguments on one line of their own, then one a line."""
+    return declaration(" " * indent + head, callee, [("", arg) for arg in args], indent)
+
+
+def _tuple(values: Iterable[str]) -> str:
+    items = [pystr(v) for v in values]
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _argument_lines(args: list[tuple[str, Any]], indent: int) -> list[str]:
+    """One argument a line at ``indent``, a tuple too long for its line one item a line (as
+    ruff writes them)."""
     pad = " " * indent
-    args = list(args)
-    joined = ", ".join(args)
-    line = f"{pad}{head}{callee}({joined})"
-    if len(line) <= WIDTH:
+    lines = []
+    for key, value in args:
+        head = f"{pad}{key}=" if key else pad
+        if isinstance(value, tuple):
+            lines.append(tuple_item(head, value, indent))
+        elif key == "doc":
+            lines.append(kwarg(key, value, indent))
+        else:
+            lines.append(f"{head}{value},")
+    return lines
+
+
+def declaration(
+    head: str, callee: str, args: list[tuple[str, Any]], indent: int, tail: str = ""
+) -> str:
+    """``head`` + ``callee(args)`` + ``tail``, written as ruff formats it: on one line, else
+    the arguments on one line of their own, else one a line. ``args``: ``(keyword or "",
+    value)``, a value a str of code, a tuple of texts, or (keyword ``doc``) a text."""
+    pad = " " * indent
+
+    def flat(key: str, value: Any) -> str:
+        text = (
+            _tuple(value) if isinstance(value, tuple) else pystr(value) if key == "doc" else value
+        )
+        return f"{key}={text}" if key else text
+
+    joined = ", ".join(flat(k, v) for k, v in args)
+    line = f"{head}{callee}({joined}){tail}"
+    if len(line) <= WIDTH and "\n" not in joined:
         return line
-    if indent + 4 + len(joined) <= WIDTH:
-        return f"{pad}{head}{callee}(\n{pad}    {joined}\n{pad})"
-    inner = "".join(f"{pad}    {arg},\n" for arg in args)
-    return f"{pad}{head}{callee}(\n{inner}{pad})"
+    if indent + 4 + len(joined) <= WIDTH and "\n" not in joined:
+        return f"{head}{callee}(\n{pad}    {joined}\n{pad}){tail}"
+    lines = "\n".join(_argument_lines(args, indent + 4))
+    return f"{head}{callee}(\n{lines}\n{pad}){tail}"
 
 
 def _isort_key(name: str) -> tuple[int, str]:
@@ -250,15 +281,16 @@ def import_from(module: str, names: Iterable[str]) -> str:
     return f"from {module} import (\n" + "".join(f"    {n},\n" for n in names) + ")"
 
 
-def tuple_item(head: str, values: Iterable[str], indent: int) -> str:
-    """``head`` then a tuple of text and a comma, one item a line when too long (as ruff
+def tuple_item(head: str, values: Iterable[str], indent: int, tail: str = ",") -> str:
+    """``head`` then a tuple of text and ``tail``, one item a line when too long (as ruff
     leaves an item of a collection whose line is too long)."""
     pad = " " * indent
-    items = [pystr(v) for v in values]
-    one = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + "),"
-    if len(head) + len(one) <= WIDTH:
-        return head + one
-    return head + "(\n" + "".join(f"{pad}    {item},\n" for item in items) + f"{pad}),"
+    values = list(values)
+    one = head + _tuple(values) + tail
+    if len(one) <= WIDTH:
+        return one
+    items = "".join(f"{pad}    {pystr(v)},\n" for v in values)
+    return f"{head}(\n{items}{pad}){tail}"
 
 
 def info_args(info: FieldInfo, indent: int) -> str:

@@ -458,6 +458,28 @@ def _kinds_taking(fact: str) -> str:
     return f"kinds {', '.join(names[:-1])} and {names[-1]}"
 
 
+def _attribute(
+    checker: _Checker, data: dict[str, Any], lines: dict[str, int], where: str, line: int
+) -> str | None:
+    """The attribute of a field (or event header): its ``name:``, else the name its header
+    maps to; None, the problem said, when that is no Python identifier."""
+    if "name" in data:
+        name: str = data["name"]
+        problem = identifier_problem(name)
+        if problem:
+            checker.error(lines["name"], f"{where}: name {name!r} {problem}")
+            return None
+        return name
+    name = attribute_name(data["header"])
+    if identifier_problem(name):
+        checker.error(
+            lines.get("header", line),
+            f"{where}: header maps to {name!r}, which is no Python identifier; give a 'name:'",
+        )
+        return None
+    return name
+
+
 def _read_field(
     checker: _Checker, node: yaml.Node, index: int, group: str | None = None
 ) -> SpecField | None:
@@ -494,23 +516,12 @@ def _read_field(
             checker.error(
                 lines[extra[0]], f"{where}: '{extra[0]}' only fits {_kinds_taking(extra[0])}"
             )
-    if "name" in data:
-        name = data["name"]
-        problem = identifier_problem(name)
-        if problem:
-            checker.error(lines["name"], f"{where}: name {name!r} {problem}")
-            return None
-    elif kind.pattern:
+    if "name" not in data and kind.pattern:
         checker.error(line, f"{where}: kind {kind.name} needs a 'name:' (its header is a pattern)")
         return None
-    else:
-        name = attribute_name(header)
-        if identifier_problem(name):
-            checker.error(
-                lines.get("header", line),
-                f"{where}: header maps to {name!r}, which is no Python identifier; give a 'name:'",
-            )
-            return None
+    name = _attribute(checker, data, lines, where, line)
+    if name is None:
+        return None
     if name in RESERVED_FIELD_NAMES or name.startswith("_"):
         checker.error(
             lines.get("name", line),
@@ -779,6 +790,20 @@ def load_spec_text(text: str, source: str) -> tuple[ActionSpec | None, list[Spec
     return spec, checker.errors
 
 
+def _texts(directory: Path, base: Path, errors: list[SpecError]) -> list[tuple[Path, str, str]]:
+    """``(path, source, text)`` of each ``*.yaml`` of ``directory``, in name order: ``source``
+    its path from ``base`` (as errors and generated code cite it); a file that is not UTF-8
+    goes to ``errors`` instead."""
+    out = []
+    for path in sorted(directory.glob("*.yaml")):
+        source = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix()
+        try:
+            out.append((path, source, path.read_text(encoding="utf-8")))
+        except UnicodeDecodeError as exc:
+            errors.append(SpecError(source, 1, f"not UTF-8 text (byte {exc.start}: {exc.reason})"))
+    return out
+
+
 def load_specs(directory: Path, *, cite_from: Path | None = None) -> list[ActionSpec]:
     """Load every ``*.yaml`` in ``directory``, sorted by action; raise ``SpecErrors`` on problems.
 
@@ -788,16 +813,10 @@ def load_specs(directory: Path, *, cite_from: Path | None = None) -> list[Action
     base = cite_from if cite_from is not None else directory.parent
     errors: list[SpecError] = []
     specs: list[ActionSpec] = []
-    files = sorted(directory.glob("*.yaml"))
-    if not files:
+    texts = _texts(directory, base, errors)
+    if not texts and not errors:
         raise SpecErrors([SpecError(str(directory), 0, "no *.yaml spec files here")])
-    for path in files:
-        source = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            errors.append(SpecError(source, 1, f"not UTF-8 text (byte {exc.start}: {exc.reason})"))
-            continue
+    for path, source, text in texts:
         spec, problems = load_spec_text(text, source)
         errors.extend(problems)
         if spec is None:

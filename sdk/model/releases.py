@@ -46,7 +46,6 @@ __all__ = [
     "majors_text",
 ]
 
-DOCUMENTED = ("16", "18", "20", "21", "22", "23")
 # The version whose documentation tells what each release has.
 DOCS_VERSIONS = {
     "16": "16.30.1",
@@ -56,6 +55,7 @@ DOCS_VERSIONS = {
     "22": "22.10.1",
     "23": "23.4.1",
 }
+DOCUMENTED = tuple(DOCS_VERSIONS)  # the documented releases, oldest first
 # The major of the AMI version (the banner's ``Asterisk Call Manager/9.0.0``) of each
 # documented release; Asterisk gives each major its own.
 AMI_MAJORS = {"5": "16", "7": "18", "9": "20", "10": "21", "11": "22", "12": "23"}
